@@ -1,0 +1,112 @@
+# VMCP build. GNU Make.
+#   make [MODE=debug|release|asan]      build the vmcp command and the test programs
+#   make check                           build and run every test; ends "N passed, N failed"
+#   make demo                            build, prepare a real disk and a guest, boot it
+#   make fuzz                            build the libFuzzer targets (clang) and run each briefly
+#   make bench                           speed figures (bench/)
+# Outputs go under build/$(MODE)/; nothing is written into src/.
+
+MODE ?= release
+BUILD := build/$(MODE)
+TESTDATA ?= $(abspath $(CURDIR)/../shared/testdata)
+
+CC ?= cc
+WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wpointer-arith -Wstrict-prototypes \
+        -Wmissing-prototypes -Wvla -Werror=implicit-function-declaration
+BASE_CFLAGS := -std=gnu11 -g -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Isrc -MMD -MP $(WARN)
+
+ifeq ($(MODE),debug)
+  MODE_CFLAGS := -O0
+else ifeq ($(MODE),release)
+  # Assertions stay on: they guard CP invariants, never guest behaviour, and cost nothing
+  # measurable on the CPU's hot path (which keeps its own asserts out of the loop).
+  MODE_CFLAGS := -O2
+else ifeq ($(MODE),asan)
+  MODE_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+  MODE_LDFLAGS := -fsanitize=address,undefined
+else
+  $(error MODE must be debug, release or asan)
+endif
+
+CFLAGS += $(BASE_CFLAGS) $(MODE_CFLAGS)
+LDFLAGS += $(MODE_LDFLAGS)
+LDLIBS += -lm -lpthread
+
+# Every .c under src/ goes into libvmcp.a, except the command's main.
+LIB_SRCS := $(sort $(shell find src -name '*.c' ! -path src/cp/main.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB := $(BUILD)/libvmcp.a
+VMCP := $(BUILD)/vmcp
+
+# Every tests/<area>/<name>.c is one program, built to $(BUILD)/tests/<area>/<name>.
+# Those named *_test are run by `make check`; others (sst-run, romrun...) are tools the
+# test scripts (tests/<area>/*_test.sh) call. tests/fuzz/ is built only by `make fuzz`.
+TEST_SRCS := $(sort $(shell find tests -name '*.c' ! -path 'tests/fuzz/*'))
+TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
+
+.SECONDARY:
+.PHONY: all check demo fuzz bench clean lint format deps
+all: $(VMCP) $(TEST_BINS) $(BENCH_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(VMCP): $(BUILD)/src/cp/main.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The Debian packages the tests and the demo need (installed once, if missing).
+deps:
+	@bash tools/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) MODE=$(MODE) VMCP=$(abspath $(VMCP)) TESTDATA=$(TESTDATA) \
+	  bash tests/run-all.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory $(VMCP)
+	@BUILD=$(BUILD) VMCP=$(abspath $(VMCP)) bash tools/demo.sh
+
+bench: $(VMCP) $(BENCH_BINS)
+	@BUILD=$(BUILD) VMCP=$(abspath $(VMCP)) bash bench/run.sh
+
+# libFuzzer targets: the library is compiled again with clang and the fuzzer runtime.
+FUZZ_BUILD := build/fuzz
+FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_SECONDS ?= 20
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -c $< -o $@
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ $(LDLIBS) -o $@
+fuzz: deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BINS)
+
+lint:
+	cppcheck --quiet --enable=warning,performance,portability --inline-suppr -Isrc src
+	clang-tidy $(LIB_SRCS) -- $(BASE_CFLAGS)
+
+format:
+	clang-format -i $(LIB_SRCS) src/cp/main.c
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name "*.d" 2>/dev/null)

@@ -1,0 +1,230 @@
+/* membus.c: page table, A20, MMIO dispatch, watched pages. */
+#include "bus/membus.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "base/err.h"
+
+static void changed(MemBus *bus)
+{
+	if (bus->on_change)
+		bus->on_change(bus->change_ctx);
+}
+
+int mem_init(MemBus *bus, u64 ram_size)
+{
+	memset(bus, 0, sizeof(*bus));
+	if (ram_size < MiB || ram_size > 3584 * MiB || ram_size % MEM_PAGE_SIZE)
+		return VMCP_ERANGE;
+	bus->page = calloc(MEM_NPAGES, sizeof(MemPage));
+	if (!bus->page)
+		return VMCP_ENOMEM;
+	void *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED) {
+		free(bus->page);
+		bus->page = NULL;
+		return VMCP_ENOMEM;
+	}
+	bus->ram = ram;
+	bus->ram_size = ram_size;
+	bus->a20_mask = 0xFFFFFFFFu;
+	bus->nmmio = 1; /* index 0 means none */
+	mem_map_ram(bus, 0, 0xA0000, bus->ram);
+	mem_map_ram(bus, 0x100000, (u32)(ram_size - 0x100000), bus->ram + 0x100000);
+	return 0;
+}
+
+void mem_free(MemBus *bus)
+{
+	if (bus->ram)
+		munmap(bus->ram, bus->ram_size);
+	free(bus->page);
+	memset(bus, 0, sizeof(*bus));
+}
+
+void mem_map_split(MemBus *bus, u32 base, u32 size, const u8 *rd, u8 *wr)
+{
+	assert(!(base & MEM_PAGE_MASK) && !(size & MEM_PAGE_MASK));
+	for (u32 i = 0; i < size >> MEM_PAGE_SHIFT; i++) {
+		MemPage *p = &bus->page[(base >> MEM_PAGE_SHIFT) + i];
+		p->rd = rd ? (u8 *)rd + ((size_t)i << MEM_PAGE_SHIFT) : NULL;
+		p->wr = wr ? wr + ((size_t)i << MEM_PAGE_SHIFT) : NULL;
+		p->flags &= MEM_F_WATCH;
+		p->mmio = 0;
+	}
+	changed(bus);
+}
+
+void mem_map_ram(MemBus *bus, u32 base, u32 size, u8 *host)
+{
+	mem_map_split(bus, base, size, host, host);
+}
+
+void mem_map_rom(MemBus *bus, u32 base, u32 size, const u8 *host)
+{
+	mem_map_split(bus, base, size, host, NULL);
+}
+
+void mem_unmap(MemBus *bus, u32 base, u32 size)
+{
+	mem_map_split(bus, base, size, NULL, NULL);
+}
+
+int mem_map_mmio(MemBus *bus, u32 base, u32 size, const MmioOps *ops, void *ctx)
+{
+	assert(!(base & MEM_PAGE_MASK) && !(size & MEM_PAGE_MASK));
+	int idx = -1;
+	for (int i = 1; i < bus->nmmio; i++)
+		if (bus->mmio[i].ops == ops && bus->mmio[i].ctx == ctx)
+			idx = i;
+	if (idx < 0) {
+		if (bus->nmmio >= MEM_MAX_MMIO)
+			return VMCP_ENOSPC;
+		idx = bus->nmmio++;
+		bus->mmio[idx].ops = ops;
+		bus->mmio[idx].ctx = ctx;
+	}
+	for (u32 i = 0; i < size >> MEM_PAGE_SHIFT; i++) {
+		MemPage *p = &bus->page[(base >> MEM_PAGE_SHIFT) + i];
+		p->rd = p->wr = NULL;
+		p->mmio = (u16)idx;
+		p->flags = (u16)((p->flags & MEM_F_WATCH) | MEM_F_MMIO_RD | MEM_F_MMIO_WR);
+	}
+	changed(bus);
+	return 0;
+}
+
+void mem_set_a20(MemBus *bus, bool on)
+{
+	u32 m = on ? 0xFFFFFFFFu : ~(1u << 20);
+	if (m != bus->a20_mask) {
+		bus->a20_mask = m;
+		changed(bus);
+	}
+}
+
+void mem_set_listener(MemBus *bus, void (*fn)(void *ctx), void *ctx)
+{
+	bus->on_change = fn;
+	bus->change_ctx = ctx;
+}
+
+void mem_set_watch_fn(MemBus *bus, void (*fn)(void *ctx, u32 paddr, u32 len), void *ctx)
+{
+	bus->on_watch = fn;
+	bus->watch_ctx = ctx;
+}
+
+void mem_watch(MemBus *bus, u32 paddr, bool on)
+{
+	MemPage *p = &bus->page[paddr >> MEM_PAGE_SHIFT];
+	if (on)
+		p->flags |= MEM_F_WATCH;
+	else
+		p->flags &= (u16)~MEM_F_WATCH;
+}
+
+static u8 read8(MemBus *bus, u32 pa)
+{
+	const MemPage *p = mem_page(bus, pa);
+	pa &= bus->a20_mask;
+	if (likely(p->rd != NULL))
+		return p->rd[pa & MEM_PAGE_MASK];
+	if (p->flags & MEM_F_MMIO_RD)
+		return (u8)bus->mmio[p->mmio].ops->read(bus->mmio[p->mmio].ctx, pa, 1);
+	return 0xFF;
+}
+
+static void write8(MemBus *bus, u32 pa, u8 v)
+{
+	MemPage *p = &bus->page[(pa & bus->a20_mask) >> MEM_PAGE_SHIFT];
+	pa &= bus->a20_mask;
+	if (likely(p->wr != NULL)) {
+		p->wr[pa & MEM_PAGE_MASK] = v;
+		if (unlikely(p->flags & MEM_F_WATCH) && bus->on_watch)
+			bus->on_watch(bus->watch_ctx, pa, 1);
+	} else if (p->flags & MEM_F_MMIO_WR) {
+		bus->mmio[p->mmio].ops->write(bus->mmio[p->mmio].ctx, pa, v, 1);
+	}
+}
+
+u32 mem_read(MemBus *bus, u32 paddr, int size)
+{
+	const MemPage *p = mem_page(bus, paddr);
+	u32 off = paddr & MEM_PAGE_MASK;
+	if (off + (u32)size <= MEM_PAGE_SIZE) {
+		if (likely(p->rd != NULL)) {
+			u32 v = 0;
+			memcpy(&v, p->rd + off, (size_t)size);
+			return v;
+		}
+		if (p->flags & MEM_F_MMIO_RD)
+			return bus->mmio[p->mmio].ops->read(bus->mmio[p->mmio].ctx,
+							     paddr & bus->a20_mask, size);
+	}
+	u32 v = 0;
+	for (int i = 0; i < size; i++)
+		v |= (u32)read8(bus, paddr + (u32)i) << (8 * i);
+	return v;
+}
+
+void mem_write(MemBus *bus, u32 paddr, u32 val, int size)
+{
+	MemPage *p = &bus->page[(paddr & bus->a20_mask) >> MEM_PAGE_SHIFT];
+	u32 off = paddr & MEM_PAGE_MASK;
+	if (off + (u32)size <= MEM_PAGE_SIZE) {
+		if (likely(p->wr != NULL)) {
+			memcpy(p->wr + off, &val, (size_t)size);
+			if (unlikely(p->flags & MEM_F_WATCH) && bus->on_watch)
+				bus->on_watch(bus->watch_ctx, paddr & bus->a20_mask, (u32)size);
+			return;
+		}
+		if (p->flags & MEM_F_MMIO_WR) {
+			bus->mmio[p->mmio].ops->write(bus->mmio[p->mmio].ctx,
+						      paddr & bus->a20_mask, val, size);
+			return;
+		}
+	}
+	for (int i = 0; i < size; i++)
+		write8(bus, paddr + (u32)i, (u8)(val >> (8 * i)));
+}
+
+void mem_read_buf(MemBus *bus, u32 paddr, void *buf, u32 len)
+{
+	u8 *b = buf;
+	while (len) {
+		const MemPage *p = mem_page(bus, paddr);
+		u32 off = paddr & MEM_PAGE_MASK, n = MIN(len, MEM_PAGE_SIZE - off);
+		if (p->rd)
+			memcpy(b, p->rd + off, n);
+		else
+			for (u32 i = 0; i < n; i++)
+				b[i] = read8(bus, paddr + i);
+		b += n;
+		paddr += n;
+		len -= n;
+	}
+}
+
+void mem_write_buf(MemBus *bus, u32 paddr, const void *buf, u32 len)
+{
+	const u8 *b = buf;
+	while (len) {
+		MemPage *p = &bus->page[(paddr & bus->a20_mask) >> MEM_PAGE_SHIFT];
+		u32 off = paddr & MEM_PAGE_MASK, n = MIN(len, MEM_PAGE_SIZE - off);
+		if (p->wr) {
+			memcpy(p->wr + off, b, n);
+			if (unlikely(p->flags & MEM_F_WATCH) && bus->on_watch)
+				bus->on_watch(bus->watch_ctx, paddr & bus->a20_mask, n);
+		} else {
+			for (u32 i = 0; i < n; i++)
+				write8(bus, paddr + i, b[i]);
+		}
+		b += n;
+		paddr += n;
+		len -= n;
+	}
+}

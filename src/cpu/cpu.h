@@ -1,0 +1,180 @@
+/* cpu.h: VMCP's x86 CPU, as seen from outside src/cpu/.
+ *
+ * A Cpu is an interpreter for the i386..i686 integer machine (later: paging, x87, V86,
+ * task switches; see docs/architecture.md). It has no global state and no knowledge of
+ * devices: it reaches memory only through a MemBus and ports only through an IoBus.
+ *
+ * The trap path (the paper's figures 2 and 3): every IN/OUT/INS/OUTS passes through one
+ * function inside the CPU (cpu_io_in/cpu_io_out in src/cpu/), which applies the
+ * architectural checks (IOPL, the TSS I/O bitmap, V86) and then either hands the access
+ * to the I/O bus or, for a port the CP marked with io_set_trap(), leaves cpu_run with
+ * CPU_EXIT_IO *before* the access happens: the instruction has not executed (EIP still
+ * points at it; for REP INS/OUTS the registers describe the element about to move). The
+ * next cpu_run performs that one access on the bus and carries on, so the CP sees each
+ * trapped access before the device does. Later, privileged operations take the same kind
+ * of exit.
+ *
+ * Time: cpu->icount (cpu_icount()) counts retired instructions; it is exact whenever a
+ * device callback (I/O, MMIO) runs, so devices can derive virtual time from it. */
+#ifndef VMCP_CPU_CPU_H
+#define VMCP_CPU_CPU_H
+
+#include <stdio.h>
+
+#include "base/base.h"
+#include "bus/iobus.h"
+#include "bus/membus.h"
+
+typedef struct Cpu Cpu;
+
+typedef enum CpuModel {
+	CPU_MODEL_386,     /* i386DX: no CPUID, no AC flag */
+	CPU_MODEL_486,     /* i486: CPUID, BSWAP, CMPXCHG, XADD, INVLPG, WP/AM */
+	CPU_MODEL_PENTIUM, /* P5: RDTSC, CMPXCHG8B, CR4, RDMSR/WRMSR */
+	CPU_MODEL_P6,      /* i686 (Pentium Pro/II): CMOV, FCMOV, FCOMI, SYSENTER, PGE */
+} CpuModel;
+
+typedef struct CpuConfig {
+	CpuModel model;
+	bool fpu; /* x87 present (CPU core II) */
+} CpuConfig;
+
+/* General registers in Intel encoding order. */
+enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
+/* Segment registers in Intel encoding order (sreg field of ModRM). */
+enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_COUNT };
+
+/* A segment register with its hidden (descriptor cache) part. attr holds descriptor
+ * bytes 5 and 6 as the SDM draws them: bits 0-3 type, 4 S, 5-6 DPL, 7 P, 12 AVL, 13 L,
+ * 14 D/B, 15 G (bits 8-11 unused). limit is the expanded byte limit. */
+typedef struct CpuSeg {
+	u16 sel;
+	u16 attr;
+	u32 base;
+	u32 limit;
+} CpuSeg;
+
+/* EFLAGS bits. */
+#define FLAG_CF 0x0001u
+#define FLAG_PF 0x0004u
+#define FLAG_AF 0x0010u
+#define FLAG_ZF 0x0040u
+#define FLAG_SF 0x0080u
+#define FLAG_TF 0x0100u
+#define FLAG_IF 0x0200u
+#define FLAG_DF 0x0400u
+#define FLAG_OF 0x0800u
+#define FLAG_IOPL 0x3000u
+#define FLAG_NT 0x4000u
+#define FLAG_RF 0x10000u
+#define FLAG_VM 0x20000u
+#define FLAG_AC 0x40000u
+#define FLAG_VIF 0x80000u
+#define FLAG_VIP 0x100000u
+#define FLAG_ID 0x200000u
+
+#define CR0_PE 0x00000001u
+#define CR0_MP 0x00000002u
+#define CR0_EM 0x00000004u
+#define CR0_TS 0x00000008u
+#define CR0_ET 0x00000010u
+#define CR0_NE 0x00000020u
+#define CR0_WP 0x00010000u
+#define CR0_AM 0x00040000u
+#define CR0_NW 0x20000000u
+#define CR0_CD 0x40000000u
+#define CR0_PG 0x80000000u
+
+/* The architectural state, for the CP's display, tests and save/restore. */
+typedef struct CpuState {
+	u32 gpr[8];
+	u32 eip;
+	u32 eflags;
+	CpuSeg seg[SEG_COUNT];
+	CpuSeg ldtr, tr;
+	u32 gdtr_base, idtr_base;
+	u16 gdtr_limit, idtr_limit;
+	u32 cr0, cr2, cr3, cr4;
+	u32 dr[8];
+	u64 tsc;
+	bool halted;
+} CpuState;
+
+typedef enum CpuExitReason {
+	CPU_EXIT_BUDGET = 0, /* the instruction budget is spent */
+	CPU_EXIT_HLT,        /* HLT with no interrupt to take: the run loop may skip time */
+	CPU_EXIT_SHUTDOWN,   /* triple fault (or #DF with a further fault): the board resets */
+	CPU_EXIT_BREAKPOINT, /* a CP breakpoint at exit.addr (linear), before executing it */
+	CPU_EXIT_IO,         /* a trapped port access, before it happens (see above) */
+	CPU_EXIT_REQUEST,    /* cpu_request_exit() was called (device, another thread) */
+} CpuExitReason;
+
+typedef struct CpuExit {
+	CpuExitReason reason;
+	u64 executed; /* instructions retired by this cpu_run call */
+	/* CPU_EXIT_IO: */
+	u16 port;
+	u8 size;     /* 1, 2 or 4 */
+	bool write;  /* OUT/OUTS */
+	u32 value;   /* the value about to be written */
+	/* CPU_EXIT_BREAKPOINT: */
+	u32 addr;
+} CpuExit;
+
+/* Creates a CPU in its power-on state, attached to the buses (which outlive it).
+ * Returns NULL when out of memory. */
+Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io);
+void cpu_free(Cpu *cpu);
+
+/* RESET: the state after power-on or a reset pulse (CS=F000 base FFFF0000, EIP=FFF0). */
+void cpu_reset(Cpu *cpu);
+/* INIT (as RESET but keeps the x87/caches; used by the 8042 reset pulse on later CPUs). */
+void cpu_init_signal(Cpu *cpu);
+
+/* Runs at most budget instructions, or until an exit. Returns the exit reason; *exit
+ * (may be NULL) gets the details. Never aborts on guest input. */
+CpuExitReason cpu_run(Cpu *cpu, u64 budget, CpuExit *exit);
+
+/* Makes the current (or next) cpu_run return CPU_EXIT_REQUEST at the next instruction
+ * boundary. Safe to call from a device callback or another thread. */
+void cpu_request_exit(Cpu *cpu);
+
+/* The INTR input (level): a PIC output wired here by the board. When the CPU takes the
+ * interrupt it calls ack(ctx), which returns the vector (the PIC's INTA cycle). */
+void cpu_set_intr(Cpu *cpu, bool level);
+void cpu_set_intr_ack(Cpu *cpu, int (*ack)(void *ctx), void *ctx);
+/* The NMI input: a rising edge latches one NMI. */
+void cpu_set_nmi(Cpu *cpu, bool level);
+
+/* Retired-instruction counter (drives the virtual clock). */
+const u64 *cpu_icount(const Cpu *cpu);
+
+void cpu_get_state(const Cpu *cpu, CpuState *st);
+/* Loads a whole state (segment caches as given, no descriptor checks): for tests and
+ * for a direct kernel boot. Flushes internal caches. */
+void cpu_set_state(Cpu *cpu, const CpuState *st);
+
+/* Translates a linear address as a supervisor read would (paging when enabled).
+ * Returns 0 and *paddr, or -1 if not mapped. */
+int cpu_translate(Cpu *cpu, u32 linear, u32 *paddr);
+
+/* CP breakpoints on linear instruction addresses; at most CPU_MAX_BREAKPOINTS. */
+#define CPU_MAX_BREAKPOINTS 16
+int cpu_add_breakpoint(Cpu *cpu, u32 linear);
+void cpu_clear_breakpoints(Cpu *cpu);
+
+/* Instruction trace: when out is not NULL, one line per executed instruction is written
+ * before it executes: "CS:EIP  bytes  EAX=.. EBX=.. ECX=.. EDX=.. ESI=.. EDI=.. EBP=..
+ * ESP=.. EFL=..". */
+void cpu_set_trace(Cpu *cpu, FILE *out);
+
+/* Counters for benchmarks and `query` (host-side, not guest-visible). */
+typedef struct CpuStats {
+	u64 instructions;
+	u64 exceptions;
+	u64 interrupts;
+	u64 io_exits;
+} CpuStats;
+void cpu_get_stats(const Cpu *cpu, CpuStats *s);
+
+#endif

@@ -1,0 +1,108 @@
+/* vd.c: the VD manager: relocation through the extents of a VD and the bounds check.
+ * The paper's section 5: "On each disk access the VD manager uses the VMBLOCK's VDDATA
+ * to compute the access point of the VD on the real disk." */
+#include "vd/vd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "base/err.h"
+
+void vd_init_flat(VdDisk *vd, const char *dev, Backend *b, u64 start, u64 sectors)
+{
+	memset(vd, 0, sizeof(*vd));
+	snprintf(vd->dev, sizeof(vd->dev), "%s", dev);
+	vd->type = dev[0] == 'f' ? VD_TYPE_FD : VD_TYPE_HD;
+	vd->sectors = sectors;
+	vd->nextents = 1;
+	vd->extent[0] = (VdExtent){start, sectors};
+	vd->backend = b;
+	vd->data_start = start;
+	vd->data_end = start + sectors;
+}
+
+int vd_relocate(const VdDisk *vd, u64 lba, u64 *real, u64 *run)
+{
+	if (lba >= vd->sectors)
+		return VMCP_ERANGE;
+	u64 base = 0;
+	for (u32 i = 0; i < vd->nextents; i++) {
+		const VdExtent *e = &vd->extent[i];
+		if (lba < base + e->count) {
+			u64 r = e->start + (lba - base);
+			/* Defence in depth: an extent outside the data area is a VDDATA bug. */
+			if (r < vd->data_start || r >= vd->data_end)
+				return VMCP_ERANGE;
+			*real = r;
+			*run = e->count - (lba - base);
+			return 0;
+		}
+		base += e->count;
+	}
+	return VMCP_ERANGE;
+}
+
+/* Checks the whole request before the first byte moves. */
+static int check_range(const VdDisk *vd, u64 lba, u32 count)
+{
+	if (count == 0)
+		return 0;
+	if (lba >= vd->sectors || count > vd->sectors - lba)
+		return VMCP_ERANGE;
+	return 0;
+}
+
+int vd_read(VdDisk *vd, u64 lba, u32 count, void *buf)
+{
+	int r = check_range(vd, lba, count);
+	if (r)
+		return r;
+	u8 *p = buf;
+	while (count) {
+		u64 real, run;
+		if ((r = vd_relocate(vd, lba, &real, &run)))
+			return r;
+		u32 n = run < count ? (u32)run : count;
+		if ((r = backend_pread(vd->backend, p, (size_t)n * SECTOR_SIZE, real * SECTOR_SIZE)))
+			return r;
+		if (vd->trace)
+			vd->trace(vd->trace_ctx, vd, false, lba, real, n);
+		vd->sectors_read += n;
+		p += (size_t)n * SECTOR_SIZE;
+		lba += n;
+		count -= n;
+	}
+	vd->nreads++;
+	return 0;
+}
+
+int vd_write(VdDisk *vd, u64 lba, u32 count, const void *buf)
+{
+	if (vd->readonly)
+		return VMCP_EINVAL;
+	int r = check_range(vd, lba, count);
+	if (r)
+		return r;
+	const u8 *p = buf;
+	while (count) {
+		u64 real, run;
+		if ((r = vd_relocate(vd, lba, &real, &run)))
+			return r;
+		u32 n = run < count ? (u32)run : count;
+		if ((r = backend_pwrite(vd->backend, p, (size_t)n * SECTOR_SIZE, real * SECTOR_SIZE)))
+			return r;
+		if (vd->trace)
+			vd->trace(vd->trace_ctx, vd, true, lba, real, n);
+		vd->sectors_written += n;
+		p += (size_t)n * SECTOR_SIZE;
+		lba += n;
+		count -= n;
+	}
+	vd->nwrites++;
+	return 0;
+}
+
+int vd_flush(VdDisk *vd)
+{
+	return backend_flush(vd->backend);
+}

@@ -1,0 +1,68 @@
+/* vd.h: the VD manager: one virtual disk of a VMBLOCK's VDDATA, and the relocation of
+ * guest sector numbers through it to the real disk.
+ *
+ * A VdDisk is a VD as loaded from its VDD: capacity, the extents on the real disk that
+ * hold it (in order: guest sector 0 is the first sector of extent 0), and the backend
+ * (the real disk). vd_read/vd_write check bounds on every access: a request that reaches
+ * past the VD's last sector fails with VMCP_ERANGE before any byte moves. This check is
+ * the isolation boundary between VMs: no other code path gives a device model access to
+ * the real disk. */
+#ifndef VMCP_VD_VD_H
+#define VMCP_VD_VD_H
+
+#include "base/base.h"
+#include "vd/backend.h"
+
+#define VD_MAX_EXTENTS 64
+
+typedef struct VdExtent {
+	u64 start; /* first real-disk sector (512-byte units) */
+	u64 count; /* sectors */
+} VdExtent;
+
+/* Geometry the BIOS sees (CMOS / INT 13h); 0 means "let the device model choose". */
+typedef struct VdGeometry {
+	u32 cylinders;
+	u16 heads;
+	u16 sectors; /* per track */
+} VdGeometry;
+
+typedef enum VdType { VD_TYPE_HD = 0, VD_TYPE_FD = 1 } VdType;
+
+typedef struct VdDisk {
+	char dev[8];       /* "hda".."hdd", "fda", "fdb" */
+	VdType type;
+	u64 sectors;       /* capacity; the sum of the extents' counts */
+	VdGeometry geom;
+	bool readonly;
+	u32 nextents;
+	VdExtent extent[VD_MAX_EXTENTS];
+	Backend *backend;  /* the real disk; not owned */
+	u64 data_start;    /* first sector of the real disk's data area (bounds check) */
+	u64 data_end;      /* one past its last sector */
+	/* Statistics for `query` and traces. */
+	u64 nreads, nwrites, sectors_read, sectors_written;
+	/* Optional trace hook: called after each successful access with the guest LBA and
+	 * the real-disk sector it was relocated to (one call per extent piece). */
+	void (*trace)(void *ctx, const struct VdDisk *vd, bool write, u64 lba, u64 real,
+		      u32 count);
+	void *trace_ctx;
+} VdDisk;
+
+/* Fills vd as a single-extent VD of `sectors` sectors starting at real sector `start` of
+ * backend b (tests and device fixtures; VMFAT fills VdDisks from VDDs). */
+void vd_init_flat(VdDisk *vd, const char *dev, Backend *b, u64 start, u64 sectors);
+
+/* Reads/writes count sectors at guest sector lba. Returns 0; VMCP_ERANGE if any sector
+ * is past the end of the VD (nothing is transferred); VMCP_EINVAL for a write to a
+ * read-only VD; a backend error (VMCP_EIO, VMCP_ENOSPC) otherwise. */
+int vd_read(VdDisk *vd, u64 lba, u32 count, void *buf);
+int vd_write(VdDisk *vd, u64 lba, u32 count, const void *buf);
+/* Makes every completed write durable (the guest's FLUSH CACHE). */
+int vd_flush(VdDisk *vd);
+
+/* Relocates one guest sector: the real-disk sector and how many sectors follow it
+ * contiguously inside the same extent. Returns 0 or VMCP_ERANGE. */
+int vd_relocate(const VdDisk *vd, u64 lba, u64 *real, u64 *run);
+
+#endif

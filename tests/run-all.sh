@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test of `make check` and sums their counts.
+# A test is a program $BUILD/tests/<area>/*_test or a script tests/<area>/*_test.sh.
+# Each prints what it checked and ends with one line "N passed, N failed" (a line
+# "skipped: REASON" instead counts as neither). A test that crashes, hangs past
+# TEST_TIMEOUT or prints no summary line counts as one failure.
+# TESTS=pattern limits the run to tests whose path matches the pattern (grep -E).
+set -u
+: "${BUILD:?}" "${VMCP:?}"
+export BUILD VMCP TESTDATA="${TESTDATA:-}" ROOT="$PWD"
+timeout_s=${TEST_TIMEOUT:-900}
+logdir="$BUILD/test-logs"; mkdir -p "$logdir"
+total_pass=0 total_fail=0 skipped=0
+tests=()
+for t in $(find "$BUILD/tests" -type f -name '*_test' 2>/dev/null | sort) \
+         $(find tests -name '*_test.sh' | sort); do
+  [ -n "${TESTS:-}" ] && ! grep -qE "$TESTS" <<<"$t" && continue
+  tests+=("$t")
+done
+for t in "${tests[@]}"; do
+  name=${t#"$BUILD/"}; name=${name%.sh}
+  log="$logdir/$(echo "$name" | tr '/' '_').log"
+  start=${EPOCHREALTIME/./}
+  if [[ $t == *.sh ]]; then timeout "$timeout_s" bash "$t" >"$log" 2>&1; else timeout "$timeout_s" "$t" >"$log" 2>&1; fi
+  rc=$?
+  us=$(( ${EPOCHREALTIME/./} - start )); secs=$((us / 1000000)).$(( (us / 100000) % 10 ))
+  summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+  if grep -q '^skipped: ' "$log" && [ -z "$summary" ]; then
+    printf '%-44s %s\n' "$name" "$(grep -m1 '^skipped: ' "$log")"
+    skipped=$((skipped + 1)); continue
+  fi
+  if [ -z "$summary" ]; then
+    printf '%-44s CRASHED or no summary (exit %d, %ss), see %s\n' "$name" "$rc" "$secs" "$log"
+    tail -n 15 "$log" | sed 's/^/    | /'
+    total_fail=$((total_fail + 1)); continue
+  fi
+  p=${summary%% passed*}; f=${summary#*, }; f=${f%% failed}
+  if [ "$f" -eq 0 ] && [ "$rc" -ne 0 ]; then
+    f=1; summary="$summary (but exit $rc)"
+  fi
+  printf '%-44s %s  (%ss)\n' "$name" "$summary" "$secs"
+  if [ "$f" -ne 0 ]; then
+    grep -E '^(FAIL|not ok)' "$log" | head -n 20 | sed 's/^/    | /'
+  fi
+  total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
+done
+[ "$skipped" -gt 0 ] && echo "($skipped test programs skipped: their material is missing)"
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
