@@ -7,7 +7,7 @@
 # Outputs go under build/$(MODE)/; nothing is written into src/.
 
 MODE ?= release
-BUILD := build/$(MODE)
+BUILD ?= build/$(MODE)
 TESTDATA ?= $(abspath $(CURDIR)/../shared/testdata)
 
 CC ?= cc
