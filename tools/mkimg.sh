@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# tools/mkimg.sh: builds the guest disk images the tests and the demo boot, from real
+# parts: nasm, mkfs.fat, mtools and Debian's SYSLINUX. Nothing here is committed as a
+# binary; images are made at test time.
+#
+#   mkimg.sh bootsect OUT                       the two-sector INT 10h/13h test guest (1 MiB disk)
+#   mkimg.sh testkernel OUT                     the bzImage-format test kernel
+#   mkimg.sh syslinux OUT KERNEL INITRD APPEND  16 MiB FAT disk: SYSLINUX loads KERNEL as Linux
+#   mkimg.sh freedos-hd OUT FLOPPY              32 MiB partitioned disk: FreeDOS (files from the
+#                                               floppy image FLOPPY) on a FAT16 partition,
+#                                               booted by SYSLINUX's chain.c32 freedos=
+# Hard disk images use the BIOS geometry VMCP's IDE model reports for small disks
+# (16 heads, 63 sectors per track): the FAT BPB and the partition table's CHS fields
+# must agree with it, or DOS reads the wrong sectors.
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+guest=$here/tests/vm/guest
+sl=/usr/lib/syslinux
+
+die() { echo "mkimg.sh: $*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null || die "$1 missing (make check installs it: tools/deps.sh)"; }
+
+# mbr_entry IMG START COUNT TYPE: partition 1, active, with CHS fields for 16 x 63.
+mbr_entry() {
+	local img=$1 start=$2 count=$3 type=$4 H=16 S=63
+	chs() {
+		local l=$1 c h s
+		c=$((l / (H * S))); h=$(((l / S) % H)); s=$((l % S + 1))
+		if [ $c -gt 1023 ]; then c=1023; h=$((H - 1)); s=$S; fi
+		printf '\\x%02x\\x%02x\\x%02x' $h $((s | ((c >> 2) & 0xC0))) $((c & 0xFF))
+	}
+	le32() { printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 & 255)) $((($1 >> 8) & 255)) \
+		$((($1 >> 16) & 255)) $((($1 >> 24) & 255)); }
+	printf "\\x80$(chs "$start")\\x$(printf %02x "$type")$(chs $((start + count - 1)))$(le32 "$start")$(le32 "$count")" |
+		dd of="$img" bs=1 seek=446 conv=notrunc status=none
+	printf '\x55\xaa' | dd of="$img" bs=1 seek=510 conv=notrunc status=none
+}
+
+cmd=${1:-}; shift || true
+case $cmd in
+bootsect)
+	need nasm
+	out=$1
+	nasm -f bin -o "$out.bin" "$guest/bootsect.asm"
+	rm -f "$out"; truncate -s 1M "$out"
+	dd if="$out.bin" of="$out" conv=notrunc status=none
+	rm -f "$out.bin";;
+testkernel)
+	need nasm
+	nasm -f bin -o "$1" "$guest/testkernel.asm";;
+syslinux)
+	need mkfs.fat; need mcopy; need syslinux
+	out=$1 kernel=$2 initrd=$3 append=$4
+	rm -f "$out"; truncate -s 16M "$out"
+	mkfs.fat -n VMCPTEST -g 16/63 "$out" >/dev/null
+	syslinux --install "$out"
+	cfg=$(mktemp)
+	printf 'SERIAL 0 115200\nDEFAULT test\nPROMPT 0\nTIMEOUT 0\nLABEL test\n  LINUX vmlinuz\n  INITRD initrd\n  APPEND %s\n' "$append" >"$cfg"
+	mcopy -i "$out" "$cfg" ::syslinux.cfg
+	mcopy -i "$out" "$kernel" ::vmlinuz
+	mcopy -i "$out" "$initrd" ::initrd
+	rm -f "$cfg";;
+freedos-hd)
+	need mkfs.fat; need mcopy; need syslinux
+	out=$1 floppy=$2
+	[ -f "$floppy" ] || die "no floppy image $floppy"
+	start=2048 sectors=63488
+	rm -f "$out"; truncate -s 32M "$out"
+	dd if="$sl/mbr/mbr.bin" of="$out" bs=440 count=1 conv=notrunc status=none
+	mbr_entry "$out" $start $sectors 6
+	mkfs.fat -F 16 -n FREEDOS -g 16/63 --offset $start -h $start "$out" $((sectors / 2)) >/dev/null
+	syslinux --install --offset $((start * 512)) "$out"
+	at="$out@@$((start * 512))"
+	tmp=$(mktemp -d)
+	printf 'DEFAULT dos\nPROMPT 0\nTIMEOUT 0\nLABEL dos\n  COM32 chain.c32\n  APPEND freedos=kernel.sys\n' >"$tmp/syslinux.cfg"
+	printf 'FILES=20\r\nBUFFERS=20\r\nSHELL=C:\\COMMAND.COM /E:512 /P\r\n' >"$tmp/CONFIG.SYS"
+	mcopy -i "$floppy" ::KERNEL.SYS ::COMMAND.COM ::AUTOEXEC.BAT "$tmp/"
+	mcopy -i "$at" "$tmp/syslinux.cfg" "$tmp/KERNEL.SYS" "$tmp/COMMAND.COM" "$tmp/AUTOEXEC.BAT" "$tmp/CONFIG.SYS" ::
+	for m in chain.c32 libcom32.c32 libutil.c32; do mcopy -i "$at" "$sl/modules/bios/$m" ::$m; done
+	rm -rf "$tmp";;
+*)
+	sed -n '2,16p' "$0" >&2; exit 2;;
+esac
