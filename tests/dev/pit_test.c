@@ -291,7 +291,8 @@ static void test_bcd_rw_latch_readback(void)
 	out(0x43, 0xCA); /* read-back: count and status of counters 0 and 2 */
 	/* Counter 0: mode 2, binary, rw 3, OUT high, count loaded. */
 	CHECK_EQ(in(0x40), 0xB4);
-	u16 c0 = (u16)(in(0x40) | in(0x40) << 8);
+	u16 c0 = in(0x40);
+	c0 |= (u16)(in(0x40) << 8);
 	CHECK_EQ(c0, 0x1000 - 0x20);
 	/* Counter 2: control word only, null count set. */
 	u8 st2 = in(0x42);
@@ -310,7 +311,8 @@ static void test_bcd_rw_latch_readback(void)
 	CHECK_EQ(in(0x42) & 0x40, 0x00);
 	/* Count only (bit 4 set). */
 	out(0x43, 0xD8);
-	u16 c2 = (u16)(in(0x42) | in(0x42) << 8);
+	u16 c2 = in(0x42);
+	c2 |= (u16)(in(0x42) << 8);
 	CHECK(c2 == 8 || c2 == 6 || c2 == 4 || c2 == 2, "mode 3 count %u", c2);
 	CHECK_EQ(in(0x43), 0xFF);
 }
