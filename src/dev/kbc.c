@@ -562,7 +562,10 @@ static u32 kbc_io_read(void *ctx, u16 port, int size)
 	}
 	u8 v = k->out;
 	if (k->obf) {
+		/* The IRQ line drops with OBF before the next byte comes in, so the PIC sees
+		 * a new edge for it. */
 		k->obf = false;
+		update_irq(k);
 		refill(k);
 	}
 	return v;

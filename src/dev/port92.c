@@ -17,7 +17,8 @@ static void set_a20(Port92 *p, bool on)
 void port92_reset(Port92 *p)
 {
 	p->val = 0;
-	set_a20(p, false);
+	p->a20_level = false;
+	irq_set(&p->a20, 0);
 }
 
 void port92_init(Port92 *p)

@@ -11,12 +11,14 @@
 
 static IoBus *bus;
 static Kbc kbc;
-static int irq1, irq12, a20, resets;
+static int irq1, irq12, a20, resets, irq1_rises;
 
 static void on_line(void *ctx, int n, int level)
 {
 	switch (n) {
 	case 1:
+		if (level && !irq1)
+			irq1_rises++;
 		irq1 = level;
 		break;
 	case 12:
@@ -228,6 +230,15 @@ static void test_keyboard_commands(void)
 	CHECK_EQ(data(), 0xFA);
 	kbc_key(&kbc, KBC_KEY_B, true);
 	CHECK_EQ(data(), 0x32);
+
+	/* Each byte after the first comes with a new IRQ1 edge (the line drops on the read). */
+	irq1_rises = 0;
+	kbc_key(&kbc, KBC_KEY_F, true);
+	kbc_key(&kbc, KBC_KEY_F, false);
+	CHECK_EQ(irq1_rises, 1);
+	CHECK_EQ(drain(b, 16), 3);
+	CHECK_EQ(irq1_rises, 3);
+	CHECK_EQ(irq1, 0);
 
 	/* Answers go before waiting scan codes. */
 	kbc_key(&kbc, KBC_KEY_C, true);
