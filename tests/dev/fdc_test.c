@@ -601,6 +601,89 @@ static void test_with_dma(void)
 	mem_free(&mem);
 }
 
+/* The FreeDOS boot floppies of the shared test data: each image's size gives the media
+ * type whose geometry its boot sector's BPB states, and the first and last sectors read
+ * through the controller and the real 8237 match the file. */
+static void test_freedos_images(void)
+{
+	const char *td = getenv("TESTDATA");
+	static const char *names[4] = {"360K", "720K", "1200K", "1.4MB"};
+	static const u8 rates[4] = {1, 2, 0, 0};
+	if (!td || !*td) {
+		printf("note: TESTDATA not set, FreeDOS image checks not run\n");
+		return;
+	}
+	for (int i = 0; i < 4; i++) {
+		char path[512];
+		snprintf(path, sizeof(path), "%s/images/freedos-minimal-%s.img", td, names[i]);
+		int err = 0;
+		Backend *b = backend_open_file(path, BACKEND_RDONLY, 0, &err);
+		if (!b) {
+			printf("note: %s missing, not checked\n", path);
+			continue;
+		}
+		setup();
+		MemBus mem;
+		CHECK_EQ(mem_init(&mem, 2 * MiB), 0);
+		Dma dma;
+		dma_init(&dma, &mem);
+		CHECK_EQ(io_map(io, 0x00, 16, &dma1_io_ops, &dma), 0);
+		CHECK_EQ(io_map(io, 0xC0, 32, &dma2_io_ops, &dma), 0);
+		CHECK_EQ(io_map(io, 0x81, 15, &dma_page_io_ops, &dma), 0);
+		fdc_connect_dma(&fdc, dma_transfer_cb, &dma, 2);
+		VdDisk vd;
+		vd_init_flat(&vd, "fda", b, 0, b->size / SECTOR_SIZE);
+		vd.readonly = true;
+		CHECK_EQ(fdc_attach(&fdc, 0, &vd), 0);
+		const FdcMedia *m = fdc.drive[0].media;
+		CHECK(m != NULL, "media type for %s", names[i]);
+		if (!m) {
+			backend_close(b);
+			mem_free(&mem);
+			continue;
+		}
+		outb(0xD6, 0xC0);
+		outb(0xD4, 0x00);
+		bios_reset();
+		outb(0x3F2, 0x1C);
+		outb(0x3F7, rates[i]);
+		u8 res[7];
+		const u64 lbas[2] = {0, vd.sectors - 1};
+		for (int k = 0; k < 2; k++) {
+			u64 lba = lbas[k];
+			u8 c = (u8)(lba / (m->spt * m->heads)), h = (u8)(lba / m->spt % m->heads);
+			u8 r = (u8)(lba % m->spt + 1);
+			seek(0, c);
+			outb(0x0A, 0x06);
+			outb(0x0C, 0);
+			outb(0x04, 0x00);
+			outb(0x04, 0x80);
+			outb(0x0C, 0);
+			outb(0x05, 0xFF);
+			outb(0x05, 0x01);
+			outb(0x0B, 0x46);
+			outb(0x81, 0x00);
+			outb(0x0A, 0x02);
+			const u8 cmd[9] = {0xE6, (u8)(h << 2), c, h, r, 2, r, 0x1B, 0xFF};
+			CHECK(send(cmd, 9) && wait_irq() && result(res, 7), "read %s", names[i]);
+			CHECK_EQ(res[0] & 0xC0, 0);
+			u8 file[512];
+			CHECK_EQ(backend_pread(b, file, 512, lba * SECTOR_SIZE), 0);
+			CHECK(!memcmp(mem.ram + 0x8000, file, 512), "%s sector %llu", names[i],
+			      (unsigned long long)lba);
+		}
+		/* The boot sector (read last time from LBA 0) states the same geometry. */
+		u8 boot[512];
+		CHECK_EQ(backend_pread(b, boot, 512, 0), 0);
+		CHECK_EQ(get_le16(boot + 510), 0xAA55);
+		CHECK_EQ(get_le16(boot + 0x13), m->sectors);
+		CHECK_EQ(get_le16(boot + 0x18), m->spt);
+		CHECK_EQ(get_le16(boot + 0x1A), m->heads);
+		backend_close(b);
+		mem_free(&mem);
+	}
+}
+
 int main(void)
 {
 	io = malloc(sizeof(*io));
@@ -613,6 +696,7 @@ int main(void)
 	test_media();
 	test_errors();
 	test_with_dma();
+	test_freedos_images();
 	free(io);
 	return test_summary();
 }
