@@ -246,6 +246,17 @@ void acpi_init(AcpiPm *pm, Clock *clk, IoBus *io, bool apmc_preset)
 	arm_ovf(pm, pm_ticks(clock_now(clk)));
 }
 
+void acpi_set_isa_devices(AcpiPm *pm, bool lpt1, bool com1, bool com2)
+{
+	PciDev *d = &pm->pci;
+	pci_set8(d, 0x5F, (u8)(0x10 | (lpt1 ? 0x80 : 0)));
+	pci_set8(d, 0x63, 0x60);
+	pci_set8(d, 0x67, (u8)((com1 ? 0x08 : 0) | (com2 ? 0x90 : 0)));
+	d->reset_cfg[0x5F] = d->cfg[0x5F];
+	d->reset_cfg[0x63] = d->cfg[0x63];
+	d->reset_cfg[0x67] = d->cfg[0x67];
+}
+
 void acpi_reset(AcpiPm *pm)
 {
 	pci_dev_reset(&pm->pci);

@@ -84,6 +84,13 @@ extern const IoOps acpi_apm_io_ops;
  * set up" and skips. Leave it false when the CPU implements SMM and smi is wired. */
 void acpi_init(AcpiPm *pm, Clock *clk, IoBus *io, bool apmc_preset);
 
+/* Which legacy ISA devices exist, for the ACPI tables: SeaBIOS's DSDT gives LPT1, COM1
+ * and COM2 a _STA from the PIIX4's device resource bits LPEN (config 0x5F bit 7), CAEN
+ * (0x67 bit 3) and CBEN (0x67 bit 7), which a BIOS programs on real boards and QEMU
+ * presets. Sets them (as QEMU: 0x5F = 0x10 | LPEN, 0x63 = 0x60, 0x67 = CAEN | 0x90 for
+ * COM2) in the current and power-on configuration. */
+void acpi_set_isa_devices(AcpiPm *pm, bool lpt1, bool com1, bool com2);
+
 /* Power-on state: PM block unmapped, registers cleared, SCI low. */
 void acpi_reset(AcpiPm *pm);
 

@@ -127,10 +127,19 @@ static void test_config(void)
 	cfg_out(b, 0x80, 0xFF, 1);
 	CHECK_EQ(cfg_in(b, 0x80, 1), 0x01);
 	CHECK_EQ(io_read(b->io, 0x604, 2), 0);
+	/* The DSDT's LPEN/CAEN/CBEN bits, kept over a reset. */
+	CHECK_EQ(cfg_in(b, 0x64, 4), 0);
+	acpi_set_isa_devices(&b->pm, false, true, false);
+	CHECK_EQ(cfg_in(b, 0x5C, 4), 0x10000000u);
+	CHECK_EQ(cfg_in(b, 0x64, 4), 0x08000000u); /* CAEN: DEVRESC bit 27 */
+	acpi_set_isa_devices(&b->pm, true, true, true);
+	CHECK_EQ(cfg_in(b, 0x5F, 1), 0x90);
+	CHECK_EQ(cfg_in(b, 0x67, 1), 0x98);
 	/* Reset: unmapped, PMBA back to 1. */
 	acpi_reset(&b->pm);
 	CHECK_EQ(io_read(b->io, 0x608, 4), 0xFFFFFFFFu);
 	CHECK_EQ(cfg_in(b, 0x40, 4), 1);
+	CHECK_EQ(cfg_in(b, 0x67, 1), 0x98);
 	board_free(b);
 }
 
