@@ -291,50 +291,66 @@ void pci_cfg_write(PciBus *bus, u16 bdf, u8 off, u32 val, int size)
 
 /* CONFADD is a 32-bit register: only dword accesses to 0xCF8 reach it. Other accesses
  * to 0xCF8-0xCFB are plain I/O cycles that go on to the ISA side (0xCF9). CONFDATA
- * takes any size; with CONFADD's enable bit clear it is not claimed either. */
-static u32 host_read(void *ctx, u16 port, int size)
+ * takes any size; with CONFADD's enable bit clear it is not claimed either. An access
+ * that straddles 0xCFB/0xCFC is split into bytes, as the CPU splits it into two cycles. */
+static u32 data_read(PciBus *bus, u16 port, int size)
 {
-	PciBus *bus = ctx;
-	u32 all = size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
-	if (port < 0xCFC) {
-		if (port == 0xCF8 && size == 4)
-			return bus->confadd;
-		u32 v = 0;
-		for (int i = 0; i < size; i++) {
-			u32 b = 0xFF;
-			if (bus->other_ops && bus->other_ops->read)
-				b = bus->other_ops->read(bus->other_ctx, (u16)(port + i), 1) & 0xFF;
-			v |= b << (8 * i);
-		}
-		return v;
-	}
 	if (!(bus->confadd & 0x80000000u))
-		return all;
+		return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
 	u16 bdf = (u16)(bus->confadd >> 8);
 	u8 off = (u8)((bus->confadd & 0xFC) | (port & 3));
 	return pci_cfg_read(bus, bdf, off, size);
 }
 
-static void host_write(void *ctx, u16 port, u32 val, int size)
+static void data_write(PciBus *bus, u16 port, u32 val, int size)
 {
-	PciBus *bus = ctx;
-	if (port < 0xCFC) {
-		if (port == 0xCF8 && size == 4) {
-			/* Bits 30:24 and 1:0 are reserved and read 0. */
-			bus->confadd = val & 0x80FFFFFCu;
-			return;
-		}
-		for (int i = 0; i < size; i++)
-			if (bus->other_ops && bus->other_ops->write)
-				bus->other_ops->write(bus->other_ctx, (u16)(port + i),
-						      (val >> (8 * i)) & 0xFF, 1);
-		return;
-	}
 	if (!(bus->confadd & 0x80000000u))
 		return;
 	u16 bdf = (u16)(bus->confadd >> 8);
 	u8 off = (u8)((bus->confadd & 0xFC) | (port & 3));
 	pci_cfg_write(bus, bdf, off, val, size);
+}
+
+static u32 host_read(void *ctx, u16 port, int size)
+{
+	PciBus *bus = ctx;
+	if (port == 0xCF8 && size == 4)
+		return bus->confadd;
+	if (port >= 0xCFC)
+		return data_read(bus, port, size);
+	u32 v = 0;
+	for (int i = 0; i < size; i++) {
+		u16 p = (u16)(port + i);
+		u32 b = 0xFF;
+		if (p >= 0xCFC)
+			b = data_read(bus, p, 1);
+		else if (bus->other_ops && bus->other_ops->read)
+			b = bus->other_ops->read(bus->other_ctx, p, 1) & 0xFF;
+		v |= b << (8 * i);
+	}
+	return v;
+}
+
+static void host_write(void *ctx, u16 port, u32 val, int size)
+{
+	PciBus *bus = ctx;
+	if (port == 0xCF8 && size == 4) {
+		/* Bits 30:24 and 1:0 are reserved and read 0. */
+		bus->confadd = val & 0x80FFFFFCu;
+		return;
+	}
+	if (port >= 0xCFC) {
+		data_write(bus, port, val, size);
+		return;
+	}
+	for (int i = 0; i < size; i++) {
+		u16 p = (u16)(port + i);
+		u32 b = (val >> (8 * i)) & 0xFF;
+		if (p >= 0xCFC)
+			data_write(bus, p, b, 1);
+		else if (bus->other_ops && bus->other_ops->write)
+			bus->other_ops->write(bus->other_ctx, p, b, 1);
+	}
 }
 
 const IoOps pci_host_io_ops = {host_read, host_write, 1 | 2 | 4, "pci-host"};

@@ -107,9 +107,17 @@ static void test_reset_control(void)
 	/* A dword at 0xCF8 is CONFADD, never RC. */
 	io_write(b->io, 0xCF8, 0x80000604u, 4);
 	CHECK_EQ(b->cpu_resets + b->sys_resets, 2);
+	/* An unaligned dword at 0xCF9: RC gets its byte, CONFDATA byte 0 the last one (the
+	 * CPU splits it into two cycles), CONFADD is not touched. */
+	io_write(b->io, 0xCF8, 0x80000960u, 4); /* 00:01.1 register 0x60: nothing there */
+	piix3_reset(&b->isa);
+	io_write(b->io, 0xCF9, 0x55000004u, 4);
+	CHECK_EQ(b->cpu_resets, 2);
+	CHECK_EQ(io_read(b->io, 0xCF8, 4), 0x80000960u);
+	CHECK_EQ(io_read(b->io, 0xCF9, 4), 0x00FFFF04u); /* RC, -, -, CONFDATA (0) */
 	/* Other bytes of 0xCF8-0xCFB are not claimed. */
 	CHECK_EQ(io_read(b->io, 0xCFA, 1), 0xFF);
-	CHECK_EQ(io_read(b->io, 0xCF8, 2), 0x00FF); /* 0xCF8 nothing, 0xCF9 = RC (0) */
+	CHECK_EQ(io_read(b->io, 0xCF8, 2), 0x04FF); /* 0xCF8 nothing, 0xCF9 = RC */
 	board_free(b);
 }
 
