@@ -513,7 +513,8 @@ size_t vga_text_lines(const VgaText *t, char *buf, size_t len, bool ascii)
 				enc[0] = cp < 0x80 ? (char)cp : '?';
 				put(buf, len, &pos, enc, 1);
 			} else {
-				put(buf, len, &pos, enc, utf8(cp, enc));
+				size_t n = utf8(cp, enc);
+				put(buf, len, &pos, enc, n);
 			}
 		}
 		put(buf, len, &pos, "\n", 1);
