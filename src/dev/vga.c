@@ -1,0 +1,525 @@
+/* vga.c: the VGA adapter's registers, planar memory with its read/write pipeline,
+ * display timing for input status 1, and the host view of the text screen. See vga.h. */
+#include "dev/vga.h"
+
+#include <string.h>
+
+/* Bits a register keeps (the rest read 0), per the IBM register descriptions. */
+static const u8 seq_mask[5] = {0x03, 0x3D, 0x0F, 0x3F, 0x0E};
+static const u8 gc_mask[9] = {0x0F, 0x0F, 0x0F, 0x1F, 0x03, 0x7B, 0x0F, 0x0F, 0xFF};
+#define CRTC_REGS 0x19
+#define ATTR_REGS 0x15
+
+static bool color(const Vga *v)
+{
+	return v->misc & 1;
+}
+
+/* ---- display timing ---- */
+
+/* Input status 1 bits 0 (display disabled: blanking) and 3 (vertical retrace), from
+ * the position of the beam at the current virtual time. The frame is derived from the
+ * CRTC's totals and the dot clock selected in the misc output register, so a guest
+ * polling for retrace sees it at the frame rate its mode would have (70 Hz in mode 3). */
+static u8 input_status1(const Vga *v)
+{
+	const u8 *c = v->crtc;
+	u64 hz = (v->misc >> 2 & 3) == 1 ? 28322000 : 25175000;
+	u64 cw = (v->seq[1] & 1) ? 8 : 9;
+	u64 htotal = (c[0] + 5u) * cw, hdisp = (c[1] + 1u) * cw;
+	u32 vtotal = (c[6] | (c[7] & 0x01u) << 8 | (c[7] & 0x20u) << 4) + 2;
+	u32 vdisp = (c[0x12] | (c[7] & 0x02u) << 7 | (c[7] & 0x40u) << 3) + 1;
+	u32 vrs = c[0x10] | (c[7] & 0x04u) << 6 | (c[7] & 0x80u) << 2;
+	u32 vrlen = ((c[0x11] & 0x0Fu) - vrs) & 0x0F; /* retrace ends when low 4 bits match */
+	if (!vrlen)
+		vrlen = 16;
+	u64 line_ps = htotal * 1000000000000ull / hz;
+	u64 frame_ps = line_ps * vtotal;
+	u64 pos = (u64)((unsigned __int128)clock_now(v->clk) * 1000 % frame_ps);
+	u32 line = (u32)(pos / line_ps);
+	u64 dot = (pos % line_ps) * hz / 1000000000000ull;
+	u8 r = 0;
+	if (line >= vdisp || dot >= hdisp)
+		r |= 0x01;
+	if ((line >= vrs && line < vrs + vrlen) || (vrs + vrlen > vtotal && line < vrs + vrlen - vtotal))
+		r |= 0x08;
+	return r;
+}
+
+/* ---- ports ---- */
+
+static u32 vga_io_read(void *ctx, u16 port, int size)
+{
+	Vga *v = ctx;
+	bool col = color(v);
+	switch (port) {
+	case 0x3C0:
+		return v->attr_index;
+	case 0x3C1: {
+		u8 i = v->attr_index & 0x1F;
+		return i < ATTR_REGS ? v->attr[i] : 0;
+	}
+	case 0x3C2:
+		return 0x00; /* input status 0: no CRT interrupt, switch sense 0 */
+	case 0x3C3:
+		return v->enable;
+	case 0x3C4:
+		return v->seq_index;
+	case 0x3C5:
+		return v->seq_index < 5 ? v->seq[v->seq_index] : 0xFF;
+	case 0x3C6:
+		return v->dac_mask;
+	case 0x3C7:
+		return v->dac_state;
+	case 0x3C8:
+		return v->dac_write;
+	case 0x3C9: {
+		u8 val = v->dac[v->dac_read * 3 + v->dac_comp];
+		if (++v->dac_comp == 3) {
+			v->dac_comp = 0;
+			v->dac_read++;
+		}
+		return val;
+	}
+	case 0x3CA:
+		return v->feature;
+	case 0x3CC:
+		return v->misc;
+	case 0x3CE:
+		return v->gc_index;
+	case 0x3CF:
+		return v->gc_index < 9 ? v->gc[v->gc_index] : 0xFF;
+	case 0x3B4: case 0x3D4:
+		if (col != (port == 0x3D4))
+			return 0xFF;
+		return v->crtc_index;
+	case 0x3B5: case 0x3D5:
+		if (col != (port == 0x3D5))
+			return 0xFF;
+		return v->crtc_index < CRTC_REGS ? v->crtc[v->crtc_index] : 0xFF;
+	case 0x3BA: case 0x3DA:
+		if (col != (port == 0x3DA))
+			return 0xFF;
+		v->attr_data = false; /* reading input status 1 resets the flip-flop */
+		return input_status1(v);
+	}
+	return 0xFF;
+}
+
+static void attr_write(Vga *v, u8 val)
+{
+	if (!v->attr_data) {
+		v->attr_index = val & 0x3F;
+		v->attr_data = true;
+		return;
+	}
+	v->attr_data = false;
+	u8 i = v->attr_index & 0x1F;
+	if (i < 0x10)
+		v->attr[i] = val & 0x3F;
+	else if (i == 0x10)
+		v->attr[i] = val & 0xEF;
+	else if (i == 0x11)
+		v->attr[i] = val;
+	else if (i == 0x12)
+		v->attr[i] = val & 0x3F;
+	else if (i < ATTR_REGS)
+		v->attr[i] = val & 0x0F;
+}
+
+static void crtc_write(Vga *v, u8 val)
+{
+	u8 i = v->crtc_index;
+	if (i >= CRTC_REGS)
+		return;
+	/* CR11 bit 7 protects CR0-CR7, except CR7's line compare bit 4. */
+	if ((v->crtc[0x11] & 0x80) && i <= 7) {
+		if (i == 7)
+			v->crtc[7] = (u8)((v->crtc[7] & ~0x10) | (val & 0x10));
+		return;
+	}
+	v->crtc[i] = val;
+}
+
+static void vga_io_write(void *ctx, u16 port, u32 val32, int size)
+{
+	Vga *v = ctx;
+	u8 val = (u8)val32;
+	bool col = color(v);
+	switch (port) {
+	case 0x3C0:
+		attr_write(v, val);
+		return;
+	case 0x3C2:
+		v->misc = val;
+		return;
+	case 0x3C3:
+		v->enable = val & 1;
+		return;
+	case 0x3C4:
+		v->seq_index = val & 7;
+		return;
+	case 0x3C5:
+		if (v->seq_index < 5)
+			v->seq[v->seq_index] = val & seq_mask[v->seq_index];
+		return;
+	case 0x3C6:
+		v->dac_mask = val;
+		return;
+	case 0x3C7:
+		v->dac_read = val;
+		v->dac_comp = 0;
+		v->dac_state = 0x03;
+		return;
+	case 0x3C8:
+		v->dac_write = val;
+		v->dac_comp = 0;
+		v->dac_state = 0x00;
+		return;
+	case 0x3C9:
+		v->dac_latch[v->dac_comp] = val & 0x3F;
+		if (++v->dac_comp == 3) {
+			memcpy(&v->dac[v->dac_write * 3], v->dac_latch, 3);
+			v->dac_comp = 0;
+			v->dac_write++;
+		}
+		return;
+	case 0x3CE:
+		v->gc_index = val & 0x0F;
+		return;
+	case 0x3CF:
+		if (v->gc_index < 9)
+			v->gc[v->gc_index] = val & gc_mask[v->gc_index];
+		return;
+	case 0x3B4: case 0x3D4:
+		if (col == (port == 0x3D4))
+			v->crtc_index = val & 0x3F;
+		return;
+	case 0x3B5: case 0x3D5:
+		if (col == (port == 0x3D5))
+			crtc_write(v, val);
+		return;
+	case 0x3BA: case 0x3DA:
+		if (col == (port == 0x3DA))
+			v->feature = val & 0x03;
+		return;
+	}
+}
+
+const IoOps vga_io_ops = {vga_io_read, vga_io_write, 1, "vga"};
+
+/* ---- memory ---- */
+
+/* The offset of addr inside the window GC 6 selects, or false if addr is outside it
+ * (the adapter does not answer there). */
+static bool window(const Vga *v, u32 addr, u32 *off)
+{
+	static const u32 base[4] = {0xA0000, 0xA0000, 0xB0000, 0xB8000};
+	static const u32 size[4] = {0x20000, 0x10000, 0x08000, 0x08000};
+	unsigned m = v->gc[6] >> 2 & 3;
+	if (addr < base[m] || addr - base[m] >= size[m])
+		return false;
+	*off = addr - base[m];
+	return true;
+}
+
+static u8 vga_read8(Vga *v, u32 addr)
+{
+	u32 a, off;
+	if (!window(v, addr, &a))
+		return 0xFF;
+	unsigned plane;
+	if (v->seq[4] & 0x08) { /* chain 4 */
+		off = a >> 2;
+		plane = a & 3;
+	} else if (v->gc[5] & 0x10) { /* odd/even reads */
+		off = a >> 1;
+		plane = (v->gc[4] & 2) | (a & 1);
+	} else {
+		off = a;
+		plane = v->gc[4] & 3;
+	}
+	off &= 0xFFFF;
+	memcpy(v->latch, &v->vram[off * 4], 4);
+	if (!(v->gc[5] & 0x08))
+		return v->latch[plane];
+	/* Read mode 1: 1 where every plane not "don't care" matches the compare color. */
+	u8 r = 0xFF;
+	for (unsigned p = 0; p < 4; p++) {
+		if (!(v->gc[7] >> p & 1))
+			continue;
+		u8 cc = (v->gc[2] >> p & 1) ? 0xFF : 0x00;
+		r &= (u8)~(v->latch[p] ^ cc);
+	}
+	return r;
+}
+
+static u8 ror8(u8 x, unsigned n)
+{
+	n &= 7;
+	return n ? (u8)(x >> n | x << (8 - n)) : x;
+}
+
+static void vga_write8(Vga *v, u32 addr, u8 val)
+{
+	u32 a, off;
+	if (!window(v, addr, &a))
+		return;
+	u8 planes = v->seq[2] & 0x0F;
+	if (v->seq[4] & 0x08) { /* chain 4: A1:A0 pick the plane */
+		off = a >> 2;
+		planes &= (u8)(1u << (a & 3));
+	} else if (!(v->seq[4] & 0x04)) { /* odd/even: A0 picks planes 0/2 or 1/3 */
+		off = a >> 1;
+		planes &= (a & 1) ? 0x0A : 0x05;
+	} else {
+		off = a;
+	}
+	off &= 0xFFFF;
+	if (!planes)
+		return;
+
+	u8 d[4], bitmask = v->gc[8];
+	unsigned func = v->gc[3] >> 3 & 3;
+	switch (v->gc[5] & 3) {
+	case 0: {
+		u8 r = ror8(val, v->gc[3]);
+		for (unsigned p = 0; p < 4; p++)
+			d[p] = (v->gc[1] >> p & 1) ? ((v->gc[0] >> p & 1) ? 0xFF : 0) : r;
+		break;
+	}
+	case 1: /* the latches as they are: no function, no bit mask */
+		memcpy(d, v->latch, 4);
+		func = 0;
+		bitmask = 0xFF;
+		break;
+	case 2:
+		for (unsigned p = 0; p < 4; p++)
+			d[p] = (val >> p & 1) ? 0xFF : 0;
+		break;
+	default: /* 3: the rotated data ANDed with the bit mask is the mask, set/reset the data */
+		bitmask &= ror8(val, v->gc[3]);
+		for (unsigned p = 0; p < 4; p++)
+			d[p] = (v->gc[0] >> p & 1) ? 0xFF : 0;
+		break;
+	}
+	for (unsigned p = 0; p < 4; p++) {
+		u8 x = d[p], l = v->latch[p];
+		switch (func) {
+		case 1: x &= l; break;
+		case 2: x |= l; break;
+		case 3: x ^= l; break;
+		}
+		x = (u8)((x & bitmask) | (l & ~bitmask));
+		if (planes >> p & 1)
+			v->vram[off * 4 + p] = x;
+	}
+}
+
+static u32 vga_mem_read(void *ctx, u32 addr, int size)
+{
+	u32 val = 0;
+	for (int i = 0; i < size; i++)
+		val |= (u32)vga_read8(ctx, addr + (u32)i) << (8 * i);
+	return val;
+}
+
+static void vga_mem_write(void *ctx, u32 addr, u32 val, int size)
+{
+	for (int i = 0; i < size; i++)
+		vga_write8(ctx, addr + (u32)i, (u8)(val >> (8 * i)));
+}
+
+const MmioOps vga_mem_ops = {vga_mem_read, vga_mem_write, "vga-mem"};
+
+/* ---- setup ---- */
+
+static void clear_regs(Vga *v)
+{
+	v->misc = v->feature = v->enable = 0;
+	v->seq_index = v->gc_index = v->crtc_index = v->attr_index = 0;
+	v->attr_data = false;
+	memset(v->seq, 0, sizeof(v->seq));
+	memset(v->gc, 0, sizeof(v->gc));
+	memset(v->crtc, 0, sizeof(v->crtc));
+	memset(v->attr, 0, sizeof(v->attr));
+	v->dac_mask = v->dac_read = v->dac_write = v->dac_comp = v->dac_state = 0;
+	memset(v->dac_latch, 0, sizeof(v->dac_latch));
+	memset(v->dac, 0, sizeof(v->dac));
+	memset(v->latch, 0, sizeof(v->latch));
+}
+
+void vga_init(Vga *v, Clock *clk)
+{
+	memset(v, 0, sizeof(*v));
+	v->clk = clk;
+	PciDev *d = &v->pci;
+	pci_dev_init(d, "vga", 0x1234, 0x1111, 0x02, 0x030000, 0x00);
+	d->owner = v;
+	pci_set_wmask16(d, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
+}
+
+void vga_reset(Vga *v)
+{
+	pci_dev_reset(&v->pci);
+	clear_regs(v);
+}
+
+void vga_preset_mode3(Vga *v)
+{
+	static const u8 seq[5] = {0x03, 0x00, 0x03, 0x00, 0x02};
+	static const u8 crtc[CRTC_REGS] = {0x5F, 0x4F, 0x50, 0x82, 0x55, 0x81, 0xBF, 0x1F, 0x00,
+					   0x4F, 0x0D, 0x0E, 0x00, 0x00, 0x00, 0x00, 0x9C, 0x8E,
+					   0x8F, 0x28, 0x1F, 0x96, 0xB9, 0xA3, 0xFF};
+	static const u8 gc[9] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x0E, 0x00, 0xFF};
+	static const u8 attr[ATTR_REGS] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x14,
+					   0x07, 0x38, 0x39, 0x3A, 0x3B, 0x3C, 0x3D,
+					   0x3E, 0x3F, 0x0C, 0x00, 0x0F, 0x08, 0x00};
+	clear_regs(v);
+	v->misc = 0x67;
+	memcpy(v->seq, seq, sizeof(seq));
+	memcpy(v->crtc, crtc, sizeof(crtc));
+	memcpy(v->gc, gc, sizeof(gc));
+	memcpy(v->attr, attr, sizeof(attr));
+	v->attr_index = 0x20;
+	v->dac_mask = 0xFF;
+	for (u32 o = 0; o < 0x4000; o++) {
+		v->vram[o * 4] = 0x20;
+		v->vram[o * 4 + 1] = 0x07;
+	}
+}
+
+/* ---- the host view ---- */
+
+void vga_text_dump(const Vga *v, VgaText *t)
+{
+	const u8 *c = v->crtc;
+	memset(t, 0, sizeof(*t));
+	t->cursor_row = t->cursor_col = -1;
+	t->graphics = v->gc[6] & 1;
+	if (t->graphics)
+		return;
+	int cols = c[1] + 1;
+	int vdisp = (c[0x12] | (c[7] & 0x02) << 7 | (c[7] & 0x40) << 3) + 1;
+	int cell_h = (c[9] & 0x1F) + 1;
+	int rows = vdisp / cell_h;
+	if (c[9] & 0x80) /* scan doubling */
+		rows /= 2;
+	t->cols = MIN(cols, VGA_TEXT_MAX_COLS);
+	t->rows = MIN(rows, VGA_TEXT_MAX_ROWS);
+	u32 stride = c[0x13] * 2u;
+	if (!stride)
+		stride = (u32)cols;
+	u32 start = (u32)c[0x0C] << 8 | c[0x0D];
+	for (int r = 0; r < t->rows; r++) {
+		for (int k = 0; k < t->cols; k++) {
+			u32 off = (start + (u32)r * stride + (u32)k) & 0xFFFF;
+			t->ch[r][k] = v->vram[off * 4];
+			t->attr[r][k] = v->vram[off * 4 + 1];
+		}
+	}
+	t->cursor_start = c[0x0A] & 0x1F;
+	t->cursor_end = c[0x0B] & 0x1F;
+	t->blink = v->attr[0x10] & 0x08;
+	u32 rel = (((u32)c[0x0E] << 8 | c[0x0F]) - start) & 0xFFFF;
+	u32 row = rel / stride, col = rel % stride;
+	if (!(c[0x0A] & 0x20) && t->cursor_start <= t->cursor_end && row < (u32)t->rows &&
+	    col < (u32)t->cols) {
+		t->cursor_row = (int)row;
+		t->cursor_col = (int)col;
+	}
+}
+
+/* Code page 437 as the IBM VGA font draws it (0x00 blank, 0x01-0x1F and 0x7F the
+ * graphic characters). */
+static const u16 cp437[256] = {
+	0x0020, 0x263A, 0x263B, 0x2665, 0x2666, 0x2663, 0x2660, 0x2022,
+	0x25D8, 0x25CB, 0x25D9, 0x2642, 0x2640, 0x266A, 0x266B, 0x263C,
+	0x25BA, 0x25C4, 0x2195, 0x203C, 0x00B6, 0x00A7, 0x25AC, 0x21A8,
+	0x2191, 0x2193, 0x2192, 0x2190, 0x221F, 0x2194, 0x25B2, 0x25BC,
+	0x0020, 0x0021, 0x0022, 0x0023, 0x0024, 0x0025, 0x0026, 0x0027,
+	0x0028, 0x0029, 0x002A, 0x002B, 0x002C, 0x002D, 0x002E, 0x002F,
+	0x0030, 0x0031, 0x0032, 0x0033, 0x0034, 0x0035, 0x0036, 0x0037,
+	0x0038, 0x0039, 0x003A, 0x003B, 0x003C, 0x003D, 0x003E, 0x003F,
+	0x0040, 0x0041, 0x0042, 0x0043, 0x0044, 0x0045, 0x0046, 0x0047,
+	0x0048, 0x0049, 0x004A, 0x004B, 0x004C, 0x004D, 0x004E, 0x004F,
+	0x0050, 0x0051, 0x0052, 0x0053, 0x0054, 0x0055, 0x0056, 0x0057,
+	0x0058, 0x0059, 0x005A, 0x005B, 0x005C, 0x005D, 0x005E, 0x005F,
+	0x0060, 0x0061, 0x0062, 0x0063, 0x0064, 0x0065, 0x0066, 0x0067,
+	0x0068, 0x0069, 0x006A, 0x006B, 0x006C, 0x006D, 0x006E, 0x006F,
+	0x0070, 0x0071, 0x0072, 0x0073, 0x0074, 0x0075, 0x0076, 0x0077,
+	0x0078, 0x0079, 0x007A, 0x007B, 0x007C, 0x007D, 0x007E, 0x2302,
+	0x00C7, 0x00FC, 0x00E9, 0x00E2, 0x00E4, 0x00E0, 0x00E5, 0x00E7,
+	0x00EA, 0x00EB, 0x00E8, 0x00EF, 0x00EE, 0x00EC, 0x00C4, 0x00C5,
+	0x00C9, 0x00E6, 0x00C6, 0x00F4, 0x00F6, 0x00F2, 0x00FB, 0x00F9,
+	0x00FF, 0x00D6, 0x00DC, 0x00A2, 0x00A3, 0x00A5, 0x20A7, 0x0192,
+	0x00E1, 0x00ED, 0x00F3, 0x00FA, 0x00F1, 0x00D1, 0x00AA, 0x00BA,
+	0x00BF, 0x2310, 0x00AC, 0x00BD, 0x00BC, 0x00A1, 0x00AB, 0x00BB,
+	0x2591, 0x2592, 0x2593, 0x2502, 0x2524, 0x2561, 0x2562, 0x2556,
+	0x2555, 0x2563, 0x2551, 0x2557, 0x255D, 0x255C, 0x255B, 0x2510,
+	0x2514, 0x2534, 0x252C, 0x251C, 0x2500, 0x253C, 0x255E, 0x255F,
+	0x255A, 0x2554, 0x2569, 0x2566, 0x2560, 0x2550, 0x256C, 0x2567,
+	0x2568, 0x2564, 0x2565, 0x2559, 0x2558, 0x2552, 0x2553, 0x256B,
+	0x256A, 0x2518, 0x250C, 0x2588, 0x2584, 0x258C, 0x2590, 0x2580,
+	0x03B1, 0x00DF, 0x0393, 0x03C0, 0x03A3, 0x03C3, 0x00B5, 0x03C4,
+	0x03A6, 0x0398, 0x03A9, 0x03B4, 0x221E, 0x03C6, 0x03B5, 0x2229,
+	0x2261, 0x00B1, 0x2265, 0x2264, 0x2320, 0x2321, 0x00F7, 0x2248,
+	0x00B0, 0x2219, 0x00B7, 0x221A, 0x207F, 0x00B2, 0x25A0, 0x00A0,
+};
+
+u32 vga_cp437(u8 c)
+{
+	return cp437[c];
+}
+
+/* Appends n bytes to buf (len bytes, *pos used so far), always counting them. */
+static void put(char *buf, size_t len, size_t *pos, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++, (*pos)++)
+		if (*pos + 1 < len)
+			buf[*pos] = s[i];
+}
+
+static size_t utf8(u32 cp, char out[3])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	out[0] = (char)(0xE0 | cp >> 12);
+	out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[2] = (char)(0x80 | (cp & 0x3F));
+	return 3;
+}
+
+size_t vga_text_lines(const VgaText *t, char *buf, size_t len, bool ascii)
+{
+	size_t pos = 0;
+	for (int r = 0; r < t->rows; r++) {
+		int end = t->cols;
+		while (end > 0 && (t->ch[r][end - 1] == ' ' || t->ch[r][end - 1] == 0 ||
+				   t->ch[r][end - 1] == 0xFF))
+			end--;
+		for (int k = 0; k < end; k++) {
+			u8 ch = t->ch[r][k];
+			u32 cp = (ch == 0 || ch == 0xFF) ? ' ' : cp437[ch];
+			char enc[3];
+			if (ascii) {
+				enc[0] = cp < 0x80 ? (char)cp : '?';
+				put(buf, len, &pos, enc, 1);
+			} else {
+				size_t n = utf8(cp, enc);
+				put(buf, len, &pos, enc, n);
+			}
+		}
+		put(buf, len, &pos, "\n", 1);
+	}
+	if (len)
+		buf[MIN(pos, len - 1)] = '\0';
+	return pos;
+}
