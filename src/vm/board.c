@@ -1,0 +1,447 @@
+/* board.c: the board file. The wiring of VMCP's PC-AT, top to bottom: every port, IRQ,
+ * ROM and wire between chips is here and nowhere else. The machine is an i440FX/PIIX3
+ * board (as Bochs's and QEMU's "pc"), because that is what SeaBIOS knows without
+ * QEMU's fw_cfg (docs/firmware.md), with the PC-AT's ISA chips around it.
+ *
+ *   I/O ports                                      IRQ   other wires
+ *   0x000-0x00F, 0x0C0-0x0DF  8237 DMA pair              channel 2: floppy
+ *   0x020-0x021, 0x0A0-0x0A1  8259A PIC pair              INT -> CPU INTR, INTA <- CPU
+ *   0x040-0x043               8254 PIT                0   (counter 0)
+ *   0x060, 0x064              8042 + PS/2 kbd/mouse   1,12 A20, CPU reset
+ *   0x061                     system control port B       (PIT counter 2 gate/out)
+ *   0x070-0x071               MC146818 RTC + CMOS     8
+ *   0x080                     POST code port               -> host (--post)
+ *   0x081-0x08F               DMA page registers
+ *   0x092                     system control port A        A20, CPU reset
+ *   0x0B2-0x0B3               APM control/status (PIIX4 PM)
+ *   0x170-0x177, 0x376        IDE secondary           15
+ *   0x1F0-0x1F7, 0x3F6        IDE primary             14
+ *   0x2F8-0x2FF               16550A COM2             3
+ *   0x3B0-0x3DF               VGA                          memory 0xA0000-0xBFFFF
+ *   0x3F0-0x3F5, 0x3F7        82077AA floppy          6
+ *   0x3F8-0x3FF               16550A COM1             4
+ *   0x402                     debug console (SeaBIOS log) -> host (--debugcon)
+ *   0x4D0-0x4D1               ELCR (PIC edge/level)
+ *   0x0E9                     Bochs debug port             -> host (--post/e9)
+ *   0xAFE0-0xAFE3             GPE0 (PIIX4 PM)
+ *   0xCF8-0xCFF               PCI configuration #1; 0xCF9 PIIX3 reset control
+ *   PCI 00:00.0 i440FX (PAM shadowing of 0xC0000-0xFFFFF), 00:01.0 PIIX3 ISA, 00:01.1
+ *   PIIX3 IDE (BAR4: bus master), 00:01.3 PIIX4 PM (PMBA; SCI on IRQ 9), 00:02.0 VGA
+ *   (its ROM BAR holds the VGA BIOS).
+ *   Memory: RAM from 0; the BIOS image at 4 GiB minus its size and its last 128 KiB
+ *   below 1 MiB through PAM.
+ * Ports 0x510-0x51B (QEMU fw_cfg) stay unmapped on purpose: SeaBIOS must not find it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "vm/machine.h"
+
+#define BIOS_LOW_WINDOW (128 * KiB)
+
+/* ---- Wires ------------------------------------------------------------------ */
+
+static void wire_intr(void *ctx, int n, int level)
+{
+	Machine *m = ctx;
+	cpu_set_intr(m->cpu, level != 0);
+}
+
+static void pic_update(Machine *m, int irq)
+{
+	u16 bit = (u16)(1u << irq);
+	pic_set_irq(&m->pic, irq, ((m->irq_isa | m->irq_pirq) & bit) != 0);
+}
+
+/* An ISA device's IRQ output; shares the PIC input with PIRQs routed to the same IRQ. */
+static void wire_isa_irq(void *ctx, int irq, int level)
+{
+	Machine *m = ctx;
+	if (level)
+		m->irq_isa |= (u16)(1u << irq);
+	else
+		m->irq_isa &= (u16)~(1u << irq);
+	pic_update(m, irq);
+}
+
+static void wire_pirq_irq(void *ctx, int irq, int level)
+{
+	Machine *m = ctx;
+	if (level)
+		m->irq_pirq |= (u16)(1u << irq);
+	else
+		m->irq_pirq &= (u16)~(1u << irq);
+	pic_update(m, irq);
+}
+
+enum { A20_KBC, A20_PORT92 };
+/* Gate A20 is the OR of the 8042's output port bit 1 and port 92h bit 1. */
+static void wire_a20(void *ctx, int n, int level)
+{
+	Machine *m = ctx;
+	if (n == A20_KBC)
+		m->a20_kbc = level != 0;
+	else
+		m->a20_port92 = level != 0;
+	mem_set_a20(&m->mem, m->a20_kbc || m->a20_port92);
+}
+
+static void request(Machine *m, u32 req)
+{
+	m->requests |= req;
+	if (m->cpu)
+		cpu_request_exit(m->cpu);
+}
+
+static void wire_cpu_reset(void *ctx, int n, int level)
+{
+	if (level)
+		request(ctx, MACH_REQ_CPU_RESET);
+}
+
+static void wire_sys_reset(void *ctx, int n, int level)
+{
+	if (level)
+		request(ctx, MACH_REQ_SYS_RESET);
+}
+
+static void wire_poweroff(void *ctx, int n, int level)
+{
+	if (level)
+		request(ctx, MACH_REQ_POWEROFF);
+}
+
+static void kick_cpu(void *ctx)
+{
+	cpu_request_exit(ctx);
+}
+
+static void com1_tx(void *ctx, u8 b)
+{
+	Machine *m = ctx;
+	if (m->cfg.host.serial_out)
+		m->cfg.host.serial_out(m->cfg.host.ctx, 0, b);
+}
+
+static void com2_tx(void *ctx, u8 b)
+{
+	Machine *m = ctx;
+	if (m->cfg.host.serial_out)
+		m->cfg.host.serial_out(m->cfg.host.ctx, 1, b);
+}
+
+static void debug_out(void *ctx, u16 port, u8 b)
+{
+	Machine *m = ctx;
+	if (m->cfg.host.debug_out)
+		m->cfg.host.debug_out(m->cfg.host.ctx, port, b);
+}
+
+/* ---- Firmware ---------------------------------------------------------------- */
+
+/* Reads a ROM image into a buffer of at least min bytes whose size is a multiple of
+ * 4 KiB, the rest filled with 0xFF as an erased ROM. A system BIOS is right-aligned
+ * (at_end: it must end at the top of the address space, where the reset vector is); an
+ * option ROM starts at offset 0 (its 55 AA header). */
+static int load_rom(const char *path, u32 min, u32 max, bool at_end, u8 **out, u32 *size,
+		    char *why, size_t whylen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(why, whylen, "cannot open firmware %s: %s", path, strerror(errno));
+		return errno == ENOENT ? VMCP_ENOENT : VMCP_EIO;
+	}
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	if (len <= 0 || (u64)len > max) {
+		fclose(f);
+		snprintf(why, whylen, "firmware %s has %ld bytes (1 to %u allowed)", path, len, max);
+		return VMCP_EINVAL;
+	}
+	u32 sz = MAX(min, ((u32)len + MEM_PAGE_MASK) & ~MEM_PAGE_MASK);
+	u8 *buf = malloc(sz);
+	if (!buf) {
+		fclose(f);
+		return VMCP_ENOMEM;
+	}
+	memset(buf, 0xFF, sz);
+	size_t got = fread(buf + (at_end ? sz - (u32)len : 0), 1, (size_t)len, f);
+	fclose(f);
+	if (got != (size_t)len) {
+		free(buf);
+		snprintf(why, whylen, "cannot read firmware %s", path);
+		return VMCP_EIO;
+	}
+	*out = buf;
+	*size = sz;
+	return 0;
+}
+
+/* ---- CMOS ---------------------------------------------------------------------- */
+
+static void cmos_setup(Machine *m)
+{
+	Rtc *r = &m->rtc;
+	rtc_cmos_set_memory(r, m->cfg.memory, 0);
+	int t0 = fdc_cmos_type(&m->fdc, 0), t1 = fdc_cmos_type(&m->fdc, 1);
+	rtc_cmos_set(r, CMOS_FLOPPY_TYPES, (u8)(t0 << 4 | t1));
+	int nfd = (t0 != 0) + (t1 != 0);
+	/* Equipment byte: bit 0 floppy drives present, bits 7-6 their number - 1, bits 5-4
+	 * 00 = EGA/VGA (a BIOS on the adapter). */
+	rtc_cmos_set(r, CMOS_EQUIPMENT, nfd ? (u8)(1 | (nfd - 1) << 6) : 0);
+	/* SeaBIOS's translation per ATA drive: LBA for disks past 1024 cylinders. */
+	u8 xlat = 0;
+	for (int i = 0; i < 4; i++) {
+		const VdDisk *vd = m->cfg.hd[i];
+		if (vd && vd->geom.cylinders > 1024)
+			xlat |= (u8)(1 << (2 * i));
+	}
+	rtc_cmos_set(r, 0x39, xlat);
+	rtc_cmos_set(r, CMOS_SMP_COUNT, 0);
+	rtc_cmos_set_boot_order(r, m->cfg.boot[0], m->cfg.boot[1], m->cfg.boot[2], true);
+	rtc_cmos_checksum(r);
+}
+
+/* ---- Build ------------------------------------------------------------------------ */
+
+int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
+{
+	memset(m, 0, sizeof(*m));
+	m->cfg = *cfg;
+	if (!m->cfg.ips)
+		m->cfg.ips = MACHINE_DEFAULT_IPS;
+	int r;
+	if ((r = mem_init(&m->mem, cfg->memory))) {
+		snprintf(why, whylen, "cannot give the VM %llu bytes of RAM: %s",
+			 (unsigned long long)cfg->memory, vmcp_strerror(r));
+		return r;
+	}
+	m->io = malloc(sizeof(*m->io));
+	if (!m->io) {
+		machine_free(m);
+		return VMCP_ENOMEM;
+	}
+	io_init(m->io);
+	IoBus *io = m->io;
+	MemBus *mem = &m->mem;
+	Clock *clk = &m->clock;
+	clock_init(clk, (u32)(1000000000000ull / m->cfg.ips));
+
+	/* Firmware. */
+	const char *bios = cfg->bios ? cfg->bios : MACHINE_DEFAULT_BIOS;
+	if ((r = load_rom(bios, BIOS_LOW_WINDOW, 16 * MiB, true, &m->bios, &m->bios_size, why, whylen))) {
+		machine_free(m);
+		return r;
+	}
+	if (!cfg->bios_raw && !(cfg->vgabios && !*cfg->vgabios)) {
+		const char *vb = cfg->vgabios ? cfg->vgabios : MACHINE_DEFAULT_VGABIOS;
+		if ((r = load_rom(vb, 0, 256 * KiB, false, &m->vgabios, &m->vgabios_size, why, whylen))) {
+			machine_free(m);
+			return r;
+		}
+	}
+
+	/* The CPU, its INTR input from the PIC and its INTA cycle to the PIC. */
+	CpuConfig cc = {.model = cfg->cpu, .fpu = false};
+	m->cpu = cpu_new(&cc, mem, io);
+	if (!m->cpu) {
+		machine_free(m);
+		return VMCP_ENOMEM;
+	}
+	clock_attach_icount(clk, cpu_icount(m->cpu));
+	clk->kick = kick_cpu;
+	clk->kick_ctx = m->cpu;
+
+	/* 8259A pair + ELCR. */
+	pic_init(&m->pic);
+	io_map(io, 0x20, 2, &pic_io_ops, &m->pic);
+	io_map(io, 0xA0, 2, &pic_io_ops, &m->pic);
+	io_map(io, 0x4D0, 2, &pic_elcr_io_ops, &m->pic);
+	irq_connect(&m->pic.intr, wire_intr, m, 0);
+	cpu_set_intr_ack(m->cpu, pic_ack, &m->pic);
+
+	/* 8254 PIT, port 61h. */
+	pit_init(&m->pit, clk);
+	io_map(io, 0x40, 4, &pit_io_ops, &m->pit);
+	io_map(io, 0x61, 1, &pit_port61_io_ops, &m->pit);
+	irq_connect(&m->pit.irq0, wire_isa_irq, m, 0);
+
+	/* 8042 + keyboard (IRQ1) + mouse (IRQ12); A20 and CPU reset. */
+	kbc_init(&m->kbc);
+	io_map(io, 0x60, 1, &kbc_io_ops, &m->kbc);
+	io_map(io, 0x64, 1, &kbc_io_ops, &m->kbc);
+	irq_connect(&m->kbc.irq1, wire_isa_irq, m, 1);
+	irq_connect(&m->kbc.irq12, wire_isa_irq, m, 12);
+	irq_connect(&m->kbc.a20, wire_a20, m, A20_KBC);
+	irq_connect(&m->kbc.reset, wire_cpu_reset, m, 0);
+
+	/* Port 92h. */
+	port92_init(&m->port92);
+	io_map(io, 0x92, 1, &port92_io_ops, &m->port92);
+	irq_connect(&m->port92.a20, wire_a20, m, A20_PORT92);
+	irq_connect(&m->port92.reset, wire_cpu_reset, m, 0);
+
+	/* RTC + CMOS (IRQ8). */
+	rtc_init(&m->rtc, clk, cfg->rtc_start);
+	io_map(io, 0x70, 2, &rtc_io_ops, &m->rtc);
+	irq_connect(&m->rtc.irq, wire_isa_irq, m, 8);
+
+	/* COM1 (IRQ4), COM2 (IRQ3). */
+	uart_init(&m->com[0], clk, com1_tx, m);
+	uart_init(&m->com[1], clk, com2_tx, m);
+	io_map(io, 0x3F8, 8, &uart_io_ops, &m->com[0]);
+	io_map(io, 0x2F8, 8, &uart_io_ops, &m->com[1]);
+	irq_connect(&m->com[0].irq, wire_isa_irq, m, 4);
+	irq_connect(&m->com[1].irq, wire_isa_irq, m, 3);
+
+	/* POST code port, SeaBIOS's debug console, Bochs's port E9. */
+	debug_init(&m->post, DEBUG_POST, debug_out, m);
+	debug_init(&m->debugcon, DEBUG_CONSOLE, debug_out, m);
+	debug_init(&m->e9, DEBUG_CONSOLE, debug_out, m);
+	io_map(io, 0x80, 1, &debug_io_ops, &m->post);
+	io_map(io, 0x402, 1, &debug_io_ops, &m->debugcon);
+	io_map(io, 0xE9, 1, &debug_io_ops, &m->e9);
+
+	/* 8237 DMA pair, page registers (0x80 is the POST port). */
+	dma_init(&m->dma, mem);
+	io_map(io, 0x00, 16, &dma1_io_ops, &m->dma);
+	io_map(io, 0xC0, 32, &dma2_io_ops, &m->dma);
+	io_map(io, 0x81, 15, &dma_page_io_ops, &m->dma);
+
+	/* 82077AA floppy controller (IRQ6, DMA 2), drives fda/fdb. 0x3F6 is IDE's. */
+	fdc_init(&m->fdc, clk);
+	io_map(io, 0x3F0, 6, &fdc_io_ops, &m->fdc);
+	io_map(io, 0x3F7, 1, &fdc_io_ops, &m->fdc);
+	irq_connect(&m->fdc.irq, wire_isa_irq, m, 6);
+	fdc_connect_dma(&m->fdc, dma_transfer_cb, &m->dma, 2);
+	for (int i = 0; i < 2; i++) {
+		if (cfg->fd[i] && (r = fdc_attach(&m->fdc, i, cfg->fd[i]))) {
+			snprintf(why, whylen, "fd%c: %llu sectors is not a floppy size the "
+				 "controller knows", 'a' + i, (unsigned long long)cfg->fd[i]->sectors);
+			machine_free(m);
+			return r;
+		}
+	}
+
+	/* IDE: primary 0x1F0/0x3F6 IRQ14, secondary 0x170/0x376 IRQ15; hda..hdd. */
+	ide_init(&m->ide, clk, mem);
+	io_map(io, 0x1F0, 8, &ide_cmd_io_ops, &m->ide.chan[0]);
+	io_map(io, 0x3F6, 1, &ide_ctl_io_ops, &m->ide.chan[0]);
+	io_map(io, 0x170, 8, &ide_cmd_io_ops, &m->ide.chan[1]);
+	io_map(io, 0x376, 1, &ide_ctl_io_ops, &m->ide.chan[1]);
+	irq_connect(&m->ide.chan[0].irq, wire_isa_irq, m, 14);
+	irq_connect(&m->ide.chan[1].irq, wire_isa_irq, m, 15);
+	for (int i = 0; i < 4; i++)
+		if (cfg->hd[i])
+			ide_attach(&m->ide, i / 2, i % 2, cfg->hd[i]);
+
+	/* PCI: configuration mechanism #1; 0xCF9 goes to the PIIX3. */
+	pci_bus_init(&m->pci, io, mem);
+	io_map(io, 0xCF8, 8, &pci_host_io_ops, &m->pci);
+	pci_bus_set_other(&m->pci, &piix3_rc_io_ops, &m->isa);
+
+	/* 00:00.0 i440FX: the BIOS below 1 MiB through PAM, the VGA window. */
+	i440fx_init(&m->hb, mem);
+	i440fx_set_bios(&m->hb, m->bios + m->bios_size - BIOS_LOW_WINDOW, BIOS_LOW_WINDOW);
+	mem_map_rom(mem, (u32)(4 * GiB - m->bios_size), m->bios_size, m->bios);
+	i440fx_set_vga(&m->hb, &vga_mem_ops, &m->vga);
+	pci_register(&m->pci, &m->hb.pci, PCI_DEVFN(0, 0));
+
+	/* 00:01.0 PIIX3 ISA bridge: PIRQ routing, reset control. */
+	piix3_init(&m->isa);
+	for (int i = 0; i < 16; i++)
+		irq_connect(&m->isa.irq[i], wire_pirq_irq, m, i);
+	irq_connect(&m->isa.sys_reset, wire_sys_reset, m, 0);
+	irq_connect(&m->isa.cpu_reset, wire_cpu_reset, m, 0);
+	pci_register(&m->pci, &m->isa.pci, PCI_DEVFN(1, 0));
+
+	/* 00:01.1 PIIX3 IDE: BAR4 maps the IDE model's bus-master registers. The legacy
+	 * ports stay mapped above (compatibility mode). */
+	piix_ide_init(&m->pide, io);
+	piix_ide_attach_bm(&m->pide, &ide_bm_io_ops, &m->ide);
+	pci_register(&m->pci, &m->pide.pci, PCI_DEVFN(1, 1));
+
+	/* 00:01.3 PIIX4 PM: PM timer, SCI (IRQ 9), soft power-off. Our CPU has no SMM, so
+	 * APMC_EN is preset and SeaBIOS skips its SMM setup (docs/firmware.md). */
+	acpi_init(&m->pm, clk, io, true);
+	acpi_set_isa_devices(&m->pm, false, true, true);
+	io_map(io, ACPI_GPE0_PORT, 4, &acpi_gpe_io_ops, &m->pm);
+	io_map(io, ACPI_APM_PORT, 2, &acpi_apm_io_ops, &m->pm);
+	irq_connect(&m->pm.sci, wire_isa_irq, m, 9);
+	irq_connect(&m->pm.poweroff, wire_poweroff, m, 0);
+	pci_register(&m->pci, &m->pm.pci, PCI_DEVFN(1, 3));
+
+	/* 00:02.0 VGA, with the VGA BIOS in its expansion ROM BAR. */
+	vga_init(&m->vga, clk);
+	io_map(io, 0x3B0, 48, &vga_io_ops, &m->vga);
+	if (m->vgabios)
+		pci_dev_set_rom(&m->vga.pci, m->vgabios, m->vgabios_size);
+	pci_register(&m->pci, &m->vga.pci, PCI_DEVFN(2, 0));
+
+	cmos_setup(m);
+	machine_reset(m);
+	return 0;
+}
+
+void machine_reset(Machine *m)
+{
+	pic_reset(&m->pic);
+	pit_reset(&m->pit);
+	rtc_reset(&m->rtc);
+	kbc_reset(&m->kbc);
+	port92_reset(&m->port92);
+	uart_reset(&m->com[0]);
+	uart_reset(&m->com[1]);
+	debug_reset(&m->post);
+	debug_reset(&m->debugcon);
+	debug_reset(&m->e9);
+	dma_reset(&m->dma);
+	fdc_reset(&m->fdc);
+	ide_reset(&m->ide);
+	pci_bus_reset(&m->pci);
+	i440fx_reset(&m->hb);
+	piix3_reset(&m->isa);
+	piix_ide_reset(&m->pide);
+	acpi_reset(&m->pm);
+	vga_reset(&m->vga);
+	if (m->cfg.bios_raw)
+		vga_preset_mode3(&m->vga);
+	cpu_reset(m->cpu);
+	m->requests &= MACH_REQ_STOP;
+	m->resets++;
+}
+
+void machine_prepare_direct_boot(Machine *m, const CpuState *st)
+{
+	/* What SeaBIOS would have programmed (docs/firmware.md, "PCI devices"). */
+	PciBus *p = &m->pci;
+	u16 ide = PCI_BDF(0, 1, 1), pm = PCI_BDF(0, 1, 3), isa = PCI_BDF(0, 1, 0);
+	pci_cfg_write(p, ide, 0x20, 0xC001, 4);   /* BAR4: bus master at 0xC000 */
+	pci_cfg_write(p, ide, 0x40, 0x8000, 2);   /* IDETIM: primary decode */
+	pci_cfg_write(p, ide, 0x42, 0x8000, 2);   /* secondary decode */
+	pci_cfg_write(p, ide, 0x04, 0x0005, 2);   /* I/O space, bus master */
+	pci_cfg_write(p, pm, 0x40, 0xB001, 4);    /* PMBA */
+	pci_cfg_write(p, pm, 0x80, 0x01, 1);      /* PMIOSE */
+	pci_cfg_write(p, pm, 0x3C, 9, 1);         /* interrupt line: SCI on IRQ 9 */
+	pci_cfg_write(p, isa, 0x60, 0x0B0B0A0A, 4); /* PIRQA-D -> 10, 10, 11, 11 */
+	io_write(m->io, 0x4D1, 0x0C, 1);          /* ELCR: IRQ 10, 11 level */
+	vga_preset_mode3(&m->vga);
+	cpu_set_state(m->cpu, st);
+}
+
+void machine_free(Machine *m)
+{
+	if (m->cpu)
+		cpu_free(m->cpu);
+	if (m->vga.pci.name)
+		pci_dev_free(&m->vga.pci);
+	free(m->io);
+	free(m->bios);
+	free(m->vgabios);
+	if (m->mem.page)
+		mem_free(&m->mem);
+	memset(m, 0, sizeof(*m));
+}

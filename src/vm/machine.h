@@ -1,0 +1,140 @@
+/* machine.h: one virtual PC-AT: CPU, buses, clock and every device, built from a
+ * MachineConfig, wired by the board file (board.c) and run by machine_run (run.c).
+ *
+ * A Machine is the hardware part of a VMBLOCK: VmBlock (vmblock.h) holds the VM's
+ * config and VDDATA; the CP builds a Machine from them with the VdDisks of VDDATA
+ * attached to the IDE and floppy models. Nothing is global: several Machines can run in
+ * one process, one thread each. */
+#ifndef VMCP_VM_MACHINE_H
+#define VMCP_VM_MACHINE_H
+
+#include <stdio.h>
+
+#include "base/base.h"
+#include "bus/clock.h"
+#include "bus/iobus.h"
+#include "bus/membus.h"
+#include "cpu/cpu.h"
+#include "dev/acpi.h"
+#include "dev/debug.h"
+#include "dev/dma.h"
+#include "dev/fdc.h"
+#include "dev/i440fx.h"
+#include "dev/ide.h"
+#include "dev/kbc.h"
+#include "dev/pci.h"
+#include "dev/pic.h"
+#include "dev/piix3.h"
+#include "dev/pit.h"
+#include "dev/port92.h"
+#include "dev/rtc.h"
+#include "dev/uart.h"
+#include "dev/vga.h"
+#include "vd/vd.h"
+
+#define MACHINE_DEFAULT_BIOS "/usr/share/seabios/bios.bin"
+#define MACHINE_DEFAULT_VGABIOS "/usr/share/seabios/vgabios-stdvga.bin"
+#define MACHINE_DEFAULT_IPS 100000000u /* virtual instructions per second */
+
+/* What the host side (the CP) gets from the guest. Any callback may be NULL. */
+typedef struct MachineHost {
+	void *ctx;
+	void (*serial_out)(void *ctx, int com, u8 byte); /* com 0 = COM1 */
+	void (*debug_out)(void *ctx, u16 port, u8 byte); /* ports 0x80, 0x402, 0xE9 */
+} MachineHost;
+
+typedef struct MachineConfig {
+	u64 memory;             /* RAM bytes (1 MiB .. 3.5 GiB, multiple of 4 KiB) */
+	CpuModel cpu;
+	const char *bios;       /* firmware image; NULL: SeaBIOS */
+	bool bios_raw;          /* a raw ROM (--bios): no VGA BIOS, text mode preset */
+	const char *vgabios;    /* NULL: vgabios-stdvga.bin; "" none */
+	VdDisk *hd[4];          /* hda..hdd (primary master/slave, secondary), NULL none */
+	VdDisk *fd[2];          /* fda, fdb */
+	int boot[3];            /* RTC_BOOT_* codes in order, RTC_BOOT_NONE for unused */
+	u32 ips;                /* virtual instructions per second; 0: default */
+	s64 rtc_start;          /* RTC start, seconds since 1970 (local time as the guest sees it) */
+	MachineHost host;
+} MachineConfig;
+
+/* Requests raised by device callbacks during cpu_run, acted on between slices. */
+enum {
+	MACH_REQ_CPU_RESET = 1,    /* 8042 / port 92h / PIIX3 soft reset: the CPU only */
+	MACH_REQ_SYS_RESET = 2,    /* PIIX3 hard reset, triple fault: every device + CPU */
+	MACH_REQ_POWEROFF = 4,     /* ACPI S5 */
+	MACH_REQ_STOP = 8,         /* the CP asked the VM to stop (console, another thread) */
+};
+
+typedef struct Machine {
+	MachineConfig cfg;
+	Clock clock;
+	MemBus mem;
+	IoBus *io;
+	Cpu *cpu;
+	u8 *bios;
+	u32 bios_size;
+	u8 *vgabios;
+	u32 vgabios_size;
+
+	/* The board's chips, named as on the PC-AT and the i440FX/PIIX3 board. */
+	Pic pic;
+	Pit pit;
+	Rtc rtc;
+	Kbc kbc;
+	Port92 port92;
+	Uart com[2];
+	DebugPort post, debugcon, e9;
+	Dma dma;
+	Fdc fdc;
+	Ide ide;
+	PciBus pci;
+	I440fx hb;
+	Piix3 isa;
+	PiixIde pide;
+	AcpiPm pm;
+	Vga vga;
+
+	/* Wires the board combines. */
+	bool a20_kbc, a20_port92;
+	u16 irq_isa, irq_pirq; /* levels from ISA devices and from PIRQ routing, per IRQ */
+
+	volatile u32 requests; /* MACH_REQ_* */
+	u64 resets;            /* how many resets happened (tests, query) */
+	u64 halted_ns;         /* virtual time spent halted */
+} Machine;
+
+/* Builds the machine: RAM, firmware (read from files), devices and wiring, then a
+ * system reset. Returns 0, or a VMCP_E* code with a reason in why (firmware missing,
+ * bad memory size, a VD the floppy controller cannot take). */
+int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen);
+void machine_free(Machine *m);
+
+/* System reset: every device to its power-on state, then the CPU (RESET). */
+void machine_reset(Machine *m);
+
+/* Puts the machine in the state a BIOS leaves for an OS loaded by a direct kernel boot
+ * (PCI functions enabled as SeaBIOS programs them, VGA in text mode 3) and loads the CPU
+ * state st. */
+void machine_prepare_direct_boot(Machine *m, const CpuState *st);
+
+/* Why machine_run returned. */
+typedef enum MachineStop {
+	MACH_STOP_TIME = 0,  /* virtual time reached the deadline */
+	MACH_STOP_POWEROFF,  /* the guest switched the machine off */
+	MACH_STOP_DEAD,      /* halted with interrupts disabled: nothing can wake it */
+	MACH_STOP_REQUEST,   /* machine_request_stop() */
+	MACH_STOP_IO_TRAP,   /* a trapped port access, details in *exit */
+	MACH_STOP_BREAKPOINT,
+} MachineStop;
+
+/* Runs the guest until virtual time reaches until_ns or an event. Timers fire as
+ * they fall due; a halted CPU skips to the next deadline. Resets requested by the guest
+ * are carried out here. */
+MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit);
+
+/* Asks a running machine_run to return MACH_STOP_REQUEST soon (any thread). */
+void machine_request_stop(Machine *m);
+
+static inline u64 machine_now(const Machine *m) { return clock_now(&m->clock); }
+
+#endif
