@@ -27,7 +27,8 @@ typedef struct VdGeometry {
 	u16 sectors; /* per track */
 } VdGeometry;
 
-typedef enum VdType { VD_TYPE_HD = 0, VD_TYPE_FD = 1 } VdType;
+/* What the guest sees: a hard disk (ATA), a floppy (FDC) or a CD-ROM (ATAPI, read-only). */
+typedef enum VdType { VD_TYPE_HD = 0, VD_TYPE_FD = 1, VD_TYPE_CDROM = 2 } VdType;
 
 typedef struct VdDisk {
 	char dev[8];       /* "hda".."hdd", "fda", "fdb" */
