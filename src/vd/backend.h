@@ -75,14 +75,15 @@ u8 *backend_mem_data(Backend *b);
 
 /* The fault-injecting wrapper (crash tests; backend_fault.c). It passes everything to
  * inner and counts writes (pwrite and zero). With a limit N set, the N-th write is torn
- * (only its first half, rounded down to whole sectors, reaches inner) and every later
- * write or flush fails with VMCP_EIO, as a disk losing power mid-write. It remembers
+ * (only its first half, rounded down to whole sectors, reaches inner, and it fails) or
+ * completes (and the power fails just after it), and every later write or flush fails
+ * with VMCP_EIO, as a disk losing power. It remembers
  * every write since the last successful flush, so backend_fault_crash can make them
  * never have happened (all, or a pseudo-random subset: a disk cache may write back in
  * any order). Closing it closes inner only when own is true. NULL if out of memory. */
 Backend *backend_fault_new(Backend *inner, bool own);
-/* Fails (tears) the limit-th write from now; 0 = never. */
-void backend_fault_set_limit(Backend *b, u64 limit);
+/* Loses power at the limit-th write from now (0 = never), tearing it if torn. */
+void backend_fault_set_limit(Backend *b, u64 limit, bool torn);
 /* Writes seen so far (pwrite and zero calls, including the torn one). */
 u64 backend_fault_writes(const Backend *b);
 /* True once the limit was reached (the "disk" has lost power). */

@@ -4,8 +4,9 @@
  *
  * Model: every pwrite or zero is one "write". The limit-th write is torn: only its first
  * half (rounded down to whole 512-byte sectors, so a one-sector write is lost whole)
- * reaches the inner store, and from then on every write and flush fails with VMCP_EIO
- * (reads still work: the process sees what it wrote). Each write since the last good
+ * reaches the inner store, and it fails; or, untorn, it completes and reports success
+ * and the power fails just after it. From then on every write and flush fails with
+ * VMCP_EIO (reads still work: the process sees what it wrote). Each write since the last good
  * flush is logged with the bytes it replaced and the bytes it wrote. A crash undoes them
  * all, newest first, and then redoes the ones the crash mode keeps, oldest first: that is
  * exactly the disk image after power loss with that subset of the cache written back.
@@ -29,7 +30,9 @@ typedef struct FaultBackend {
 	bool own;
 	u64 writes;
 	u64 limit; /* 0: never fail */
+	bool torn; /* the limit-th write is torn (else it completes, then power fails) */
 	bool dead;
+	bool last_ok; /* the write that tripped reported success */
 	FaultWrite *log;
 	size_t nlog, caplog;
 } FaultBackend;
@@ -84,7 +87,8 @@ static s64 fault_admit(FaultBackend *f, u64 len)
 	f->writes++;
 	if (f->limit && f->writes >= f->limit) {
 		f->dead = true;
-		return (s64)(len / 2 / SECTOR_SIZE * SECTOR_SIZE);
+		f->last_ok = !f->torn;
+		return f->torn ? (s64)(len / 2 / SECTOR_SIZE * SECTOR_SIZE) : (s64)len;
 	}
 	return (s64)len;
 }
@@ -98,6 +102,7 @@ static int fault_pread(Backend *b, void *buf, size_t len, u64 off)
 static int fault_pwrite(Backend *b, const void *buf, size_t len, u64 off)
 {
 	FaultBackend *f = (FaultBackend *)b;
+	f->last_ok = false;
 	s64 n = fault_admit(f, len);
 	if (n < 0)
 		return VMCP_EIO;
@@ -106,12 +111,13 @@ static int fault_pwrite(Backend *b, const void *buf, size_t len, u64 off)
 		r = backend_pwrite(f->inner, buf, (size_t)n, off);
 	if (r)
 		return r;
-	return f->dead ? VMCP_EIO : 0;
+	return f->dead && !f->last_ok ? VMCP_EIO : 0;
 }
 
 static int fault_zero(Backend *b, u64 off, u64 len)
 {
 	FaultBackend *f = (FaultBackend *)b;
+	f->last_ok = false;
 	s64 n = fault_admit(f, len);
 	if (n < 0)
 		return VMCP_EIO;
@@ -120,7 +126,7 @@ static int fault_zero(Backend *b, u64 off, u64 len)
 		r = backend_zero(f->inner, off, (u64)n);
 	if (r)
 		return r;
-	return f->dead ? VMCP_EIO : 0;
+	return f->dead && !f->last_ok ? VMCP_EIO : 0;
 }
 
 static int fault_flush(Backend *b)
@@ -171,10 +177,11 @@ Backend *backend_fault_new(Backend *inner, bool own)
 	return &f->b;
 }
 
-void backend_fault_set_limit(Backend *b, u64 limit)
+void backend_fault_set_limit(Backend *b, u64 limit, bool torn)
 {
 	FaultBackend *f = (FaultBackend *)b;
 	f->limit = limit ? f->writes + limit : 0;
+	f->torn = torn;
 }
 
 u64 backend_fault_writes(const Backend *b)
@@ -204,7 +211,7 @@ int backend_fault_crash(Backend *b, int mode, u64 seed)
 			    : backend_zero(f->inner, w->off, w->len);
 	}
 	log_clear(f);
-	f->dead = false;
+	f->dead = f->last_ok = false;
 	f->limit = 0;
 	return r;
 }
