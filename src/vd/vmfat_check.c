@@ -277,7 +277,7 @@ int vmfat_check(Vmfat *v, bool repair, VmfatReportFn fn, void *ctx, VmfatCheckRe
 		c.fix = &fix;
 	}
 	check_all(&c);
-	if (!c.fix || (!res->errors && !res->warnings)) {
+	if (!c.fix || !c.nnotes) {
 		vmfat_dir_free(&fix);
 		r = res->errors ? VMCP_ECORRUPT : 0;
 		goto out;
@@ -296,7 +296,8 @@ int vmfat_check(Vmfat *v, bool repair, VmfatReportFn fn, void *ctx, VmfatCheckRe
 	if (c.nnotes > MAX_REPAIR_NOTES)
 		report(&c, VDM_CHK_REPAIRED, 'I', "Repaired: %u more", c.nnotes - MAX_REPAIR_NOTES);
 	res->repaired = c.nnotes;
-	/* Check again: what remains is what repair cannot fix. */
+	/* Check again, silently: what remains (already reported above) is what repair
+	 * cannot fix. */
 	VmfatCheckResult again = {0};
 	Chk c2 = {.v = v, .d = &v->dir, .fn = NULL, .res = &again};
 	if ((r = vmfat_reload(v)))
@@ -304,12 +305,6 @@ int vmfat_check(Vmfat *v, bool repair, VmfatReportFn fn, void *ctx, VmfatCheckRe
 	check_all(&c2);
 	res->errors = again.errors;
 	res->warnings = again.warnings;
-	if (again.errors) { /* report what is left */
-		memset(&again, 0, sizeof(again));
-		c2.fn = fn;
-		c2.ctx = ctx;
-		check_all(&c2);
-	}
 	r = res->errors ? VMCP_ECORRUPT : 0;
 out:
 	vmfat_unlock(v);

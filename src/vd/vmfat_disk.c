@@ -278,6 +278,9 @@ int vmfat_reload(Vmfat *v)
 	VdErr *e = &v->err;
 	u8 sec[512];
 	char w[160];
+	if (v->b->size < 512)
+		return vderr(e, VMCP_ECORRUPT, VDM_NOT_VMFAT,
+			     "%s does not hold VMFAT (it is smaller than one sector)", v->b->path);
 	int r = backend_pread(v->b, sec, 512, 0);
 	if (r)
 		return io_err(e, r, "reading", v->b, 0);
