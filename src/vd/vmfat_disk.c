@@ -375,7 +375,8 @@ Vmfat *vmfat_open(const char *path, int flags, VdErr *e)
 	int err;
 	Backend *b = backend_open_file(path, (flags & VMFAT_OPEN_RDONLY) ? BACKEND_RDONLY : 0, 0, &err);
 	if (!b) {
-		vderr(e, err, VDM_OPEN, "Cannot open real disk %s: %s", path, strerror(errno));
+		vderr(e, err, VDM_OPEN, "Cannot open real disk %s: %s", path,
+		      err == VMCP_EINVAL ? "not a regular file or block device" : strerror(errno));
 		return NULL;
 	}
 	return vmfat_open_backend(b, true, flags, e);

@@ -547,8 +547,8 @@ int vmfat_put_file(Vmfat *v, const char *name, const char *data, size_t len)
 		return vderr(&v->err, VMCP_EINVAL, VDM_FILE_REFUSED,
 			     "%s is not a VMFAT file name (VM.conf or VM.DEV.vd)", name);
 	if (len > CONF_FILE_MAX)
-		return vderr(&v->err, VMCP_ERANGE, VDM_FILE_SIZE, "File %s is too large (%zu bytes; at most %d)",
-			     name, len, CONF_FILE_MAX);
+		return vderr(&v->err, VMCP_ERANGE, VDM_FILE_SIZE, "File %s is too large (more than %d bytes)",
+			     name, CONF_FILE_MAX);
 	ConfErr ce;
 	VmConf c;
 	VdConf vc;

@@ -87,10 +87,21 @@ int main(void)
 	CHECK_EQ(vd_write(&vd, 32, 1, buf), 0);  /* the last sector */
 	CHECK_EQ(vd_write(&vd, 5, 0, buf), 0);   /* nothing at all */
 
+	/* Zeroing through the extents, with the same bounds check. */
+	CHECK_EQ(vd_zero(&vd, 8, 4), 0);
+	CHECK(disk[507 * 512] == 0x47 && disk[508 * 512] == 0 && disk[509 * 512 + 511] == 0 &&
+		      disk[200 * 512] == 0 && disk[201 * 512 + 511] == 0 && disk[202 * 512] == 0x4C,
+	      "vd_zero across extents");
+	memcpy(snap, disk, 1 * MiB);
+	CHECK_EQ(vd_zero(&vd, 30, 4), VMCP_ERANGE);
+	CHECK_EQ(vd_zero(&vd, ~0ull, 2), VMCP_ERANGE);
+	CHECK(!memcmp(snap, disk, 1 * MiB), "vd_zero out of range moves nothing");
+
 	/* Read-only. */
 	vd.readonly = true;
 	memcpy(snap, disk, 1 * MiB);
 	CHECK_EQ(vd_write(&vd, 0, 1, buf), VMCP_EINVAL);
+	CHECK_EQ(vd_zero(&vd, 0, 1), VMCP_EINVAL);
 	CHECK_EQ(vd_read(&vd, 0, 1, back), 0);
 	CHECK(!memcmp(snap, disk, 1 * MiB), "read-only VD unchanged");
 	vd.readonly = false;
