@@ -341,6 +341,7 @@ int vmfat_define_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes)
 	if (!r) {
 		char cname[40];
 		conf_vm_file(cname, sizeof(cname), vm);
+		cf = vmfat_dir_file(&nd, cname); /* set_file may have moved the file table */
 		text = conf_text_set(cf->data, cf->size, devname, vdname);
 		r = set_file(v, &nd, cname, text);
 		free(text);

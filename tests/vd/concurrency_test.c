@@ -18,7 +18,7 @@
 
 static int child(const char *path, int p)
 {
-	char name[16];
+	char name[32];
 	VmConf c;
 	vmconf_default(&c);
 	for (int i = 0; i < ITERS; i++) {
@@ -79,7 +79,7 @@ static void test_two_processes(const char *path)
 	int checked = 0;
 	for (int p = 0; p < 2; p++)
 		for (int i = 0; i < ITERS; i++) {
-			char name[16];
+			char name[32];
 			snprintf(name, sizeof(name), "p%d-%d", p, i);
 			bool deleted = (i % 10) == 4;
 			VmBlock vm;
