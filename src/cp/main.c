@@ -1,15 +1,81 @@
-/* main.c: the vmcp command (the CP). Dispatches the first word to a command module. */
+/* main.c: the vmcp command, VMCP's CP (control program) as z/VM's CP commands are: one
+ * verb per action on the real disk and its VMs. `--dasd PATH` may stand anywhere (before
+ * or after the verb); without it the real disk is $VMCP_DASD, then ./vmcp.dasd. The table
+ * below is every command; each lives in its own file (src/cp/cmd_*.c). The exit status of
+ * a failed command is its VMCP_E* code negated (docs/commands.md). */
 #include <stdio.h>
 #include <string.h>
 
 #include "base/err.h"
+#include "cp/cp.h"
+#include "vm/vmblock.h"
+
+static const CpCommand commands[] = {
+	{"format", cp_cmd_format, "format [--dasd PATH] --size SIZE [--force]"},
+	{"define", cp_cmd_define,
+	 "define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda] [--console serial|vga]\n"
+	 "define vd VM DEV SIZE"},
+	{"delete", cp_cmd_delete, "delete vm NAME\ndelete vd VM DEV"},
+	{"query", cp_cmd_query, "query vm [NAME] | vd [VM] | dasd | space  [--json]"},
+	{"directory", cp_cmd_directory, "directory get NAME\ndirectory put NAME FILE\ndirectory list"},
+	{"vd", cp_cmd_vd, "vd import VM DEV FILE\nvd export VM DEV FILE\nvd resize VM DEV SIZE"},
+	{"check", cp_cmd_check, "check [--repair]"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vmcp [--dasd PATH] COMMAND ...   (docs/commands.md)\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		const char *u = commands[i].usage;
+		while (*u) {
+			const char *nl = strchr(u, '\n');
+			int n = nl ? (int)(nl - u) : (int)strlen(u);
+			fprintf(f, "  vmcp %.*s\n", n, u);
+			u += n + (nl ? 1 : 0);
+		}
+	}
+}
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
-		printf("usage: vmcp COMMAND [ARGS]   (see docs/commands.md)\n");
-		return argc < 2 ? 1 : 0;
+	CpCtx cp = {.dasd = vmblock_default_dasd(), .out = stdout};
+	/* Line-buffered, so output and messages keep their order in a log or a pipe. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Take --dasd out wherever it stands (up to a "--"). */
+	int n = 0;
+	bool rest = false;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (i > 0 && !rest && !strcmp(a, "--"))
+			rest = true;
+		if (i > 0 && !rest && !strcmp(a, "--dasd")) {
+			if (i + 1 >= argc) {
+				msg(CPM_OPT_VALUE, 'E', "Option --dasd needs a value");
+				return vmcp_exit_code(VMCP_EINVAL);
+			}
+			cp.dasd = argv[++i];
+			cp.dasd_given = true;
+			continue;
+		}
+		if (i > 0 && !rest && !strncmp(a, "--dasd=", 7)) {
+			cp.dasd = a + 7;
+			cp.dasd_given = true;
+			continue;
+		}
+		argv[n++] = argv[i];
 	}
-	msg(2, 'E', "unknown command %s", argv[1]);
-	return 1;
+	argc = n;
+	if (argc < 2) {
+		usage(stderr);
+		return vmcp_exit_code(VMCP_EINVAL);
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].verb))
+			return vmcp_exit_code(commands[i].fn(&cp, argc - 1, argv + 1));
+	msg(CPM_UNKNOWN_CMD, 'E', "Unknown command %s; vmcp help lists the commands", argv[1]);
+	return vmcp_exit_code(VMCP_EINVAL);
 }

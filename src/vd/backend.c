@@ -1,4 +1,11 @@
-/* backend.c: the file/block-device backend and the memory backend. */
+/* backend.c: the file/block-device backend and the memory backend.
+ *
+ * Zeroing (used when VMFAT allocates space to a new VD, so that no VM reads what a
+ * deleted VD left behind): on a regular file a hole is punched with
+ * fallocate(PUNCH_HOLE|KEEP_SIZE) (instant on ext4, xfs, btrfs, tmpfs, whatever the
+ * size), falling back to ZERO_RANGE and then to writing zeros; on a block device
+ * BLKZEROOUT asks the kernel to zero the range (WRITE ZEROES or an unmapping discard where
+ * the device has them; the kernel writes zeros itself otherwise, at device speed). */
 #include "vd/backend.h"
 
 #include <errno.h>
@@ -84,11 +91,60 @@ static void file_close(Backend *b)
 	free(f);
 }
 
-static const BackendOps file_ops = {file_pread, file_pwrite, file_flush, file_resize, file_close};
+/* Writes zeros in 1 MiB pieces: the fallback when the host cannot zero a range for us. */
+static int write_zeros(Backend *b, u64 off, u64 len)
+{
+	static const u8 zeros[64 * 1024];
+	while (len) {
+		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
+		int r = b->ops->pwrite(b, zeros, n, off);
+		if (r)
+			return r;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int backend_zero(Backend *b, u64 off, u64 len)
+{
+	if (!len)
+		return 0;
+	if (b->ops->zero)
+		return b->ops->zero(b, off, len);
+	return write_zeros(b, off, len);
+}
+
+static int file_zero(Backend *b, u64 off, u64 len)
+{
+	FileBackend *f = (FileBackend *)b;
+	if (b->is_blockdev) {
+		u64 range[2] = {off, len};
+		if ((off | len) % SECTOR_SIZE == 0 && ioctl(f->fd, BLKZEROOUT, range) == 0)
+			return 0;
+		return write_zeros(b, off, len);
+	}
+	/* Past the end of the file there is nothing to zero (it reads as zeros). */
+	if (off >= b->size)
+		return 0;
+	len = MIN(len, b->size - off);
+	if (fallocate(f->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) == 0)
+		return 0;
+	if (fallocate(f->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) == 0)
+		return 0;
+	return write_zeros(b, off, len);
+}
+
+static const BackendOps file_ops = {file_pread, file_pwrite, file_flush, file_resize, file_close,
+				    file_zero};
 
 Backend *backend_open_file(const char *path, int flags, u64 create_size, int *err)
 {
 	int oflags = (flags & BACKEND_RDONLY) ? O_RDONLY : O_RDWR;
+	struct stat pst;
+	/* O_EXCL on a block device: refused (EBUSY) while it is mounted or held. */
+	if ((flags & BACKEND_EXCL) && stat(path, &pst) == 0 && S_ISBLK(pst.st_mode))
+		oflags |= O_EXCL;
 	int fd = open(path, oflags | O_CLOEXEC);
 	bool created = false;
 	if (fd < 0 && errno == ENOENT && (flags & BACKEND_CREATE)) {
@@ -99,15 +155,19 @@ Backend *backend_open_file(const char *path, int flags, u64 create_size, int *er
 		*err = errno == ENOENT ? VMCP_ENOENT : errno == EBUSY ? VMCP_EBUSY : VMCP_EIO;
 		return NULL;
 	}
+	int e;
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
+		e = errno;
 		close(fd);
+		errno = e;
 		*err = VMCP_EIO;
 		return NULL;
 	}
 	FileBackend *f = calloc(1, sizeof(*f));
 	if (!f) {
 		close(fd);
+		errno = ENOMEM;
 		*err = VMCP_ENOMEM;
 		return NULL;
 	}
@@ -117,7 +177,9 @@ Backend *backend_open_file(const char *path, int flags, u64 create_size, int *er
 	if (S_ISBLK(st.st_mode)) {
 		u64 sz = 0;
 		if (ioctl(fd, BLKGETSIZE64, &sz) != 0) {
+			e = errno;
 			file_close(&f->b);
+			errno = e;
 			*err = VMCP_EIO;
 			return NULL;
 		}
@@ -126,9 +188,10 @@ Backend *backend_open_file(const char *path, int flags, u64 create_size, int *er
 	} else if (S_ISREG(st.st_mode)) {
 		f->b.size = (u64)st.st_size;
 		if (created && create_size && ftruncate(fd, (off_t)create_size) != 0) {
-			int e = errno;
+			e = errno;
 			file_close(&f->b);
 			unlink(path);
+			errno = e;
 			*err = e == ENOSPC || e == EFBIG ? VMCP_ENOSPC : VMCP_EIO;
 			return NULL;
 		}
@@ -136,6 +199,7 @@ Backend *backend_open_file(const char *path, int flags, u64 create_size, int *er
 			f->b.size = create_size;
 	} else {
 		file_close(&f->b);
+		errno = EINVAL;
 		*err = VMCP_EINVAL;
 		return NULL;
 	}
@@ -194,7 +258,17 @@ static void mem_close(Backend *b)
 	free(m);
 }
 
-static const BackendOps mem_ops = {mem_pread, mem_pwrite, mem_flush, mem_resize, mem_close};
+static int mem_zero(Backend *b, u64 off, u64 len)
+{
+	MemBackend *m = (MemBackend *)b;
+	if (off > b->size || len > b->size - off)
+		return VMCP_ENOSPC;
+	memset(m->data + off, 0, len);
+	return 0;
+}
+
+static const BackendOps mem_ops = {mem_pread, mem_pwrite, mem_flush, mem_resize, mem_close,
+				   mem_zero};
 
 Backend *backend_mem_new(u64 size)
 {

@@ -102,6 +102,30 @@ int vd_write(VdDisk *vd, u64 lba, u32 count, const void *buf)
 	return 0;
 }
 
+int vd_zero(VdDisk *vd, u64 lba, u64 count)
+{
+	if (vd->readonly)
+		return VMCP_EINVAL;
+	if (count && (lba >= vd->sectors || count > vd->sectors - lba))
+		return VMCP_ERANGE;
+	while (count) {
+		u64 real, run;
+		int r = vd_relocate(vd, lba, &real, &run);
+		if (r)
+			return r;
+		u64 n = MIN(run, count);
+		if ((r = backend_zero(vd->backend, real * SECTOR_SIZE, n * SECTOR_SIZE)))
+			return r;
+		if (vd->trace)
+			vd->trace(vd->trace_ctx, vd, true, lba, real, (u32)MIN(n, 0xFFFFFFFFu));
+		vd->sectors_written += n;
+		lba += n;
+		count -= n;
+	}
+	vd->nwrites++;
+	return 0;
+}
+
 int vd_flush(VdDisk *vd)
 {
 	return backend_flush(vd->backend);

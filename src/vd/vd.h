@@ -27,7 +27,8 @@ typedef struct VdGeometry {
 	u16 sectors; /* per track */
 } VdGeometry;
 
-typedef enum VdType { VD_TYPE_HD = 0, VD_TYPE_FD = 1 } VdType;
+/* What the guest sees: a hard disk (ATA), a floppy (FDC) or a CD-ROM (ATAPI, read-only). */
+typedef enum VdType { VD_TYPE_HD = 0, VD_TYPE_FD = 1, VD_TYPE_CDROM = 2 } VdType;
 
 typedef struct VdDisk {
 	char dev[8];       /* "hda".."hdd", "fda", "fdb" */
@@ -58,6 +59,9 @@ void vd_init_flat(VdDisk *vd, const char *dev, Backend *b, u64 start, u64 sector
  * read-only VD; a backend error (VMCP_EIO, VMCP_ENOSPC) otherwise. */
 int vd_read(VdDisk *vd, u64 lba, u32 count, void *buf);
 int vd_write(VdDisk *vd, u64 lba, u32 count, const void *buf);
+/* Makes count sectors at guest sector lba read as zeros (a hole in a file-backed real
+ * disk where the host can), with the same bounds and read-only checks as vd_write. */
+int vd_zero(VdDisk *vd, u64 lba, u64 count);
 /* Makes every completed write durable (the guest's FLUSH CACHE). */
 int vd_flush(VdDisk *vd);
 

@@ -1,0 +1,115 @@
+/* cmd_define.c: `vmcp define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda]
+ * [--console serial|vga]` writes a new config file; `vmcp define vd VM DEV SIZE`
+ * allocates a VD, zeroes it, and writes its VDD, its VD settings file and its line in the
+ * config file, in one directory update (the paper: "the VDD is written to the real disk
+ * by CP commands when the config file and VD settings file are written"). Option values
+ * are checked by the config file's own parser, so the rules are the file's rules. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "cp/cp.h"
+
+#define USAGE_VM "define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda] [--console serial|vga]"
+#define USAGE_VD "define vd VM DEV SIZE"
+
+static int define_vm(CpCtx *cp, int argc, char **argv)
+{
+	const char *val[4] = {NULL, NULL, NULL, NULL};
+	static const char *const keys[4] = {"memory", "cpu", "boot", "console"};
+	CpOpt opts[] = {{"memory", &val[0], NULL}, {"cpu", &val[1], NULL}, {"boot", &val[2], NULL},
+			{"console", &val[3], NULL}, {NULL, NULL, NULL}};
+	char *pos[1];
+	int npos;
+	int r = cp_args("define vm", argc, argv, opts, pos, 1, &npos);
+	if (r)
+		return r;
+	if (npos < 1)
+		return cp_missing("NAME", USAGE_VM);
+	/* The options as config lines, parsed by the config file's parser. */
+	char text[1024] = "";
+	size_t len = 0;
+	for (int i = 0; i < 4; i++) {
+		if (!val[i])
+			continue;
+		if (strpbrk(val[i], "\n#=") || strlen(val[i]) > 100) {
+			msg(VDM_VM_OPTION, 'E', "Invalid --%s %s", keys[i], val[i]);
+			return VMCP_EINVAL;
+		}
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s = %s\n", keys[i], val[i]);
+	}
+	VmConf c;
+	ConfErr ce;
+	if (vmconf_parse(pos[0], text, len, &c, &ce)) {
+		/* Line n of text is the n-th option given. */
+		int line = 0, k = -1;
+		while (k < 3 && line < ce.line)
+			line += val[++k] != NULL;
+		const char *why = ce.text, *colon = strstr(why, ": ");
+		if (colon && colon - why < 10)
+			why = colon + 2;
+		msg(VDM_VM_OPTION, 'E', "Invalid --%s %s: %s", k >= 0 ? keys[k] : "?", k >= 0 ? val[k] : "", why);
+		return VMCP_EINVAL;
+	}
+	int rc;
+	Vmfat *v = cp_open(cp, 0, &rc);
+	if (!v)
+		return rc;
+	r = vmfat_define_vm(v, pos[0], &c);
+	if (r) {
+		r = cp_fail(&v->err);
+	} else {
+		char mem[32], boot[64] = "";
+		size_format(c.memory, mem, sizeof(mem));
+		for (int i = 0; i < c.nboot; i++)
+			snprintf(boot + strlen(boot), sizeof(boot) - strlen(boot), "%s%s", i ? "," : "",
+				 vm_dev_name(c.boot[i]));
+		msg(CPM_VM_DEFINED, 'I', "VM %s defined: memory %s, cpu %s, boot %s, console %s", pos[0], mem,
+		    vm_cpu_name(c.cpu), boot, c.console == VM_CONSOLE_VGA ? "vga" : "serial");
+	}
+	vmfat_close(v);
+	return r;
+}
+
+static int define_vd(CpCtx *cp, int argc, char **argv)
+{
+	char *pos[3];
+	int npos;
+	int r = cp_args("define vd", argc, argv, NULL, pos, 3, &npos);
+	if (r)
+		return r;
+	if (npos < 3)
+		return cp_missing(npos == 0 ? "VM" : npos == 1 ? "DEV" : "SIZE", USAGE_VD);
+	u64 bytes;
+	if ((r = cp_size(pos[2], &bytes)))
+		return r;
+	int rc;
+	Vmfat *v = cp_open(cp, 0, &rc);
+	if (!v)
+		return rc;
+	r = vmfat_define_vd(v, pos[0], pos[1], bytes);
+	if (r) {
+		r = cp_fail(&v->err);
+	} else {
+		const VmfatVdd *d = vmfat_dir_vdd(&v->dir, pos[0], vm_dev_index(pos[1]));
+		char sz[32];
+		size_format(bytes, sz, sizeof(sz));
+		msg(CPM_VD_DEFINED, 'I', "VD %s %s defined: %s %s, %u extent%s", pos[0], pos[1], sz,
+		    vd_type_name((VdType)d->type), d->nextents, d->nextents == 1 ? "" : "s");
+	}
+	vmfat_close(v);
+	return r;
+}
+
+int cp_cmd_define(CpCtx *cp, int argc, char **argv)
+{
+	if (argc < 2)
+		return cp_missing("vm or vd", USAGE_VM " | " USAGE_VD);
+	if (!strcmp(argv[1], "vm"))
+		return define_vm(cp, argc - 1, argv + 1);
+	if (!strcmp(argv[1], "vd"))
+		return define_vd(cp, argc - 1, argv + 1);
+	msg(CPM_UNKNOWN_WHAT, 'E', "Cannot define %s: use define vm or define vd", argv[1]);
+	return VMCP_EINVAL;
+}

@@ -1,0 +1,111 @@
+/* cmd_format.c: `vmcp format [--dasd PATH] --size SIZE [--force]`: lays VMFAT on a real
+ * disk. A missing file is created sparse with SIZE bytes; an existing file grows to SIZE
+ * if smaller (VMFAT covers the first SIZE bytes of a larger one); a block device gives its
+ * own size (SIZE, if given, may only be smaller). Anything that already holds VMFAT or
+ * recognisable data is refused unless --force, and even then not while a VM uses one of
+ * its VDs. Like z/VM's CPFMTXA, it is the one command that may destroy a directory. */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "cp/cp.h"
+
+#define USAGE "format [--dasd PATH] --size SIZE [--force]"
+
+/* Refuses --force while a VM uses a VD of the VMFAT already there. */
+static int check_not_in_use(Backend *b)
+{
+	VdErr e;
+	Vmfat *v = vmfat_open_backend(b, false, VMFAT_OPEN_LENIENT, &e);
+	if (!v)
+		return 0; /* nothing usable there: nobody can be using it */
+	int r = 0;
+	for (u32 i = 0; i < v->dir.nvdd && !r; i++)
+		if (vmfat_vd_in_use(v, v->dir.vdd[i].id))
+			r = vderr(&e, VMCP_EBUSY, VDM_DISK_BUSY, "Real disk %s is in use: VD %s %s belongs to a running VM",
+				  b->path, v->dir.vdd[i].vm, vm_dev_name(v->dir.vdd[i].dev));
+	vmfat_close(v);
+	return r ? cp_fail(&e) : 0;
+}
+
+int cp_cmd_format(CpCtx *cp, int argc, char **argv)
+{
+	const char *size_s = NULL;
+	bool force = false;
+	CpOpt opts[] = {{"size", &size_s, NULL}, {"force", NULL, &force}, {NULL, NULL, NULL}};
+	char *pos[1];
+	int npos;
+	int r = cp_args("format", argc, argv, opts, pos, 0, &npos);
+	if (r)
+		return r;
+	u64 size = 0;
+	if (size_s && (r = cp_size(size_s, &size)))
+		return r;
+	VdErr e;
+	if (size_s && (size < VMFAT_MIN_BYTES || size > VMFAT_MAX_BYTES)) {
+		msg(VDM_DISK_SIZE, 'E', "Real disk size %s is out of range (1M..1024T)", size_s);
+		return VMCP_ERANGE;
+	}
+	struct stat st;
+	bool exists = stat(cp->dasd, &st) == 0;
+	if (!exists && !size_s) {
+		msg(CPM_NEED_SIZE, 'E', "%s does not exist: --size is needed to create it", cp->dasd);
+		return VMCP_EINVAL;
+	}
+	int err;
+	Backend *b = backend_open_file(cp->dasd, BACKEND_CREATE | BACKEND_EXCL, size, &err);
+	if (!b) {
+		vderr(&e, err, VDM_OPEN, "Cannot open real disk %s: %s", cp->dasd, strerror(errno));
+		return cp_fail(&e);
+	}
+	bool created = !exists;
+	/* The directory lock keeps other vmcp commands out while the disk is rewritten. */
+	Vmfat lockv = {.b = b, .lock_timeout_ms = VMFAT_LOCK_TIMEOUT_MS};
+	if ((r = vmfat_lock(&lockv, true))) {
+		backend_close(b);
+		return cp_fail(&lockv.err);
+	}
+	if (!size)
+		size = b->size;
+	char what[80];
+	if (!created && vmfat_probe(b, what, sizeof(what))) {
+		if (!force) {
+			vderr(&e, VMCP_EEXIST, VDM_HOLDS_DATA, "%s already holds %s; use --force to overwrite it",
+			      cp->dasd, what);
+			r = cp_fail(&e);
+			goto out;
+		}
+		if ((r = check_not_in_use(b)))
+			goto out;
+	}
+	if (size > b->size && !b->is_blockdev && (r = backend_resize(b, size))) {
+		vderr(&e, r, VDM_IO, "Cannot grow %s to %s bytes", cp->dasd, size_s);
+		r = cp_fail(&e);
+		goto out;
+	}
+	if ((r = vmfat_format(b, size, &e))) {
+		r = cp_fail(&e);
+		goto out;
+	}
+	VdErr oe;
+	Vmfat *v = vmfat_open_backend(b, false, 0, &oe);
+	if (!v) {
+		r = cp_fail(&oe);
+		goto out;
+	}
+	char sz[32], unit[32], data[32];
+	size_format(v->sb.disk_sectors * SECTOR_SIZE, sz, sizeof(sz));
+	size_format((u64)v->sb.unit_sectors * SECTOR_SIZE, unit, sizeof(unit));
+	size_format((v->sb.data_end - v->sb.data_start) * SECTOR_SIZE, data, sizeof(data));
+	msg(CPM_FORMATTED, 'I', "%s formatted: VMFAT version %d, %s, allocation unit %s, data area %s",
+	    cp->dasd, VMFAT_VERSION, sz, unit, data);
+	vmfat_close(v);
+out:
+	vmfat_unlock(&lockv);
+	backend_close(b);
+	if (r && created)
+		unlink(cp->dasd);
+	return r;
+}

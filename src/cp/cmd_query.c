@@ -1,0 +1,305 @@
+/* cmd_query.c: `vmcp query vm [NAME] | vd [VM] | dasd | space  [--json]`: what the
+ * directory holds, as z/VM's QUERY shows a user's virtual devices. Human output is a
+ * table with a header line (stable: the golden transcripts in tests/cp/ compare it);
+ * --json prints one JSON object (RFC 8259), sizes in bytes and sectors as numbers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "cp/cp.h"
+
+#define USAGE "query vm [NAME] | vd [VM] | dasd | space  [--json]"
+
+static void boot_text(const VmConf *c, char *buf, size_t n)
+{
+	buf[0] = 0;
+	for (int i = 0; i < c->nboot; i++)
+		snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", vm_dev_name(c->boot[i]));
+}
+
+static int query_vm(CpCtx *cp, Vmfat *v, const char *name, bool json)
+{
+	FILE *o = cp->out;
+	if (name) {
+		char cname[40];
+		conf_vm_file(cname, sizeof(cname), name);
+		if (!vmfat_dir_file(&v->dir, cname)) {
+			msg(VDM_VM_NOT_FOUND, 'E', "VM %s is not defined", name);
+			return VMCP_ENOENT;
+		}
+	}
+	int rows = 0;
+	if (json)
+		fprintf(o, "{\"vms\": [");
+	for (u32 i = 0; i < v->dir.nfile; i++) {
+		const VmfatFile *f = &v->dir.file[i];
+		char vm[VM_NAME_MAX + 1];
+		int dev;
+		if (conf_file_kind(f->name, vm, &dev) != 1 || (name && strcmp(vm, name)))
+			continue;
+		VmConf c;
+		ConfErr ce;
+		bool ok = vmconf_parse(vm, f->data, f->size, &c, &ce) == 0;
+		char mem[32], boot[64], vds[32] = "";
+		if (ok) {
+			size_format(c.memory, mem, sizeof(mem));
+			boot_text(&c, boot, sizeof(boot));
+			for (int d = 0; d < VM_DEV_COUNT; d++)
+				if (c.has_dev[d])
+					snprintf(vds + strlen(vds), sizeof(vds) - strlen(vds), "%s%s", vds[0] ? " " : "",
+						 vm_dev_name(d));
+		}
+		if (json) {
+			fprintf(o, "%s\n  {\"name\": ", rows ? "," : "");
+			cp_json_str(o, vm);
+			if (!ok) {
+				char why[200];
+				snprintf(why, sizeof(why), "line %d: %s", ce.line, ce.text);
+				fprintf(o, ", \"valid\": false, \"error\": ");
+				cp_json_str(o, why);
+				fprintf(o, "}");
+			} else {
+				fprintf(o, ", \"valid\": true, \"memory\": %llu, \"cpu\": \"%s\", \"boot\": [",
+					(unsigned long long)c.memory, vm_cpu_name(c.cpu));
+				for (int b = 0; b < c.nboot; b++)
+					fprintf(o, "%s\"%s\"", b ? ", " : "", vm_dev_name(c.boot[b]));
+				fprintf(o, "], \"console\": \"%s\", \"vds\": [", c.console == VM_CONSOLE_VGA ? "vga" : "serial");
+				int k = 0;
+				for (int d = 0; d < VM_DEV_COUNT; d++)
+					if (c.has_dev[d])
+						fprintf(o, "%s\"%s\"", k++ ? ", " : "", vm_dev_name(d));
+				fprintf(o, "]}");
+			}
+		} else {
+			if (!rows)
+				fprintf(o, "%-16s  %-6s  %-7s  %-7s  %-16s  %s\n", "VM", "MEMORY", "CPU", "CONSOLE", "BOOT",
+					"VDS");
+			if (ok)
+				fprintf(o, "%-16s  %-6s  %-7s  %-7s  %-16s  %s\n", vm, mem, vm_cpu_name(c.cpu),
+					c.console == VM_CONSOLE_VGA ? "vga" : "serial", boot, vds[0] ? vds : "-");
+			else
+				fprintf(o, "%-16s  (config file invalid: line %d: %s)\n", vm, ce.line, ce.text);
+		}
+		rows++;
+	}
+	if (json)
+		fprintf(o, "%s]}\n", rows ? "\n" : "");
+	else if (!rows)
+		msg(CPM_NONE, 'I', "No VMs are defined");
+	return 0;
+}
+
+static int cmp_vdd(const void *a, const void *b)
+{
+	const VmfatVdd *x = *(const VmfatVdd *const *)a, *y = *(const VmfatVdd *const *)b;
+	int r = strcmp(x->vm, y->vm);
+	return r ? r : x->dev - y->dev;
+}
+
+static int query_vd(CpCtx *cp, Vmfat *v, const char *name, bool json)
+{
+	FILE *o = cp->out;
+	if (name) {
+		char cname[40];
+		conf_vm_file(cname, sizeof(cname), name);
+		if (!vmfat_dir_file(&v->dir, cname)) {
+			msg(VDM_VM_NOT_FOUND, 'E', "VM %s is not defined", name);
+			return VMCP_ENOENT;
+		}
+	}
+	/* In name order, then device order. */
+	const VmfatVdd **order = malloc((v->dir.nvdd ? v->dir.nvdd : 1) * sizeof(*order));
+	if (!order) {
+		msg(VDM_NOMEM, 'E', "Out of memory");
+		return VMCP_ENOMEM;
+	}
+	u32 n = 0;
+	for (u32 i = 0; i < v->dir.nvdd; i++)
+		if (!name || !strcmp(v->dir.vdd[i].vm, name))
+			order[n++] = &v->dir.vdd[i];
+	qsort(order, n, sizeof(*order), cmp_vdd);
+	int rows = 0;
+	if (json)
+		fprintf(o, "{\"vds\": [");
+	for (u32 i = 0; i < n; i++) {
+		const VmfatVdd *d = order[i];
+		const char *vm = d->vm;
+		int dv = d->dev;
+		VdDisk vd;
+		bool settings_ok = vmfat_vd_load(v, d, &vd) == 0;
+		if (!settings_ok)
+			vd.geom = vd_geometry_auto((VdType)d->type, d->capacity);
+		bool busy = vmfat_vd_in_use(v, d->id);
+		char cap[32], geom[40];
+		size_format(d->capacity * SECTOR_SIZE, cap, sizeof(cap));
+		if (vd.geom.cylinders)
+			snprintf(geom, sizeof(geom), "%u/%u/%u", vd.geom.cylinders, vd.geom.heads, vd.geom.sectors);
+		else
+			snprintf(geom, sizeof(geom), "-");
+		if (json) {
+			fprintf(o, "%s\n  {\"vm\": ", rows ? "," : "");
+			cp_json_str(o, vm);
+			fprintf(o,
+				", \"dev\": \"%s\", \"type\": \"%s\", \"capacity\": %llu, \"sectors\": %llu, "
+				"\"geometry\": ",
+				vm_dev_name(dv), vd_type_name((VdType)d->type),
+				(unsigned long long)(d->capacity * SECTOR_SIZE), (unsigned long long)d->capacity);
+			if (vd.geom.cylinders)
+				fprintf(o, "{\"cylinders\": %u, \"heads\": %u, \"sectors\": %u}", vd.geom.cylinders,
+					vd.geom.heads, vd.geom.sectors);
+			else
+				fprintf(o, "null");
+			fprintf(o, ", \"readonly\": %s, \"in_use\": %s, \"vdd\": %u, \"extents\": [",
+				d->readonly ? "true" : "false", busy ? "true" : "false", d->id);
+			for (u32 k = 0; k < d->nextents; k++)
+				fprintf(o, "%s{\"start\": %llu, \"count\": %llu}", k ? ", " : "",
+					(unsigned long long)d->extent[k].start, (unsigned long long)d->extent[k].count);
+			fprintf(o, "]}");
+		} else {
+			if (!rows)
+				fprintf(o, "%-16s  %-3s  %-6s  %-8s  %-10s  %-11s  %-2s  %-7s  %s\n", "VM", "DEV",
+					"TYPE", "CAPACITY", "SECTORS", "GEOMETRY", "RO", "EXTENTS", "STATUS");
+			fprintf(o, "%-16s  %-3s  %-6s  %-8s  %-10llu  %-11s  %-2s  %-7u  %s\n", vm, vm_dev_name(dv),
+				vd_type_name((VdType)d->type), cap, (unsigned long long)d->capacity, geom,
+				d->readonly ? "y" : "n", d->nextents, busy ? "in use" : "idle");
+		}
+		rows++;
+	}
+	free(order);
+	if (json)
+		fprintf(o, "%s]}\n", rows ? "\n" : "");
+	else if (!rows && name)
+		msg(CPM_NONE, 'I', "VM %s has no VDs", name);
+	else if (!rows)
+		msg(CPM_NONE, 'I', "No VDs are defined");
+	return 0;
+}
+
+static const char *copy_state_text(int s)
+{
+	return s == COPY_GOOD ? "good" : s == COPY_BAD_CONTENT ? "invalid" : s == COPY_BAD_BODY ? "torn" : "unreadable";
+}
+
+static int query_dasd(CpCtx *cp, Vmfat *v, bool json)
+{
+	FILE *o = cp->out;
+	const VmfatSuper *sb = &v->sb;
+	const char *kind = v->b->is_blockdev ? "block device" : "regular file";
+	u32 nvm = 0;
+	for (u32 i = 0; i < v->dir.nfile; i++) {
+		char vm[VM_NAME_MAX + 1];
+		int dev;
+		nvm += conf_file_kind(v->dir.file[i].name, vm, &dev) == 1;
+	}
+	if (json) {
+		fprintf(o, "{\"path\": ");
+		cp_json_str(o, cp->dasd);
+		fprintf(o, ", \"kind\": \"%s\", \"size\": %llu, \"sectors\": %llu, \"version\": %d, \"uuid\": \"",
+			kind, (unsigned long long)(sb->disk_sectors * SECTOR_SIZE),
+			(unsigned long long)sb->disk_sectors, VMFAT_VERSION);
+		for (int i = 0; i < 16; i++)
+			fprintf(o, "%02x", sb->uuid[i]);
+		fprintf(o,
+			"\", \"format_time\": %llu, \"unit\": %llu, \"copy_sectors\": %u, \"data_start\": %llu, "
+			"\"data_end\": %llu, \"generation\": %llu, \"active\": \"%s\", \"copies\": [",
+			(unsigned long long)sb->format_time, (unsigned long long)sb->unit_sectors * SECTOR_SIZE,
+			sb->copy_sectors, (unsigned long long)sb->data_start, (unsigned long long)sb->data_end,
+			(unsigned long long)v->dir.generation, v->active ? "B" : "A");
+		for (int c = 0; c < 2; c++) {
+			fprintf(o, "%s{\"name\": \"%s\", \"start\": %llu, \"state\": \"%s\", \"generation\": %llu, \"problem\": ",
+				c ? ", " : "", c ? "B" : "A", (unsigned long long)sb->copy_start[c],
+				copy_state_text(v->copy_state[c]), (unsigned long long)v->copy_gen[c]);
+			cp_json_str(o, v->copy_problem[c]);
+			fprintf(o, "}");
+		}
+		fprintf(o, "], \"vms\": %u, \"vds\": %u, \"files\": %u}\n", nvm, v->dir.nvdd, v->dir.nfile);
+		return 0;
+	}
+	char sz[32], unit[32], cs[32], data[32];
+	size_format(sb->disk_sectors * SECTOR_SIZE, sz, sizeof(sz));
+	size_format((u64)sb->unit_sectors * SECTOR_SIZE, unit, sizeof(unit));
+	size_format((u64)sb->copy_sectors * SECTOR_SIZE, cs, sizeof(cs));
+	size_format((sb->data_end - sb->data_start) * SECTOR_SIZE, data, sizeof(data));
+	int other = 1 - v->active;
+	fprintf(o, "Real disk    %s (%s)\n", cp->dasd, kind);
+	fprintf(o, "Size         %s (%llu sectors)\n", sz, (unsigned long long)sb->disk_sectors);
+	fprintf(o, "Format       VMFAT version %d, allocation unit %s\n", VMFAT_VERSION, unit);
+	fprintf(o, "Metadata     superblock at sector 0, directory copies A at sector %llu and B at %llu, %s each\n",
+		(unsigned long long)sb->copy_start[0], (unsigned long long)sb->copy_start[1], cs);
+	fprintf(o, "Data area    sectors %llu-%llu (%s)\n", (unsigned long long)sb->data_start,
+		(unsigned long long)sb->data_end - 1, data);
+	fprintf(o, "Directory    generation %llu in copy %s; ", (unsigned long long)v->dir.generation,
+		v->active ? "B" : "A");
+	if (v->copy_state[other] == COPY_GOOD || v->copy_state[other] == COPY_BAD_CONTENT)
+		fprintf(o, "copy %s holds generation %llu\n", other ? "B" : "A", (unsigned long long)v->copy_gen[other]);
+	else
+		fprintf(o, "copy %s is %s\n", other ? "B" : "A", copy_state_text(v->copy_state[other]));
+	fprintf(o, "Contents     %u VM%s, %u VD%s, %u file%s\n", nvm, nvm == 1 ? "" : "s", v->dir.nvdd,
+		v->dir.nvdd == 1 ? "" : "s", v->dir.nfile, v->dir.nfile == 1 ? "" : "s");
+	return 0;
+}
+
+static int query_space(CpCtx *cp, Vmfat *v, bool json)
+{
+	VmfatSpace s;
+	vmfat_space(v, &s);
+	FILE *o = cp->out;
+	if (json) {
+		fprintf(o,
+			"{\"total\": %llu, \"used\": %llu, \"free\": %llu, \"largest_free\": %llu, "
+			"\"used_extents\": %u, \"free_extents\": %u, \"vds\": %u, \"unit\": %llu}\n",
+			(unsigned long long)(s.total * SECTOR_SIZE), (unsigned long long)(s.used * SECTOR_SIZE),
+			(unsigned long long)(s.free * SECTOR_SIZE), (unsigned long long)(s.largest_free * SECTOR_SIZE),
+			s.nused, s.nfree, v->dir.nvdd, (unsigned long long)v->sb.unit_sectors * SECTOR_SIZE);
+		return 0;
+	}
+	char t[32], u[32], f[32], l[32];
+	size_format(s.total * SECTOR_SIZE, t, sizeof(t));
+	size_format(s.used * SECTOR_SIZE, u, sizeof(u));
+	size_format(s.free * SECTOR_SIZE, f, sizeof(f));
+	size_format(s.largest_free * SECTOR_SIZE, l, sizeof(l));
+	fprintf(o, "Data area    %s\n", t);
+	fprintf(o, "Used         %s in %u extent%s of %u VD%s\n", u, s.nused, s.nused == 1 ? "" : "s", v->dir.nvdd,
+		v->dir.nvdd == 1 ? "" : "s");
+	fprintf(o, "Free         %s in %u extent%s, the largest %s\n", f, s.nfree, s.nfree == 1 ? "" : "s", l);
+	return 0;
+}
+
+int cp_cmd_query(CpCtx *cp, int argc, char **argv)
+{
+	bool json = false;
+	CpOpt opts[] = {{"json", NULL, &json}, {NULL, NULL, NULL}};
+	char *pos[2];
+	int npos;
+	int r = cp_args("query", argc, argv, opts, pos, 2, &npos);
+	if (r)
+		return r;
+	if (npos < 1)
+		return cp_missing("vm, vd, dasd or space", USAGE);
+	const char *what = pos[0];
+	bool takes_name = !strcmp(what, "vm") || !strcmp(what, "vd");
+	if (!takes_name && strcmp(what, "dasd") && strcmp(what, "space")) {
+		msg(CPM_UNKNOWN_WHAT, 'E', "Cannot query %s: use vm, vd, dasd or space", what);
+		return VMCP_EINVAL;
+	}
+	if (npos > 1 && !takes_name) {
+		msg(CPM_EXTRA, 'E', "Too many operands for query %s: %s", what, pos[1]);
+		return VMCP_EINVAL;
+	}
+	int rc;
+	Vmfat *v = cp_open(cp, VMFAT_OPEN_RDONLY, &rc);
+	if (!v)
+		return rc;
+	const char *name = npos > 1 ? pos[1] : NULL;
+	if (!strcmp(what, "vm"))
+		r = query_vm(cp, v, name, json);
+	else if (!strcmp(what, "vd"))
+		r = query_vd(cp, v, name, json);
+	else if (!strcmp(what, "dasd"))
+		r = query_dasd(cp, v, json);
+	else
+		r = query_space(cp, v, json);
+	vmfat_close(v);
+	return r;
+}

@@ -1,0 +1,104 @@
+/* cp.h: what the CP commands (src/cp/cmd_*.c) share: the command table entry, option
+ * parsing, opening the real disk with its messages, JSON output and the progress line.
+ *
+ * A command is one function `int cp_cmd_NAME(CpCtx *cp, int argc, char **argv)`, with
+ * argv[0] the verb; it prints its output and messages and returns 0 or a negative
+ * VMCP_E* code (the exit status is its negation: docs/commands.md). Adding a command is
+ * one new file and one line in the table of src/cp/main.c.
+ *
+ * Message numbers 300-499 belong to this module; 100-299 come from the VD module's
+ * VdErr (vd/vmfat.h). */
+#ifndef VMCP_CP_CP_H
+#define VMCP_CP_CP_H
+
+#include <stdio.h>
+
+#include "base/base.h"
+#include "vd/vmfat.h"
+
+/* Message numbers of the CP commands. */
+enum {
+	CPM_UNKNOWN_CMD = 300,
+	CPM_MISSING = 301,
+	CPM_UNKNOWN_OPT = 302,
+	CPM_BAD_SIZE = 303,
+	CPM_EXTRA = 304,
+	CPM_OPT_VALUE = 305,
+	CPM_UNKNOWN_WHAT = 306,
+	CPM_NEED_SIZE = 307,
+	CPM_READ_FILE = 308,
+	CPM_WRITE_FILE = 309,
+	CPM_FORMATTED = 310,
+	CPM_VM_DEFINED = 311,
+	CPM_VD_DEFINED = 312,
+	CPM_VM_DELETED = 313,
+	CPM_VD_DELETED = 314,
+	CPM_FILE_PUT = 315,
+	CPM_IMPORTED = 316,
+	CPM_EXPORTED = 317,
+	CPM_RESIZED = 318,
+	CPM_SAME_SIZE = 319,
+	CPM_NONE = 321,
+};
+
+typedef struct CpCtx {
+	const char *dasd; /* --dasd, or $VMCP_DASD, or vmcp.dasd */
+	bool dasd_given;  /* --dasd appeared on the command line */
+	FILE *out;        /* command output (stdout) */
+} CpCtx;
+
+typedef int (*CpCmdFn)(CpCtx *cp, int argc, char **argv);
+
+typedef struct CpCommand {
+	const char *verb;
+	CpCmdFn fn;
+	const char *usage; /* one line per form, '\n'-separated */
+} CpCommand;
+
+/* An option of a command: "--name VALUE" / "--name=VALUE" when value is set, a flag
+ * "--name" otherwise. */
+typedef struct CpOpt {
+	const char *name;
+	const char **value;
+	bool *flag;
+} CpOpt;
+
+/* Splits argv[1..] into options (anywhere, up to "--") and at most maxpos operands.
+ * Returns 0, or VMCP_EINVAL after printing the numbered message (unknown option,
+ * missing value, too many operands). */
+int cp_args(const char *cmd, int argc, char **argv, const CpOpt *opts, char **pos, int maxpos,
+	    int *npos);
+/* Prints "missing operand" with the usage and returns VMCP_EINVAL. */
+int cp_missing(const char *what, const char *usage);
+/* Parses a size operand ("8G"); on failure prints message 303 and returns VMCP_EINVAL. */
+int cp_size(const char *s, u64 *bytes);
+/* Prints a VdErr as its numbered message; returns its code. */
+int cp_fail(const VdErr *e);
+/* Opens the real disk (VMFAT_OPEN_* flags); prints the message and sets *rc on failure. */
+Vmfat *cp_open(CpCtx *cp, int flags, int *rc);
+
+/* JSON output: a string with the escapes RFC 8259 requires. */
+void cp_json_str(FILE *f, const char *s);
+
+/* A progress line on stderr, only when stderr is a terminal: "\rWHAT: 42% (n of m)",
+ * redrawn at most every percent; cp_progress_end clears it. */
+typedef struct CpProgress {
+	bool on;
+	const char *what;
+	u64 total;
+	int last_pct;
+} CpProgress;
+void cp_progress_begin(CpProgress *p, const char *what, u64 total);
+void cp_progress(CpProgress *p, u64 done);
+void cp_progress_end(CpProgress *p);
+
+/* The commands (one file each, or one per family). */
+int cp_cmd_format(CpCtx *cp, int argc, char **argv);
+int cp_cmd_define(CpCtx *cp, int argc, char **argv);
+int cp_cmd_delete(CpCtx *cp, int argc, char **argv);
+int cp_cmd_query(CpCtx *cp, int argc, char **argv);
+int cp_cmd_directory(CpCtx *cp, int argc, char **argv);
+int cp_cmd_vd(CpCtx *cp, int argc, char **argv);
+int cp_cmd_check(CpCtx *cp, int argc, char **argv);
+
+#endif

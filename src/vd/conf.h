@@ -1,0 +1,131 @@
+/* conf.h: the two kinds of text file VMFAT holds, as the paper names them: the config
+ * file of a VM ("NAME.conf": memory, CPU model, boot order, console, which VD is which
+ * device) and the VD settings file of a VD ("NAME.DEV.vd": capacity, BIOS geometry,
+ * type), plus the names and sizes they use. The grammar (docs/commands.md, "Files"):
+ *
+ *     # comment                   (a '#' starts a comment anywhere on a line)
+ *     key = value                 (one per line; blank lines are fine)
+ *
+ * ASCII only, lines of at most CONF_LINE_MAX characters, each key at most once, files of
+ * at most CONF_FILE_MAX bytes. Parsers take untrusted bytes (a `directory put` file, a
+ * damaged disk) and never read past len; an error names the line and the reason. */
+#ifndef VMCP_VD_CONF_H
+#define VMCP_VD_CONF_H
+
+#include "base/base.h"
+#include "cpu/cpu.h"
+#include "vd/vd.h"
+
+#define VM_NAME_MAX 16       /* characters in a VM name */
+#define CONF_FILE_MAX 16384  /* bytes in a config or VD settings file */
+#define CONF_LINE_MAX 200    /* characters in one line */
+#define VD_MAX_BYTES (2 * TiB)
+#define VM_MEMORY_MIN (1 * MiB)
+#define VM_MEMORY_MAX (3584 * MiB)
+
+/* The devices a VD can be: ATA hda..hdd (primary master/slave, secondary master/slave)
+ * and floppies fda, fdb. */
+enum { VM_DEV_HDA, VM_DEV_HDB, VM_DEV_HDC, VM_DEV_HDD, VM_DEV_FDA, VM_DEV_FDB, VM_DEV_COUNT };
+enum { VM_CONSOLE_SERIAL, VM_CONSOLE_VGA };
+
+/* The device index of "hda".."fdb", or -1. */
+int vm_dev_index(const char *name);
+/* The name of device index i ("hda"), or "?" out of range. */
+const char *vm_dev_name(int i);
+/* CPU model names as the config file spells them: i386, i486, pentium, i686. */
+const char *vm_cpu_name(CpuModel m);
+/* The model named s, or -1. */
+int vm_cpu_parse(const char *s);
+
+/* True if name is a valid VM name: 1..VM_NAME_MAX of a-z 0-9 '-' '_', starting with a
+ * letter or digit. Otherwise false, with the reason in *why. */
+bool vm_name_valid(const char *name, const char **why);
+
+/* Parses a size: digits with an optional K, M, G or T suffix (powers of 1024, either
+ * case). Returns 0, or VMCP_EINVAL for bad syntax and VMCP_ERANGE past 2^62 bytes. */
+int size_parse(const char *s, u64 *bytes);
+/* Formats bytes exactly: the largest suffix that divides it ("2G", "1440K", "512"). */
+void size_format(u64 bytes, char *buf, size_t n);
+
+/* A parse error: the 1-based line (0: the file as a whole) and the reason. */
+typedef struct ConfErr {
+	int line;
+	char text[160];
+} ConfErr;
+
+/* The parsed config file of a VM. */
+typedef struct VmConf {
+	u64 memory; /* bytes */
+	CpuModel cpu;
+	int console;             /* VM_CONSOLE_* */
+	int nboot;
+	u8 boot[VM_DEV_COUNT];   /* device indexes, in boot order */
+	bool has_dev[VM_DEV_COUNT]; /* "hda = NAME.hda.vd" present */
+} VmConf;
+
+/* The defaults of `vmcp define vm` and of keys a config file leaves out: 64M, i686,
+ * boot hda,fda, serial console, no VDs. */
+void vmconf_default(VmConf *c);
+/* Parses the config file of VM vm (len bytes, not NUL-terminated). Returns 0 or
+ * VMCP_EINVAL with *e filled. */
+int vmconf_parse(const char *vm, const char *text, size_t len, VmConf *c, ConfErr *e);
+/* A new config file text for VM vm (malloc'd, NUL-terminated), or NULL if out of
+ * memory. Device lines are written for has_dev[] in device order. */
+char *vmconf_format(const char *vm, const VmConf *c);
+
+/* The parsed VD settings file of a VD. */
+typedef struct VdConf {
+	char vm[VM_NAME_MAX + 1];
+	int dev;       /* VM_DEV_* */
+	VdType type;
+	u64 capacity;  /* bytes, a multiple of 512 */
+	VdGeometry geom; /* 0/0/0: "auto", computed by vd_geometry_auto */
+	bool readonly;
+} VdConf;
+
+/* Parses a VD settings file. Returns 0 or VMCP_EINVAL with *e filled. The fields are
+ * checked against each other (a floppy's capacity is a standard size, a geometry fits
+ * the capacity, a CD-ROM is read-only), not against the directory. */
+int vdconf_parse(const char *text, size_t len, VdConf *c, ConfErr *e);
+/* A new VD settings file text (malloc'd), or NULL if out of memory. */
+char *vdconf_format(const VdConf *c);
+/* Checks a VD size for a device type: 0, or VMCP_EINVAL/VMCP_ERANGE with a reason. */
+int vd_size_check(VdType type, u64 bytes, const char **why);
+/* The geometry the BIOS sees for a VD of this type and size when the settings file says
+ * "auto": standard floppy geometries; for disks 16 heads, 63 sectors per track and as
+ * many cylinders as fit (at most 16383, the ATA limit; smaller disks get fewer heads and
+ * sectors); 0/0/0 for a CD-ROM. */
+VdGeometry vd_geometry_auto(VdType type, u64 sectors);
+/* The type a new VD on device dev gets: floppy for fda/fdb, disk otherwise. */
+VdType vd_type_for_dev(int dev);
+const char *vd_type_name(VdType t);
+
+/* Returns a copy of text (len bytes) with the line "key = value" set: the first line
+ * whose key is key is replaced (a trailing comment kept), or the line is appended; with
+ * value NULL every such line is removed. Comments and other lines stay as they are. The
+ * result is malloc'd and NUL-terminated; NULL if out of memory. */
+char *conf_text_set(const char *text, size_t len, const char *key, const char *value);
+
+/* Names of the files: "NAME.conf" and "NAME.DEV.vd" (buf of at least 32 bytes). */
+void conf_vm_file(char *buf, size_t n, const char *vm);
+void conf_vd_file(char *buf, size_t n, const char *vm, int dev);
+/* Splits a VMFAT file name: returns 1 for "VM.conf" (dev set to -1), 2 for "VM.DEV.vd",
+ * 0 for anything else. vm receives the VM name (VM_NAME_MAX + 1 bytes). */
+int conf_file_kind(const char *name, char *vm, int *dev);
+
+/* The line lexer both parsers share: calls fn for each "key = value" line (comments and
+ * blank lines skipped) after checking length, characters and syntax. Returns 0, fn's
+ * non-zero result, or VMCP_EINVAL with *e filled. */
+typedef struct ConfLine {
+	int line;
+	char key[24];
+	char value[CONF_LINE_MAX + 1];
+} ConfLine;
+typedef int (*ConfLineFn)(void *ctx, const ConfLine *l, ConfErr *e);
+int conf_lex(const char *text, size_t len, ConfLineFn fn, void *ctx, ConfErr *e);
+/* Fills *e (line, printf-style reason) and returns VMCP_EINVAL. */
+int conf_err(ConfErr *e, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Parses "yes"/"no": 0, or VMCP_EINVAL. */
+int conf_bool(const char *s, bool *v);
+
+#endif

@@ -1,0 +1,157 @@
+/* vmconf.c: the config file of a VM ("NAME.conf"), the paper's "config file, which
+ * describes the environment of each VM": memory size, CPU model, boot order, console
+ * kind, and one line per VD naming its VD settings file. It plays the part of a z/VM
+ * user directory entry (USER ... STORAGE, MACHINE, MDISK lines) with keys a QEMU user
+ * knows (-m, -cpu, -boot). Example:
+ *
+ *     memory = 64M
+ *     cpu = i686
+ *     boot = hda,fda
+ *     console = serial
+ *     hda = web.hda.vd
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "vd/conf.h"
+
+void vmconf_default(VmConf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->memory = 64 * MiB;
+	c->cpu = CPU_MODEL_P6;
+	c->console = VM_CONSOLE_SERIAL;
+	c->nboot = 2;
+	c->boot[0] = VM_DEV_HDA;
+	c->boot[1] = VM_DEV_FDA;
+}
+
+/* Parses a boot order "hda,fda" into c->boot. */
+static int parse_boot(const char *s, VmConf *c, int line, ConfErr *e)
+{
+	c->nboot = 0;
+	char item[8];
+	for (const char *p = s;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n == 0 || n >= sizeof(item))
+			return conf_err(e, line, "boot: expected devices separated by commas, e.g. hda,fda");
+		memcpy(item, p, n);
+		item[n] = 0;
+		int d = vm_dev_index(item);
+		if (d < 0)
+			return conf_err(e, line, "boot: unknown device %s (hda, hdb, hdc, hdd, fda, fdb)", item);
+		for (int i = 0; i < c->nboot; i++)
+			if (c->boot[i] == d)
+				return conf_err(e, line, "boot: %s is listed twice", item);
+		c->boot[c->nboot++] = (u8)d;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
+typedef struct VmParse {
+	const char *vm;
+	VmConf *c;
+	u32 seen; /* bit per key */
+} VmParse;
+
+enum { K_MEMORY, K_CPU, K_BOOT, K_CONSOLE, K_DEV0 };
+
+static int vm_line(void *ctx, const ConfLine *l, ConfErr *e)
+{
+	VmParse *vp = ctx;
+	VmConf *c = vp->c;
+	int key, dev = vm_dev_index(l->key);
+	if (!strcmp(l->key, "memory"))
+		key = K_MEMORY;
+	else if (!strcmp(l->key, "cpu"))
+		key = K_CPU;
+	else if (!strcmp(l->key, "boot"))
+		key = K_BOOT;
+	else if (!strcmp(l->key, "console"))
+		key = K_CONSOLE;
+	else if (dev >= 0)
+		key = K_DEV0 + dev;
+	else
+		return conf_err(e, l->line, "unknown key %s (memory, cpu, boot, console, hda..hdd, fda, fdb)",
+				l->key);
+	if (vp->seen & (1u << key))
+		return conf_err(e, l->line, "%s is set twice", l->key);
+	vp->seen |= 1u << key;
+	switch (key) {
+	case K_MEMORY: {
+		u64 m;
+		if (size_parse(l->value, &m))
+			return conf_err(e, l->line, "memory: %s is not a size (e.g. 64M)", l->value);
+		if (m < VM_MEMORY_MIN || m > VM_MEMORY_MAX || m % (64 * KiB))
+			return conf_err(e, l->line, "memory: %s is out of range (1M..3584M, a multiple of 64K)",
+					l->value);
+		c->memory = m;
+		return 0;
+	}
+	case K_CPU: {
+		int m = vm_cpu_parse(l->value);
+		if (m < 0)
+			return conf_err(e, l->line, "cpu: unknown model %s (i386, i486, pentium, i686)", l->value);
+		c->cpu = (CpuModel)m;
+		return 0;
+	}
+	case K_BOOT:
+		return parse_boot(l->value, c, l->line, e);
+	case K_CONSOLE:
+		if (!strcmp(l->value, "serial"))
+			c->console = VM_CONSOLE_SERIAL;
+		else if (!strcmp(l->value, "vga"))
+			c->console = VM_CONSOLE_VGA;
+		else
+			return conf_err(e, l->line, "console: %s is neither serial nor vga", l->value);
+		return 0;
+	default: {
+		char want[40];
+		conf_vd_file(want, sizeof(want), vp->vm, dev);
+		if (strcmp(l->value, want))
+			return conf_err(e, l->line, "%s: the VD settings file must be %s", l->key, want);
+		c->has_dev[dev] = true;
+		return 0;
+	}
+	}
+}
+
+int vmconf_parse(const char *vm, const char *text, size_t len, VmConf *c, ConfErr *e)
+{
+	vmconf_default(c);
+	VmParse vp = {vm, c, 0};
+	return conf_lex(text, len, vm_line, &vp, e);
+}
+
+char *vmconf_format(const char *vm, const VmConf *c)
+{
+	char mem[32], boot[64] = "", *out = NULL;
+	size_format(c->memory, mem, sizeof(mem));
+	for (int i = 0; i < c->nboot; i++) {
+		if (i)
+			strcat(boot, ",");
+		strcat(boot, vm_dev_name(c->boot[i]));
+	}
+	size_t cap = 512 + VM_DEV_COUNT * 64;
+	out = malloc(cap);
+	if (!out)
+		return NULL;
+	int n = snprintf(out, cap,
+			 "# VMCP config file of VM %s (vmcp directory get %s.conf)\n"
+			 "memory = %s\ncpu = %s\nboot = %s\nconsole = %s\n",
+			 vm, vm, mem, vm_cpu_name(c->cpu), boot,
+			 c->console == VM_CONSOLE_VGA ? "vga" : "serial");
+	for (int d = 0; d < VM_DEV_COUNT; d++) {
+		if (!c->has_dev[d])
+			continue;
+		char f[40];
+		conf_vd_file(f, sizeof(f), vm, d);
+		n += snprintf(out + n, cap - (size_t)n, "%s = %s\n", vm_dev_name(d), f);
+	}
+	return out;
+}

@@ -1,0 +1,127 @@
+/* vmblock.c: loading a VM's VMBLOCK from the real disk: config file, VDDATA, VD locks
+ * (vmblock.h). The directory is read under the shared directory lock and the VD locks
+ * are taken before it is released, so a `vmcp delete vd` (which holds the exclusive
+ * directory lock while it tests the VD lock) can never slip between reading a VDD and
+ * locking its VD. */
+#include "vm/vmblock.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+
+const char *vmblock_default_dasd(void)
+{
+	const char *e = getenv("VMCP_DASD");
+	return e && *e ? e : "vmcp.dasd";
+}
+
+static void release_vds(VmBlock *vm)
+{
+	for (u32 i = 0; i < vm->nvd; i++)
+		vmfat_vd_unlock(vm->dasd, vm->vdd_id[i]);
+	vm->nvd = 0;
+}
+
+static int load(Vmfat *v, const char *name, VmBlock *vm)
+{
+	const char *why;
+	if (!vm_name_valid(name, &why))
+		return vderr(&vm->err, VMCP_EINVAL, VDM_VM_NAME, "Invalid VM name '%s': %s", name, why);
+	memcpy(vm->name, name, strlen(name) + 1);
+	int r = vmfat_lock(v, false);
+	if (r) {
+		vm->err = v->err;
+		return r;
+	}
+	if ((r = vmfat_reload(v))) {
+		vm->err = v->err;
+		vmfat_unlock(v);
+		return r;
+	}
+	char cname[40];
+	conf_vm_file(cname, sizeof(cname), name);
+	const VmfatFile *f = vmfat_dir_file(&v->dir, cname);
+	ConfErr ce;
+	if (!f)
+		r = vderr(&vm->err, VMCP_ENOENT, VDM_VM_NOT_FOUND, "VM %s is not defined", name);
+	else if (vmconf_parse(name, f->data, f->size, &vm->config, &ce))
+		r = vderr(&vm->err, VMCP_EINVAL, VDM_CONFIG_BAD,
+			  "The config file %s is invalid (line %d: %s); fix it with vmcp directory put", cname,
+			  ce.line, ce.text);
+	for (int d = 0; !r && d < VM_DEV_COUNT; d++) {
+		if (!vm->config.has_dev[d])
+			continue;
+		const VmfatVdd *vdd = vmfat_dir_vdd(&v->dir, name, d);
+		if (!vdd) {
+			r = vderr(&vm->err, VMCP_ECORRUPT, VDM_VD_NOT_FOUND,
+				  "VM %s names VD %s in its config file but it has no VDD; run vmcp check", name,
+				  vm_dev_name(d));
+			break;
+		}
+		if ((r = vmfat_vd_load(v, vdd, &vm->vddata[vm->nvd]))) {
+			vm->err = v->err;
+			break;
+		}
+		r = vmfat_vd_lock(v, vdd->id, true);
+		if (r == VMCP_EBUSY)
+			r = vderr(&vm->err, r, VDM_VD_BUSY, "VD %s %s is in use by a running VM", name,
+				  vm_dev_name(d));
+		else if (r)
+			r = vderr(&vm->err, r, VDM_LOCK, "Cannot lock VD %s %s", name, vm_dev_name(d));
+		if (!r)
+			vm->vdd_id[vm->nvd++] = vdd->id;
+	}
+	vmfat_unlock(v);
+	if (r)
+		release_vds(vm);
+	return r;
+}
+
+int vmblock_load_from(Vmfat *v, const char *name, VmBlock *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->dasd = v;
+	int r = load(v, name, vm);
+	if (r) {
+		VdErr e = vm->err;
+		memset(vm, 0, sizeof(*vm));
+		vm->err = e;
+	}
+	return r;
+}
+
+int vmblock_load(const char *dasd, const char *name, VmBlock *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+	Vmfat *v = vmfat_open(dasd ? dasd : vmblock_default_dasd(), 0, &vm->err);
+	if (!v)
+		return vm->err.code;
+	int r = vmblock_load_from(v, name, vm);
+	if (r) {
+		vmfat_close(v);
+		return r;
+	}
+	vm->own_dasd = true;
+	return 0;
+}
+
+void vmblock_unload(VmBlock *vm)
+{
+	if (vm->dasd) {
+		release_vds(vm);
+		if (vm->own_dasd)
+			vmfat_close(vm->dasd);
+	}
+	VdErr e = vm->err;
+	memset(vm, 0, sizeof(*vm));
+	vm->err = e;
+}
+
+VdDisk *vmblock_vd(VmBlock *vm, const char *dev)
+{
+	for (u32 i = 0; i < vm->nvd; i++)
+		if (!strcmp(vm->vddata[i].dev, dev))
+			return &vm->vddata[i];
+	return NULL;
+}
