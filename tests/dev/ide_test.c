@@ -47,7 +47,8 @@ static int fb_flush(Backend *b)
 }
 static int fb_resize(Backend *b, u64 size) { return VMCP_EUNSUP; }
 static void fb_close(Backend *b) {}
-static const BackendOps fb_ops = {fb_pread, fb_pwrite, fb_flush, fb_resize, fb_close};
+static const BackendOps fb_ops = {
+	.pread = fb_pread, .pwrite = fb_pwrite, .flush = fb_flush, .resize = fb_resize, .close = fb_close};
 
 typedef struct IrqRec {
 	int level, edges;
