@@ -1,0 +1,384 @@
+/* cmd_ipl.c: `vmcp ipl NAME`: loads the VM's VMBLOCK (config and VDDATA, with its VDs
+ * locked), builds the machine from it, boots it (SeaBIOS and the config's boot order, a
+ * raw ROM with --bios, or a Linux kernel with --kernel) and runs it with a console on
+ * this terminal, or headless for scripts and tests:
+ *
+ *   vmcp ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE]
+ *                 [--bioslog FILE] [--post FILE] [--until TEXT] [--timeout SECONDS]
+ *                 [--bios FILE] [--kernel K [--initrd I] [--append "..."]]
+ *                 [--trace io,vd] [--trace-file FILE] [--ips N] [--pace | --no-pace]
+ *
+ * The run ends when the guest powers off (exit 0), when --until TEXT appears on COM1 or
+ * the text screen (exit 0), after --timeout wall-clock seconds (exit 124), when the
+ * guest halts with interrupts disabled (exit 0, or 124 if --until was not satisfied),
+ * or at `shutdown` typed at the CP prompt (Ctrl-] then shutdown). */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "cp/ipl.h"
+#include "dev/rtc.h"
+#include "vm/linuxboot.h"
+
+#define SLICE_NS 10000000ull /* virtual time between looks at the host side */
+
+static u64 wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * NS_PER_SEC + (u64)ts.tv_nsec;
+}
+
+/* --until on the serial stream: keep the last 2 * len bytes and search them. */
+static void until_feed(Ipl *ipl, u8 b)
+{
+	if (!ipl->until || ipl->found)
+		return;
+	size_t cap = 2 * ipl->until_len;
+	if (ipl->wlen == cap) {
+		memmove(ipl->window, ipl->window + ipl->until_len, ipl->until_len);
+		ipl->wlen = ipl->until_len;
+	}
+	ipl->window[ipl->wlen++] = (char)b;
+	if (ipl->wlen >= ipl->until_len &&
+	    !memcmp(ipl->window + ipl->wlen - ipl->until_len, ipl->until, ipl->until_len)) {
+		ipl->found = true;
+		machine_request_stop(&ipl->m);
+	}
+}
+
+static void host_serial(void *ctx, int com, u8 b)
+{
+	Ipl *ipl = ctx;
+	if (com != 0)
+		return;
+	if (ipl->serial_f)
+		fputc(b, ipl->serial_f);
+	if (!ipl->headless && !ipl->console_vga)
+		console_serial_out(ipl, b);
+	until_feed(ipl, b);
+}
+
+static void host_debug(void *ctx, u16 port, u8 b)
+{
+	Ipl *ipl = ctx;
+	if (port == 0x80 && ipl->post_f)
+		fprintf(ipl->post_f, "%02x\n", b);
+	else if (port == 0xE9 && ipl->debugcon_f)
+		fputc(b, ipl->debugcon_f);
+	else if (port == 0x402 && ipl->bioslog_f)
+		fputc(b, ipl->bioslog_f);
+}
+
+static bool screen_has(Ipl *ipl, const char *text)
+{
+	VgaText t;
+	vga_text_dump(&ipl->m.vga, &t);
+	vga_text_lines(&t, ipl->text, sizeof(ipl->text), false);
+	return strstr(ipl->text, text) != NULL;
+}
+
+static int write_screen(Ipl *ipl)
+{
+	FILE *f = fopen(ipl->screen_path, "w");
+	if (!f)
+		return msg(VMM_FILE, 'E', "Cannot write the screen to %s: %s", ipl->screen_path,
+			   strerror(errno)), VMCP_EIO;
+	VgaText t;
+	vga_text_dump(&ipl->m.vga, &t);
+	size_t n = vga_text_lines(&t, NULL, 0, false);
+	char *buf = malloc(n + 1);
+	if (buf) {
+		vga_text_lines(&t, buf, n + 1, false);
+		fputs(buf, f);
+		free(buf);
+	}
+	return fclose(f) == 0 ? 0 : VMCP_EIO;
+}
+
+static FILE *open_out(const char *path, const char *what, int *rc)
+{
+	if (!path)
+		return NULL;
+	FILE *f = !strcmp(path, "-") ? stdout : fopen(path, "w");
+	if (!f) {
+		msg(VMM_FILE, 'E', "Cannot open %s file %s: %s", what, path, strerror(errno));
+		*rc = VMCP_EIO;
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
+static void close_out(FILE *f)
+{
+	if (f && f != stdout)
+		fclose(f);
+	else if (f)
+		fflush(f);
+}
+
+/* The RTC starts at the host's local time, as a PC's battery clock keeps it. */
+static s64 local_now(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	return (s64)t + tm.tm_gmtoff;
+}
+
+static int boot_code(int dev)
+{
+	return dev >= VM_DEV_FDA ? RTC_BOOT_FLOPPY : RTC_BOOT_DISK;
+}
+
+static bool parse_trace(Ipl *ipl, const char *spec)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(w, "io"))
+			ipl->trace_io = true;
+		else if (!strcmp(w, "vd"))
+			ipl->trace_vd = true;
+		else
+			return false;
+	}
+	return true;
+}
+
+int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
+{
+	static const char usage[] =
+		"ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE] "
+		"[--bioslog FILE] [--post FILE] [--until TEXT] [--timeout SECONDS] [--bios FILE] "
+		"[--kernel K [--initrd I] [--append TEXT]] [--trace io,vd] [--trace-file FILE] "
+		"[--ips N] [--pace|--no-pace]";
+	const char *serial = NULL, *screen = NULL, *debugcon = NULL, *bioslog = NULL, *post = NULL;
+	const char *until = NULL, *timeout_s = NULL, *bios = NULL, *kernel = NULL, *initrd = NULL;
+	const char *append = NULL, *trace = NULL, *trace_file = NULL, *ips_s = NULL;
+	bool headless = false, pace = false, no_pace = false;
+	const CpOpt opts[] = {
+		{"headless", NULL, &headless}, {"serial", &serial, NULL},
+		{"screen", &screen, NULL},     {"debugcon", &debugcon, NULL},
+		{"bioslog", &bioslog, NULL},   {"post", &post, NULL},
+		{"until", &until, NULL},       {"timeout", &timeout_s, NULL},
+		{"bios", &bios, NULL},         {"kernel", &kernel, NULL},
+		{"initrd", &initrd, NULL},     {"append", &append, NULL},
+		{"trace", &trace, NULL},       {"trace-file", &trace_file, NULL},
+		{"ips", &ips_s, NULL},         {"pace", NULL, &pace},
+		{"no-pace", NULL, &no_pace},   {NULL, NULL, NULL},
+	};
+	char *pos[1];
+	int npos, rc;
+	if ((rc = cp_args("ipl", argc, argv, opts, pos, 1, &npos)))
+		return rc;
+	if (npos < 1)
+		return cp_missing("the VM name", usage);
+	double timeout = 0;
+	if (timeout_s) {
+		char *end;
+		timeout = strtod(timeout_s, &end);
+		if (*end || timeout <= 0)
+			return msg(VMM_BAD_ARG, 'E', "--timeout needs a positive number of seconds, not %s",
+				   timeout_s), VMCP_EINVAL;
+	}
+	u32 ips = 0;
+	if (ips_s) {
+		char *end;
+		unsigned long v = strtoul(ips_s, &end, 10);
+		if (*end || v < 1000000 || v > 4000000000ul)
+			return msg(VMM_BAD_ARG, 'E', "--ips needs 1000000 to 4000000000, not %s", ips_s),
+			       VMCP_EINVAL;
+		ips = (u32)v;
+	}
+	if ((initrd || append) && !kernel)
+		return msg(VMM_BAD_ARG, 'E', "--initrd and --append need --kernel"), VMCP_EINVAL;
+	if (kernel && bios)
+		return msg(VMM_BAD_ARG, 'E', "--kernel and --bios exclude each other"), VMCP_EINVAL;
+	if (until && !*until)
+		return msg(VMM_BAD_ARG, 'E', "--until needs a non-empty text"), VMCP_EINVAL;
+
+	Ipl *ipl = calloc(1, sizeof(*ipl));
+	if (!ipl)
+		return VMCP_ENOMEM;
+	ipl->cp = cp;
+	ipl->headless = headless;
+	ipl->screen_path = screen;
+	ipl->until = until;
+	ipl->trace_lo = 0;
+	ipl->trace_hi = 0xFFFF;
+	if (until) {
+		ipl->until_len = strlen(until);
+		ipl->window = malloc(2 * ipl->until_len);
+	}
+	if (trace && !parse_trace(ipl, trace)) {
+		msg(VMM_BAD_ARG, 'E', "--trace takes io, vd or io,vd, not %s", trace);
+		free(ipl->window);
+		free(ipl);
+		return VMCP_EINVAL;
+	}
+	rc = 0;
+	ipl->serial_f = open_out(serial, "serial", &rc);
+	ipl->debugcon_f = open_out(debugcon, "debug console", &rc);
+	ipl->bioslog_f = open_out(bioslog, "BIOS log", &rc);
+	ipl->post_f = open_out(post, "POST code", &rc);
+	ipl->trace_f = trace_file ? open_out(trace_file, "trace", &rc) : NULL;
+	if (rc)
+		goto out;
+
+	/* The VMBLOCK: config file and VDDATA, VDs locked for the run. */
+	if ((rc = vmblock_load(cp->dasd, pos[0], &ipl->vm))) {
+		cp_fail(&ipl->vm.err);
+		goto out;
+	}
+	const VmConf *conf = &ipl->vm.config;
+	ipl->console_vga = conf->console == VM_CONSOLE_VGA;
+	MachineConfig mc = {
+		.memory = conf->memory,
+		.cpu = conf->cpu,
+		.bios = bios,
+		.bios_raw = bios != NULL,
+		.ips = ips,
+		.rtc_start = local_now(),
+		.host = {ipl, host_serial, host_debug},
+	};
+	for (int d = 0; d < 4; d++)
+		mc.hd[d] = vmblock_vd(&ipl->vm, vm_dev_name(VM_DEV_HDA + d));
+	for (int d = 0; d < 2; d++)
+		mc.fd[d] = vmblock_vd(&ipl->vm, vm_dev_name(VM_DEV_FDA + d));
+	int nb = 0;
+	for (int i = 0; i < conf->nboot && nb < 3; i++) {
+		int code = boot_code(conf->boot[i]);
+		if (nb == 0 || mc.boot[nb - 1] != code)
+			mc.boot[nb++] = code;
+	}
+	char why[300];
+	if ((rc = machine_init(&ipl->m, &mc, why, sizeof(why)))) {
+		msg(VMM_MACHINE, 'E', "Cannot build VM %s: %s", pos[0], why);
+		goto out;
+	}
+	ipl->machine_up = true;
+	if (kernel) {
+		CpuState st;
+		LinuxBootInfo info;
+		if ((rc = linuxboot_load(&ipl->m.mem, kernel, initrd, append ? append : "", &st, &info,
+					 why, sizeof(why)))) {
+			msg(VMM_KERNEL, 'E', "Cannot load the kernel: %s", why);
+			goto out;
+		}
+		machine_prepare_direct_boot(&ipl->m, &st);
+	}
+	vmcmd_apply_trace(ipl);
+
+	ipl->interactive = !headless;
+	if (!headless && (rc = console_open(ipl)))
+		goto out;
+	if (!headless)
+		msg(VMM_STARTED, 'I', "VM %s started; %s console, Ctrl-] for the CP", pos[0],
+		    ipl->console_vga ? "VGA" : "serial");
+
+	bool paced = headless ? pace : !no_pace;
+	u64 wall0 = wall_ns(), virt0 = machine_now(&ipl->m);
+	u64 deadline = timeout > 0 ? wall0 + (u64)(timeout * 1e9) : 0;
+	int stop_msg = 0;
+	for (;;) {
+		CpuExit ex;
+		MachineStop st = machine_run(&ipl->m, machine_now(&ipl->m) + SLICE_NS, &ex);
+		if (st == MACH_STOP_POWEROFF) {
+			stop_msg = VMM_POWEROFF;
+			break;
+		}
+		if (st == MACH_STOP_DEAD) {
+			stop_msg = VMM_DEAD;
+			break;
+		}
+		if (st == MACH_STOP_IO_TRAP) {
+			/* Only the CP traps ports (io_set_trap); report and carry on. */
+			msg(VMM_IO_TRAP, 'I', "I/O trap: %s port %04x size %d", ex.write ? "out" : "in",
+			    ex.port, ex.size);
+		}
+		if (ipl->found || (ipl->until && screen_has(ipl, ipl->until))) {
+			ipl->found = true;
+			stop_msg = VMM_UNTIL_FOUND;
+			break;
+		}
+		u64 wall = wall_ns();
+		if (deadline && wall >= deadline) {
+			stop_msg = VMM_TIMEOUT;
+			break;
+		}
+		if (ipl->interactive) {
+			if (console_poll(ipl)) {
+				vmcmd_read_loop(ipl);
+				if (ipl->quit) {
+					stop_msg = VMM_STOPPED;
+					break;
+				}
+				wall0 = wall_ns();
+				virt0 = machine_now(&ipl->m);
+				ipl->next_draw_ns = 0;
+			}
+			if (ipl->console_vga && wall >= ipl->next_draw_ns) {
+				console_draw(ipl, false);
+				ipl->next_draw_ns = wall + 40000000ull; /* 25 frames a second */
+			}
+		}
+		if (paced) {
+			u64 virt = machine_now(&ipl->m) - virt0, real = wall_ns() - wall0;
+			if (virt > real) {
+				u64 d = virt - real;
+				struct timespec ts = {(time_t)(d / NS_PER_SEC), (long)(d % NS_PER_SEC)};
+				nanosleep(&ts, NULL);
+			}
+		}
+	}
+	if (ipl->interactive)
+		console_close(ipl);
+	switch (stop_msg) {
+	case VMM_POWEROFF:
+		msg(VMM_POWEROFF, 'I', "VM %s powered off", pos[0]);
+		rc = 0;
+		break;
+	case VMM_UNTIL_FOUND:
+		msg(VMM_UNTIL_FOUND, 'I', "VM %s stopped: \"%s\" appeared", pos[0], until);
+		rc = 0;
+		break;
+	case VMM_TIMEOUT:
+		msg(VMM_TIMEOUT, 'W', "VM %s stopped after %s seconds%s", pos[0], timeout_s,
+		    until ? ": the text did not appear" : "");
+		rc = VMCP_ETIMEOUT;
+		break;
+	case VMM_DEAD:
+		msg(VMM_DEAD, 'I', "VM %s halted with interrupts disabled", pos[0]);
+		rc = until ? VMCP_ETIMEOUT : 0;
+		break;
+	default:
+		msg(VMM_STOPPED, 'I', "VM %s stopped", pos[0]);
+		rc = 0;
+	}
+	if (screen) {
+		int r = write_screen(ipl);
+		if (!rc)
+			rc = r;
+	}
+out:
+	if (ipl->machine_up) {
+		for (u32 i = 0; i < ipl->vm.nvd; i++)
+			vd_flush(&ipl->vm.vddata[i]);
+		machine_free(&ipl->m);
+	}
+	vmblock_unload(&ipl->vm);
+	close_out(ipl->serial_f);
+	close_out(ipl->debugcon_f);
+	close_out(ipl->bioslog_f);
+	close_out(ipl->post_f);
+	close_out(ipl->trace_f);
+	free(ipl->window);
+	free(ipl);
+	return rc;
+}

@@ -1,0 +1,97 @@
+/* ipl.h: a running VM as the CP sees it while `vmcp ipl` runs it: the VMBLOCK (config and
+ * VDDATA), the machine built from it, the host ends of its console and output files,
+ * and the trace settings. Shared by cmd_ipl.c (the run), console.c (the terminal) and
+ * vmcmd.c (the VM commands typed after the escape key, as z/VM's #CP). */
+#ifndef VMCP_CP_IPL_H
+#define VMCP_CP_IPL_H
+
+#include <stdio.h>
+#include <termios.h>
+
+#include "cp/cp.h"
+#include "vm/machine.h"
+#include "vm/vmblock.h"
+
+/* Message numbers of running VMs (500-699). */
+enum {
+	VMM_STARTED = 500,
+	VMM_STOPPED = 501,
+	VMM_UNTIL_FOUND = 502,
+	VMM_TIMEOUT = 503,
+	VMM_POWEROFF = 504,
+	VMM_DEAD = 505,
+	VMM_MACHINE = 506,
+	VMM_KERNEL = 507,
+	VMM_FILE = 508,
+	VMM_UNKNOWN_CMD = 509,
+	VMM_CP_READ = 510,
+	VMM_RESET = 511,
+	VMM_TRACE = 512,
+	VMM_BAD_ARG = 513,
+	VMM_DISPLAY = 514,
+	VMM_IO_TRAP = 515,
+};
+
+#define CONSOLE_ESCAPE 0x1D /* Ctrl-] */
+
+typedef struct Ipl {
+	CpCtx *cp;
+	VmBlock vm;
+	Machine m;
+	bool machine_up;
+
+	/* Host ends. */
+	bool headless;
+	bool console_vga;  /* the VGA text screen on the terminal (else COM1) */
+	bool interactive;  /* stdin is read for the guest and for the escape key */
+	bool tty;          /* stdin is a terminal in raw mode */
+	struct termios saved_tio;
+	FILE *serial_f, *debugcon_f, *bioslog_f, *post_f, *trace_f;
+	const char *screen_path;
+	u8 in[4096];       /* host input waiting for room in the guest's device */
+	size_t inlen;
+	char cpbuf[4096];  /* input after the escape key: lines for the CP prompt */
+	size_t cplen;
+	bool stdin_eof;
+	VgaText shown;     /* the screen as last drawn (VGA console) */
+	bool shown_valid;
+	u64 next_draw_ns;
+	char text[VGA_TEXT_MAX_ROWS * (VGA_TEXT_MAX_COLS * 4 + 1) + 1]; /* screen as text */
+
+	/* --until: a window over the serial output, and the screen. */
+	const char *until;
+	size_t until_len;
+	char *window;
+	size_t wlen;
+	bool found;
+
+	/* Tracing (trace io, trace vd). */
+	bool trace_io, trace_vd;
+	u16 trace_lo, trace_hi;
+
+	bool quit;         /* shutdown/logoff typed at the CP prompt */
+	int result;        /* the exit status of the run */
+} Ipl;
+
+/* Console (console.c). */
+int console_open(Ipl *ipl);
+void console_close(Ipl *ipl);
+/* Reads pending host input, hands it to the guest; returns true when the escape key
+ * was typed (the caller enters CP mode). */
+bool console_poll(Ipl *ipl);
+/* Redraws the VGA text screen on the terminal if it changed. */
+void console_draw(Ipl *ipl, bool force);
+/* COM1 output to the terminal. */
+void console_serial_out(Ipl *ipl, u8 byte);
+
+/* VM commands (vmcmd.c): runs one command line; returns 1 when the VM should resume
+ * (begin), 0 to stay at the CP prompt, -1 when the VM is to end (shutdown/logoff). */
+int vmcmd_exec(Ipl *ipl, char *line);
+/* The CP prompt loop: reads lines from stdin until begin or shutdown. */
+void vmcmd_read_loop(Ipl *ipl);
+/* Applies the trace settings to the buses and VDs. */
+void vmcmd_apply_trace(Ipl *ipl);
+
+int cp_cmd_ipl(CpCtx *cp, int argc, char **argv);
+
+#endif
