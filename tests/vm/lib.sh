@@ -1,0 +1,19 @@
+# tests/vm/lib.sh: what the machine tests share (sourced). Builds on tests/cp/lib.sh
+# (run, ok, summary, a fresh directory per test) and adds what booting guests needs.
+. "$ROOT/tests/cp/lib.sh"
+MKIMG="$ROOT/tools/mkimg.sh"
+export VMCP_DASD="$T_DIR/vmcp.dasd"
+
+# need_file PATH: skip the whole test if PATH is missing (external material).
+need_file() {
+  if [ ! -e "$1" ]; then echo "skipped: $1 not found"; exit 0; fi
+}
+
+# contains FILE TEXT: FILE holds TEXT (a fixed string).
+contains() { grep -qF -- "$2" "$1"; }
+
+# hexbytes FILE SKIP COUNT: COUNT bytes of FILE from offset SKIP as one hex string.
+hexbytes() { od -An -v -tx1 -j "$2" -N "$3" "$1" | tr -d ' \n'; }
+
+# show FILE: prints a file into the test log, indented (for diagnosis on failure).
+show() { echo "--- $1:"; sed 's/^/  | /' "$1" 2>/dev/null | head -n "${2:-40}"; }
