@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The console and VM commands, with stdin a pipe: Ctrl-] gives the CP prompt before the
+# guest runs; display registers shows the reset state (CS F000, EIP FFF0), display
+# memory the reset vector's far jump in the BIOS ROM, query vd the VDDATA extents,
+# begin resumes, and the serial console shows the guest's output; shutdown ends the VM.
+. "$ROOT/tests/vm/lib.sh"
+need_file /usr/share/seabios/bios.bin
+run format --size 64M
+run define vm c --memory 16M --boot hda
+run define vd c hda 1M
+bash "$MKIMG" bootsect bs.img
+run vd import c hda bs.img
+printf '\035display registers\ndisplay memory ffff0 5\nquery vd\nbegin\n' |
+  "$VMCP" ipl c --until DONE --timeout 120 >out.txt 2>&1
+rc=$?
+ok test "$rc" -eq 0 "console run ends at DONE (exit $rc)"
+ok grep -q "CP READ" out.txt "the CP prompt appears"
+ok grep -qE '^CS +f000 base ffff0000' out.txt "display registers: CS at reset"
+ok grep -qE '^EIP 0000fff0' out.txt "display registers: EIP at reset"
+ok grep -qE '^000ffff0  ea 5b e0 00 f0' out.txt "display memory: the reset vector's JMP F000:E05B"
+ok grep -qE '^hda 2048 sectors, 1 extent: [0-9]+\+2048' out.txt "query vd: hda's extent"
+ok grep -q "VMCP boot sector running" out.txt "serial console output"
+printf '\035shutdown\n' | "$VMCP" ipl c --timeout 60 >out2.txt 2>&1
+rc=$?
+ok test "$rc" -eq 0 "shutdown at the CP prompt ends the VM (exit $rc)"
+ok grep -q "VMCP501I" out2.txt "shutdown: stopped message"
+printf '\035bogus\nshutdown\n' | "$VMCP" ipl c --timeout 60 >out3.txt 2>&1
+ok grep -q "VMCP509E Unknown VM command bogus" out3.txt "unknown VM command: numbered message"
+[ "$T_FAIL" -eq 0 ] || show out.txt 80
+summary

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# A real OS nobody here wrote: the FreeDOS floppies of shared/testdata/images boot from
+# fda to the A:\> prompt on the VGA text screen (360K, 720K, 1.2M and 1.44M), and FreeDOS
+# copied onto a partitioned FAT16 hard disk (tools/mkimg.sh freedos-hd: SYSLINUX's
+# chain.c32 loads KERNEL.SYS) boots from hda to C:\>.
+. "$ROOT/tests/vm/lib.sh"
+imgs="${TESTDATA:-}/images"
+need_file "$imgs/freedos-minimal-1.4MB.img"
+need_file /usr/share/seabios/bios.bin
+run format --size 128M
+for size in 360K 720K 1200K 1.4MB; do
+  img="$imgs/freedos-minimal-$size.img"
+  vm=fd$(echo "$size" | tr -dc '0-9')
+  bytes=$(stat -c %s "$img")
+  run define vm "$vm" --memory 16M --boot fda --console vga
+  run define vd "$vm" fda "$bytes"
+  run vd import "$vm" fda "$img"
+  run ipl "$vm" --headless --screen "$vm.screen" --until 'A:\>' --timeout 300
+  ok test "$RC" -eq 0 "FreeDOS $size boots to A:\\> (exit $RC)"
+  ok contains "$vm.screen" 'A:\>' "FreeDOS $size: prompt on the screen dump"
+  ok contains "$vm.screen" "FreeDOS" "FreeDOS $size: kernel banner on the screen"
+  [ "$RC" -eq 0 ] || show "$vm.screen"
+done
+bash "$MKIMG" freedos-hd hd.img "$imgs/freedos-minimal-1.4MB.img"
+run define vm dos --memory 16M --boot hda --console vga
+run define vd dos hda 32M
+run vd import dos hda hd.img
+run ipl dos --headless --screen dos.screen --until 'C:\>' --timeout 300
+ok test "$RC" -eq 0 "FreeDOS boots from hda to C:\\> (exit $RC)"
+ok contains dos.screen 'C:\>' "hda: C: prompt on the screen dump"
+ok contains dos.screen "SYSLINUX" "hda: SYSLINUX chain-loaded the kernel"
+[ "$RC" -eq 0 ] || show dos.screen
+summary

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# A real boot loader from Debian: a FAT disk made with mkfs.fat and mtools, SYSLINUX
+# installed with Debian's syslinux, imported with `vmcp vd import`. SYSLINUX prints its
+# banner on COM1 and loads the kernel its config names (the test kernel of
+# tests/vm/guest/testkernel.asm, a bzImage), which reports the command line and initrd.
+. "$ROOT/tests/vm/lib.sh"
+need_file /usr/share/seabios/bios.bin
+command -v syslinux >/dev/null || { echo "skipped: syslinux not installed"; exit 0; }
+bash "$MKIMG" testkernel kernel.bin
+printf 'initrd seen by the test kernel\nsecond line\n' >initrd.txt
+bash "$MKIMG" syslinux sl.img kernel.bin initrd.txt "console=ttyS0 from=syslinux"
+run format --size 64M
+run define vm sl --memory 32M --boot hda
+run define vd sl hda 16M
+run vd import sl hda sl.img
+run ipl sl --headless --serial serial.txt --until "testkernel: done" --timeout 300
+ok test "$RC" -eq 0 "SYSLINUX boots the kernel (exit $RC)"
+ok contains serial.txt "SYSLINUX 6.04" "SYSLINUX banner on COM1"
+ok contains serial.txt "Loading vmlinuz" "SYSLINUX loads the kernel"
+ok contains serial.txt "testkernel: entered in protected mode" "the kernel runs"
+ok contains serial.txt "cmdline: BOOT_IMAGE=vmlinuz console=ttyS0 from=syslinux initrd=initrd" "command line from syslinux.cfg"
+ok contains serial.txt "initrd: 43 bytes: initrd seen by the test kernel" "initrd loaded by SYSLINUX"
+ok contains serial.txt "loader: 0x3" "type_of_loader is SYSLINUX's (0x3X)"
+[ "$T_FAIL" -eq 0 ] || show serial.txt
+summary
