@@ -55,10 +55,12 @@ for n in "${names[@]}"; do
        /^\(0\) \[0x0000fffffff0\]/ { started = 1 }' "$d/bochs.out" > "$d/bochs.txt"
   # QEMU, for comparison.
   rm -f "$d/qemu.txt"
-  timeout "$secs" qemu-system-i386 -M isapc -cpu pentium3,-apic -accel tcg,thread=single \
-    -m 64 -display none -no-reboot -nodefaults \
-    -chardev file,id=e9,path="$d/qemu.txt" -device isa-debugcon,iobase=0xe9,chardev=e9 \
-    -bios "$rom" >/dev/null 2>&1
+  # (In a shell of its own, whose stderr takes the report when QEMU aborts, as it may
+  # after a program's last line, running what it should have faulted on.)
+  bash -c 'timeout "$1" qemu-system-i386 -M isapc -cpu pentium3,-apic \
+    -accel tcg,thread=single -m 64 -display none -no-reboot -nodefaults \
+    -chardev file,id=e9,path="$2" -device isa-debugcon,iobase=0xe9,chardev=e9 \
+    -bios "$3"; true' qemu "$secs" "$d/qemu.txt" "$rom" >/dev/null 2>&1
   if ! tail -n 1 "$d/bochs.txt" | grep -qx "end of $n" || grep -q UNEXPECTED "$d/bochs.txt"; then
     echo "$n: Bochs's run is incomplete or unexpected (see $d/bochs.txt, $d/bochs.log)"
     status=1; continue

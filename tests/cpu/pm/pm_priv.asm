@@ -402,16 +402,6 @@ c16_back:
 	ENDTRYQ
 	add esp, 20
 	call t_report
-	push dword SEL_DATA3
-	push dword STK3_TOP
-	push dword SEL_CODE16_3 | 3
-	push dword r3_target
-	TRY "r0 retf to r3, cs 16-bit, offset past limit"
-	AT
-	retf
-	ENDTRYQ
-	add esp, 16
-	call t_report
 
 	;--- 16-bit interrupt gate from 32-bit ring-0 code; 32-bit gate from 16-bit code.
 	jmp SEL_CODER:ROFF(.cr0)
@@ -447,6 +437,18 @@ c16_r0_back:
 	PR " mem="
 	PRX 4, [SCRATCH]
 	NL
+
+	; Last, as QEMU does not check the limit (and goes astray).
+	push dword SEL_DATA3
+	push dword STK3_TOP
+	push dword SEL_CODE16_3 | 3
+	push dword r3_target
+	TRY "r0 retf to r3, cs 16-bit, offset past limit"
+	AT
+	retf
+	ENDTRYQ
+	add esp, 16
+	call t_report
 
 	FINISH "pm_priv"
 
