@@ -243,29 +243,34 @@ static u32 dr_exec_hits(const Cpu *c, u32 lin)
 }
 
 /* ---- interrupts at an instruction boundary ---- */
-static bool take_interrupt(Cpu *c)
+/* Returns 1 when an interrupt was delivered, -1 when one is waiting behind the STI/MOV
+ * SS shadow (the caller then runs exactly one instruction), 0 otherwise. */
+static int take_interrupt(Cpu *c)
 {
-	if (c->icount == c->inhibit_icount)
-		return false;
 	u32 ev = c->events;
+	if (c->icount == c->inhibit_icount) {
+		bool want = ((ev & EV_NMI) && !c->nmi_blocked) ||
+			    ((ev & EV_INTR) && (c->eflags & FLAG_IF));
+		return want ? -1 : 0;
+	}
 	if ((ev & EV_NMI) && !c->nmi_blocked) {
 		__atomic_and_fetch(&c->events, ~(u32)EV_NMI, __ATOMIC_RELAXED);
 		c->nmi_blocked = true;
 		c->eip_insn = c->eip;
 		c->stats.interrupts++;
 		cpu_interrupt(c, EXC_NMI, 0, false, 0, true);
-		return true;
+		return 1;
 	}
 	if ((ev & EV_INTR) && (c->eflags & FLAG_IF) && c->intr_ack) {
 		int vec = c->intr_ack(c->intr_ctx);
 		if (vec < 0)
-			return false;
+			return 0;
 		c->eip_insn = c->eip;
 		c->stats.interrupts++;
 		cpu_interrupt(c, vec, 0, false, 0, true);
-		return true;
+		return 1;
 	}
-	return false;
+	return 0;
 }
 
 /* One instruction with every check: breakpoints, trace, the single-step trap. Returns
@@ -335,8 +340,17 @@ static CpuExitReason run_loop(Cpu *c)
 				__atomic_and_fetch(&c->events, ~(u32)EV_EXIT, __ATOMIC_RELAXED);
 				return CPU_EXIT_REQUEST;
 			}
-			if ((ev & (EV_NMI | EV_INTR)) && take_interrupt(c))
-				continue;
+			if (ev & (EV_NMI | EV_INTR)) {
+				int t = take_interrupt(c);
+				if (t > 0)
+					continue;
+				if (t < 0 && c->icount < c->run_end) {
+					/* the shadowed instruction alone, then the interrupt */
+					if (!step_one(c))
+						return CPU_EXIT_BREAKPOINT;
+					continue;
+				}
+			}
 			if (c->halted)
 				return CPU_EXIT_HLT;
 		}

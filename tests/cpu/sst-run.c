@@ -126,6 +126,18 @@ static JNode *jvalue(void)
 	return v;
 }
 
+static void jfree(JNode *n)
+{
+	while (n) {
+		JNode *next = n->next;
+		jfree(n->child);
+		free(n->key);
+		free(n->str);
+		free(n);
+		n = next;
+	}
+}
+
 static const JNode *jget(const JNode *o, const char *key)
 {
 	if (!o || !o->is_obj)
@@ -320,7 +332,21 @@ typedef struct Machine {
 	MemBus mem;
 	IoBus *io;
 	Cpu *cpu;
+	bool one_insn; /* run one instruction (8086 data) rather than up to a HLT */
+	int flags_off;  /* offset from the final SP of a pushed FLAGS word to mask, or -1 */
 } Machine;
+
+static bool is_rep(const Case *tc)
+{
+	for (u32 i = 0; i < tc->nbytes; i++) {
+		u8 b = tc->bytes[i];
+		if (b == 0xF2 || b == 0xF3)
+			return true;
+		if (b != 0x26 && b != 0x2E && b != 0x36 && b != 0x3E && b != 0xF0)
+			return false;
+	}
+	return false;
+}
 
 static void seg_real(CpuSeg *s, u16 sel, bool code)
 {
@@ -372,7 +398,7 @@ static void run_case(Machine *m, const Case *tc, Outcome *o)
 	nstub = 0;
 	for (u32 v = 0; v < IVT_STUBS; v++) {
 		u32 e = get_le32(m->mem.ram + v * 4);
-		u32 t = ((e >> 16) * 16 + (e & 0xFFFF)) & (RAM_SIZE - 1);
+		u32 t = ((e >> 16) * 16 + (e & 0xFFFF)) & (m->one_insn ? 0xFFFFF : RAM_SIZE - 1);
 		if (!in_init(tc, t) && m->mem.ram[t] != 0xF4) {
 			m->mem.ram[t] = 0xF4;
 			stub_addr[nstub++] = t;
@@ -409,7 +435,22 @@ static void run_case(Machine *m, const Case *tc, Outcome *o)
 	CpuStats before;
 	cpu_get_stats(m->cpu, &before);
 	CpuExit ex;
-	o->why = cpu_run(m->cpu, 2000, &ex);
+	if (m->one_insn) {
+		/* 8086 data: the case is the one instruction (no HLT follows); a REP may
+		 * take several slices (it leaves EIP on itself between chunks) */
+		for (int k = 0; k < 64; k++) {
+			o->why = cpu_run(m->cpu, 1, &ex);
+			CpuState now;
+			cpu_get_state(m->cpu, &now);
+			if (o->why != CPU_EXIT_BUDGET || now.eip != st.eip ||
+			    now.seg[SEG_CS].sel != st.seg[SEG_CS].sel || !is_rep(tc))
+				break;
+		}
+		if (o->why == CPU_EXIT_BUDGET)
+			o->why = CPU_EXIT_HLT;
+	} else {
+		o->why = cpu_run(m->cpu, 2000, &ex);
+	}
 	cpu_get_state(m->cpu, &o->st);
 	CpuStats after;
 	cpu_get_stats(m->cpu, &after);
@@ -474,11 +515,12 @@ static u32 check_case(Machine *m, const Case *tc, const Outcome *o, u16 fmask, b
 	/* the FLAGS word of the exception frame: EXCP gives its word-aligned bus address,
 	 * so locate it from the final SS:SP (IP, CS, FLAGS upward) */
 	u32 fl_lo = ~0u, fl_hi = ~0u;
-	if (tc->has_excp) {
+	if (m->flags_off >= 0) {
 		u16 ss = (tc->fina.have >> SS & 1) ? tc->fina.reg[SS] : tc->init.reg[SS];
 		u16 sp = (tc->fina.have >> SP & 1) ? tc->fina.reg[SP] : tc->init.reg[SP];
-		fl_lo = ((u32)ss * 16 + (u16)(sp + 4)) & (RAM_SIZE - 1);
-		fl_hi = ((u32)ss * 16 + (u16)(sp + 5)) & (RAM_SIZE - 1);
+		u32 wrap = m->one_insn ? 0xFFFFF : RAM_SIZE - 1; /* the 8086 has 20 address bits */
+		fl_lo = ((u32)ss * 16 + (u16)(sp + m->flags_off)) & wrap;
+		fl_hi = ((u32)ss * 16 + (u16)(sp + m->flags_off + 1)) & wrap;
 	}
 	for (u32 i = 0; i < tc->fina.nram; i++) {
 		const u8 *r = tc->fina.ram + i * 5;
@@ -514,7 +556,8 @@ static void clear_case(Machine *m, const Case *tc, const Outcome *o)
 		/* the frame an unexpected exception pushed */
 		u32 sp = o->st.gpr[R_ESP] & 0xFFFF;
 		for (u32 i = 0; i < 6; i++)
-			m->mem.ram[(o->st.seg[SEG_SS].base + ((sp + i) & 0xFFFF)) & (RAM_SIZE - 1)] = 0;
+			m->mem.ram[(o->st.seg[SEG_SS].base + ((sp + i) & 0xFFFF)) &
+				   (m->one_insn ? 0xFFFFF : RAM_SIZE - 1)] = 0;
 	}
 	for (u32 i = 0; i < tc->init.nram; i++)
 		m->mem.ram[rd32le(tc->init.ram + i * 5) & (RAM_SIZE - 1)] = 0;
@@ -604,6 +647,8 @@ static void load_revocations(const char *path)
 
 static bool has_lock(const Case *tc);
 static u32 reg_list(const char *list);
+static int modrm_reg(const Case *tc);
+static bool is_rep(const Case *tc);
 
 /* Which exclusion (index) applies to a case, or -1. ours: our exception vector, or -1
  * before the run (outcome conditions are checked after it). */
@@ -618,7 +663,8 @@ static int excluded(const char *cpu, const char *stem, const char *status, const
 			continue;
 		const char *cd = e->cond;
 		bool outcome = !strncmp(cd, "ours=", 5) || !strcmp(cd, "lock") ||
-			       !strncmp(cd, "vec=", 4) || !strncmp(cd, "regs=", 5);
+			       !strncmp(cd, "vec=", 4) || !strncmp(cd, "regs=", 5) ||
+			       !strncmp(cd, "diff=", 5);
 		if (outcome != after)
 			continue;
 		bool hit = false;
@@ -632,6 +678,8 @@ static int excluded(const char *cpu, const char *stem, const char *status, const
 			hit = (tc->init.reg[CX] & 0xFF) >= atoi(cd + 4);
 		else if (!strncmp(cd, "hash=", 5))
 			hit = tc->hash && !strcmp(hash_hex(tc->hash), cd + 5);
+		else if (!strncmp(cd, "modrm.reg>=", 11))
+			hit = modrm_reg(tc) >= atoi(cd + 11);
 		else if (!strncmp(cd, "len>", 4))
 			hit = tc->nbytes - 1 > (u32)atoi(cd + 4);
 		else if (!strcmp(cd, "lock"))
@@ -639,6 +687,10 @@ static int excluded(const char *cpu, const char *stem, const char *status, const
 		else if (!strncmp(cd, "vec=", 4))
 			hit = tc->has_excp && tc->excp_vec == atoi(cd + 4) &&
 			      ours == atoi(strchr(cd, '/') ? strchr(cd, '/') + 1 : "-1");
+		else if (!strncmp(cd, "diff=", 5))
+			hit = !(mis & ~reg_list(cd + 5));
+		else if (!strcmp(cd, "rep"))
+			hit = is_rep(tc);
 		else if (!strncmp(cd, "regs=", 5))
 			hit = tc->has_excp && ours == tc->excp_vec && !(mis & ~reg_list(cd + 5));
 		else if (outcome)
@@ -666,6 +718,17 @@ static bool has_lock(const Case *tc)
 	return false;
 }
 
+/* ModRM.reg of the instruction (one-byte opcodes), or -1. */
+static int modrm_reg(const Case *tc)
+{
+	u32 i = 0;
+	while (i < tc->nbytes && (tc->bytes[i] == 0x26 || tc->bytes[i] == 0x2E ||
+				  tc->bytes[i] == 0x36 || tc->bytes[i] == 0x3E ||
+				  tc->bytes[i] == 0xF0 || tc->bytes[i] == 0xF2 || tc->bytes[i] == 0xF3))
+		i++;
+	return i + 1 < tc->nbytes ? (tc->bytes[i + 1] >> 3) & 7 : -1;
+}
+
 /* "si,di,cx" -> mismatch bits */
 static u32 reg_list(const char *list)
 {
@@ -678,6 +741,8 @@ static u32 reg_list(const char *list)
 				m |= 1u << i;
 		if (!strcmp(t, "ram"))
 			m |= MIS_RAM;
+		if (!strcmp(t, "exit"))
+			m |= MIS_EXIT;
 	}
 	return m;
 }
@@ -790,6 +855,8 @@ int main(int argc, char **argv)
 		char cpu[8] = "286";
 		if (len >= 16 && !memcmp(buf, "MOO ", 4))
 			snprintf(cpu, sizeof(cpu), "%s", memcmp(buf + 16, "8086", 4) ? "286" : "8086");
+		m.one_insn = !strcmp(cpu, "8086");
+		mem_set_a20(&m.mem, !m.one_insn); /* the 8086 wraps at 1 MiB */
 		const JNode *me = meta_entry(&md, stem);
 		const JNode *js = jget(me, "status"), *jm = jget(me, "flags-mask");
 		const char *status = js ? js->str : NULL;
@@ -812,6 +879,14 @@ int main(int argc, char **argv)
 						exc++;
 					} else {
 						Outcome o;
+						/* a FLAGS image pushed by an exception or interrupt frame
+						 * (IP CS FLAGS) or by PUSHF is compared under the mask */
+						m.flags_off = tc.has_excp ? 4 : -1;
+						if (m.one_insn && (!strcmp(stem, "CC") || !strcmp(stem, "CD") ||
+								   !strcmp(stem, "CE")))
+							m.flags_off = 4;
+						if (m.one_insn && !strcmp(stem, "9C"))
+							m.flags_off = 0;
 						run_case(&m, &tc, &o);
 						u32 mis = check_case(&m, &tc, &o, fmask, false);
 						bool ok = mis == 0;
@@ -872,6 +947,7 @@ int main(int argc, char **argv)
 	for (int k = 0; k < nn; k++)
 		free(names[k]);
 	free(mjson);
+	jfree(md.root);
 	printf("%llu passed, %llu failed\n", (unsigned long long)tot_pass,
 	       (unsigned long long)tot_fail);
 	return tot_fail ? 1 : 0;
