@@ -174,6 +174,7 @@ typedef struct CpuStats {
 	u64 exceptions;
 	u64 interrupts;
 	u64 io_exits;
+	int last_exception; /* vector of the last exception delivered, -1 if none */
 } CpuStats;
 void cpu_get_stats(const Cpu *cpu, CpuStats *s);
 

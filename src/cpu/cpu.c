@@ -1,0 +1,474 @@
+/* cpu.c: the Cpu object: creation, RESET/INIT state, the run loop, the INTR/NMI inputs,
+ * state access for the CP, breakpoints, the instruction trace and counters.
+ *
+ * The run loop (cpu_run): between blocks it looks at the events word (INTR, NMI, an exit
+ * request, single-step mode) and the halt state; otherwise it finds the decoded block at
+ * CS:EIP (icache.c) and calls its handlers one after another, each through the one
+ * OpFn signature. A fault inside a handler unwinds with siglongjmp to cpu_run, which
+ * delivers it (except.c) and carries on. Single-step mode (EFLAGS.TF, trace output, CP
+ * breakpoints, DR7 breakpoints) runs one instruction per iteration with every check.
+ * References: Intel SDM vol. 3A 9.1 (processor state after reset), 6.8 (enabling and
+ * disabling interrupts; the STI/MOV SS shadow), 6.9 (priority among simultaneous
+ * events), 17.3.1 (debug exceptions). */
+#include <stdlib.h>
+
+#include "base/err.h"
+#include "cpu/internal.h"
+#include "cpu/ops.h"
+
+static u32 reset_edx(const Cpu *c)
+{
+	switch (c->cfg.model) {
+	case CPU_MODEL_386: return 0x0308;
+	case CPU_MODEL_486: return 0x0421;
+	case CPU_MODEL_PENTIUM: return 0x0525;
+	default: return 0x0633;
+	}
+}
+
+static void set_seg_raw(Cpu *c, int segno, u16 sel, u32 base, u32 limit, u16 attr)
+{
+	SegCache *s = &c->seg[segno];
+	s->sel = sel;
+	s->base = base;
+	s->limit = limit;
+	s->attr = attr;
+	seg_set_fast(c, s, segno);
+}
+
+static void reset_common(Cpu *c, bool full)
+{
+	memset(c->r, 0, sizeof(c->r));
+	c->r[R_EDX] = reset_edx(c);
+	c->eip = 0xFFF0;
+	c->eip_insn = 0xFFF0;
+	c->eflags = 2;
+	c->cc_op = CC_NONE;
+	u32 keep = full ? 0 : c->cr0 & (CR0_CD | CR0_NW);
+	c->cr0 = (is486(c) ? CR0_CD | CR0_NW | CR0_ET : 0) | (c->cfg.fpu ? CR0_ET : 0);
+	if (!full)
+		c->cr0 = (c->cr0 & ~(CR0_CD | CR0_NW)) | keep;
+	c->cr2 = c->cr3 = c->cr4 = 0;
+	memset(c->dr, 0, sizeof(c->dr));
+	c->dr[6] = 0xFFFF0FF0u;
+	c->dr[7] = 0x400;
+	c->cpl = 0;
+	c->tlb_mode = 0;
+	for (int i = 0; i < SEG_COUNT; i++)
+		set_seg_raw(c, i, 0, 0, 0xFFFF, DA_P | DA_S | DA_RW | DA_A);
+	set_seg_raw(c, SEG_CS, 0xF000, 0xFFFF0000u, 0xFFFF, DA_P | DA_S | DA_CODE | DA_RW | DA_A);
+	c->gdt_base = c->idt_base = 0;
+	c->gdt_limit = c->idt_limit = 0xFFFF;
+	c->ldtr = (SegCache){0, DA_P | SYS_LDT, 0, 0xFFFF, 0, 0};
+	c->tr = (SegCache){0, DA_P | SYS_TSS16_BUSY, 0, 0xFFFF, 0, 0};
+	c->halted = false;
+	c->shutdown = false;
+	c->nmi_blocked = false;
+	c->inhibit_icount = ~0ull;
+	c->io_resume = false;
+	c->bp_skip_valid = false;
+	c->delivering = -1;
+	__atomic_and_fetch(&c->events, ~(u32)(EV_NMI | EV_EXIT), __ATOMIC_RELAXED);
+	tlb_flush(c);
+	icache_flush(c);
+	cpu_update_slow(c);
+}
+
+Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io)
+{
+	Cpu *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cfg = *cfg;
+	c->mem = mem;
+	c->io = io;
+	if (icache_init(c) < 0) {
+		free(c);
+		return NULL;
+	}
+	cpu_reset(c);
+	return c;
+}
+
+void cpu_free(Cpu *c)
+{
+	if (!c)
+		return;
+	icache_free(c);
+	free(c);
+}
+
+void cpu_reset(Cpu *c)
+{
+	reset_common(c, true);
+	c->tsc_offset = 0 - c->icount;
+	c->msr_sysenter_cs = c->msr_sysenter_esp = c->msr_sysenter_eip = 0;
+	c->stats.last_exception = -1;
+}
+
+void cpu_init_signal(Cpu *c)
+{
+	reset_common(c, false);
+}
+
+/* ---- EFLAGS ---- */
+static u32 eflags_supported(const Cpu *c)
+{
+	u32 m = 0x37FD7u; /* CF..OF, IOPL, NT, RF, VM (and reserved bit 1) */
+	if (is486(c))
+		m |= FLAG_AC | FLAG_ID;
+	return m;
+}
+
+void cpu_set_eflags(Cpu *c, u32 val)
+{
+	u32 old = c->eflags;
+	c->eflags = (val & eflags_supported(c)) | 2;
+	c->cc_op = CC_NONE;
+	u32 changed = old ^ c->eflags;
+	if (changed & FLAG_VM) {
+		c->cpl = (c->eflags & FLAG_VM) ? 3 : c->cpl;
+		for (int i = 0; i < SEG_COUNT; i++)
+			seg_set_fast(c, &c->seg[i], i);
+		seg_cpl_changed(c);
+	}
+	if (changed & FLAG_TF)
+		cpu_update_slow(c);
+	if (changed & (FLAG_IF | FLAG_TF | FLAG_VM))
+		c->brk = 1;
+}
+
+/* Single-step mode is needed for TF, the trace, CP breakpoints and DR7 breakpoints. */
+void cpu_update_slow(Cpu *c)
+{
+	bool slow = (c->eflags & FLAG_TF) || c->trace || c->nbp > 0 || (c->dr[7] & 0xFF);
+	if (slow)
+		__atomic_fetch_or(&c->events, EV_SLOW, __ATOMIC_RELAXED);
+	else
+		__atomic_and_fetch(&c->events, ~(u32)EV_SLOW, __ATOMIC_RELAXED);
+	c->brk = 1;
+}
+
+/* ---- inputs ---- */
+void cpu_request_exit(Cpu *c)
+{
+	cpu_signal_events(c, EV_EXIT);
+}
+
+void cpu_set_intr(Cpu *c, bool level)
+{
+	c->intr_line = level;
+	if (level)
+		cpu_signal_events(c, EV_INTR);
+	else
+		__atomic_and_fetch(&c->events, ~(u32)EV_INTR, __ATOMIC_RELAXED);
+}
+
+void cpu_set_intr_ack(Cpu *c, int (*ack)(void *ctx), void *ctx)
+{
+	c->intr_ack = ack;
+	c->intr_ctx = ctx;
+}
+
+void cpu_set_nmi(Cpu *c, bool level)
+{
+	if (level && !c->nmi_line)
+		cpu_signal_events(c, EV_NMI);
+	c->nmi_line = level;
+}
+
+const u64 *cpu_icount(const Cpu *c)
+{
+	return &c->icount;
+}
+
+/* ---- trace ---- */
+void cpu_set_trace(Cpu *c, FILE *out)
+{
+	c->trace = out;
+	cpu_update_slow(c);
+}
+
+static void trace_line(Cpu *c, const Insn *d)
+{
+	char bytes[3 * 15 + 1];
+	int n = 0;
+	u32 lin = c->seg[SEG_CS].base + c->eip;
+	for (int i = 0; i < d->len && i < 15; i++) {
+		u32 pa = (lin + (u32)i) & c->mem->a20_mask;
+		const MemPage *p = mem_page(c->mem, pa);
+		if (p->rd && !(p->flags & MEM_F_MMIO_RD))
+			n += snprintf(bytes + n, sizeof(bytes) - (size_t)n, "%02X ",
+				      p->rd[pa & MEM_PAGE_MASK]);
+		else
+			n += snprintf(bytes + n, sizeof(bytes) - (size_t)n, "?? ");
+	}
+	if (n)
+		bytes[n - 1] = 0;
+	else
+		bytes[0] = 0;
+	fprintf(c->trace,
+		"%04X:%08X  %-30s EAX=%08X EBX=%08X ECX=%08X EDX=%08X ESI=%08X EDI=%08X "
+		"EBP=%08X ESP=%08X EFL=%08X\n",
+		c->seg[SEG_CS].sel, c->eip, bytes, c->r[R_EAX], c->r[R_EBX], c->r[R_ECX],
+		c->r[R_EDX], c->r[R_ESI], c->r[R_EDI], c->r[R_EBP], c->r[R_ESP],
+		cpu_eflags(c));
+}
+
+/* ---- breakpoints ---- */
+int cpu_add_breakpoint(Cpu *c, u32 linear)
+{
+	if (c->nbp >= CPU_MAX_BREAKPOINTS)
+		return VMCP_ENOSPC;
+	c->bp[c->nbp++] = linear;
+	cpu_update_slow(c);
+	return 0;
+}
+
+void cpu_clear_breakpoints(Cpu *c)
+{
+	c->nbp = 0;
+	c->bp_skip_valid = false;
+	cpu_update_slow(c);
+}
+
+/* DR0-DR3 execution breakpoints enabled in DR7 (R/W = 00) matching lin: DR6 bits. */
+static u32 dr_exec_hits(const Cpu *c, u32 lin)
+{
+	u32 dr7 = c->dr[7], hits = 0;
+	for (int i = 0; i < 4; i++)
+		if ((dr7 >> (i * 2) & 3) && !(dr7 >> (16 + i * 4) & 3) && c->dr[i] == lin)
+			hits |= 1u << i;
+	return hits;
+}
+
+/* ---- interrupts at an instruction boundary ---- */
+/* Returns 1 when an interrupt was delivered, -1 when one is waiting behind the STI/MOV
+ * SS shadow (the caller then runs exactly one instruction), 0 otherwise. */
+static int take_interrupt(Cpu *c)
+{
+	u32 ev = c->events;
+	if (c->icount == c->inhibit_icount) {
+		bool want = ((ev & EV_NMI) && !c->nmi_blocked) ||
+			    ((ev & EV_INTR) && (c->eflags & FLAG_IF));
+		return want ? -1 : 0;
+	}
+	if ((ev & EV_NMI) && !c->nmi_blocked) {
+		__atomic_and_fetch(&c->events, ~(u32)EV_NMI, __ATOMIC_RELAXED);
+		c->nmi_blocked = true;
+		c->eip_insn = c->eip;
+		c->stats.interrupts++;
+		cpu_interrupt(c, EXC_NMI, 0, false, 0, true);
+		return 1;
+	}
+	if ((ev & EV_INTR) && (c->eflags & FLAG_IF) && c->intr_ack) {
+		int vec = c->intr_ack(c->intr_ctx);
+		if (vec < 0)
+			return 0;
+		c->eip_insn = c->eip;
+		c->stats.interrupts++;
+		cpu_interrupt(c, vec, 0, false, 0, true);
+		return 1;
+	}
+	return 0;
+}
+
+/* One instruction with every check: breakpoints, trace, the single-step trap. Returns
+ * false when a CP breakpoint stops the run. */
+static bool step_one(Cpu *c)
+{
+	u32 lin = c->seg[SEG_CS].base + c->eip;
+	if (c->nbp && !(c->bp_skip_valid && c->bp_skip == lin)) {
+		for (int i = 0; i < c->nbp; i++) {
+			if (c->bp[i] == lin) {
+				c->bp_skip = lin;
+				c->bp_skip_valid = true;
+				c->exit->addr = lin;
+				return false;
+			}
+		}
+	}
+	c->bp_skip_valid = false;
+	c->eip_insn = c->eip;
+	if ((c->dr[7] & 0xFF) && !(c->eflags & FLAG_RF)) {
+		u32 hits = dr_exec_hits(c, lin);
+		if (hits) {
+			c->dr[6] = (c->dr[6] & ~0xFu) | hits;
+			cpu_fault_noerr(c, EXC_DB);
+		}
+	}
+	c->eflags &= ~FLAG_RF;
+	const Block *b = icache_lookup(c);
+	const Insn *d = &b->insn[0];
+	if (c->trace)
+		trace_line(c, d);
+	bool tf = c->eflags & FLAG_TF;
+	u64 ints = c->stats.interrupts + c->stats.exceptions;
+	c->brk = 0;
+	c->eip += d->len;
+	d->fn(c, d);
+	c->icount++;
+	if (tf && c->icount != c->inhibit_icount && !c->halted &&
+	    ints == c->stats.interrupts + c->stats.exceptions && d->fn != op_int3 &&
+	    d->fn != op_into) {
+		c->dr[6] |= 0x4000; /* BS */
+		c->eip_insn = c->eip;
+		c->delivering = EXC_DB;
+		cpu_interrupt(c, EXC_DB, 0, false, 0, true);
+		c->delivering = -1;
+	}
+	return true;
+}
+
+/* The loop proper; everything live across sigsetjmp is kept in *c. */
+static CpuExitReason run_loop(Cpu *c)
+{
+	int j = sigsetjmp(c->jmp, 0);
+	if (j == JMP_FAULT) {
+		/* a delivered fault uses up budget as an instruction would, so that a guest
+		 * faulting in a loop without retiring anything still returns to the CP */
+		c->run_end--;
+		cpu_deliver_fault(c);
+	} else if (j == JMP_EXIT)
+		return c->exit_reason;
+	for (;;) {
+		if (unlikely(c->shutdown))
+			return CPU_EXIT_SHUTDOWN;
+		u32 ev = c->events;
+		if (unlikely(ev & ~(u32)EV_SLOW) || unlikely(c->halted)) {
+			if (ev & EV_EXIT) {
+				__atomic_and_fetch(&c->events, ~(u32)EV_EXIT, __ATOMIC_RELAXED);
+				return CPU_EXIT_REQUEST;
+			}
+			if (ev & (EV_NMI | EV_INTR)) {
+				int t = take_interrupt(c);
+				if (t > 0)
+					continue;
+				if (t < 0 && c->icount < c->run_end) {
+					/* the shadowed instruction alone, then the interrupt */
+					if (!step_one(c))
+						return CPU_EXIT_BREAKPOINT;
+					continue;
+				}
+			}
+			if (c->halted)
+				return CPU_EXIT_HLT;
+		}
+		u64 end = c->run_end;
+		if (unlikely(c->icount >= end))
+			return CPU_EXIT_BUDGET;
+		if (unlikely(ev & EV_SLOW)) {
+			if (!step_one(c))
+				return CPU_EXIT_BREAKPOINT;
+			continue;
+		}
+		c->eip_insn = c->eip;
+		const Block *b = icache_lookup(c);
+		u64 left = end - c->icount;
+		const Insn *d = b->insn, *last = d + (b->n <= left ? b->n : (u32)left);
+		c->brk = 0;
+		do {
+			c->eip_insn = c->eip;
+			c->eip += d->len;
+			d->fn(c, d);
+			c->icount++;
+		} while (++d < last && !c->brk);
+	}
+}
+
+CpuExitReason cpu_run(Cpu *c, u64 budget, CpuExit *exit)
+{
+	CpuExit local;
+	CpuExit *e = exit ? exit : &local;
+	memset(e, 0, sizeof(*e));
+	c->exit = e;
+	u64 start = c->icount;
+	c->run_end = start + budget;
+	c->delivering = -1;
+	CpuExitReason why = run_loop(c);
+	c->exit = NULL;
+	e->reason = why;
+	e->executed = c->icount - start;
+	c->stats.instructions = c->icount;
+	return why;
+}
+
+/* ---- state ---- */
+static void seg_out(const SegCache *s, CpuSeg *o)
+{
+	o->sel = s->sel;
+	o->attr = s->attr;
+	o->base = s->base;
+	o->limit = s->limit;
+}
+static void seg_in(SegCache *s, const CpuSeg *i)
+{
+	s->sel = i->sel;
+	s->attr = i->attr;
+	s->base = i->base;
+	s->limit = i->limit;
+}
+
+void cpu_get_state(const Cpu *c, CpuState *st)
+{
+	memset(st, 0, sizeof(*st));
+	memcpy(st->gpr, c->r, sizeof(st->gpr));
+	st->eip = c->eip;
+	st->eflags = cpu_eflags(c);
+	for (int i = 0; i < SEG_COUNT; i++)
+		seg_out(&c->seg[i], &st->seg[i]);
+	seg_out(&c->ldtr, &st->ldtr);
+	seg_out(&c->tr, &st->tr);
+	st->gdtr_base = c->gdt_base;
+	st->gdtr_limit = c->gdt_limit;
+	st->idtr_base = c->idt_base;
+	st->idtr_limit = c->idt_limit;
+	st->cr0 = c->cr0;
+	st->cr2 = c->cr2;
+	st->cr3 = c->cr3;
+	st->cr4 = c->cr4;
+	memcpy(st->dr, c->dr, sizeof(st->dr));
+	st->tsc = c->icount + c->tsc_offset;
+	st->halted = c->halted;
+}
+
+void cpu_set_state(Cpu *c, const CpuState *st)
+{
+	memcpy(c->r, st->gpr, sizeof(st->gpr));
+	c->r[REG_NONE] = 0;
+	c->eip = st->eip;
+	c->cr0 = st->cr0;
+	c->cr2 = st->cr2;
+	c->cr3 = st->cr3;
+	c->cr4 = st->cr4;
+	c->eflags = (st->eflags & eflags_supported(c)) | 2;
+	c->cc_op = CC_NONE;
+	for (int i = 0; i < SEG_COUNT; i++) {
+		seg_in(&c->seg[i], &st->seg[i]);
+		seg_set_fast(c, &c->seg[i], i);
+	}
+	seg_in(&c->ldtr, &st->ldtr);
+	seg_in(&c->tr, &st->tr);
+	c->gdt_base = st->gdtr_base;
+	c->gdt_limit = st->gdtr_limit;
+	c->idt_base = st->idtr_base;
+	c->idt_limit = st->idtr_limit;
+	memcpy(c->dr, st->dr, sizeof(c->dr));
+	c->tsc_offset = st->tsc - c->icount;
+	c->halted = st->halted;
+	c->shutdown = false;
+	c->cpl = v86(c) ? 3 : pmode(c) ? (c->seg[SEG_CS].sel & 3) : 0;
+	seg_cpl_changed(c);
+	c->inhibit_icount = ~0ull;
+	c->io_resume = false;
+	c->bp_skip_valid = false;
+	tlb_flush(c);
+	icache_flush(c);
+	cpu_update_slow(c);
+}
+
+void cpu_get_stats(const Cpu *c, CpuStats *s)
+{
+	*s = c->stats;
+	s->instructions = c->icount;
+}

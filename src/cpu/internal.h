@@ -1,0 +1,645 @@
+/* internal.h: the Cpu object and the helpers every file of src/cpu/ shares.
+ *
+ * Nothing outside src/cpu/ includes this file. It holds:
+ *  - struct Cpu: registers, the segment descriptor caches with precomputed fast-path
+ *    limits, lazy flags, the software TLB, the exception unwinding state;
+ *  - Insn, the decoded form of one instruction, and Block, a run of decoded instructions
+ *    from one guest code page (icache.c caches them per physical page);
+ *  - inline fast paths for memory access (segment check, TLB, host pointer) whose slow
+ *    paths live in mem.c, for the stack, and for the lazy flags (flags.c).
+ *
+ * Conventions: while a handler runs, cpu->eip is the address of the NEXT instruction and
+ * cpu->eip_insn that of the current one. A fault (cpu_fault) puts EIP back to eip_insn
+ * and unwinds with siglongjmp to cpu_run, which delivers it. Handlers check everything
+ * that can fault before their first side effect (or only change state that a restart
+ * recomputes: REP string registers describe the next element). References: Intel SDM
+ * vol. 3A chapters 3 (segmentation), 5 (protection), 6 (interrupts); vol. 2 (opcodes). */
+#ifndef VMCP_CPU_INTERNAL_H
+#define VMCP_CPU_INTERNAL_H
+
+#include <setjmp.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+
+typedef struct Insn Insn;
+typedef struct Block Block;
+typedef struct ICache ICache;
+
+/* Every opcode handler has this signature (one dispatch table, one call site). */
+typedef void (*OpFn)(Cpu *cpu, const Insn *d);
+
+/* Insn.flags */
+enum {
+	INSN_O32 = 0x01,   /* 32-bit operand size */
+	INSN_A32 = 0x02,   /* 32-bit address size */
+	INSN_MEM = 0x04,   /* the ModRM operand is in memory */
+	INSN_REP = 0x08,   /* F3 prefix */
+	INSN_REPNE = 0x10, /* F2 prefix */
+	INSN_LOCK = 0x20,  /* F0 prefix */
+	INSN_SEGOVR = 0x40, /* a segment override prefix was present */
+	INSN_END = 0x80     /* ends a decoded block (control transfer, #UD...) */
+};
+
+#define REG_NONE 8 /* r[8] is always 0: "no base" / "no index" in an effective address */
+
+/* One decoded instruction. reg/rm are GPR numbers (0-7) for word/dword operands and
+ * byte offsets into r[] for byte operands (AL=0, CL=4, ..., AH=1, CH=5 ...). */
+struct Insn {
+	OpFn fn;
+	u32 disp;  /* displacement, branch displacement, or moffs */
+	u32 imm;   /* immediate (sign-extended where the opcode says so) */
+	u32 amask; /* 0xFFFF or 0xFFFFFFFF: the address-size wrap */
+	u16 imm2;  /* far pointer selector, ENTER nesting level */
+	u8 len;    /* instruction length in bytes, prefixes included */
+	u8 op;     /* the opcode byte (the second byte for 0F xx) */
+	u8 reg;    /* ModRM.reg (register, segment, CR/DR number or group index) */
+	u8 rm;     /* ModRM.rm register when mod == 3 */
+	u8 base;   /* effective address: base register or REG_NONE */
+	u8 index;  /* index register or REG_NONE */
+	u8 scale;  /* index shift 0-3 */
+	u8 seg;    /* effective segment of the memory operand (default or override) */
+	u8 flags;  /* INSN_* */
+	u8 modrm;  /* the raw ModRM byte (for the trace and a few handlers) */
+};
+
+#define BLOCK_MAX_INSNS 64
+
+/* A run of instructions decoded from one physical code page, entered at its first. */
+struct Block {
+	u32 phys;   /* physical address of the first instruction byte */
+	u32 mode;   /* CS.D when decoded (the only mode bit decoding depends on) */
+	u16 n;      /* instructions */
+	u16 nbytes; /* bytes covered, from phys */
+	Block *hnext, **hprev; /* hash chain */
+	Block *pnext;          /* next block decoded from the same page */
+	Insn insn[];
+};
+
+/* A segment register with its descriptor cache and the fast-path bounds: an access of
+ * size bytes at offset ea is in bounds and permitted when ea + size <= rend (reads) or
+ * wend (writes); 0 means "always take the checking slow path" (null/unusable segment,
+ * expand-down, read of execute-only code, write to read-only data). */
+typedef struct SegCache {
+	u16 sel;
+	u16 attr;
+	u32 base;
+	u32 limit;
+	u64 rend, wend;
+} SegCache;
+
+/* descriptor attr bits (bytes 5-6 of a descriptor) */
+#define DA_TYPE 0x000F
+#define DA_A 0x0001   /* accessed */
+#define DA_RW 0x0002  /* data: writable; code: readable */
+#define DA_EC 0x0004  /* data: expand-down; code: conforming */
+#define DA_CODE 0x0008
+#define DA_S 0x0010   /* code/data (1) or system (0) */
+#define DA_DPL 0x0060
+#define DA_P 0x0080
+#define DA_AVL 0x1000
+#define DA_DB 0x4000
+#define DA_G 0x8000
+
+/* system descriptor types */
+enum {
+	SYS_TSS16_AVAIL = 1, SYS_LDT = 2, SYS_TSS16_BUSY = 3, SYS_CALLGATE16 = 4,
+	SYS_TASKGATE = 5, SYS_INTGATE16 = 6, SYS_TRAPGATE16 = 7, SYS_TSS32_AVAIL = 9,
+	SYS_TSS32_BUSY = 11, SYS_CALLGATE32 = 12, SYS_INTGATE32 = 14, SYS_TRAPGATE32 = 15
+};
+
+/* A raw descriptor, split. */
+typedef struct Desc {
+	u32 lo, hi;
+} Desc;
+
+/* Software TLB entry: a hit when tag == page of (lin + size - 1) | tlb_mode; the host
+ * address of lin is then addend + lin. */
+typedef struct TlbEnt {
+	u32 tag;
+	uintptr_t addend;
+} TlbEnt;
+
+#define TLB_BITS 8
+#define TLB_SIZE (1u << TLB_BITS)
+#define TLB_INVALID 2u /* never equal to a page address | mode */
+
+/* Lazy flags: cc_op = kind << 2 | size index (0 byte, 1 word, 2 dword). */
+enum { CCK_NONE, CCK_ADD, CCK_ADC, CCK_SUB, CCK_SBB, CCK_INC, CCK_DEC, CCK_LOGIC };
+#define CC_NONE 0u
+#define CC(kind, sz) ((u32)(kind) << 2 | (u32)(sz))
+#define FLAGS_OSZAPC (FLAG_OF | FLAG_SF | FLAG_ZF | FLAG_AF | FLAG_PF | FLAG_CF)
+
+/* events: what the run loop must look at between blocks */
+enum {
+	EV_INTR = 1,    /* the INTR line is high */
+	EV_NMI = 2,     /* an NMI is latched */
+	EV_EXIT = 4,    /* cpu_request_exit() */
+	EV_SLOW = 8,    /* single-step mode: TF, trace, breakpoints, DR7 */
+};
+
+/* siglongjmp codes */
+enum { JMP_FAULT = 1, JMP_EXIT = 2 };
+
+/* exception vectors */
+enum {
+	EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6,
+	EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13,
+	EXC_PF = 14, EXC_MF = 16, EXC_AC = 17
+};
+
+struct Cpu {
+	/* hot: registers, flags, segments, TLB */
+	u32 r[9]; /* EAX..EDI in encoding order, r[REG_NONE] == 0 */
+	u32 eip;
+	u32 eip_insn;
+	u32 eflags; /* OSZAPC stale while cc_op != CC_NONE */
+	u32 cc_op, cc_a, cc_b, cc_res;
+	u8 brk;    /* leave the current block after this instruction */
+	u8 cpl;
+	u8 code32; /* CS.D */
+	u8 stack32; /* SS.B */
+	u32 tlb_mode; /* 0 supervisor; 1 user (paging, core II) */
+	SegCache seg[SEG_COUNT];
+	u64 icount;
+	TlbEnt tlb_r[TLB_SIZE], tlb_w[TLB_SIZE];
+	u32 fetch_lin; /* linear page of the last code fetch translation, or 1 (none) */
+	u32 fetch_phys;
+
+	u32 events; /* EV_*; written by other threads only through atomics */
+
+	/* system state */
+	u32 cr0, cr2, cr3, cr4;
+	u32 dr[8];
+	u32 gdt_base, idt_base;
+	u16 gdt_limit, idt_limit;
+	SegCache ldtr, tr;
+	u64 tsc_offset; /* RDTSC = icount + tsc_offset */
+	bool intr_line;
+	bool nmi_line;
+	bool nmi_blocked;  /* from NMI delivery until the next IRET */
+	bool halted;
+	bool shutdown;
+	u64 inhibit_icount; /* no interrupt at the boundary where icount equals this */
+	bool tf_trap;       /* TF was set at the start of the current instruction */
+	u32 pending_dr6;    /* DR6 bits of a pending #DB trap */
+
+	/* unwinding */
+	sigjmp_buf jmp;
+	int exc_vec;
+	bool exc_has_err;
+	u32 exc_err;
+	int delivering;   /* -1, or the vector of the exception being delivered */
+	CpuExit *exit;    /* the current cpu_run's exit record */
+	u64 run_end;      /* icount at which the current cpu_run's budget is spent */
+	CpuExitReason exit_reason;
+
+	/* the trap path: a trapped access that the next cpu_run performs */
+	bool io_resume;
+	u16 io_resume_port;
+	u8 io_resume_size;
+	bool io_resume_write;
+
+	/* buses, configuration, caches */
+	MemBus *mem;
+	IoBus *io;
+	CpuConfig cfg;
+	ICache *ic;
+	Block *scratch; /* an uncached one-instruction block */
+	int (*intr_ack)(void *ctx);
+	void *intr_ctx;
+	u32 msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
+
+	/* CP-side tools */
+	FILE *trace;
+	u32 bp[CPU_MAX_BREAKPOINTS];
+	int nbp;
+	u32 bp_skip; /* linear address whose breakpoint was just reported */
+	bool bp_skip_valid;
+	CpuStats stats;
+};
+
+/* ---- registers ---- */
+static inline u8 *reg8p(Cpu *c, int off) { return (u8 *)c->r + off; }
+static inline u16 *reg16p(Cpu *c, int i) { return (u16 *)&c->r[i]; }
+#define R8(c, off) (*reg8p((c), (off)))
+#define R16(c, i) (*reg16p((c), (i)))
+#define R32(c, i) ((c)->r[(i)])
+/* The byte offset of 8-bit register number n (AL CL DL BL AH CH DH BH). */
+static inline u8 reg8_off(int n) { return (u8)((n & 3) * 4 + (n >> 2)); }
+
+/* ---- lazy flags (flags.c) ---- */
+u32 cpu_flags_lazy(const Cpu *c); /* OSZAPC bits of the lazy state */
+bool cpu_cond(Cpu *c, int cc);    /* condition code 0-15 (Jcc/SETcc/CMOVcc order) */
+
+static inline void cc_set(Cpu *c, u32 op, u32 a, u32 b, u32 res)
+{
+	c->cc_op = op;
+	c->cc_a = a;
+	c->cc_b = b;
+	c->cc_res = res;
+}
+
+/* The full EFLAGS image. */
+static inline u32 cpu_eflags(const Cpu *c)
+{
+	if (c->cc_op == CC_NONE)
+		return c->eflags;
+	return (c->eflags & ~FLAGS_OSZAPC) | cpu_flags_lazy(c);
+}
+
+/* Folds the lazy state into c->eflags (before a partial flag update). */
+static inline void flags_materialize(Cpu *c)
+{
+	if (c->cc_op != CC_NONE) {
+		c->eflags = cpu_eflags(c);
+		c->cc_op = CC_NONE;
+	}
+}
+
+static inline bool get_cf(Cpu *c)
+{
+	return (cpu_eflags(c) & FLAG_CF) != 0;
+}
+
+/* Sets the arithmetic flags given in mask to the bits of val (others kept). */
+static inline void flags_set_arith(Cpu *c, u32 mask, u32 val)
+{
+	flags_materialize(c);
+	c->eflags = (c->eflags & ~mask) | (val & mask);
+}
+
+/* SF, ZF, PF of a result; sz is the size index (0 byte, 1 word, 2 dword). */
+static inline u32 flags_szp(u32 res, int sz)
+{
+	u32 bits = 8u << sz;
+	u32 m = bits == 32 ? 0xFFFFFFFFu : (1u << bits) - 1;
+	res &= m;
+	u32 f = 0;
+	if (!res)
+		f |= FLAG_ZF;
+	if (res >> (bits - 1) & 1)
+		f |= FLAG_SF;
+	if (!__builtin_parity(res & 0xFF))
+		f |= FLAG_PF;
+	return f;
+}
+
+/* Writes EFLAGS bits through the architectural rules of the caller (POPF/IRET decide
+ * which bits may change; this only stores and updates derived state). */
+void cpu_set_eflags(Cpu *c, u32 val);
+
+/* ---- exceptions (except.c) ---- */
+_Noreturn void cpu_fault(Cpu *c, int vec, u32 err); /* with an error code */
+_Noreturn void cpu_fault_noerr(Cpu *c, int vec);
+#define GP0(c) cpu_fault((c), EXC_GP, 0)
+#define UD(c) cpu_fault_noerr((c), EXC_UD)
+/* Leaves cpu_run with an exit reason (I/O trap, shutdown...). EIP as the caller set it. */
+_Noreturn void cpu_exit_now(Cpu *c, CpuExitReason why);
+/* Delivers interrupt vec now: software (INT n/INT3/INTO: soft = 1, checks gate DPL),
+ * exception (with optional error code) or external (soft = 0, ext = 1). EIP is what
+ * gets pushed. May fault (unwinds). */
+void cpu_interrupt(Cpu *c, int vec, int soft, bool has_err, u32 err, bool ext);
+/* Delivers the exception recorded by cpu_fault, with #DF/shutdown rules. */
+void cpu_deliver_fault(Cpu *c);
+
+/* ---- segments and descriptors (seg.c) ---- */
+void seg_set_fast(Cpu *c, SegCache *s, int segno);
+void seg_load_real(Cpu *c, int segno, u16 sel);
+/* MOV/POP/LxS to a data segment register or SS, with the protected-mode checks. */
+void seg_load(Cpu *c, int segno, u16 sel);
+/* Reads the descriptor of sel from the GDT/LDT; fault vec with error code sel&~3 when
+ * beyond the table limit. */
+void desc_read(Cpu *c, u16 sel, Desc *d, int vec);
+/* Same, but returns false instead of faulting (LAR/LSL/VERR/VERW). */
+bool desc_try_read(Cpu *c, u16 sel, Desc *d);
+void desc_set_accessed(Cpu *c, u16 sel, Desc *d);
+void desc_to_cache(const Desc *d, u16 sel, SegCache *s);
+static inline u32 desc_attr(const Desc *d) { return (d->hi >> 8) & 0xF0FF; }
+static inline u32 desc_dpl(const Desc *d) { return (d->hi >> 13) & 3; }
+static inline bool desc_present(const Desc *d) { return (d->hi >> 15) & 1; }
+static inline bool desc_is_seg(const Desc *d) { return (d->hi >> 12) & 1; }
+static inline u32 desc_type(const Desc *d) { return (d->hi >> 8) & 15; }
+/* Loads CS with a checked descriptor at privilege level cpl (sets CPL, code32). */
+void seg_load_cs(Cpu *c, u16 sel, const Desc *d, int cpl);
+/* After a privilege change to outer level: null data segments the new CPL may not use. */
+void seg_validate_outer(Cpu *c);
+/* Inner stack from the TSS for privilege level pl. */
+void tss_get_stack(Cpu *c, int pl, u16 *ss, u32 *esp);
+/* Task switch (core II); raises #GP today. */
+void task_switch(Cpu *c, u16 sel, const Desc *d, int reason, bool has_err, u32 err);
+void seg_cpl_changed(Cpu *c);
+
+/* Far transfers (far.c). */
+void far_jmp(Cpu *c, u16 sel, u32 off);
+void far_call(Cpu *c, u16 sel, u32 off, bool o32);
+void far_ret(Cpu *c, u32 pop, bool o32);
+void far_iret(Cpu *c, bool o32);
+
+static inline bool pmode(const Cpu *c) { return (c->cr0 & CR0_PE) != 0; }
+static inline bool v86(const Cpu *c) { return (c->eflags & FLAG_VM) != 0; }
+static inline int iopl(const Cpu *c) { return (c->eflags >> 12) & 3; }
+static inline int model(const Cpu *c) { return c->cfg.model; }
+
+/* ---- memory (mem.c) ---- */
+/* Linear to physical, the one place: today identity + A20; later paging. */
+u32 mem_translate(Cpu *c, u32 lin, bool write, bool fetch);
+void tlb_flush(Cpu *c);
+_Noreturn void seg_fault_access(Cpu *c, int segno);
+void seg_check_slow(Cpu *c, int segno, u32 ea, u32 size, bool write);
+u32 mem_rd_slow(Cpu *c, u32 lin, int size);
+void mem_wr_slow(Cpu *c, u32 lin, u32 val, int size);
+/* Checks that a write to [lin, lin+size) will not fault (RMW instructions: before the
+ * read). Returns a host pointer when the whole access is plain RAM, else NULL. */
+u8 *mem_wr_prepare(Cpu *c, u32 lin, int size);
+u64 mem_rd64_lin(Cpu *c, u32 lin);
+
+static inline u32 ld16(const void *p) { u16 v; memcpy(&v, p, 2); return v; }
+static inline u32 ld32(const void *p) { u32 v; memcpy(&v, p, 4); return v; }
+static inline void st16(void *p, u32 v) { u16 w = (u16)v; memcpy(p, &w, 2); }
+static inline void st32(void *p, u32 v) { memcpy(p, &v, 4); }
+
+/* Linear address of seg:ea for an access of size bytes, checked. */
+static inline u32 lin_r(Cpu *c, int segno, u32 ea, u32 size)
+{
+	SegCache *s = &c->seg[segno];
+	if (unlikely((u64)ea + size > s->rend))
+		seg_check_slow(c, segno, ea, size, false);
+	return s->base + ea;
+}
+
+static inline u32 lin_w(Cpu *c, int segno, u32 ea, u32 size)
+{
+	SegCache *s = &c->seg[segno];
+	if (unlikely((u64)ea + size > s->wend))
+		seg_check_slow(c, segno, ea, size, true);
+	return s->base + ea;
+}
+
+static inline TlbEnt *tlb_r_hit(Cpu *c, u32 lin, u32 size)
+{
+	TlbEnt *e = &c->tlb_r[(lin >> MEM_PAGE_SHIFT) & (TLB_SIZE - 1)];
+	return likely(e->tag == (((lin + size - 1) & ~MEM_PAGE_MASK) | c->tlb_mode)) ? e : NULL;
+}
+
+static inline TlbEnt *tlb_w_hit(Cpu *c, u32 lin, u32 size)
+{
+	TlbEnt *e = &c->tlb_w[(lin >> MEM_PAGE_SHIFT) & (TLB_SIZE - 1)];
+	return likely(e->tag == (((lin + size - 1) & ~MEM_PAGE_MASK) | c->tlb_mode)) ? e : NULL;
+}
+
+#define HOSTP(e, lin) ((u8 *)((e)->addend + (uintptr_t)(lin)))
+
+static inline u32 rd8_lin(Cpu *c, u32 lin)
+{
+	TlbEnt *e = tlb_r_hit(c, lin, 1);
+	return e ? *HOSTP(e, lin) : mem_rd_slow(c, lin, 1);
+}
+static inline u32 rd16_lin(Cpu *c, u32 lin)
+{
+	TlbEnt *e = tlb_r_hit(c, lin, 2);
+	return e ? ld16(HOSTP(e, lin)) : mem_rd_slow(c, lin, 2);
+}
+static inline u32 rd32_lin(Cpu *c, u32 lin)
+{
+	TlbEnt *e = tlb_r_hit(c, lin, 4);
+	return e ? ld32(HOSTP(e, lin)) : mem_rd_slow(c, lin, 4);
+}
+static inline void wr8_lin(Cpu *c, u32 lin, u32 v)
+{
+	TlbEnt *e = tlb_w_hit(c, lin, 1);
+	if (e)
+		*HOSTP(e, lin) = (u8)v;
+	else
+		mem_wr_slow(c, lin, v, 1);
+}
+static inline void wr16_lin(Cpu *c, u32 lin, u32 v)
+{
+	TlbEnt *e = tlb_w_hit(c, lin, 2);
+	if (e)
+		st16(HOSTP(e, lin), v);
+	else
+		mem_wr_slow(c, lin, v, 2);
+}
+static inline void wr32_lin(Cpu *c, u32 lin, u32 v)
+{
+	TlbEnt *e = tlb_w_hit(c, lin, 4);
+	if (e)
+		st32(HOSTP(e, lin), v);
+	else
+		mem_wr_slow(c, lin, v, 4);
+}
+static inline u32 rd_lin(Cpu *c, u32 lin, int size)
+{
+	return size == 1 ? rd8_lin(c, lin) : size == 2 ? rd16_lin(c, lin) : rd32_lin(c, lin);
+}
+static inline void wr_lin(Cpu *c, u32 lin, u32 v, int size)
+{
+	if (size == 1)
+		wr8_lin(c, lin, v);
+	else if (size == 2)
+		wr16_lin(c, lin, v);
+	else
+		wr32_lin(c, lin, v);
+}
+
+/* seg:ea accesses */
+static inline u32 rd8(Cpu *c, int s, u32 ea) { return rd8_lin(c, lin_r(c, s, ea, 1)); }
+static inline u32 rd16(Cpu *c, int s, u32 ea) { return rd16_lin(c, lin_r(c, s, ea, 2)); }
+static inline u32 rd32(Cpu *c, int s, u32 ea) { return rd32_lin(c, lin_r(c, s, ea, 4)); }
+static inline void wr8(Cpu *c, int s, u32 ea, u32 v) { wr8_lin(c, lin_w(c, s, ea, 1), v); }
+static inline void wr16(Cpu *c, int s, u32 ea, u32 v) { wr16_lin(c, lin_w(c, s, ea, 2), v); }
+static inline void wr32(Cpu *c, int s, u32 ea, u32 v) { wr32_lin(c, lin_w(c, s, ea, 4), v); }
+static inline u32 rdv(Cpu *c, int s, u32 ea, int sz)
+{
+	return rd_lin(c, lin_r(c, s, ea, (u32)sz), sz);
+}
+static inline void wrv(Cpu *c, int s, u32 ea, u32 v, int sz)
+{
+	wr_lin(c, lin_w(c, s, ea, (u32)sz), v, sz);
+}
+
+/* The effective address of the ModRM memory operand. */
+static inline u32 ea_of(const Cpu *c, const Insn *d)
+{
+	return (c->r[d->base] + (c->r[d->index] << d->scale) + d->disp) & d->amask;
+}
+
+/* Read-modify-write access to a memory operand: prepare checks write permission on
+ * segment and page before anything is read. */
+typedef struct RmwRef {
+	u32 lin;
+	u8 *host; /* NULL: go through the slow path */
+} RmwRef;
+
+static inline RmwRef rmw_prep(Cpu *c, int s, u32 ea, int size)
+{
+	RmwRef r;
+	r.lin = lin_w(c, s, ea, (u32)size);
+	TlbEnt *e = tlb_w_hit(c, r.lin, (u32)size);
+	r.host = e ? HOSTP(e, r.lin) : mem_wr_prepare(c, r.lin, size);
+	return r;
+}
+static inline u32 rmw_rd(Cpu *c, RmwRef *r, int size)
+{
+	if (r->host)
+		return size == 1 ? *r->host : size == 2 ? ld16(r->host) : ld32(r->host);
+	return mem_rd_slow(c, r->lin, size);
+}
+static inline void rmw_wr(Cpu *c, RmwRef *r, u32 v, int size)
+{
+	if (r->host) {
+		if (size == 1)
+			*r->host = (u8)v;
+		else if (size == 2)
+			st16(r->host, v);
+		else
+			st32(r->host, v);
+	} else {
+		mem_wr_slow(c, r->lin, v, size);
+	}
+}
+
+/* ---- stack ---- */
+static inline u32 sp_mask(const Cpu *c) { return c->stack32 ? 0xFFFFFFFFu : 0xFFFF; }
+static inline u32 get_sp(const Cpu *c) { return c->r[R_ESP] & sp_mask(c); }
+static inline void set_sp(Cpu *c, u32 v)
+{
+	if (c->stack32)
+		c->r[R_ESP] = v;
+	else
+		R16(c, R_ESP) = (u16)v;
+}
+static inline void push16(Cpu *c, u32 v)
+{
+	u32 sp = (c->r[R_ESP] - 2) & sp_mask(c);
+	wr16(c, SEG_SS, sp, v);
+	set_sp(c, sp);
+}
+static inline void push32(Cpu *c, u32 v)
+{
+	u32 sp = (c->r[R_ESP] - 4) & sp_mask(c);
+	wr32(c, SEG_SS, sp, v);
+	set_sp(c, sp);
+}
+static inline void pushv(Cpu *c, u32 v, bool o32)
+{
+	if (o32)
+		push32(c, v);
+	else
+		push16(c, v);
+}
+static inline u32 pop16(Cpu *c)
+{
+	u32 sp = get_sp(c);
+	u32 v = rd16(c, SEG_SS, sp);
+	set_sp(c, sp + 2);
+	return v;
+}
+static inline u32 pop32(Cpu *c)
+{
+	u32 sp = get_sp(c);
+	u32 v = rd32(c, SEG_SS, sp);
+	set_sp(c, sp + 4);
+	return v;
+}
+static inline u32 popv(Cpu *c, bool o32) { return o32 ? pop32(c) : pop16(c); }
+
+/* ---- explicit stack frames (far transfers, interrupts) ---- */
+/* A stack pointer into a segment cache that may not be loaded yet (new inner stack). */
+typedef struct Stk {
+	const SegCache *s;
+	u32 sp;
+	bool big;
+	int vec; /* fault for an out-of-limit slot: EXC_SS, with err */
+	u32 err;
+} Stk;
+
+static inline void stk_check(Cpu *c, const Stk *k, u32 off, u32 size)
+{
+	const SegCache *s = k->s;
+	u64 last = (u64)off + size - 1;
+	if (!(s->attr & DA_CODE) && (s->attr & DA_EC)) {
+		u64 upper = (s->attr & DA_DB) ? 0xFFFFFFFFull : 0xFFFF;
+		if (off <= s->limit || last > upper)
+			cpu_fault(c, k->vec, k->err);
+	} else if (last > s->limit) {
+		cpu_fault(c, k->vec, k->err);
+	}
+}
+
+static inline void stk_push(Cpu *c, Stk *k, u32 v, int size)
+{
+	k->sp = (k->sp - (u32)size) & (k->big ? 0xFFFFFFFFu : 0xFFFF);
+	stk_check(c, k, k->sp, (u32)size);
+	wr_lin(c, k->s->base + k->sp, v, size);
+}
+
+static inline u32 stk_pop(Cpu *c, Stk *k, int size)
+{
+	stk_check(c, k, k->sp, (u32)size);
+	u32 v = rd_lin(c, k->s->base + k->sp, size);
+	k->sp = (k->sp + (u32)size) & (k->big ? 0xFFFFFFFFu : 0xFFFF);
+	return v;
+}
+
+static inline Stk stk_current(Cpu *c)
+{
+	Stk k = {&c->seg[SEG_SS], get_sp(c), c->stack32 != 0, EXC_SS, 0};
+	return k;
+}
+
+/* ---- control ---- */
+/* Sets EIP to a branch target with the operand-size wrap. */
+static inline void jump_near(Cpu *c, u32 target, bool o32)
+{
+	c->eip = o32 ? target : target & 0xFFFF;
+}
+/* Checks a near-branch target against the CS limit (before any side effect). */
+static inline void check_cs_limit(Cpu *c, u32 target)
+{
+	if (unlikely(target > c->seg[SEG_CS].limit))
+		GP0(c);
+}
+
+static inline void cpu_signal_events(Cpu *c, u32 ev)
+{
+	__atomic_fetch_or(&c->events, ev, __ATOMIC_RELAXED);
+	c->brk = 1;
+}
+void cpu_update_slow(Cpu *c);
+
+/* ---- I/O: the trap path (io.c) ---- */
+u32 cpu_io_in(Cpu *c, u16 port, int size);
+void cpu_io_out(Cpu *c, u16 port, int size, u32 val);
+/* The IOPL / I/O bitmap check alone (INS/OUTS check it before touching memory). */
+void cpu_io_check(Cpu *c, u16 port, int size);
+
+/* ---- decoding and the code cache (decode.c, icache.c) ---- */
+typedef struct DecodeIn {
+	const u8 *bytes; /* available instruction bytes */
+	u32 avail;       /* how many */
+	bool code32;
+	int model;
+} DecodeIn;
+/* Decodes one instruction. Returns its length, or 0 when more bytes than avail are
+ * needed. An invalid encoding still decodes (to a handler raising #UD or #GP). */
+int cpu_decode(const DecodeIn *in, Insn *d);
+const char *cpu_op_name(const Insn *d);
+
+int icache_init(Cpu *c);
+void icache_free(Cpu *c);
+void icache_flush(Cpu *c);
+/* The block to run at CS:EIP (decoding it if needed). May fault (instruction fetch). */
+const Block *icache_lookup(Cpu *c);
+/* One instruction at CS:EIP, decoded afresh into c->scratch (single-step paths). */
+const Block *icache_decode_one(Cpu *c);
+
+/* ---- handlers shared across files ---- */
+void op_ud(Cpu *c, const Insn *d);
+void op_gp_toolong(Cpu *c, const Insn *d);
+
+/* model gates */
+static inline bool is486(const Cpu *c) { return c->cfg.model >= CPU_MODEL_486; }
+
+#endif

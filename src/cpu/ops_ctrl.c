@@ -1,0 +1,207 @@
+/* ops_ctrl.c: control transfer handlers: Jcc, JMP, CALL, RET (near and far, direct and
+ * indirect), LOOP/LOOPE/LOOPNE/JCXZ, INT n/INT3/INTO/INT1, IRET, ENTER/LEAVE, BOUND.
+ * Reference: Intel SDM vol. 2 (each instruction). Near targets are checked against the
+ * CS limit before anything changes (#GP(0)); with a 16-bit operand size EIP wraps to 16
+ * bits. Far transfers are in far.c, interrupt delivery in except.c. */
+#include "cpu/alu.h"
+#include "cpu/ops.h"
+
+static inline bool o32(const Insn *d) { return d->flags & INSN_O32; }
+
+static inline void go(Cpu *c, const Insn *d, u32 target)
+{
+	if (!o32(d))
+		target &= 0xFFFF;
+	check_cs_limit(c, target);
+	c->eip = target;
+}
+
+void op_jcc_jb(Cpu *c, const Insn *d)
+{
+	if (cpu_cond(c, d->op & 15))
+		go(c, d, c->eip + d->disp);
+}
+void op_jmp_jb(Cpu *c, const Insn *d) { go(c, d, c->eip + d->disp); }
+
+void op_call_jv(Cpu *c, const Insn *d)
+{
+	u32 target = c->eip + d->disp;
+	if (!o32(d))
+		target &= 0xFFFF;
+	check_cs_limit(c, target);
+	pushv(c, c->eip, o32(d));
+	c->eip = target;
+}
+void op_call_ev(Cpu *c, const Insn *d)
+{
+	u32 target = rd_ev(c, d);
+	check_cs_limit(c, target);
+	pushv(c, c->eip, o32(d));
+	c->eip = target;
+}
+void op_jmp_ev(Cpu *c, const Insn *d) { go(c, d, rd_ev(c, d)); }
+
+void op_ret(Cpu *c, const Insn *d)
+{
+	u32 sp = get_sp(c);
+	u32 target = o32(d) ? rd32(c, SEG_SS, sp) : rd16(c, SEG_SS, sp);
+	check_cs_limit(c, target);
+	set_sp(c, sp + (o32(d) ? 4 : 2));
+	c->eip = target;
+}
+void op_ret_iw(Cpu *c, const Insn *d)
+{
+	u32 sp = get_sp(c);
+	u32 target = o32(d) ? rd32(c, SEG_SS, sp) : rd16(c, SEG_SS, sp);
+	check_cs_limit(c, target);
+	set_sp(c, sp + (o32(d) ? 4 : 2) + (d->imm & 0xFFFF));
+	c->eip = target;
+}
+
+/* LOOP family: the counter is CX or ECX by address size. */
+static inline u32 dec_count(Cpu *c, const Insn *d)
+{
+	if (d->flags & INSN_A32)
+		return --c->r[R_ECX];
+	return --R16(c, R_ECX);
+}
+void op_loop_jb(Cpu *c, const Insn *d)
+{
+	if (dec_count(c, d))
+		go(c, d, c->eip + d->disp);
+}
+void op_loope_jb(Cpu *c, const Insn *d)
+{
+	u32 n = dec_count(c, d);
+	if (n && cpu_cond(c, 4))
+		go(c, d, c->eip + d->disp);
+}
+void op_loopne_jb(Cpu *c, const Insn *d)
+{
+	u32 n = dec_count(c, d);
+	if (n && cpu_cond(c, 5))
+		go(c, d, c->eip + d->disp);
+}
+void op_jcxz_jb(Cpu *c, const Insn *d)
+{
+	if ((c->r[R_ECX] & d->amask) == 0)
+		go(c, d, c->eip + d->disp);
+}
+
+/* ---- far ---- */
+void op_jmp_ap(Cpu *c, const Insn *d) { far_jmp(c, d->imm2, d->imm); }
+void op_call_ap(Cpu *c, const Insn *d) { far_call(c, d->imm2, d->imm, o32(d)); }
+void op_jmp_ep(Cpu *c, const Insn *d)
+{
+	u32 ea = ea_of(c, d);
+	u32 off = o32(d) ? rd32(c, d->seg, ea) : rd16(c, d->seg, ea);
+	u16 sel = (u16)rd16(c, d->seg, (ea + (o32(d) ? 4 : 2)) & d->amask);
+	far_jmp(c, sel, off);
+}
+void op_call_ep(Cpu *c, const Insn *d)
+{
+	u32 ea = ea_of(c, d);
+	u32 off = o32(d) ? rd32(c, d->seg, ea) : rd16(c, d->seg, ea);
+	u16 sel = (u16)rd16(c, d->seg, (ea + (o32(d) ? 4 : 2)) & d->amask);
+	far_call(c, sel, off, o32(d));
+}
+void op_retf(Cpu *c, const Insn *d) { far_ret(c, 0, o32(d)); }
+void op_retf_iw(Cpu *c, const Insn *d) { far_ret(c, d->imm & 0xFFFF, o32(d)); }
+void op_iret(Cpu *c, const Insn *d)
+{
+	far_iret(c, o32(d));
+	c->brk = 1; /* IF or TF may have changed */
+}
+
+/* ---- software interrupts (traps: the pushed EIP is the next instruction's) ---- */
+void op_int_ib(Cpu *c, const Insn *d)
+{
+	cpu_interrupt(c, (int)(d->imm & 0xFF), 1, false, 0, false);
+	c->stats.interrupts++;
+}
+void op_int3(Cpu *c, const Insn *d)
+{
+	(void)d;
+	cpu_interrupt(c, EXC_BP, 2, false, 0, false);
+}
+void op_into(Cpu *c, const Insn *d)
+{
+	(void)d;
+	if (cpu_eflags(c) & FLAG_OF)
+		cpu_interrupt(c, EXC_OF, 2, false, 0, false);
+}
+/* F1: ICEBP / INT1, an undocumented single-byte #DB trap without the gate DPL check. */
+void op_int1(Cpu *c, const Insn *d)
+{
+	(void)d;
+	cpu_interrupt(c, EXC_DB, 3, false, 0, false);
+}
+
+/* BOUND Gv,Ma: #BR (a fault) when the signed index is outside [lower, upper]. */
+void op_bound_gv_ma(Cpu *c, const Insn *d)
+{
+	u32 ea = ea_of(c, d);
+	if (o32(d)) {
+		s32 lo = (s32)rd32(c, d->seg, ea);
+		s32 hi = (s32)rd32(c, d->seg, (ea + 4) & d->amask);
+		s32 v = (s32)R32(c, d->reg);
+		if (v < lo || v > hi)
+			cpu_fault_noerr(c, EXC_BR);
+	} else {
+		s16 lo = (s16)rd16(c, d->seg, ea);
+		s16 hi = (s16)rd16(c, d->seg, (ea + 2) & d->amask);
+		s16 v = (s16)R16(c, d->reg);
+		if (v < lo || v > hi)
+			cpu_fault_noerr(c, EXC_BR);
+	}
+}
+
+/* ENTER Iw,Ib: SDM pseudo-code; all stack writes are checked before ESP/EBP change. */
+void op_enter_iw_ib(Cpu *c, const Insn *d)
+{
+	u32 size = d->imm & 0xFFFF, level = d->imm2 & 31;
+	bool big = c->stack32, o = o32(d);
+	int n = o ? 4 : 2;
+	u32 m = big ? 0xFFFFFFFFu : 0xFFFF;
+	u32 sp = c->r[R_ESP] & m, bp = c->r[R_EBP];
+	sp = (sp - (u32)n) & m;
+	wrv(c, SEG_SS, sp, bp, n);
+	u32 frame = sp;
+	if (level > 0) {
+		for (u32 i = 1; i < level; i++) {
+			bp = big ? bp - (u32)n : (bp & ~0xFFFFu) | ((bp - (u32)n) & 0xFFFF);
+			u32 v = rdv(c, SEG_SS, bp & m, n);
+			sp = (sp - (u32)n) & m;
+			wrv(c, SEG_SS, sp, v, n);
+		}
+		sp = (sp - (u32)n) & m;
+		wrv(c, SEG_SS, sp, frame, n);
+	}
+	sp = (sp - size) & m;
+	/* the 386 checks that the final stack top is addressable (#SS) */
+	lin_w(c, SEG_SS, sp, 1);
+	if (o)
+		c->r[R_EBP] = frame;
+	else
+		R16(c, R_EBP) = (u16)frame;
+	set_sp(c, sp);
+}
+
+void op_leave(Cpu *c, const Insn *d)
+{
+	u32 bp = c->r[R_EBP] & sp_mask(c);
+	u32 v = rdv(c, SEG_SS, bp, o32(d) ? 4 : 2);
+	set_sp(c, bp + (o32(d) ? 4 : 2));
+	if (o32(d))
+		c->r[R_EBP] = v;
+	else
+		R16(c, R_EBP) = (u16)v;
+}
+
+/* rel16/rel32 forms (E8/E9 and 0F 80-8F): same semantics, wider displacement */
+void op_jcc_jv(Cpu *c, const Insn *d)
+{
+	if (cpu_cond(c, d->op & 15))
+		go(c, d, c->eip + d->disp);
+}
+void op_jmp_jv(Cpu *c, const Insn *d) { go(c, d, c->eip + d->disp); }

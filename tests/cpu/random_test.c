@@ -1,0 +1,539 @@
+/* random_test.c: random instruction streams must never crash, hang or corrupt the CPU.
+ *
+ * A million streams (500 000 in an ASan/UBSan build, where each costs three times
+ * more; the program says so): 256 random bytes (sometimes led by a run of prefixes) at
+ * linear 0x10000, run from a fresh-ish state for at most RT_BUDGET instructions (in
+ * one to three cpu_run calls). The state is random in its general registers and
+ * arithmetic flags; the mode is real mode (half the streams), 32-bit protected mode at
+ * ring 0 or ring 3, or 16-bit protected mode, with a sane GDT (flat and 16-bit code and
+ * data, ring-3 segments, a TSS for the ring-0 stack, and a few odd descriptors: a call
+ * gate, conforming and execute-only code, read-only, expand-down and not-present data,
+ * an LDT) and an IDT/IVT whose every handler is a HLT at 0x3000 + 4 * vector: with
+ * IF=0 the stream then stops, and the HLT's address names the vector delivered.
+ * Guest RAM is 2 MiB (0..640K and 1M..2M); 0xA0000-0xBFFFF is an MMIO page range that
+ * checks every access it gets; a 64 KiB ROM is mapped at 0xF0000 and 0xFFFF0000, inside
+ * a host buffer with canaries on both sides. The GDT/IDT/IVT/TSS/handlers are restored
+ * between streams when a stream overwrote them; other RAM keeps what streams left.
+ *
+ * Asserted, for every stream (violations are counted; the first ones are printed with
+ * the stream's number, which `random_test --stream N [--trace]` replays, after running
+ * the streams before it untraced, since they leave RAM as stream N found it):
+ *  - cpu_run returns, having retired at most the budget it was given, with icount
+ *    advanced by exactly what it reports; the reason is BUDGET, HLT or SHUTDOWN (no
+ *    port is trapped and no breakpoint set, so IO/BREAKPOINT exits are wrong); a
+ *    BUDGET exit comes only when instructions plus delivered exceptions (the CPU
+ *    charges a fault to the budget) reach the budget;
+ *  - after a HLT the CPU says it is halted; after a budget exit EIP is at most
+ *    CS.limit + 1 (an instruction can end at the limit; the next fetch then faults);
+ *  - MMIO callbacks only see addresses inside their range and sizes 1, 2 or 4;
+ *  - the ROM and the canaries around it are never written;
+ *  - no stream runs longer than RT_WATCHDOG seconds (a watchdog fails the test).
+ * ASan/UBSan (make MODE=asan check) turn any memory error or UB into a failure.
+ * Printed: how many streams ended in which way (budget, HLT in the stream, shutdown,
+ * each exception vector) per mode, and the instructions executed.
+ *
+ * usage: random_test [--count N] [--seed S] [--stream N [--trace]] */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/base.h"
+#include "bus/iobus.h"
+#include "bus/membus.h"
+#include "cpu/cpu.h"
+#include "../test.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define RT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RT_ASAN 1
+#endif
+#endif
+#ifdef RT_ASAN
+#define RT_DEFAULT_COUNT 500000u
+#else
+#define RT_DEFAULT_COUNT 1000000u
+#endif
+
+#define RT_RAM (2 * MiB)
+#define RT_BUDGET 48
+#define RT_WATCHDOG 20
+#define RT_CODE 0x10000u
+#define RT_CODE_LEN 256
+#define RT_HANDLERS 0x3000u
+#define RT_SYS_END 0x3400u /* IVT, GDT, IDT, TSS, handlers: restored when changed */
+#define RT_GDT 0x1000u
+#define RT_IDT 0x2000u
+#define RT_TSS 0x2800u
+#define RT_LDT 0x2C00u
+#define RT_MMIO 0xA0000u
+#define RT_MMIO_LEN 0x20000u
+#define RT_ROM_LEN 0x10000u
+#define RT_CANARY 4096
+#define RT_MAX_REPORTS 10
+
+enum { MODE_REAL, MODE_PM32, MODE_PM32_R3, MODE_PM16, MODE_COUNT };
+static const char *const mode_name[MODE_COUNT] = { "real", "pm32 ring0", "pm32 ring3", "pm16" };
+
+/* How a stream ended: 0..255 a vector, then these. */
+enum { END_BUDGET = 256, END_HLT, END_SHUTDOWN, END_OTHER, END_COUNT };
+
+typedef struct Rt {
+	MemBus mem;
+	IoBus *io;
+	Cpu *cpu;
+	u8 *rom_buf; /* canary, ROM, canary */
+	u8 pristine[RT_SYS_END];
+	u64 rng;
+	u64 mmio_bad, mmio_accesses, io_accesses;
+	u64 ends[MODE_COUNT][END_COUNT];
+	u64 streams[MODE_COUNT];
+	u64 instructions;
+	/* Violations. */
+	u64 v_budget, v_icount, v_reason, v_halted, v_eip, v_rom;
+	int reports;
+	u64 stream; /* the one running, for the watchdog */
+} Rt;
+
+static Rt *rt_watch; /* only for the SIGALRM handler: which stream hung */
+
+static u64 rng_next(u64 *s)
+{
+	/* splitmix64: every seed is fine, and streams are independent of each other. */
+	u64 z = (*s += 0x9E3779B97F4A7C15ull);
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+static u32 mmio_read(void *ctx, u32 addr, int size)
+{
+	Rt *rt = ctx;
+	rt->mmio_accesses++;
+	if (addr < RT_MMIO || addr + size > RT_MMIO + RT_MMIO_LEN || (size != 1 && size != 2 && size != 4))
+		rt->mmio_bad++;
+	return 0x5A5A5A5Au & (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
+}
+
+static void mmio_write(void *ctx, u32 addr, u32 val, int size)
+{
+	mmio_read(ctx, addr, size);
+}
+
+static const MmioOps rt_mmio_ops = { mmio_read, mmio_write, "random_test MMIO" };
+
+/* Every port answers (all ones) so that the bus has nothing to log. */
+static u32 port_read(void *ctx, u16 port, int size)
+{
+	((Rt *)ctx)->io_accesses++;
+	return 0xFFFFFFFFu;
+}
+
+static void port_write(void *ctx, u16 port, u32 val, int size)
+{
+	((Rt *)ctx)->io_accesses++;
+}
+
+static const IoOps rt_port_ops = { port_read, port_write, 1 | 2 | 4, "random_test ports" };
+
+static void put_desc(u8 *p, u32 base, u32 limit, u8 access, u8 flags)
+{
+	put_le16(p, (u16)limit);
+	put_le16(p + 2, (u16)base);
+	p[4] = (u8)(base >> 16);
+	p[5] = access;
+	p[6] = (u8)(((limit >> 16) & 0xF) | (flags << 4));
+	p[7] = (u8)(base >> 24);
+}
+
+static void put_gate(u8 *p, u16 sel, u32 off, u8 access, u8 params)
+{
+	put_le16(p, (u16)off);
+	put_le16(p + 2, sel);
+	p[4] = params;
+	p[5] = access;
+	put_le16(p + 6, (u16)(off >> 16));
+}
+
+/* The system area: IVT, GDT, IDT, TSS, LDT, handlers (all HLT). */
+static void rt_build_sys(u8 *m)
+{
+	memset(m, 0, RT_SYS_END);
+	for (int v = 0; v < 256; v++) { /* real mode: vector v -> 0300:(4v) = 0x3000 + 4v */
+		put_le16(m + 4 * v, (u16)(4 * v));
+		put_le16(m + 4 * v + 2, RT_HANDLERS >> 4);
+	}
+	u8 *g = m + RT_GDT;
+	put_desc(g + 0x08, 0, 0xFFFFF, 0x9B, 0xC);           /* flat code, DPL 0 */
+	put_desc(g + 0x10, 0, 0xFFFFF, 0x93, 0xC);           /* flat data, DPL 0 */
+	put_desc(g + 0x18, 0, 0xFFFF, 0x9B, 0x0);            /* 16-bit code, base 0 */
+	put_desc(g + 0x20, 0, 0xFFFF, 0x93, 0x0);            /* 16-bit data, base 0 */
+	put_desc(g + 0x28, RT_TSS, 0x67, 0x8B, 0x0);         /* TSS (busy: TR holds it) */
+	put_desc(g + 0x30, 0, 0xFFFFF, 0xFB, 0xC);           /* flat code, DPL 3 */
+	put_desc(g + 0x38, 0, 0xFFFFF, 0xF3, 0xC);           /* flat data, DPL 3 */
+	put_desc(g + 0x40, RT_CODE, 0xFFFF, 0x9B, 0x0);      /* 16-bit code at the stream */
+	put_desc(g + 0x48, 0x20000, 0xFFFF, 0x93, 0x0);      /* 16-bit stack */
+	put_gate(g + 0x50, 0x08, RT_HANDLERS + 4 * 0x50, 0xEC, 2); /* call gate, DPL 3 */
+	put_desc(g + 0x58, 0, 0xFFFFF, 0x9F, 0xC);           /* conforming code */
+	put_desc(g + 0x60, 0, 0xFFFFF, 0x99, 0xC);           /* execute-only code */
+	put_desc(g + 0x68, 0x40000, 0xFFF, 0x91, 0x4);       /* read-only data */
+	put_desc(g + 0x70, 0x40000, 0xFFF, 0x97, 0x4);       /* expand-down data */
+	put_desc(g + 0x78, 0, 0xFFFFF, 0x13, 0xC);           /* not-present data */
+	put_desc(g + 0x80, RT_LDT, 0x17, 0x82, 0x0);         /* LDT */
+	put_gate(g + 0x88, 0x08, RT_HANDLERS, 0x8E, 0);      /* an interrupt gate (invalid here) */
+	put_desc(m + RT_LDT + 8, 0, 0xFFFFF, 0xF3, 0xC);     /* LDT 0x0F: flat data, DPL 3 */
+	put_desc(m + RT_LDT + 16, 0, 0xFFFFF, 0xFB, 0xC);    /* LDT 0x17: flat code, DPL 3 */
+	for (int v = 0; v < 256; v++) {
+		/* DPL 3 for INT3, INTO and the software vectors, DPL 0 for the rest. */
+		u8 dpl = (v == 3 || v == 4 || v >= 0x20) ? 0x60 : 0;
+		put_gate(m + RT_IDT + 8 * v, 0x08, RT_HANDLERS + 4 * v, (u8)(0x8E | dpl), 0);
+	}
+	put_le32(m + RT_TSS + 4, 0x9000);  /* ESP0 */
+	put_le32(m + RT_TSS + 8, 0x10);    /* SS0 */
+	put_le16(m + RT_TSS + 0x66, 0x68); /* I/O map base at the limit: all ports denied */
+	memset(m + RT_HANDLERS, 0xF4, 0x400);
+}
+
+static CpuSeg seg(u16 sel, u32 base, u32 limit, u16 attr)
+{
+	CpuSeg s = { sel, attr, base, limit };
+	return s;
+}
+
+/* The state a stream starts from, in one of the modes. */
+static void rt_state(Rt *rt, u64 *rng, int mode, CpuState *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (int i = 0; i < 8; i++)
+		st->gpr[i] = (u32)rng_next(rng);
+	u64 r = rng_next(rng);
+	st->eflags = 0x2 | (u32)(r & 0x8D5);       /* CF PF AF ZF SF OF, DF */
+	if ((r >> 12 & 31) == 0)
+		st->eflags |= FLAG_TF;
+	bool sane_sp = (r >> 20 & 7) != 0;
+	st->cr0 = 0x60000010;
+	st->gdtr_base = RT_GDT;
+	st->gdtr_limit = 0xFF;
+	st->idtr_base = mode == MODE_REAL ? 0 : RT_IDT;
+	st->idtr_limit = mode == MODE_REAL ? 0x3FF : 0x7FF;
+	st->ldtr = seg(0x80, RT_LDT, 0x17, 0x82);
+	st->tr = seg(0x28, RT_TSS, 0x67, 0x8B);
+	st->dr[6] = 0xFFFF0FF0;
+	st->dr[7] = 0x400;
+	switch (mode) {
+	case MODE_REAL:
+		for (int s = 0; s < SEG_COUNT; s++) {
+			u16 sel = (u16)(rng_next(rng) >> 16);
+			st->seg[s] = seg(sel, (u32)sel << 4, 0xFFFF, 0x93);
+		}
+		st->seg[SEG_CS] = seg(RT_CODE >> 4, RT_CODE, 0xFFFF, 0x9B);
+		st->seg[SEG_SS] = seg(0, 0, 0xFFFF, 0x93);
+		st->eip = 0;
+		if (sane_sp)
+			st->gpr[R_ESP] = 0x8000;
+		else
+			st->gpr[R_ESP] &= 0xFFFF;
+		break;
+	case MODE_PM32:
+	case MODE_PM32_R3: {
+		bool r3 = mode == MODE_PM32_R3;
+		u16 d = r3 ? 0x3B : 0x10;
+		u16 da = r3 ? 0xC0F3 : 0xC093; /* G, D/B; P DPL S type */
+		st->cr0 |= CR0_PE;
+		for (int s = 0; s < SEG_COUNT; s++)
+			st->seg[s] = seg(d, 0, 0xFFFFFFFF, da);
+		st->seg[SEG_CS] = r3 ? seg(0x33, 0, 0xFFFFFFFF, 0xC0FB) : seg(0x08, 0, 0xFFFFFFFF, 0xC09B);
+		if (r3)
+			st->eflags |= (u32)(r >> 24 & 3) << 12; /* IOPL 0..3 */
+		st->eip = RT_CODE;
+		if (sane_sp)
+			st->gpr[R_ESP] = r3 ? 0xA000 : 0x9000;
+		break;
+	}
+	default: /* MODE_PM16 */
+		st->cr0 |= CR0_PE;
+		for (int s = 0; s < SEG_COUNT; s++)
+			st->seg[s] = seg(0x20, 0, 0xFFFF, 0x93);
+		st->seg[SEG_CS] = seg(0x40, RT_CODE, 0xFFFF, 0x9B);
+		st->seg[SEG_SS] = seg(0x48, 0x20000, 0xFFFF, 0x93);
+		st->eip = 0;
+		if (sane_sp)
+			st->gpr[R_ESP] = 0x8000;
+		else
+			st->gpr[R_ESP] &= 0xFFFF;
+		break;
+	}
+}
+
+static void rt_report(Rt *rt, u64 n, const char *what, const CpuState *st)
+{
+	if (rt->reports++ >= RT_MAX_REPORTS)
+		return;
+	printf("FAIL stream %llu: %s (cs=%04x base=%08x limit=%08x eip=%08x); "
+	       "replay: random_test --stream %llu --trace\n",
+	       (unsigned long long)n, what, st->seg[SEG_CS].sel, st->seg[SEG_CS].base,
+	       st->seg[SEG_CS].limit, st->eip, (unsigned long long)n);
+	fflush(stdout);
+}
+
+/* Runs stream n (its bytes and state come from the seed and n alone). */
+static void rt_stream(Rt *rt, u64 seed, u64 n, FILE *trace)
+{
+	u64 rng = seed ^ (n * 0xD1B54A32D192ED03ull);
+	rng_next(&rng);
+	int mode = (int)(rng_next(&rng) % 10);
+	mode = mode < 5 ? MODE_REAL : mode < 8 ? MODE_PM32 : mode < 9 ? MODE_PM32_R3 : MODE_PM16;
+	rt->streams[mode]++;
+	rt->stream = n;
+
+	/* The system area back to its pristine state where a stream changed it. */
+	if (memcmp(rt->mem.ram, rt->pristine, RT_SYS_END))
+		mem_write_buf(&rt->mem, 0, rt->pristine, RT_SYS_END);
+	u8 code[RT_CODE_LEN];
+	for (int i = 0; i < RT_CODE_LEN; i += 8)
+		put_le64(code + i, rng_next(&rng));
+	if (rng_next(&rng) % 8 == 0) { /* a run of prefixes first */
+		static const u8 pfx[] = { 0x66, 0x67, 0xF2, 0xF3, 0xF0, 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x0F };
+		int k = (int)(rng_next(&rng) % 16);
+		for (int i = 0; i < k; i++)
+			code[i] = pfx[rng_next(&rng) % sizeof(pfx)];
+	}
+	mem_write_buf(&rt->mem, RT_CODE, code, RT_CODE_LEN);
+
+	CpuState st;
+	rt_state(rt, &rng, mode, &st);
+	cpu_set_state(rt->cpu, &st);
+	cpu_set_trace(rt->cpu, trace);
+
+	int calls = 1 + (int)(rng_next(&rng) % 3);
+	u64 left = RT_BUDGET;
+	int end = END_BUDGET;
+	for (int c = 0; c < calls && left; c++) {
+		u64 budget = c == calls - 1 ? left : 1 + rng_next(&rng) % left;
+		u64 before = *cpu_icount(rt->cpu);
+		CpuStats s0, s1;
+		cpu_get_stats(rt->cpu, &s0);
+		CpuExit ex;
+		memset(&ex, 0, sizeof(ex));
+		CpuExitReason r = cpu_run(rt->cpu, budget, &ex);
+		u64 after = *cpu_icount(rt->cpu);
+		cpu_get_stats(rt->cpu, &s1);
+		cpu_get_state(rt->cpu, &st);
+		rt->instructions += ex.executed;
+		left -= MIN(ex.executed, left);
+		if (ex.executed > budget) {
+			rt->v_budget++;
+			rt_report(rt, n, "cpu_run retired more than its budget", &st);
+		}
+		if (after - before != ex.executed) {
+			rt->v_icount++;
+			rt_report(rt, n, "icount moved by a different count than exit.executed", &st);
+		}
+		if (r != ex.reason) {
+			rt->v_reason++;
+			rt_report(rt, n, "exit.reason differs from the returned reason", &st);
+		}
+		if (r == CPU_EXIT_BUDGET) {
+			if ((u64)st.eip > (u64)st.seg[SEG_CS].limit + 1) {
+				rt->v_eip++;
+				rt_report(rt, n, "EIP past CS.limit+1 after a budget exit", &st);
+			}
+			/* The CPU charges a delivered fault to the budget as if it were an
+			 * instruction (src/cpu/cpu.c), so that a guest faulting in a loop still
+			 * returns: instructions + exceptions must cover the budget. */
+			if (ex.executed + (s1.exceptions - s0.exceptions) < budget) {
+				rt->v_budget++;
+				rt_report(rt, n, "a budget exit before the budget was spent", &st);
+			}
+			continue;
+		}
+		if (r == CPU_EXIT_HLT) {
+			if (!st.halted) {
+				rt->v_halted++;
+				rt_report(rt, n, "HLT exit but the state is not halted", &st);
+			}
+			u32 lin = st.seg[SEG_CS].base + st.eip - 1;
+			if (lin >= RT_HANDLERS && lin < RT_HANDLERS + 0x400 && !(lin & 3))
+				end = (int)((lin - RT_HANDLERS) / 4);
+			else
+				end = END_HLT;
+		} else if (r == CPU_EXIT_SHUTDOWN) {
+			end = END_SHUTDOWN;
+			cpu_reset(rt->cpu);
+		} else {
+			end = END_OTHER;
+			rt->v_reason++;
+			rt_report(rt, n, "an exit other than BUDGET, HLT or SHUTDOWN", &st);
+		}
+		break;
+	}
+	rt->ends[mode][end]++;
+}
+
+static bool rt_rom_intact(Rt *rt)
+{
+	for (u32 i = 0; i < RT_CANARY; i++)
+		if (rt->rom_buf[i] != 0xC5 || rt->rom_buf[RT_CANARY + RT_ROM_LEN + i] != 0xC5)
+			return false;
+	for (u32 i = 0; i < RT_ROM_LEN; i++)
+		if (rt->rom_buf[RT_CANARY + i] != (u8)(i * 7 + (i >> 8)))
+			return false;
+	return true;
+}
+
+static void rt_alarm(int sig)
+{
+	char buf[160];
+	int len = snprintf(buf, sizeof(buf),
+			   "FAIL stream %llu ran more than %d s (a hang); replay: random_test --stream %llu --trace\n"
+			   "0 passed, 1 failed\n",
+			   (unsigned long long)rt_watch->stream, RT_WATCHDOG,
+			   (unsigned long long)rt_watch->stream);
+	if (write(1, buf, (size_t)len) < 0)
+		_exit(3);
+	_exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	u64 count = RT_DEFAULT_COUNT, seed = 0x5EED0F1A55ull, one = ~0ull;
+	bool trace = false, count_given = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--count") && i + 1 < argc) {
+			count = strtoull(argv[++i], NULL, 0);
+			count_given = true;
+		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+			seed = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--stream") && i + 1 < argc) {
+			one = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--trace")) {
+			trace = true;
+		} else {
+			fprintf(stderr, "usage: random_test [--count N] [--seed S] [--stream N [--trace]]\n");
+			return 2;
+		}
+	}
+
+	static Rt rt_obj;
+	Rt *rt = &rt_obj;
+	rt_watch = rt;
+	if (mem_init(&rt->mem, RT_RAM) < 0 || !(rt->io = malloc(sizeof(*rt->io))) ||
+	    !(rt->rom_buf = malloc(RT_ROM_LEN + 2 * RT_CANARY))) {
+		printf("FAIL cannot set up the machine (out of memory)\n0 passed, 1 failed\n");
+		return 1;
+	}
+	memset(rt->rom_buf, 0xC5, RT_ROM_LEN + 2 * RT_CANARY);
+	for (u32 i = 0; i < RT_ROM_LEN; i++)
+		rt->rom_buf[RT_CANARY + i] = (u8)(i * 7 + (i >> 8));
+	mem_map_rom(&rt->mem, 0xF0000, RT_ROM_LEN, rt->rom_buf + RT_CANARY);
+	mem_map_rom(&rt->mem, 0xFFFF0000u, RT_ROM_LEN, rt->rom_buf + RT_CANARY);
+	CHECK(mem_map_mmio(&rt->mem, RT_MMIO, RT_MMIO_LEN, &rt_mmio_ops, rt) == 0, "mem_map_mmio");
+	io_init(rt->io);
+	CHECK(io_map(rt->io, 0, IO_PORTS, &rt_port_ops, rt) == 0, "io_map");
+	rt_build_sys(rt->pristine);
+	mem_write_buf(&rt->mem, 0, rt->pristine, RT_SYS_END);
+	CpuConfig cfg = { .model = CPU_MODEL_P6, .fpu = true };
+	rt->cpu = cpu_new(&cfg, &rt->mem, rt->io);
+	if (!rt->cpu) {
+		printf("FAIL cpu_new\n0 passed, 1 failed\n");
+		return 1;
+	}
+	cpu_reset(rt->cpu);
+	signal(SIGALRM, rt_alarm);
+
+	if (one != ~0ull) {
+		/* Replay one stream. Streams leave junk in RAM that later ones may read (a
+		 * LIDT from random memory, say): the ones before it run first, untraced. */
+		for (u64 n = 0; n < one; n++)
+			rt_stream(rt, seed, n, NULL);
+		memset(rt->ends, 0, sizeof(rt->ends));
+		rt->reports = 0;
+		setvbuf(stdout, NULL, _IOLBF, 0); /* the trace survives a watchdog exit */
+		alarm(RT_WATCHDOG);
+		rt_stream(rt, seed, one, trace ? stdout : NULL);
+		alarm(0);
+		for (int m = 0; m < MODE_COUNT; m++)
+			for (int e = 0; e < END_COUNT; e++)
+				if (rt->ends[m][e])
+					printf("stream %llu: %s, ended by %s%d\n", (unsigned long long)one,
+					       mode_name[m], e < 256 ? "vector " : "", e < 256 ? e : e - 256);
+		return rt->reports ? 1 : 0;
+	}
+
+	(void)count_given;
+#ifdef RT_ASAN
+	if (!count_given)
+		printf("ASan/UBSan build: %u streams (1000000 in release builds)\n", RT_DEFAULT_COUNT);
+#endif
+	printf("random_test: %llu streams of %d random bytes, budget %d instructions, seed %#llx\n",
+	       (unsigned long long)count, RT_CODE_LEN, RT_BUDGET, (unsigned long long)seed);
+	fflush(stdout);
+	for (u64 n = 0; n < count; n++) {
+		alarm(RT_WATCHDOG);
+		rt_stream(rt, seed, n, NULL);
+		if ((n & 4095) == 0 && !rt_rom_intact(rt)) {
+			rt->v_rom++;
+			printf("FAIL the ROM or its canaries changed by stream %llu or the 4095 before\n",
+			       (unsigned long long)n);
+		}
+	}
+	alarm(0);
+
+	/* The figures. */
+	u64 total[END_COUNT] = { 0 };
+	for (int m = 0; m < MODE_COUNT; m++)
+		for (int e = 0; e < END_COUNT; e++)
+			total[e] += rt->ends[m][e];
+	printf("instructions executed: %llu; MMIO accesses %llu, port accesses %llu\n",
+	       (unsigned long long)rt->instructions, (unsigned long long)rt->mmio_accesses,
+	       (unsigned long long)rt->io_accesses);
+	printf("%-12s %9s %9s %9s %9s %9s %9s %9s %9s %9s\n", "mode", "streams", "budget", "hlt",
+	       "shutdown", "#UD", "#GP", "#SS/#NP", "#DE/#DB", "other exc");
+	for (int m = 0; m <= MODE_COUNT; m++) {
+		const u64 *e = m < MODE_COUNT ? rt->ends[m] : total;
+		u64 streams = 0, other = 0;
+		for (int v = 0; v < END_COUNT; v++)
+			streams += e[v];
+		for (int v = 0; v < 256; v++)
+			if (v != 6 && v != 13 && v != 12 && v != 11 && v != 0 && v != 1)
+				other += e[v];
+		printf("%-12s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu\n",
+		       m < MODE_COUNT ? mode_name[m] : "all", (unsigned long long)streams,
+		       (unsigned long long)e[END_BUDGET], (unsigned long long)e[END_HLT],
+		       (unsigned long long)e[END_SHUTDOWN], (unsigned long long)e[6],
+		       (unsigned long long)e[13], (unsigned long long)(e[12] + e[11]),
+		       (unsigned long long)(e[0] + e[1]), (unsigned long long)other);
+	}
+	printf("vectors delivered (all modes):");
+	for (int v = 0; v < 256; v++)
+		if (total[v])
+			printf(" %02x:%llu", v, (unsigned long long)total[v]);
+	printf("\n");
+
+	CHECK(rt->v_budget == 0, "%llu cpu_run calls overran or fell short of their budget",
+	      (unsigned long long)rt->v_budget);
+	CHECK(rt->v_icount == 0, "%llu calls moved icount by other than exit.executed",
+	      (unsigned long long)rt->v_icount);
+	CHECK(rt->v_reason == 0, "%llu calls ended for a reason other than BUDGET/HLT/SHUTDOWN",
+	      (unsigned long long)rt->v_reason);
+	CHECK(rt->v_halted == 0, "%llu HLT exits without the halted state", (unsigned long long)rt->v_halted);
+	CHECK(rt->v_eip == 0, "%llu budget exits with EIP past CS.limit+1", (unsigned long long)rt->v_eip);
+	CHECK(rt->mmio_bad == 0, "%llu MMIO accesses outside the range or of a bad size",
+	      (unsigned long long)rt->mmio_bad);
+	CHECK(rt->v_rom == 0 && rt_rom_intact(rt), "the ROM or its canaries were written");
+	u64 exceptions = 0;
+	for (int v = 0; v < 256; v++)
+		exceptions += total[v];
+	CHECK(exceptions > count / 10, "only %llu streams ended in an exception: the handlers "
+	      "or the IDT/IVT are not reached", (unsigned long long)exceptions);
+	CHECK(total[END_BUDGET] > count / 100, "only %llu streams ran to their budget",
+	      (unsigned long long)total[END_BUDGET]);
+	cpu_free(rt->cpu);
+	mem_free(&rt->mem);
+	free(rt->io);
+	free(rt->rom_buf);
+	return test_summary();
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# tests/cpu/sst_test.sh: runs the SingleStepTests data (../shared/testdata, README.md
+# there) on VMCP's CPU through tests/cpu/sst-run: the 80286 real-mode set and the 8086
+# set, with the exclusions of tests/cpu/sst-exclusions.txt. Prints each run's per-opcode
+# counts and ends with the summed "N passed, N failed". SST_EVERY=N runs every Nth case
+# only (the whole data takes about 6 s in release mode and 10 s under MODE=asan, so
+# make check runs all of it).
+set -u
+: "${BUILD:?}"
+run=$BUILD/tests/cpu/sst-run
+excl=${ROOT:-.}/tests/cpu/sst-exclusions.txt
+if [ -z "${TESTDATA:-}" ] || [ ! -d "$TESTDATA/sst-80286/v1_real_mode" ]; then
+  echo "skipped: SingleStepTests data not found (looked in ${TESTDATA:-\$TESTDATA unset}/sst-80286/v1_real_mode)"
+  exit 0
+fi
+every=${SST_EVERY:-1}
+[ "$every" -gt 1 ] && echo "sampling: every ${every}th case (MODE=${MODE:-})"
+pass=0 fail=0
+for d in "$TESTDATA/sst-80286/v1_real_mode" "$TESTDATA/sst-8086/v1_binary"; do
+  if [ ! -d "$d" ]; then
+    echo "missing $d"
+    fail=$((fail + 1))
+    continue
+  fi
+  echo "== $d"
+  out=$("$run" -x "$excl" -n "$every" "$d" 2>&1)
+  rc=$?
+  echo "$out"
+  summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -n 1)
+  if [ -z "$summary" ]; then
+    echo "FAIL sst-run on $d ended without a summary (exit $rc)"
+    fail=$((fail + 1))
+    continue
+  fi
+  p=${summary%% passed*}; f=${summary#*, }; f=${f%% failed}
+  [ "$f" -eq 0 ] && [ "$rc" -ne 0 ] && f=1
+  pass=$((pass + p)); fail=$((fail + f))
+  grep -E '^[0-9A-F.]+ +[a-z]* +[0-9]+ passed +[1-9]' <<<"$out" | sed 's/^/FAIL /'
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
