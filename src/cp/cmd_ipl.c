@@ -287,6 +287,18 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	u64 deadline = timeout > 0 ? wall0 + (u64)(timeout * 1e9) : 0;
 	int stop_msg = 0;
 	for (;;) {
+		/* Host input first, so an escape typed before the guest runs stops it at the
+		 * reset vector. */
+		if (ipl->interactive && console_poll(ipl)) {
+			vmcmd_read_loop(ipl);
+			if (ipl->quit) {
+				stop_msg = VMM_STOPPED;
+				break;
+			}
+			wall0 = wall_ns();
+			virt0 = machine_now(&ipl->m);
+			ipl->next_draw_ns = 0;
+		}
 		CpuExit ex;
 		MachineStop st = machine_run(&ipl->m, machine_now(&ipl->m) + SLICE_NS, &ex);
 		if (st == MACH_STOP_POWEROFF) {
@@ -313,16 +325,6 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 			break;
 		}
 		if (ipl->interactive) {
-			if (console_poll(ipl)) {
-				vmcmd_read_loop(ipl);
-				if (ipl->quit) {
-					stop_msg = VMM_STOPPED;
-					break;
-				}
-				wall0 = wall_ns();
-				virt0 = machine_now(&ipl->m);
-				ipl->next_draw_ns = 0;
-			}
 			if (ipl->console_vga && wall >= ipl->next_draw_ns) {
 				console_draw(ipl, false);
 				ipl->next_draw_ns = wall + 40000000ull; /* 25 frames a second */
@@ -339,6 +341,8 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	}
 	if (ipl->interactive)
 		console_close(ipl);
+	if (ipl->interactive && !ipl->console_vga && ipl->last_out != '\n')
+		putchar('\n'); /* the guest's last line may be open */
 	switch (stop_msg) {
 	case VMM_POWEROFF:
 		msg(VMM_POWEROFF, 'I', "VM %s powered off", pos[0]);

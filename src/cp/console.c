@@ -50,6 +50,7 @@ void console_close(Ipl *ipl)
 void console_serial_out(Ipl *ipl, u8 byte)
 {
 	putchar(byte);
+	ipl->last_out = byte;
 }
 
 /* Terminal escape sequences for the keys a PC keyboard has beyond ASCII. */

@@ -53,6 +53,7 @@ typedef struct Ipl {
 	char cpbuf[4096];  /* input after the escape key: lines for the CP prompt */
 	size_t cplen;
 	bool stdin_eof;
+	u8 last_out;       /* the last byte the serial console printed */
 	VgaText shown;     /* the screen as last drawn (VGA console) */
 	bool shown_valid;
 	u64 next_draw_ns;

@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "cp/cp.h"
+#include "cp/ipl.h"
 #include "vm/vmblock.h"
 
 static const CpCommand commands[] = {
@@ -20,6 +21,10 @@ static const CpCommand commands[] = {
 	{"directory", cp_cmd_directory, "directory get NAME\ndirectory put NAME FILE\ndirectory list"},
 	{"vd", cp_cmd_vd, "vd import VM DEV FILE\nvd export VM DEV FILE\nvd resize VM DEV SIZE"},
 	{"check", cp_cmd_check, "check [--repair]"},
+	{"ipl", cp_cmd_ipl,
+	 "ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE] [--bioslog FILE]\n"
+	 "    [--post FILE] [--until TEXT] [--timeout SECONDS] [--bios FILE] [--trace io,vd]\n"
+	 "    [--trace-file FILE] [--kernel K [--initrd I] [--append TEXT]] [--ips N] [--[no-]pace]"},
 };
 
 static void usage(FILE *f)

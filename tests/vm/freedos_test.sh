@@ -18,7 +18,8 @@ for size in 360K 720K 1200K 1.4MB; do
   run ipl "$vm" --headless --screen "$vm.screen" --until 'A:\>' --timeout 300
   ok test "$RC" -eq 0 "FreeDOS $size boots to A:\\> (exit $RC)"
   ok contains "$vm.screen" 'A:\>' "FreeDOS $size: prompt on the screen dump"
-  ok contains "$vm.screen" "FreeDOS" "FreeDOS $size: kernel banner on the screen"
+  # AUTOEXEC.BAT ends with cls: the prompt is alone on the first line.
+  ok test "$(head -n 1 "$vm.screen")" = 'A:\>' "FreeDOS $size: AUTOEXEC.BAT ran (cls, prompt on line 1)"
   [ "$RC" -eq 0 ] || show "$vm.screen"
 done
 bash "$MKIMG" freedos-hd hd.img "$imgs/freedos-minimal-1.4MB.img"
@@ -29,5 +30,7 @@ run ipl dos --headless --screen dos.screen --until 'C:\>' --timeout 300
 ok test "$RC" -eq 0 "FreeDOS boots from hda to C:\\> (exit $RC)"
 ok contains dos.screen 'C:\>' "hda: C: prompt on the screen dump"
 ok contains dos.screen "SYSLINUX" "hda: SYSLINUX chain-loaded the kernel"
+ok contains dos.screen "FreeDOS kernel" "hda: the FreeDOS kernel's banner"
+ok contains dos.screen "C: HD1, Pri[ 1]" "hda: FreeDOS found the partition"
 [ "$RC" -eq 0 ] || show dos.screen
 summary
