@@ -78,7 +78,7 @@ void vmfat_space(const Vmfat *v, VmfatSpace *s)
 		s->free += g[i].count;
 		s->largest_free = MAX(s->largest_free, g[i].count);
 	}
-	if (n > 0)
+	if (n >= 0)
 		free(g);
 	s->nfree = n > 0 ? (u32)n : 0;
 	s->used = s->total - s->free;
