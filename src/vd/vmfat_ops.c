@@ -105,11 +105,9 @@ static int allocate(Vmfat *v, const VmfatDir *d, const char *vm, const char *dev
 	long ng = free_gaps(&v->sb, d, &g);
 	if (ng < 0)
 		return vderr(&v->err, VMCP_ENOMEM, VDM_NOMEM, "Out of memory");
-	u64 total = 0, largest = 0;
-	for (long i = 0; i < ng; i++) {
+	u64 total = 0;
+	for (long i = 0; i < ng; i++)
 		total += g[i].count;
-		largest = MAX(largest, g[i].count);
-	}
 	if (total < need) {
 		char a[32], b[32];
 		size_text(need, a, sizeof(a));
