@@ -50,6 +50,10 @@ int cp_cmd_format(CpCtx *cp, int argc, char **argv)
 	}
 	struct stat st;
 	bool exists = stat(cp->dasd, &st) == 0;
+	if (!exists && !strncmp(cp->dasd, "/dev/", 5)) { /* a missing device, not a file to create */
+		msg(VDM_OPEN, 'E', "Cannot open real disk %s: no such device", cp->dasd);
+		return VMCP_ENOENT;
+	}
 	if (!exists && !size_s) {
 		msg(CPM_NEED_SIZE, 'E', "%s does not exist: --size is needed to create it", cp->dasd);
 		return VMCP_EINVAL;

@@ -39,6 +39,7 @@ note "a VD in use"
 "$BUILD/tests/cp/vmhold" q.dasd beta >hold.out 2>&1 &
 hold=$!
 trap 'kill $hold 2>/dev/null' EXIT
+trap 'exit 1' INT TERM
 for _ in $(seq 300); do grep -q held hold.out && break; sleep 0.05; done
 run query vd beta
 "$VMCP" query vd --json >vd2.json; json vd2.json "[v['in_use'] for v in j['vds']] == [False, False, True, True]"
