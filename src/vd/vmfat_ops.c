@@ -282,9 +282,15 @@ int vmfat_define_vm(Vmfat *v, const char *vm, const VmConf *c)
 		has_vdd |= !strcmp(nd.vdd[i].vm, vm);
 	if (vmfat_dir_file(&nd, name) || has_vdd)
 		return op_end(v, &nd, vderr(&v->err, VMCP_EEXIST, VDM_VM_EXISTS, "VM %s is already defined", vm));
-	VmConf clean = *c;
+	VmConf clean = *c, back;
 	memset(clean.has_dev, 0, sizeof(clean.has_dev));
 	char *text = vmconf_format(vm, &clean);
+	ConfErr ce;
+	if (text && vmconf_parse(vm, text, strlen(text), &back, &ce)) { /* a caller's bad VmConf */
+		free(text);
+		return op_end(v, &nd, vderr(&v->err, VMCP_EINVAL, VDM_VM_OPTION, "Invalid settings for VM %s: %s",
+					    vm, ce.text));
+	}
 	r = set_file(v, &nd, name, text);
 	free(text);
 	if (!r)
