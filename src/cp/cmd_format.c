@@ -18,7 +18,7 @@
 static int check_not_in_use(Backend *b)
 {
 	VdErr e;
-	Vmfat *v = vmfat_open_backend(b, false, VMFAT_OPEN_LENIENT, &e);
+	Vmfat *v = vmfat_open_backend(b, false, VMFAT_OPEN_LENIENT | VMFAT_OPEN_NOLOCK, &e);
 	if (!v)
 		return 0; /* nothing usable there: nobody can be using it */
 	int r = 0;
@@ -94,7 +94,7 @@ int cp_cmd_format(CpCtx *cp, int argc, char **argv)
 		goto out;
 	}
 	VdErr oe;
-	Vmfat *v = vmfat_open_backend(b, false, 0, &oe);
+	Vmfat *v = vmfat_open_backend(b, false, VMFAT_OPEN_NOLOCK, &oe);
 	if (!v) {
 		r = cp_fail(&oe);
 		goto out;
