@@ -18,7 +18,7 @@
 static int check_not_in_use(Backend *b)
 {
 	VdErr e;
-	Vmfat *v = vmfat_open_backend(b, false, VMFAT_OPEN_LENIENT, &e);
+	Vmfat *v = vmfat_open_backend(b, false, VMFAT_OPEN_LENIENT | VMFAT_OPEN_NOLOCK, &e);
 	if (!v)
 		return 0; /* nothing usable there: nobody can be using it */
 	int r = 0;
@@ -50,6 +50,10 @@ int cp_cmd_format(CpCtx *cp, int argc, char **argv)
 	}
 	struct stat st;
 	bool exists = stat(cp->dasd, &st) == 0;
+	if (!exists && !strncmp(cp->dasd, "/dev/", 5)) { /* a missing device, not a file to create */
+		msg(VDM_OPEN, 'E', "Cannot open real disk %s: no such device", cp->dasd);
+		return VMCP_ENOENT;
+	}
 	if (!exists && !size_s) {
 		msg(CPM_NEED_SIZE, 'E', "%s does not exist: --size is needed to create it", cp->dasd);
 		return VMCP_EINVAL;
@@ -90,7 +94,7 @@ int cp_cmd_format(CpCtx *cp, int argc, char **argv)
 		goto out;
 	}
 	VdErr oe;
-	Vmfat *v = vmfat_open_backend(b, false, 0, &oe);
+	Vmfat *v = vmfat_open_backend(b, false, VMFAT_OPEN_NOLOCK, &oe);
 	if (!v) {
 		r = cp_fail(&oe);
 		goto out;

@@ -158,6 +158,9 @@ typedef struct Vmfat {
 enum {
 	VMFAT_OPEN_RDONLY = 1,  /* read-only (query, get, export, check) */
 	VMFAT_OPEN_LENIENT = 2, /* for check: load what can be loaded, record problems */
+	VMFAT_OPEN_NOLOCK = 4,  /* the caller holds the directory lock on this backend's
+				 * descriptor (flock locks belong to the open file, so taking
+				 * them again would convert or drop the caller's lock) */
 };
 
 /* Lays VMFAT on b covering its first `bytes` bytes (0: all of b): superblock, two

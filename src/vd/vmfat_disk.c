@@ -356,10 +356,12 @@ Vmfat *vmfat_open_backend(Backend *b, bool own, int flags, VdErr *e)
 	v->own_backend = own;
 	v->flags = flags;
 	v->lock_timeout_ms = VMFAT_LOCK_TIMEOUT_MS;
-	int r = vmfat_lock(v, false);
+	bool lock = !(flags & VMFAT_OPEN_NOLOCK);
+	int r = lock ? vmfat_lock(v, false) : 0;
 	if (!r) {
 		r = vmfat_reload(v);
-		vmfat_unlock(v);
+		if (lock)
+			vmfat_unlock(v);
 	}
 	if (r) {
 		if (e)

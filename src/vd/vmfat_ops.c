@@ -78,7 +78,7 @@ void vmfat_space(const Vmfat *v, VmfatSpace *s)
 		s->free += g[i].count;
 		s->largest_free = MAX(s->largest_free, g[i].count);
 	}
-	if (n > 0)
+	if (n >= 0)
 		free(g);
 	s->nfree = n > 0 ? (u32)n : 0;
 	s->used = s->total - s->free;
@@ -105,11 +105,9 @@ static int allocate(Vmfat *v, const VmfatDir *d, const char *vm, const char *dev
 	long ng = free_gaps(&v->sb, d, &g);
 	if (ng < 0)
 		return vderr(&v->err, VMCP_ENOMEM, VDM_NOMEM, "Out of memory");
-	u64 total = 0, largest = 0;
-	for (long i = 0; i < ng; i++) {
+	u64 total = 0;
+	for (long i = 0; i < ng; i++)
 		total += g[i].count;
-		largest = MAX(largest, g[i].count);
-	}
 	if (total < need) {
 		char a[32], b[32];
 		size_text(need, a, sizeof(a));
@@ -284,9 +282,15 @@ int vmfat_define_vm(Vmfat *v, const char *vm, const VmConf *c)
 		has_vdd |= !strcmp(nd.vdd[i].vm, vm);
 	if (vmfat_dir_file(&nd, name) || has_vdd)
 		return op_end(v, &nd, vderr(&v->err, VMCP_EEXIST, VDM_VM_EXISTS, "VM %s is already defined", vm));
-	VmConf clean = *c;
+	VmConf clean = *c, back;
 	memset(clean.has_dev, 0, sizeof(clean.has_dev));
 	char *text = vmconf_format(vm, &clean);
+	ConfErr ce;
+	if (text && vmconf_parse(vm, text, strlen(text), &back, &ce)) { /* a caller's bad VmConf */
+		free(text);
+		return op_end(v, &nd, vderr(&v->err, VMCP_EINVAL, VDM_VM_OPTION, "Invalid settings for VM %s: %s",
+					    vm, ce.text));
+	}
 	r = set_file(v, &nd, name, text);
 	free(text);
 	if (!r)

@@ -9,6 +9,7 @@ if [ "$(id -u)" != 0 ] || ! command -v losetup >/dev/null; then echo "skipped: n
 truncate -s 48M backing.img
 dev=$(losetup -f --show backing.img 2>/dev/null) || { echo "skipped: no loop device available"; exit 0; }
 trap 'losetup -d "$dev" 2>/dev/null' EXIT
+trap 'exit 1' INT TERM
 export VMCP_DASD=$dev
 "$VMCP" format >fmt.out 2>&1
 ok test $? = 0 "format a block device without --size"

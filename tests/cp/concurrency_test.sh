@@ -24,6 +24,7 @@ reader & r=$!
 worker a & a=$!
 worker b & b=$!
 trap 'kill $a $b $r 2>/dev/null' EXIT
+trap 'exit 1' INT TERM
 wait $a $b
 touch stop; wait $r
 ok test "$(cat fails.a)" = 0 "process a: all 200 commands succeeded"

@@ -52,7 +52,8 @@ run define vd web hda 1M
 "$BUILD/tests/cp/vmhold" vmcp.dasd web >hold.out 2>&1 &
 hold=$!
 trap 'kill $hold 2>/dev/null' EXIT
-for _ in $(seq 100); do grep -q held hold.out && break; sleep 0.05; done
+trap 'exit 1' INT TERM
+for _ in $(seq 300); do grep -q held hold.out && break; sleep 0.05; done
 ok grep -q "held 1 VDs" hold.out "vmhold loaded web"
 run format --size 32M --force
 ok test "$RC" = 4 "in use: exit 4"

@@ -16,6 +16,7 @@ rm -rf "$T_DIR" && mkdir -p "$T_DIR" && cd "$T_DIR" || exit 1
 T_LOG="$T_DIR/transcript"
 : >"$T_LOG"
 unset VMCP_DASD
+export LC_ALL=C
 
 # run ARGS...: runs vmcp with ARGS, records it, sets $RC.
 run() {

@@ -39,7 +39,8 @@ note "a VD in use"
 "$BUILD/tests/cp/vmhold" q.dasd beta >hold.out 2>&1 &
 hold=$!
 trap 'kill $hold 2>/dev/null' EXIT
-for _ in $(seq 100); do grep -q held hold.out && break; sleep 0.05; done
+trap 'exit 1' INT TERM
+for _ in $(seq 300); do grep -q held hold.out && break; sleep 0.05; done
 run query vd beta
 "$VMCP" query vd --json >vd2.json; json vd2.json "[v['in_use'] for v in j['vds']] == [False, False, True, True]"
 kill $hold; wait $hold 2>/dev/null

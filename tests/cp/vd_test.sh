@@ -59,7 +59,8 @@ note "a VD in use"
 "$BUILD/tests/cp/vmhold" v.dasd web >hold.out 2>&1 &
 hold=$!
 trap 'kill $hold 2>/dev/null' EXIT
-for _ in $(seq 100); do grep -q held hold.out && break; sleep 0.05; done
+trap 'exit 1' INT TERM
+for _ in $(seq 300); do grep -q held hold.out && break; sleep 0.05; done
 run vd import web hda rand.img
 ok test "$RC" = 4 "import in use: exit 4"
 run vd export web hda busy.img

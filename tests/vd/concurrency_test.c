@@ -7,7 +7,9 @@
  * sector). Then the VD lock: a VD loaded by a VM in another process cannot be deleted,
  * resized or loaded again, with message 126, until that process lets go; and the same
  * holds between two VMBLOCKs of one process. */
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -167,6 +169,26 @@ static void test_vd_lock(const char *path)
 	close(down[1]);
 }
 
+/* A directory lock held too long (a stuck vmcp) ends in message 109, not a hang. */
+static void test_lock_timeout(const char *path)
+{
+	VdErr e;
+	Vmfat *v = vmfat_open(path, 0, &e);
+	int fd = open(path, O_RDONLY);
+	CHECK(v && fd >= 0 && flock(fd, LOCK_EX) == 0, "hold the directory lock");
+	v->lock_timeout_ms = 300;
+	VmConf c;
+	vmconf_default(&c);
+	CHECK_EQ(vmfat_define_vm(v, "late", &c), VMCP_ETIMEOUT);
+	CHECK(v->err.num == VDM_LOCK_TIMEOUT && strstr(v->err.text, "locked by another vmcp"), "%s",
+	      v->err.text);
+	flock(fd, LOCK_UN);
+	CHECK_EQ(vmfat_define_vm(v, "late", &c), 0);
+	CHECK_EQ(vmfat_delete_vm(v, "late", NULL), 0);
+	close(fd);
+	vmfat_close(v);
+}
+
 int main(void)
 {
 	const char *build = getenv("BUILD") ? getenv("BUILD") : "build/release";
@@ -180,6 +202,7 @@ int main(void)
 	backend_close(b);
 	test_two_processes(path);
 	test_vd_lock(path);
+	test_lock_timeout(path);
 	unlink(path);
 	return test_summary();
 }

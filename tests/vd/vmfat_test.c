@@ -53,6 +53,27 @@ static void test_format_layout(void)
 	CHECK_EQ(v->err.num, VDM_NOSPACE);
 	CHECK_EQ(vmfat_define_vd(v, "tiny", "hda", 64 * KiB), 0);
 	CHECK_EQ(full_check(v), 0);
+	/* The directory (one 64 KiB copy area here) fills up: message 130, nothing changes. */
+	char name[32];
+	int defined = 0, r = 0;
+	u64 gen = 0;
+	for (int i = 0; i < 2000 && !r; i++) {
+		snprintf(name, sizeof(name), "vm%d", i);
+		gen = v->dir.generation;
+		if (!(r = vmfat_define_vm(v, name, &c)))
+			defined++;
+	}
+	CHECK(r == VMCP_ENOSPC && v->err.num == VDM_DIR_FULL, "directory full: %d %d %s", r, v->err.num,
+	      v->err.text);
+	CHECK(defined > 100 && v->dir.generation == gen, "%d VMs fit; the refusal changed nothing", defined);
+	CHECK_EQ(full_check(v), 0);
+	CHECK_EQ(vmfat_delete_vm(v, "vm0", NULL), 0);
+	CHECK_EQ(vmfat_define_vm(v, "again", &c), 0);
+	/* A caller's invalid settings never reach the disk. */
+	VmConf badc = c;
+	badc.memory = 12345;
+	CHECK_EQ(vmfat_define_vm(v, "badmem", &badc), VMCP_EINVAL);
+	CHECK_EQ(v->err.num, VDM_VM_OPTION);
 	vmfat_close(v);
 
 	/* Too small, and bigger than the store. */
