@@ -1,38 +1,62 @@
 #!/usr/bin/env bash
-# tools/demo.sh: `make demo`. Until a guest can boot, it shows the real disk and the CP
-# commands: it formats a real disk in $BUILD (a sparse 8G file, recreated each run, so
-# the demo is idempotent and takes a second), defines two VMs with their VDs, puts a
-# small image into one VD and reads it back, and shows what `vmcp query` and
-# `vmcp check` say. Each command is echoed as a user would type it.
+# tools/demo.sh: `make demo`. Prepares a real disk and guests and boots them:
+#  1. formats a real disk (a sparse 8G file in $BUILD, recreated each run);
+#  2. defines VM "tiny" with a hard disk VD holding a FAT file system made with mkfs.fat
+#     and mtools, SYSLINUX from Debian installed on it, and a tiny bzImage-format test
+#     kernel (tests/vm/guest/testkernel.asm) with an initrd; boots it through SeaBIOS and
+#     SYSLINUX, headless, and shows what the kernel printed on COM1;
+#  3. if the FreeDOS floppies of shared/testdata are there, defines VM "dos" with the
+#     1.44 MB floppy imported into its fda VD, boots it to the A:\> prompt and shows the
+#     VGA text screen;
+#  4. shows the directory (query vm / vd, check) and how to boot a VM interactively.
+# Each CP command is echoed as a user would type it.
 set -eu
 : "${VMCP:?}" "${BUILD:=build/release}"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "$BUILD" && pwd)
 export VMCP_DASD="$BUILD/demo.dasd"
+work="$BUILD/demo"
+rm -rf "$work" "$VMCP_DASD"
+mkdir -p "$work"
 show() {
-  echo "\$ vmcp $*"
-  "$VMCP" "$@"
-  echo
+	printf '$ vmcp'
+	printf ' %q' "$@"
+	echo
+	"$VMCP" "$@"
+	echo
 }
-rm -f "$VMCP_DASD"
 show format --size 8G
-show define vm linux --memory 128M --cpu i686 --boot hda,fda --console serial
-show define vd linux hda 2G
-show define vd linux fda 1440K
-show define vm dos --memory 16M --cpu i486 --boot fda,hda --console vga
-show define vd dos hda 504M
-show define vd dos fda 1440K
+
+echo "# Building a SYSLINUX boot disk (mkfs.fat, mtools, syslinux) with a test kernel"
+bash "$ROOT/tools/mkimg.sh" testkernel "$work/kernel.bin"
+printf 'Hello from the initrd of the VMCP demo\n' >"$work/initrd.txt"
+bash "$ROOT/tools/mkimg.sh" syslinux "$work/tiny.img" "$work/kernel.bin" "$work/initrd.txt" \
+	"console=ttyS0 demo=yes"
+echo
+show define vm tiny --memory 32M --boot hda --console serial
+show define vd tiny hda 16M
+show vd import tiny hda "$work/tiny.img"
+show ipl tiny --headless --serial "$work/tiny.serial" --until "testkernel: done" --timeout 120
+echo "# What the guest printed on COM1:"
+sed 's/^/  | /' "$work/tiny.serial"
+echo
+
+floppy="$ROOT/../shared/testdata/images/freedos-minimal-1.4MB.img"
+if [ -f "$floppy" ]; then
+	show define vm dos --memory 16M --boot fda,hda --console vga
+	show define vd dos fda 1440K
+	show vd import dos fda "$floppy"
+	show ipl dos --headless --screen "$work/dos.screen" --until 'A:\>' --timeout 300
+	echo "# The VGA text screen when the prompt appeared (AUTOEXEC.BAT ends with cls):"
+	sed 's/^/  | /' "$work/dos.screen" | sed -n '1,5p'
+	echo
+fi
+
 show query vm
 show query vd
-show directory get linux.conf
-show directory get dos.hda.vd
-img="$BUILD/demo-floppy.img"
-head -c 1474560 /dev/urandom >"$img"
-show vd import dos fda "$img"
-show vd export dos fda "$img.back"
-cmp "$img" "$img.back" && echo "(the floppy image came back byte for byte)" && echo
-rm -f "$img" "$img.back"
-show vd resize linux hda 3G
-show query space
-show query dasd
 show check
 echo "The real disk is $VMCP_DASD ($(du -h "$VMCP_DASD" | cut -f1) allocated of its 8G: it is sparse)."
-echo "Try: VMCP_DASD=$VMCP_DASD $VMCP query vd --json"
+echo "Boot a VM with its console on this terminal (Ctrl-] gives the CP prompt; 'shutdown' ends it):"
+echo "  VMCP_DASD=$VMCP_DASD $VMCP ipl tiny"
+[ -f "$floppy" ] && echo "  VMCP_DASD=$VMCP_DASD $VMCP ipl dos"
+exit 0
