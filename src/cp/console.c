@@ -183,11 +183,13 @@ void console_draw(Ipl *ipl, bool force)
 			fputs("\033[H(graphics mode: no text to show)", stdout);
 	}
 	int last_attr = -1;
+	bool drew = all;
 	for (int r = 0; r < t.rows; r++) {
 		if (!all && !memcmp(t.ch[r], ipl->shown.ch[r], (size_t)t.cols) &&
 		    !memcmp(t.attr[r], ipl->shown.attr[r], (size_t)t.cols))
 			continue;
 		printf("\033[%d;1H", r + 1);
+		drew = true;
 		for (int c = 0; c < t.cols; c++) {
 			u8 a = t.attr[r][c];
 			if (a != last_attr) {
@@ -200,6 +202,8 @@ void console_draw(Ipl *ipl, bool force)
 			put_utf8(ch == 0 ? ' ' : vga_cp437(ch));
 		}
 	}
+	if (!drew && t.cursor_row == ipl->shown.cursor_row && t.cursor_col == ipl->shown.cursor_col)
+		return;
 	if (t.cursor_row >= 0)
 		printf("\033[0m\033[%d;%dH\033[?25h", t.cursor_row + 1, t.cursor_col + 1);
 	else
