@@ -6,7 +6,7 @@
  *   vmcp ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE]
  *                 [--bioslog FILE] [--post FILE] [--until TEXT] [--timeout SECONDS]
  *                 [--bios FILE] [--kernel K [--initrd I] [--append "..."]]
- *                 [--trace io,vd] [--trace-file FILE] [--ips N] [--pace | --no-pace]
+ *                 [--trace io,vd,cpu] [--trace-file FILE] [--ips N] [--pace | --no-pace]
  *
  * The run ends when the guest powers off (exit 0), when --until TEXT appears on COM1 or
  * the text screen (exit 0), after --timeout wall-clock seconds (exit 124), when the
@@ -145,6 +145,8 @@ static bool parse_trace(Ipl *ipl, const char *spec)
 			ipl->trace_io = true;
 		else if (!strcmp(w, "vd"))
 			ipl->trace_vd = true;
+		else if (!strcmp(w, "cpu"))
+			ipl->trace_cpu = true;
 		else
 			return false;
 	}
@@ -217,7 +219,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		ipl->window = malloc(2 * ipl->until_len);
 	}
 	if (trace && !parse_trace(ipl, trace)) {
-		msg(VMM_BAD_ARG, 'E', "--trace takes io, vd or io,vd, not %s", trace);
+		msg(VMM_BAD_ARG, 'E', "--trace takes a list of io, vd and cpu, not %s", trace);
 		free(ipl->window);
 		free(ipl);
 		return VMCP_EINVAL;

@@ -67,7 +67,7 @@ typedef struct Ipl {
 	bool found;
 
 	/* Tracing (trace io, trace vd). */
-	bool trace_io, trace_vd;
+	bool trace_io, trace_vd, trace_cpu;
 	u16 trace_lo, trace_hi;
 
 	bool quit;         /* shutdown/logoff typed at the CP prompt */

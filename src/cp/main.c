@@ -23,7 +23,7 @@ static const CpCommand commands[] = {
 	{"check", cp_cmd_check, "check [--repair]"},
 	{"ipl", cp_cmd_ipl,
 	 "ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE] [--bioslog FILE]\n"
-	 "ipl NAME [--post FILE] [--until TEXT] [--timeout SECONDS] [--trace io,vd] [--trace-file FILE]\n"
+	 "ipl NAME [--post FILE] [--until TEXT] [--timeout SECONDS] [--trace io,vd,cpu] [--trace-file FILE]\n"
 	 "ipl NAME [--bios FILE | --kernel K [--initrd I] [--append TEXT]] [--ips N] [--pace|--no-pace]"},
 };
 

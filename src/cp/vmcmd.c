@@ -8,6 +8,7 @@
  *   query vd | q vd                  VDDATA: each VD and where it lies on the real disk
  *   trace io [on|off] [PORT[-PORT]]  I/O trace (after the device answers)
  *   trace vd [on|off]                VD manager trace: guest sector -> real sector
+ *   trace cpu [on|off]               one line per instruction (CS:EIP, bytes, registers)
  *   system reset | ipl               reset the machine (the BIOS boots again)
  *   shutdown | logoff                end the VM
  *   help                             this list
@@ -60,6 +61,7 @@ void vmcmd_apply_trace(Ipl *ipl)
 		vd->trace = ipl->trace_vd ? trace_vd_fn : NULL;
 		vd->trace_ctx = ipl;
 	}
+	cpu_set_trace(ipl->m.cpu, ipl->trace_cpu ? trace_out(ipl) : NULL);
 }
 
 static void show_seg(FILE *f, const char *name, const CpuSeg *s)
@@ -173,8 +175,10 @@ static int trace_cmd(Ipl *ipl, char **w, int n)
 		}
 	} else if (word_is(w[1], "vd", 2)) {
 		ipl->trace_vd = on;
+	} else if (word_is(w[1], "cpu", 3)) {
+		ipl->trace_cpu = on;
 	} else {
-		return msg(VMM_BAD_ARG, 'E', "trace io|vd [on|off]"), 0;
+		return msg(VMM_BAD_ARG, 'E', "trace io|vd|cpu [on|off]"), 0;
 	}
 	vmcmd_apply_trace(ipl);
 	msg(VMM_TRACE, 'I', "trace %s %s", w[1], on ? "on" : "off");
@@ -220,7 +224,7 @@ int vmcmd_exec(Ipl *ipl, char *line)
 	}
 	if (word_is(w[0], "help", 1)) {
 		puts("begin | display registers | display memory ADDR [LEN] | query [vd] |\n"
-		     "trace io|vd [on|off] [PORT[-PORT]] | system reset | ipl | shutdown");
+		     "trace io|vd|cpu [on|off] [PORT[-PORT]] | system reset | ipl | shutdown");
 		return 0;
 	}
 	msg(VMM_UNKNOWN_CMD, 'E', "Unknown VM command %s; help lists them", w[0]);
