@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# bench/boot.sh: wall-clock time to boot the same disk on VMCP, QEMU (TCG) and Bochs:
+# a FAT disk with SYSLINUX (Debian's) and the test kernel (tests/vm/guest/testkernel.asm),
+# from power-on through SeaBIOS's POST and SYSLINUX to the kernel's last line on COM1.
+# Each emulator runs the same image with the same SeaBIOS; the clock stops when
+# "testkernel: done" appears in its serial output (polled every 20 ms). Run several
+# times and compare within one run: neighbours on the host move all figures.
+#   BUILD=build/release VMCP=build/release/vmcp bash bench/boot.sh [ROUNDS]
+set -u
+: "${BUILD:?}" "${VMCP:?}"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+rounds=${1:-3}
+w=$(mktemp -d)
+trap 'rm -rf "$w"' EXIT
+bash "$ROOT/tools/mkimg.sh" testkernel "$w/kernel.bin"
+printf 'initrd for the boot benchmark\n' >"$w/initrd.txt"
+bash "$ROOT/tools/mkimg.sh" syslinux "$w/disk.img" "$w/kernel.bin" "$w/initrd.txt" "console=ttyS0"
+export VMCP_DASD="$w/dasd"
+"$VMCP" format --size 64M >/dev/null
+"$VMCP" define vm bench --memory 64M --boot hda >/dev/null
+"$VMCP" define vd bench hda 16M >/dev/null
+"$VMCP" vd import bench hda "$w/disk.img" >/dev/null
+now() { date +%s.%N; }
+
+# wait_for FILE PID: seconds until "testkernel: done" is in FILE (or 60 s), then kill PID.
+wait_for() {
+	local f=$1 pid=$2 t0=$3 i
+	for i in $(seq 3000); do
+		if grep -q "testkernel: done" "$f" 2>/dev/null; then break; fi
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.02
+	done
+	local t1; t1=$(now)
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	grep -q "testkernel: done" "$f" 2>/dev/null && awk "BEGIN{printf \"%.2f\", $t1 - $t0}" || printf 'failed'
+}
+
+vmcp_run() {
+	local t0; t0=$(now)
+	"$VMCP" ipl bench --headless --until "testkernel: done" --timeout 60 >/dev/null 2>&1
+	awk "BEGIN{printf \"%.2f\", $(now) - $t0}"
+}
+
+qemu_run() {
+	command -v qemu-system-i386 >/dev/null || { printf 'n/a'; return; }
+	rm -f "$w/q.serial"
+	local t0; t0=$(now)
+	qemu-system-i386 -M pc -accel tcg,thread=single -m 64 -display none -nodefaults -device VGA \
+		-serial file:"$w/q.serial" -drive file="$w/disk.img",format=raw,if=ide,snapshot=on \
+		>/dev/null 2>&1 &
+	wait_for "$w/q.serial" $! "$t0"
+}
+
+bochs_run() {
+	command -v bochs >/dev/null || { printf 'n/a'; return; }
+	local cyl=$(( $(stat -c %s "$w/disk.img") / (16 * 63 * 512) ))
+	cat >"$w/bochsrc" <<EOT
+display_library: sdl2
+config_interface: textconfig
+megs: 64
+romimage: file=/usr/share/seabios/bios.bin
+vgaromimage: file=/usr/share/seabios/vgabios-isavga.bin
+pci: enabled=1, chipset=i440fx
+cpu: model=p2_klamath, count=1, ips=75000000
+clock: sync=none, time0=local
+ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14
+ata0-master: type=disk, path="$w/disk.img", mode=flat, cylinders=$cyl, heads=16, spt=63, translation=none
+boot: disk
+com1: enabled=1, mode=file, dev="$w/b.serial"
+mouse: enabled=0
+speaker: enabled=0
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+log: /dev/null
+panic: action=fatal
+EOT
+	printf 'continue\n' >"$w/rc"
+	rm -f "$w/b.serial"
+	local t0; t0=$(now)
+	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy bochs -q -f "$w/bochsrc" -rc "$w/rc" >/dev/null 2>&1 </dev/null &
+	wait_for "$w/b.serial" $! "$t0"
+}
+
+echo "boot to the test kernel's last line (SeaBIOS + SYSLINUX), wall-clock seconds"
+printf '%-8s %8s %8s %8s\n' round VMCP QEMU Bochs
+for r in $(seq "$rounds"); do
+	printf '%-8s %8s %8s %8s\n' "$r" "$(vmcp_run)" "$(qemu_run)" "$(bochs_run)"
+done
