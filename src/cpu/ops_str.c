@@ -91,7 +91,7 @@ static void movs(Cpu *c, const Insn *d, int n)
 		if (done) {
 			cnt -= done;
 			set_rcx(c, d, cnt);
-			k += done / 8;
+			k += done - 1;
 		} else {
 			u32 v = rdv(c, d->seg, ridx(c, d, R_ESI), n);
 			wrv(c, SEG_ES, ridx(c, d, R_EDI), v, n);
@@ -150,7 +150,7 @@ static void stos(Cpu *c, const Insn *d, int n)
 		if (done) {
 			cnt -= done;
 			set_rcx(c, d, cnt);
-			k += done / 8;
+			k += done - 1;
 		} else {
 			wrv(c, SEG_ES, ridx(c, d, R_EDI), c->r[R_EAX], n);
 			adv(c, d, R_EDI, n);
