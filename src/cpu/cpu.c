@@ -298,7 +298,7 @@ static bool step_one(Cpu *c)
 		}
 	}
 	c->eflags &= ~FLAG_RF;
-	const Block *b = icache_lookup(c);
+	const Block *b = block_at(c);
 	const Insn *d = &b->insn[0];
 	if (c->trace)
 		trace_line(c, d);
@@ -362,17 +362,24 @@ static CpuExitReason run_loop(Cpu *c)
 				return CPU_EXIT_BREAKPOINT;
 			continue;
 		}
+		/* blocks back to back while nothing needs a look */
 		c->eip_insn = c->eip;
-		const Block *b = icache_lookup(c);
-		u64 left = end - c->icount;
-		const Insn *d = b->insn, *last = d + (b->n <= left ? b->n : (u32)left);
-		c->brk = 0;
-		do {
+		const Block *b = block_at(c);
+		for (;;) {
+			u64 left = end - c->icount;
+			const Insn *d = b->insn, *last = d + (b->n <= left ? b->n : (u32)left);
+			c->brk = 0;
+			do {
+				c->eip_insn = c->eip;
+				c->eip += d->len;
+				d->fn(c, d);
+				c->icount++;
+			} while (++d < last && !c->brk);
+			if (unlikely(c->brk | c->events) || unlikely(c->icount >= end))
+				break;
 			c->eip_insn = c->eip;
-			c->eip += d->len;
-			d->fn(c, d);
-			c->icount++;
-		} while (++d < last && !c->brk);
+			b = block_at(c);
+		}
 	}
 }
 

@@ -76,6 +76,20 @@ struct Block {
 	Insn insn[];
 };
 
+/* The jump cache: the block last found for a linear EIP, valid while gm equals
+ * (jc_gen << 1 | CS.D). jc_gen moves on whenever blocks are dropped or the linear to
+ * physical mapping may have changed, which invalidates every entry at once. */
+typedef struct JmpEnt {
+	u32 lin;
+	u32 gm;
+	const Block *b;
+} JmpEnt;
+
+#define JC_BITS 12
+#define JC_SIZE (1u << JC_BITS)
+
+static inline u32 jc_index(u32 lin) { return (lin ^ (lin >> JC_BITS)) & (JC_SIZE - 1); }
+
 /* A segment register with its descriptor cache and the fast-path bounds: an access of
  * size bytes at offset ea is in bounds and permitted when ea + size <= rend (reads) or
  * wend (writes); 0 means "always take the checking slow path" (null/unusable segment,
@@ -125,7 +139,8 @@ typedef struct TlbEnt {
 #define TLB_INVALID 2u /* never equal to a page address | mode */
 
 /* Lazy flags: cc_op = kind << 2 | size index (0 byte, 1 word, 2 dword). */
-enum { CCK_NONE, CCK_ADD, CCK_ADC, CCK_SUB, CCK_SBB, CCK_INC, CCK_DEC, CCK_LOGIC };
+enum { CCK_NONE, CCK_ADD, CCK_ADC, CCK_SUB, CCK_SBB, CCK_INC, CCK_DEC, CCK_LOGIC,
+       CCK_SZPCO /* SZP of the result, CF = cc_a, OF = cc_b, AF = 0 (shifts, MUL) */ };
 #define CC_NONE 0u
 #define CC(kind, sz) ((u32)(kind) << 2 | (u32)(sz))
 #define FLAGS_OSZAPC (FLAG_OF | FLAG_SF | FLAG_ZF | FLAG_AF | FLAG_PF | FLAG_CF)
@@ -165,6 +180,8 @@ struct Cpu {
 	TlbEnt tlb_r[TLB_SIZE], tlb_w[TLB_SIZE];
 	u32 fetch_lin; /* linear page of the last code fetch translation, or 1 (none) */
 	u32 fetch_phys;
+	u32 jc_gen;
+	JmpEnt jc[JC_SIZE];
 
 	u32 events; /* EV_*; written by other threads only through atomics */
 
@@ -260,6 +277,42 @@ static inline void flags_materialize(Cpu *c)
 static inline bool get_cf(Cpu *c)
 {
 	return (cpu_eflags(c) & FLAG_CF) != 0;
+}
+
+/* Condition cc (0-15, the Jcc/SETcc/CMOVcc order O NO B AE E NE BE A S NS P NP L GE LE
+ * G). Inline so that handlers with a constant cc fold it: after CMP/SUB the relations
+ * come straight from the operands, ZF straight from the result. */
+static inline bool cond_eval(Cpu *c, int cc)
+{
+	u32 op = c->cc_op;
+	bool r;
+	if ((op >> 2) == CCK_SUB && ((cc >> 1) == 1 || (cc >> 1) == 3 || (cc >> 1) >= 6)) {
+		u32 a = c->cc_a, b = c->cc_b;
+		u32 sh = 32 - (8u << (op & 3));
+		s32 sa = (s32)(a << sh), sbv = (s32)(b << sh);
+		switch (cc >> 1) {
+		case 1: r = a < b; break;
+		case 3: r = a <= b; break;
+		case 6: r = sa < sbv; break;
+		default: r = sa <= sbv; break;
+		}
+	} else if ((cc >> 1) == 2) {
+		r = op != CC_NONE ? c->cc_res == 0 : (c->eflags & FLAG_ZF) != 0;
+	} else if ((cc >> 1) == 4 && op != CC_NONE) {
+		r = c->cc_res >> ((8u << (op & 3)) - 1) & 1;
+	} else {
+		u32 f = cpu_eflags(c);
+		switch (cc >> 1) {
+		case 0: r = f & FLAG_OF; break;
+		case 1: r = f & FLAG_CF; break;
+		case 3: r = f & (FLAG_CF | FLAG_ZF); break;
+		case 4: r = f & FLAG_SF; break;
+		case 5: r = f & FLAG_PF; break;
+		case 6: r = !(f & FLAG_SF) != !(f & FLAG_OF); break;
+		default: r = (f & FLAG_ZF) || (!(f & FLAG_SF) != !(f & FLAG_OF)); break;
+		}
+	}
+	return r ^ (cc & 1);
 }
 
 /* Sets the arithmetic flags given in mask to the bits of val (others kept). */
@@ -632,6 +685,28 @@ void icache_free(Cpu *c);
 void icache_flush(Cpu *c);
 /* The block to run at CS:EIP (decoding it if needed). May fault (instruction fetch). */
 const Block *icache_lookup(Cpu *c);
+
+/* Drops every jump cache entry (blocks dropped, or linear->physical may change). */
+static inline void jc_invalidate(Cpu *c)
+{
+	if (++c->jc_gen >= 0x7FFFFFFFu) {
+		c->jc_gen = 1;
+		memset(c->jc, 0, sizeof(c->jc));
+	}
+}
+
+/* icache_lookup with the jump cache in front of it. */
+static inline const Block *block_at(Cpu *c)
+{
+	u32 lin = c->seg[SEG_CS].base + c->eip;
+	const JmpEnt *e = &c->jc[jc_index(lin)];
+	if (likely(e->lin == lin && e->gm == (c->jc_gen << 1 | c->code32))) {
+		const Block *b = e->b;
+		if (likely((u64)c->eip + b->nbytes - 1 <= c->seg[SEG_CS].limit))
+			return b;
+	}
+	return icache_lookup(c);
+}
 /* One instruction at CS:EIP, decoded afresh into c->scratch (single-step paths). */
 const Block *icache_decode_one(Cpu *c);
 

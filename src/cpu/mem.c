@@ -33,6 +33,7 @@ void tlb_flush(Cpu *c)
 		c->tlb_w[i].tag = TLB_INVALID;
 	}
 	c->fetch_lin = 1;
+	jc_invalidate(c);
 }
 
 _Noreturn void seg_fault_access(Cpu *c, int segno)
