@@ -320,6 +320,31 @@ static bool step_one(Cpu *c)
 	return true;
 }
 
+/* Decoded blocks back to back, for as long as nothing needs a look (an event, a handler
+ * asking to stop, the budget). Kept apart from run_loop's sigsetjmp so that the compiler
+ * keeps this loop in registers. */
+static __attribute__((noinline)) void run_blocks(Cpu *c, u64 end)
+{
+	c->eip_insn = c->eip;
+	const Block *b = block_at(c);
+	for (;;) {
+		u64 icount = c->icount, left = end - icount;
+		const Insn *d = b->insn, *last = d + (b->n <= left ? b->n : (u32)left);
+		c->brk = 0;
+		do {
+			u32 eip = c->eip;
+			c->eip_insn = eip;
+			c->eip = eip + d->len;
+			d->fn(c, d);
+			c->icount++;
+		} while (++d < last && !c->brk);
+		if (unlikely(c->brk | c->events) || unlikely(c->icount >= end))
+			return;
+		c->eip_insn = c->eip;
+		b = block_at(c);
+	}
+}
+
 /* The loop proper; everything live across sigsetjmp is kept in *c. */
 static CpuExitReason run_loop(Cpu *c)
 {
@@ -362,24 +387,7 @@ static CpuExitReason run_loop(Cpu *c)
 				return CPU_EXIT_BREAKPOINT;
 			continue;
 		}
-		/* blocks back to back while nothing needs a look */
-		c->eip_insn = c->eip;
-		const Block *b = block_at(c);
-		for (;;) {
-			u64 left = end - c->icount;
-			const Insn *d = b->insn, *last = d + (b->n <= left ? b->n : (u32)left);
-			c->brk = 0;
-			do {
-				c->eip_insn = c->eip;
-				c->eip += d->len;
-				d->fn(c, d);
-				c->icount++;
-			} while (++d < last && !c->brk);
-			if (unlikely(c->brk | c->events) || unlikely(c->icount >= end))
-				break;
-			c->eip_insn = c->eip;
-			b = block_at(c);
-		}
+		run_blocks(c, end);
 	}
 }
 

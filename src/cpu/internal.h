@@ -274,9 +274,19 @@ static inline void flags_materialize(Cpu *c)
 	}
 }
 
-static inline bool get_cf(Cpu *c)
+/* CF alone, without working out the other flags. */
+static inline bool get_cf(const Cpu *c)
 {
-	return (cpu_eflags(c) & FLAG_CF) != 0;
+	u32 a = c->cc_a, b = c->cc_b, r = c->cc_res;
+	switch (c->cc_op >> 2) {
+	case CCK_ADD: return r < a;
+	case CCK_ADC: return r <= a;
+	case CCK_SUB: return a < b;
+	case CCK_SBB: return a <= b;
+	case CCK_LOGIC: return false;
+	case CCK_SZPCO: return a != 0;
+	default: return (c->eflags & FLAG_CF) != 0; /* NONE, INC, DEC */
+	}
 }
 
 /* Condition cc (0-15, the Jcc/SETcc/CMOVcc order O NO B AE E NE BE A S NS P NP L GE LE
