@@ -359,6 +359,9 @@ static CpuExitReason run_loop(Cpu *c)
 	for (;;) {
 		if (unlikely(c->shutdown))
 			return CPU_EXIT_SHUTDOWN;
+		u64 end = c->run_end;
+		if (unlikely(c->icount >= end))
+			return CPU_EXIT_BUDGET;
 		u32 ev = c->events;
 		if (unlikely(ev & ~(u32)EV_SLOW) || unlikely(c->halted)) {
 			if (ev & EV_EXIT) {
@@ -367,8 +370,12 @@ static CpuExitReason run_loop(Cpu *c)
 			}
 			if (ev & (EV_NMI | EV_INTR)) {
 				int t = take_interrupt(c);
-				if (t > 0)
+				if (t > 0) {
+					/* deliveries use up budget too: an interrupt storm
+					 * that never retires an instruction still returns */
+					c->run_end--;
 					continue;
+				}
 				if (t < 0 && c->icount < c->run_end) {
 					/* the shadowed instruction alone, then the interrupt */
 					if (!step_one(c))
@@ -379,9 +386,6 @@ static CpuExitReason run_loop(Cpu *c)
 			if (c->halted)
 				return CPU_EXIT_HLT;
 		}
-		u64 end = c->run_end;
-		if (unlikely(c->icount >= end))
-			return CPU_EXIT_BUDGET;
 		if (unlikely(ev & EV_SLOW)) {
 			if (!step_one(c))
 				return CPU_EXIT_BREAKPOINT;
@@ -400,7 +404,7 @@ CpuExitReason cpu_run(Cpu *c, u64 budget, CpuExit *exit)
 	u64 start = c->icount;
 	c->run_end = start + budget;
 	c->delivering = -1;
-	CpuExitReason why = run_loop(c);
+	CpuExitReason why = budget ? run_loop(c) : CPU_EXIT_BUDGET;
 	c->exit = NULL;
 	e->reason = why;
 	e->executed = c->icount - start;
