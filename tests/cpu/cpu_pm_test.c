@@ -4,7 +4,9 @@
  * type checks, INT from ring 3 with the stack switch and IRET back, a call gate with
  * parameters and RET to the outer level (data segments nulled), conforming code,
  * LAR/LSL/VERR/VERW/ARPL, the TSS I/O permission bitmap, #DF and the triple-fault
- * shutdown, the STI interrupt shadow, INTR/NMI through the IDT. */
+ * shutdown, the STI interrupt shadow, INTR/NMI through the IDT, and the system
+ * instructions (SGDT/SIDT/SLDT/STR/LLDT with an LDT segment, SMSW, MOV DRn, CLTS, #NM from
+ * ESC and WAIT, RDMSR/WRMSR/RDTSC). */
 #include "../test.h"
 #include "harness.h"
 
@@ -19,7 +21,7 @@
 enum {
 	S_CODE0 = 0x08, S_DATA0 = 0x10, S_CODE3 = 0x18, S_DATA3 = 0x20, S_TSS = 0x28,
 	S_SMALL0 = 0x30, S_NP = 0x38, S_GATE = 0x40, S_CONF = 0x48, S_EXPDN = 0x50,
-	S_XONLY = 0x58, S_SMALL3 = 0x60
+	S_XONLY = 0x58, S_SMALL3 = 0x60, S_LDT = 0x68
 };
 
 static bool has_err(int vec)
@@ -44,6 +46,8 @@ static void pm_setup(Vm *v)
 	set_desc(v, GDT, 10, 0, 0xFFF, 0x4097);   /* expand-down: 0x1000..4G */
 	set_desc(v, GDT, 11, 0, 0xFFFFF, 0xC099); /* execute-only */
 	set_desc(v, GDT, 12, 0x30000, 0xFFF, 0x40F3);
+	set_desc(v, GDT, 13, 0x5000, 0x17, 0x0082); /* LDT: 3 entries at 5000h */
+	set_desc(v, 0x5000, 1, 0x7000, 0xFFF, 0x4093);
 	for (int vec = 0; vec < 0x48; vec++) {
 		char hex[256];
 		u32 h = HANDLERS + (u32)vec * 0x40;
@@ -85,7 +89,7 @@ static void pm_start(Vm *v, int ring, u32 eflags)
 	seg_set(&st.seg[SEG_CS], cs, 0, 0xFFFFFFFF, ca);
 	st.gpr[R_ESP] = ring ? 0x7F00 : 0x9F00;
 	st.gdtr_base = GDT;
-	st.gdtr_limit = 13 * 8 - 1;
+	st.gdtr_limit = 16 * 8 - 1;
 	st.idtr_base = IDT;
 	st.idtr_limit = 0x48 * 8 - 1;
 	st.halted = false;
@@ -426,6 +430,65 @@ static void test_interrupts(void)
 	vm_free(v);
 }
 
+static void test_system(void)
+{
+	Vm *v = vm_new(CPU_MODEL_386);
+	pm_setup(v);
+	/* sgdt [6100h]; sidt [6108h]; sldt ax; mov [6110h],eax; str bx; mov [6114h],ebx;
+	 * mov ax,68h; lldt ax; mov ax,0Ch (LDT entry 1); mov es,ax;
+	 * mov dword [es:10h],0CAFEh; sldt cx; mov [6118h],ecx; smsw edx; mov [611Ch],edx;
+	 * mov eax,12345678h; mov dr0,eax; mov ebx,dr0; mov [6120h],ebx; mov eax,cr0;
+	 * or eax,8 (TS); mov cr0,eax; clts; mov eax,cr0; mov [6124h],eax; or al,4 (EM);
+	 * mov cr0,eax; fadd st0,st1 (-> #NM); hlt */
+	const char *code =
+		"0f 01 05 00 61 00 00 0f 01 0d 08 61 00 00 66 0f 00 c0 a3 10 61 00 00 66 0f 00 "
+		"cb 89 1d 14 61 00 00 66 b8 68 00 0f 00 d0 66 b8 0c 00 8e c0 26 c7 05 10 00 00 00 "
+		"fe ca 00 00 66 0f 00 c1 89 0d 18 61 00 00 0f 01 e2 89 15 1c 61 00 00 b8 78 56 34 "
+		"12 0f 23 c0 0f 21 c3 89 1d 20 61 00 00 0f 20 c0 83 c8 08 0f 22 c0 0f 06 0f 20 c0 "
+		"a3 24 61 00 00 0c 04 0f 22 c0 d8 c1 f4";
+	u32 end = poke(v, CODE, code);
+	pm_start(v, 0, 0);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CHECK_EQ(peek16(v, 0x6100), 16 * 8 - 1);
+	CHECK_EQ(peek32(v, 0x6102), GDT);
+	CHECK_EQ(peek16(v, 0x6108), 0x48 * 8 - 1);
+	CHECK_EQ(peek32(v, 0x610A), IDT);
+	CHECK_EQ(peek16(v, 0x6110), 0);
+	CHECK_EQ(peek16(v, 0x6114), S_TSS);
+	CHECK_EQ(peek32(v, 0x7010), 0xCAFE); /* through the LDT descriptor */
+	CHECK_EQ(peek16(v, 0x6118), S_LDT);
+	CHECK_EQ(peek32(v, 0x611C), CR0_PE);
+	CHECK_EQ(peek32(v, 0x6120), 0x12345678);
+	CHECK_EQ(peek32(v, 0x6124), CR0_PE); /* CLTS cleared TS */
+	CHECK_EQ(peek32(v, RES + 4), 7);    /* ESC with CR0.EM: #NM */
+	CHECK_EQ(peek32(v, RES + 8), end - 3);
+	vm_free(v);
+
+	/* rdmsr of an unknown MSR: #GP(0) (Pentium model) */
+	v = vm_new(CPU_MODEL_PENTIUM);
+	pm_setup(v);
+	poke(v, CODE, "b9 45 23 01 00 0f 32 f4");
+	pm_start(v, 0, 0);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CHECK_EQ(peek32(v, RES + 4), 13);
+	CHECK_EQ(peek32(v, RES + 8), CODE + 5);
+	/* mov ecx,10h; mov eax,1234h; xor edx,edx; wrmsr (TSC); rdtsc: the TSC counts
+	 * retired instructions from the value written */
+	poke(v, CODE, "b9 10 00 00 00 b8 34 12 00 00 31 d2 0f 30 0f 31 f4");
+	pm_start(v, 0, 0);
+	CpuState st;
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	cpu_get_state(v->cpu, &st);
+	CHECK_EQ(st.gpr[R_EAX], 0x1235);
+	/* WAIT with CR0.MP and TS: #NM */
+	poke(v, CODE, "0f 20 c0 0c 0a 0f 22 c0 9b f4");
+	pm_start(v, 0, 0);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CHECK_EQ(peek32(v, RES + 4), 7);
+	CHECK_EQ(peek32(v, RES + 8), CODE + 8);
+	vm_free(v);
+}
+
 int main(void)
 {
 	test_real_to_pm();
@@ -437,5 +500,6 @@ int main(void)
 	test_io_bitmap();
 	test_double_fault();
 	test_interrupts();
+	test_system();
 	return test_summary();
 }
