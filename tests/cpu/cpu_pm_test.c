@@ -489,6 +489,44 @@ static void test_system(void)
 	vm_free(v);
 }
 
+static void test_stack_frames(void)
+{
+	Vm *v = vm_new(CPU_MODEL_386);
+	pm_setup(v);
+	/* mov ebp,8000h; mov esp,7000h; mov dword [7FFCh],1111h; enter 10h,2;
+	 * mov [6000h],ebp; mov [6004h],esp; leave; mov [6008h],ebp; mov [600Ch],esp;
+	 * eax..edi = 1..6; pushad; popad; pushad; mov [6010h],esp; add esp,32; push ds;
+	 * pop fs; mov [6014h],esp; hlt */
+	poke(v, CODE, "bd 00 80 00 00 bc 00 70 00 00 c7 05 fc 7f 00 00 11 11 00 00 c8 10 00 02 89 "
+		      "2d 00 60 00 00 89 25 04 60 00 00 c9 89 2d 08 60 00 00 89 25 0c 60 00 00 b8 "
+		      "01 00 00 00 b9 02 00 00 00 ba 03 00 00 00 bb 04 00 00 00 be 05 00 00 00 bf "
+		      "06 00 00 00 60 61 60 89 25 10 60 00 00 83 c4 20 1e 0f a1 89 25 14 60 00 00 f4");
+	pm_start(v, 0, 0);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CHECK_EQ(peek32(v, 0x6000), 0x6FFC);       /* ENTER: EBP = frame */
+	CHECK_EQ(peek32(v, 0x6004), 0x6FF4 - 0x10); /* ESP */
+	CHECK_EQ(peek32(v, 0x6008), 0x8000);       /* LEAVE */
+	CHECK_EQ(peek32(v, 0x600C), 0x7000);
+	CHECK_EQ(peek32(v, 0x6010), 0x6FE0);       /* PUSHAD: 8 dwords */
+	CHECK_EQ(peek32(v, 0x6FEC), 0x7000);       /* the ESP before PUSHAD */
+	CHECK_EQ(peek32(v, 0x6FE0), 6);            /* EDI last */
+	CHECK_EQ(peek32(v, 0x6014), 0x7000);       /* PUSH DS / POP FS: 4-byte slots */
+	CpuState st;
+	cpu_get_state(v->cpu, &st);
+	CHECK_EQ(st.seg[SEG_FS].sel, S_DATA0);
+	CHECK_EQ(st.seg[SEG_FS].limit, 0xFFFFFFFFu);
+	CHECK_EQ(st.gpr[R_EAX], 1);
+	CHECK_EQ(st.gpr[R_EDI], 6);
+	/* the frame ENTER 10h,2 builds: old EBP, one copied frame pointer, the new one */
+	poke(v, CODE, "bd 00 80 00 00 bc 00 70 00 00 c7 05 fc 7f 00 00 11 11 00 00 c8 10 00 02 f4");
+	pm_start(v, 0, 0);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CHECK_EQ(peek32(v, 0x6FFC), 0x8000);
+	CHECK_EQ(peek32(v, 0x6FF8), 0x1111);
+	CHECK_EQ(peek32(v, 0x6FF4), 0x6FFC);
+	vm_free(v);
+}
+
 int main(void)
 {
 	test_real_to_pm();
@@ -501,5 +539,6 @@ int main(void)
 	test_double_fault();
 	test_interrupts();
 	test_system();
+	test_stack_frames();
 	return test_summary();
 }
