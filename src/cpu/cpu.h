@@ -132,7 +132,10 @@ void cpu_reset(Cpu *cpu);
 void cpu_init_signal(Cpu *cpu);
 
 /* Runs at most budget instructions, or until an exit. Returns the exit reason; *exit
- * (may be NULL) gets the details. Never aborts on guest input. */
+ * (may be NULL) gets the details. Never aborts on guest input. Each exception or
+ * interrupt delivered also uses one unit of the budget (so a guest that faults or is
+ * interrupted endlessly without retiring anything still returns), and a long REP
+ * string instruction retires once per chunk of up to 4096 elements. */
 CpuExitReason cpu_run(Cpu *cpu, u64 budget, CpuExit *exit);
 
 /* Makes the current (or next) cpu_run return CPU_EXIT_REQUEST at the next instruction
