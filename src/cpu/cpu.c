@@ -195,9 +195,9 @@ static void trace_line(Cpu *c, const Insn *d)
 	int n = 0;
 	u32 lin = c->seg[SEG_CS].base + c->eip;
 	for (int i = 0; i < d->len && i < 15; i++) {
-		u32 pa = (lin + (u32)i) & c->mem->a20_mask;
-		const MemPage *p = mem_page(c->mem, pa);
-		if (p->rd && !(p->flags & MEM_F_MMIO_RD))
+		u32 pa;
+		const MemPage *p = cpu_translate(c, lin + (u32)i, &pa) == 0 ? mem_page(c->mem, pa) : NULL;
+		if (p && p->rd && !(p->flags & MEM_F_MMIO_RD))
 			n += snprintf(bytes + n, sizeof(bytes) - (size_t)n, "%02X ",
 				      p->rd[pa & MEM_PAGE_MASK]);
 		else
@@ -353,9 +353,12 @@ static CpuExitReason run_loop(Cpu *c)
 		/* a delivered fault uses up budget as an instruction would, so that a guest
 		 * faulting in a loop without retiring anything still returns to the CP */
 		c->run_end--;
+		cpu_mode_sync(c); /* a supervisor access may have been cut short */
 		cpu_deliver_fault(c);
-	} else if (j == JMP_EXIT)
+	} else if (j == JMP_EXIT) {
+		cpu_mode_sync(c);
 		return c->exit_reason;
+	}
 	for (;;) {
 		if (unlikely(c->shutdown))
 			return CPU_EXIT_SHUTDOWN;

@@ -77,8 +77,8 @@ static void real_interrupt(Cpu *c, int vec)
 	u32 off = (u32)vec * 4;
 	if (off + 3 > c->idt_limit)
 		cpu_fault(c, EXC_GP, off * 2 + 2);
-	u32 ip = rd16_lin(c, c->idt_base + off);
-	u16 cs = (u16)rd16_lin(c, c->idt_base + off + 2);
+	u32 ip = sys_rd16(c, c->idt_base + off);
+	u16 cs = (u16)sys_rd16(c, c->idt_base + off + 2);
 	Stk k = stk_current(c);
 	u32 fl = cpu_eflags(c);
 	stk_push(c, &k, fl & 0xFFFF, 2);
@@ -107,8 +107,8 @@ void cpu_interrupt(Cpu *c, int vec, int soft, bool has_err, u32 err, bool ext)
 	if (idx + 7 > c->idt_limit)
 		cpu_fault(c, EXC_GP, gerr);
 	Desc g;
-	g.lo = rd32_lin(c, c->idt_base + idx);
-	g.hi = rd32_lin(c, c->idt_base + idx + 4);
+	g.lo = sys_rd32(c, c->idt_base + idx);
+	g.hi = sys_rd32(c, c->idt_base + idx + 4);
 	u32 type = desc_type(&g);
 	if (desc_is_seg(&g) || !(type == SYS_TASKGATE || type == SYS_INTGATE16 ||
 				 type == SYS_TRAPGATE16 || type == SYS_INTGATE32 ||
@@ -164,6 +164,7 @@ void cpu_interrupt(Cpu *c, int vec, int soft, bool has_err, u32 err, bool ext)
 			nk.sp &= 0xFFFF;
 		if (off > tc.limit)
 			GP0(c);
+		c->tlb_mode = 0; /* the inner stack is written at the new (supervisor) level */
 		if (v86(c)) {
 			stk_push(c, &nk, c->seg[SEG_GS].sel, gsz);
 			stk_push(c, &nk, c->seg[SEG_FS].sel, gsz);

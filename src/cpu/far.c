@@ -193,6 +193,7 @@ void far_call(Cpu *c, u16 sel, u32 off, bool o32)
 			tmp.sp = o;
 			params[i] = stk_pop(c, &tmp, gsz);
 		}
+		c->tlb_mode = 0; /* the inner stack is written at the new (supervisor) level */
 		stk_push(c, &nk, c->seg[SEG_SS].sel, gsz);
 		stk_push(c, &nk, c->r[R_ESP] & (g32 ? 0xFFFFFFFFu : 0xFFFF), gsz);
 		for (u32 i = nparams; i-- > 0;)
@@ -353,7 +354,7 @@ void far_iret(Cpu *c, bool o32)
 	if (c->eflags & FLAG_NT) {
 		/* return from a nested task through the TSS back link: core II */
 		Desc td = {0, 0};
-		u16 link = (u16)rd16_lin(c, c->tr.base);
+		u16 link = (u16)sys_rd16(c, c->tr.base);
 		task_switch(c, link, &td, 2, false, 0);
 		return;
 	}

@@ -217,7 +217,7 @@ static const Block *jc_fill(Cpu *c, u32 lin, const Block *b)
 {
 	JmpEnt *e = &c->jc[jc_index(lin)];
 	e->lin = lin;
-	e->gm = c->jc_gen << 1 | b->mode;
+	e->gm = jc_key(c, b->mode);
 	e->b = b;
 	return b;
 }

@@ -77,8 +77,10 @@ struct Block {
 };
 
 /* The jump cache: the block last found for a linear EIP, valid while gm equals
- * (jc_gen << 1 | CS.D). jc_gen moves on whenever blocks are dropped or the linear to
- * physical mapping may have changed, which invalidates every entry at once. */
+ * jc_key() (generation, user/supervisor mode, CS.D). jc_gen moves on whenever blocks
+ * are dropped or the linear to physical mapping may have changed, which invalidates
+ * every entry at once; the mode is part of the key because a user-mode fetch must be
+ * checked against the page's U/S bit. */
 typedef struct JmpEnt {
 	u32 lin;
 	u32 gm;
@@ -174,7 +176,7 @@ struct Cpu {
 	u8 cpl;
 	u8 code32; /* CS.D */
 	u8 stack32; /* SS.B */
-	u32 tlb_mode; /* 0 supervisor; 1 user (paging, core II) */
+	u32 tlb_mode; /* 0 supervisor; 1 user (CPL 3 with paging): part of TLB tags */
 	SegCache seg[SEG_COUNT];
 	u64 icount;
 	TlbEnt tlb_r[TLB_SIZE], tlb_w[TLB_SIZE];
@@ -506,6 +508,41 @@ static inline void wr_lin(Cpu *c, u32 lin, u32 v, int size)
 		wr32_lin(c, lin, v);
 }
 
+/* Accesses to system structures (GDT, LDT, IDT, TSS) are supervisor accesses at any
+ * CPL. A fault inside leaves tlb_mode as it is: the fault landing in cpu_run sets it
+ * again from the CPL (cpu_mode_sync). */
+static inline u32 sys_rd16(Cpu *c, u32 lin)
+{
+	u32 m = c->tlb_mode;
+	c->tlb_mode = 0;
+	u32 v = rd16_lin(c, lin);
+	c->tlb_mode = m;
+	return v;
+}
+static inline u32 sys_rd32(Cpu *c, u32 lin)
+{
+	u32 m = c->tlb_mode;
+	c->tlb_mode = 0;
+	u32 v = rd32_lin(c, lin);
+	c->tlb_mode = m;
+	return v;
+}
+static inline void sys_wr8(Cpu *c, u32 lin, u32 v)
+{
+	u32 m = c->tlb_mode;
+	c->tlb_mode = 0;
+	wr8_lin(c, lin, v);
+	c->tlb_mode = m;
+}
+/* The TLB mode for the current CPL: user at CPL 3 (and in V86) with paging on. */
+static inline void cpu_mode_sync(Cpu *c)
+{
+	u32 m = ((c->cr0 & CR0_PG) && c->cpl == 3) ? 1u : 0u;
+	if (m != c->tlb_mode)
+		c->fetch_lin = 1; /* the cached code translation was made for the other mode */
+	c->tlb_mode = m;
+}
+
 /* seg:ea accesses */
 static inline u32 rd8(Cpu *c, int s, u32 ea) { return rd8_lin(c, lin_r(c, s, ea, 1)); }
 static inline u32 rd16(Cpu *c, int s, u32 ea) { return rd16_lin(c, lin_r(c, s, ea, 2)); }
@@ -696,10 +733,15 @@ void icache_flush(Cpu *c);
 /* The block to run at CS:EIP (decoding it if needed). May fault (instruction fetch). */
 const Block *icache_lookup(Cpu *c);
 
+static inline u32 jc_key(const Cpu *c, u32 code32)
+{
+	return c->jc_gen << 2 | c->tlb_mode << 1 | code32;
+}
+
 /* Drops every jump cache entry (blocks dropped, or linear->physical may change). */
 static inline void jc_invalidate(Cpu *c)
 {
-	if (++c->jc_gen >= 0x7FFFFFFFu) {
+	if (++c->jc_gen >= 0x3FFFFFFFu) {
 		c->jc_gen = 1;
 		memset(c->jc, 0, sizeof(c->jc));
 	}
@@ -710,7 +752,7 @@ static inline const Block *block_at(Cpu *c)
 {
 	u32 lin = c->seg[SEG_CS].base + c->eip;
 	const JmpEnt *e = &c->jc[jc_index(lin)];
-	if (likely(e->lin == lin && e->gm == (c->jc_gen << 1 | c->code32))) {
+	if (likely(e->lin == lin && e->gm == jc_key(c, c->code32))) {
 		const Block *b = e->b;
 		if (likely((u64)c->eip + b->nbytes - 1 <= c->seg[SEG_CS].limit))
 			return b;

@@ -6,7 +6,9 @@
  * LAR/LSL/VERR/VERW/ARPL, the TSS I/O permission bitmap, #DF and the triple-fault
  * shutdown, the STI interrupt shadow, INTR/NMI through the IDT, and the system
  * instructions (SGDT/SIDT/SLDT/STR/LLDT with an LDT segment, SMSW, MOV DRn, CLTS, #NM from
- * ESC and WAIT, RDMSR/WRMSR/RDTSC). */
+ * ESC and WAIT, RDMSR/WRMSR/RDTSC), and paging (#PF error codes and CR2 for reads,
+ * writes and fetches at ring 0 and 3, WP, accessed/dirty bits, 4 MiB pages, supervisor
+ * accesses to system structures from ring 3). */
 #include "../test.h"
 #include "harness.h"
 
@@ -527,6 +529,137 @@ static void test_stack_frames(void)
 	vm_free(v);
 }
 
+#define PDIR 0x80000
+#define PTAB 0x81000
+
+/* Page tables: the first 4 MiB identity-mapped, user and writable, except the system
+ * structures and the ring-0 stack and handlers (supervisor only), linear 20000h mapped to
+ * 30000h, 21000h not present, 22000h read-only, 23000h supervisor only, 24000h not
+ * present. */
+static void paging_setup(Vm *v)
+{
+	poke32(v, PDIR, PTAB | 7);
+	for (u32 i = 0; i < 1024; i++)
+		poke32(v, PTAB + i * 4, i << 12 | 7);
+	static const u32 sup[] = {0x1000, 0x2000, 0x3000, 0x9000, 0x40000, 0x41000, 0x42000};
+	for (unsigned i = 0; i < ARRAY_SIZE(sup); i++)
+		poke32(v, PTAB + (sup[i] >> 12) * 4, sup[i] | 3);
+	poke32(v, PTAB + 0x20 * 4, 0x30000 | 7);
+	poke32(v, PTAB + 0x21 * 4, 0x21000 | 6);
+	poke32(v, PTAB + 0x22 * 4, 0x22000 | 5);
+	poke32(v, PTAB + 0x23 * 4, 0x23000 | 3);
+	poke32(v, PTAB + 0x24 * 4, 0);
+}
+
+static void paging_on(Vm *v)
+{
+	CpuState st;
+	cpu_get_state(v->cpu, &st);
+	st.cr0 |= CR0_PG;
+	st.cr3 = PDIR;
+	cpu_set_state(v->cpu, &st);
+}
+
+/* Runs code with paging at ring `ring` and checks a #PF report. */
+static void expect_pf(const char *what, CpuModel m, const char *code, int ring, u32 cr0_extra,
+		      u32 err, u32 cr2, u32 eip)
+{
+	Vm *v = vm_new(m);
+	pm_setup(v);
+	paging_setup(v);
+	poke(v, CODE, code);
+	pm_start(v, ring, 0);
+	paging_on(v);
+	CpuState st;
+	cpu_get_state(v->cpu, &st);
+	st.cr0 |= cr0_extra;
+	cpu_set_state(v->cpu, &st);
+	CpuExitReason r = run(v);
+	cpu_get_state(v->cpu, &st);
+	CHECK(r == CPU_EXIT_HLT, "%s: exit %d", what, r);
+	CHECK(peek32(v, RES + 4) == 14, "%s: vector %u", what, peek32(v, RES + 4));
+	CHECK(peek32(v, RES) == err, "%s: error code %x, want %x", what, peek32(v, RES), err);
+	CHECK(st.cr2 == cr2, "%s: CR2 %x, want %x", what, st.cr2, cr2);
+	CHECK(peek32(v, RES + 8) == eip, "%s: EIP %x, want %x", what, peek32(v, RES + 8), eip);
+	vm_free(v);
+}
+
+static void test_paging(void)
+{
+	/* a write through a remapped page, with accessed and dirty bits */
+	Vm *v = vm_new(CPU_MODEL_386);
+	pm_setup(v);
+	paging_setup(v);
+	poke(v, CODE, "c7 05 00 00 02 00 44 33 22 11 f4"); /* mov dword [20000h],11223344h */
+	pm_start(v, 0, 0);
+	paging_on(v);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CHECK_EQ(peek32(v, 0x30000), 0x11223344);
+	CHECK_EQ(peek32(v, 0x20000), 0);
+	CHECK_EQ(peek32(v, PTAB + 0x20 * 4), 0x30000 | 7 | 0x60); /* A and D */
+	CHECK_EQ(peek32(v, PTAB + 0x10 * 4), 0x10000 | 7 | 0x20);  /* code page: A only */
+	CHECK_EQ(peek32(v, PDIR) & 0x20, 0x20);
+	u32 pa;
+	CHECK_EQ(cpu_translate(v->cpu, 0x20010, &pa), 0);
+	CHECK_EQ(pa, 0x30010);
+	CHECK_EQ(cpu_translate(v->cpu, 0x21000, &pa), -1);
+
+	/* ring 3 through an interrupt gate: the IDT, GDT, TSS and ring-0 stack are in
+	 * supervisor pages, which the CPU reaches with supervisor accesses */
+	poke(v, CODE, "cd 40 66 8c c8 a3 30 60 00 00 f4");
+	poke(v, 0x12000, "8b 44 24 10 a3 20 60 00 00 cf"); /* mov eax,[esp+16]; mov [6020h],eax; iretd */
+	pm_start(v, 3, 0);
+	paging_on(v);
+	poke32(v, RES + 4, 0xFFFFFFFFu);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CHECK_EQ(peek32(v, RES + 0x20), S_DATA3 | 3); /* the outer SS from the ring-0 frame */
+	CHECK_EQ(peek32(v, RES + 0x30) & 0xFFFF, S_CODE3 | 3);
+	CHECK_EQ(peek32(v, RES + 4), 13); /* the final ring-3 HLT */
+	vm_free(v);
+
+	expect_pf("read not present", CPU_MODEL_386, "a1 00 10 02 00 f4", 0, 0, 0, 0x21000, CODE);
+	expect_pf("write not present", CPU_MODEL_386, "c7 05 00 10 02 00 01 00 00 00 f4", 0, 0, 2,
+		  0x21000, CODE);
+	expect_pf("user write read-only", CPU_MODEL_386, "c7 05 00 20 02 00 01 00 00 00 f4", 3, 0,
+		  7, 0x22000, CODE);
+	expect_pf("user read supervisor", CPU_MODEL_386, "a1 00 30 02 00 f4", 3, 0, 5, 0x23000, CODE);
+	expect_pf("user fetch not present", CPU_MODEL_386, "e9 fb 3f 01 00", 3, 0, 4, 0x24000,
+		  0x24000);
+	expect_pf("supervisor write read-only, WP", CPU_MODEL_486,
+		  "c7 05 00 20 02 00 01 00 00 00 f4", 0, CR0_WP, 3, 0x22000, CODE);
+
+	/* without WP the supervisor writes read-only pages (386 behaviour) */
+	v = vm_new(CPU_MODEL_386);
+	pm_setup(v);
+	paging_setup(v);
+	poke(v, CODE, "c7 05 00 20 02 00 01 00 00 00 f4");
+	pm_start(v, 0, 0);
+	paging_on(v);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CHECK_EQ(peek32(v, 0x22000), 1);
+	CHECK_EQ(peek32(v, RES + 4), 0xFFFFFFFFu);
+	vm_free(v);
+
+	/* a 4 MiB page (Pentium, CR4.PSE): linear 400000h+ maps the first 4 MiB */
+	v = vm_new(CPU_MODEL_PENTIUM);
+	pm_setup(v);
+	paging_setup(v);
+	poke32(v, PDIR + 4, 0x00000000 | 0x80 | 7);
+	poke32(v, 0x5000, 0xFEEDF00D);
+	poke(v, CODE, "a1 00 50 40 00 f4"); /* mov eax,[405000h] */
+	pm_start(v, 0, 0);
+	paging_on(v);
+	CpuState st;
+	cpu_get_state(v->cpu, &st);
+	st.cr4 = 0x10;
+	cpu_set_state(v->cpu, &st);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	cpu_get_state(v->cpu, &st);
+	CHECK_EQ(st.gpr[R_EAX], 0xFEEDF00D);
+	CHECK_EQ(peek32(v, PDIR + 4) & 0x20, 0x20);
+	vm_free(v);
+}
+
 int main(void)
 {
 	test_real_to_pm();
@@ -540,5 +673,6 @@ int main(void)
 	test_interrupts();
 	test_system();
 	test_stack_frames();
+	test_paging();
 	return test_summary();
 }
