@@ -5,8 +5,9 @@
  * happens before the first register changes; stack writes for the new frame may have
  * happened when a late check faults (the SDM allows it, and they land below the stack
  * pointer that the restarted instruction still sees).
- * Not here yet (CPU core II): task gates and TSS targets (task_switch), IRET with NT=1,
- * IRET to and from virtual-8086 mode. */
+ * IRET from ring 0 with VM set in the popped EFLAGS enters virtual-8086 mode; interrupts
+ * leave it through except.c. Not here yet (CPU core II): task gates and TSS targets
+ * (task_switch), IRET with NT=1, the VME extensions. */
 #include "cpu/internal.h"
 
 static void real_far_jump(Cpu *c, u16 sel, u32 off)
@@ -363,8 +364,26 @@ void far_iret(Cpu *c, bool o32)
 	u16 rsel = (u16)stk_pop(c, &k, osz);
 	u32 nf = stk_pop(c, &k, osz);
 	if (o32 && (nf & FLAG_VM) && c->cpl == 0) {
-		/* return to virtual-8086 mode: CPU core II */
-		GP0(c);
+		/* return to virtual-8086 mode: the frame continues with ESP, SS, ES, DS, FS,
+		 * GS; segments load as in real mode, CPL becomes 3 (SDM IRET, "RETURN-TO-
+		 * VIRTUAL-8086-MODE") */
+		u32 nesp = stk_pop(c, &k, 4);
+		u16 sels[5];
+		for (int i = 0; i < 5; i++)
+			sels[i] = (u16)stk_pop(c, &k, 4); /* SS ES DS FS GS */
+		if ((neip & 0xFFFF) != neip)
+			GP0(c);
+		cpu_set_eflags(c, nf & ~(u32)(FLAG_VIF | FLAG_VIP));
+		seg_load_real(c, SEG_CS, rsel);
+		seg_load_real(c, SEG_SS, sels[0]);
+		seg_load_real(c, SEG_ES, sels[1]);
+		seg_load_real(c, SEG_DS, sels[2]);
+		seg_load_real(c, SEG_FS, sels[3]);
+		seg_load_real(c, SEG_GS, sels[4]);
+		c->r[R_ESP] = nesp;
+		c->eip = neip;
+		c->nmi_blocked = false;
+		return;
 	}
 	Desc d;
 	check_return_cs(c, rsel, &d);

@@ -8,7 +8,8 @@
  * instructions (SGDT/SIDT/SLDT/STR/LLDT with an LDT segment, SMSW, MOV DRn, CLTS, #NM from
  * ESC and WAIT, RDMSR/WRMSR/RDTSC), and paging (#PF error codes and CR2 for reads,
  * writes and fetches at ring 0 and 3, WP, accessed/dirty bits, 4 MiB pages, supervisor
- * accesses to system structures from ring 3). */
+ * accesses to system structures from ring 3), and virtual-8086 mode (IRET into it, real-
+ * mode segments, the I/O bitmap, INT n to ring 0 or #GP by IOPL). */
 #include "../test.h"
 #include "harness.h"
 
@@ -660,6 +661,55 @@ static void test_paging(void)
 	vm_free(v);
 }
 
+static void test_v86(void)
+{
+	for (int iopl3 = 1; iopl3 >= 0; iopl3--) {
+		Vm *v = vm_new(CPU_MODEL_386);
+		pm_setup(v);
+		CHECK_EQ(io_map(v->io, 0x80, 2, &p80_ops, NULL), 0);
+		/* ring 0: push GS FS DS ES SS ESP EFLAGS(VM, IOPL 3 or 0, IF) CS EIP; iretd */
+		poke(v, CODE, iopl3 ? "6a 00 6a 00 68 00 30 00 00 68 00 30 00 00 68 00 20 00 00 68 00 0f "
+				      "00 00 68 02 32 02 00 68 00 20 00 00 68 00 01 00 00 cf"
+				    : "6a 00 6a 00 68 00 30 00 00 68 00 30 00 00 68 00 20 00 00 68 00 0f "
+				      "00 00 68 02 02 02 00 68 00 20 00 00 68 00 01 00 00 cf");
+		/* V86 at 2000:0100: mov ax,[10h]; mov [12h],ax; mov cx,ds; mov al,77h;
+		 * out 80h,al (allowed by the TSS bitmap); int 40h */
+		poke(v, 0x20100, "a1 10 00 a3 12 00 8c d9 b0 77 e6 80 cd 40");
+		poke16(v, 0x30010, 0xBEEF);
+		/* INT 40h handler (ring 0): frame words and DS, CX through SS */
+		poke(v, 0x12000, "8b 04 24 36 a3 10 60 00 00 8b 44 24 04 36 a3 14 60 00 00 8b 44 24 "
+				 "08 36 a3 18 60 00 00 8b 44 24 0c 36 a3 1c 60 00 00 8b 44 24 10 36 a3 "
+				 "20 60 00 00 8b 44 24 18 36 a3 24 60 00 00 66 8c d8 36 a3 28 60 00 00 "
+				 "36 89 0d 2c 60 00 00 f4");
+		pm_start(v, 0, 0);
+		port80 = 0;
+		CHECK_EQ(run(v), CPU_EXIT_HLT);
+		CHECK_EQ(peek16(v, 0x30012), 0xBEEF); /* DS:12h = 3000h*16+12h */
+		CHECK_EQ(port80, 0x77);
+		if (iopl3) {
+			CHECK_EQ(peek32(v, RES + 0x10), 0x10E);   /* EIP after INT */
+			CHECK_EQ(peek32(v, RES + 0x14), 0x2000);  /* CS */
+			CHECK_EQ(peek32(v, RES + 0x18) & (FLAG_VM | FLAG_IOPL), FLAG_VM | FLAG_IOPL);
+			CHECK_EQ(peek32(v, RES + 0x1C), 0x0F00);  /* ESP */
+			CHECK_EQ(peek32(v, RES + 0x20), 0x2000);  /* SS */
+			CHECK_EQ(peek32(v, RES + 0x24), 0x3000);  /* DS, saved */
+			CHECK_EQ(peek32(v, RES + 0x28) & 0xFFFF, 0); /* DS nulled in the handler */
+			CHECK_EQ(peek32(v, RES + 0x2C) & 0xFFFF, 0x3000);
+			CpuState st;
+			cpu_get_state(v->cpu, &st);
+			CHECK_EQ(st.eflags & FLAG_VM, 0);
+			CHECK_EQ(st.seg[SEG_CS].sel, S_CODE0);
+		} else {
+			/* INT n at IOPL < 3 in V86 mode: #GP(0) to ring 0 */
+			CHECK_EQ(peek32(v, RES + 4), 13);
+			CHECK_EQ(peek32(v, RES), 0);
+			CHECK_EQ(peek32(v, RES + 8), 0x10C);
+			CHECK_EQ(peek32(v, RES + 0xC), 0x2000);
+		}
+		vm_free(v);
+	}
+}
+
 int main(void)
 {
 	test_real_to_pm();
@@ -674,5 +724,6 @@ int main(void)
 	test_system();
 	test_stack_frames();
 	test_paging();
+	test_v86();
 	return test_summary();
 }
