@@ -7,8 +7,8 @@
  * Table 6-5 "conditions for generating a double fault"), vol. 3A 20.1.4 (real-mode
  * interrupt handling). Faults push the EIP of the faulting instruction (cpu_fault puts
  * EIP back), traps (INT n, INT3, INTO, single-step) the EIP of the next one.
- * Not here yet (CPU core II): task gates (task_switch), interrupts from virtual-8086
- * mode, #PF. */
+ * Task gates hand over to task.c; interrupts from virtual-8086 mode build the V86
+ * frame (GS FS DS ES SS ESP EFLAGS CS EIP) on the ring-0 stack. */
 #include "cpu/internal.h"
 
 _Noreturn void cpu_fault(Cpu *c, int vec, u32 err)
@@ -119,7 +119,7 @@ void cpu_interrupt(Cpu *c, int vec, int soft, bool has_err, u32 err, bool ext)
 	if (!desc_present(&g))
 		cpu_fault(c, EXC_NP, gerr);
 	if (type == SYS_TASKGATE) {
-		task_switch(c, (u16)(g.lo >> 16), &g, 3, has_err, err);
+		task_switch(c, (u16)(g.lo >> 16), TS_INT, has_err, err, extb);
 		return;
 	}
 	u16 tsel = (u16)(g.lo >> 16);

@@ -6,8 +6,8 @@
  * happened when a late check faults (the SDM allows it, and they land below the stack
  * pointer that the restarted instruction still sees).
  * IRET from ring 0 with VM set in the popped EFLAGS enters virtual-8086 mode; interrupts
- * leave it through except.c. Not here yet (CPU core II): task gates and TSS targets
- * (task_switch), IRET with NT=1, the VME extensions. */
+ * leave it through except.c. Task gates, TSS targets and IRET with NT=1 go to task.c.
+ * Not here: the VME extensions. */
 #include "cpu/internal.h"
 
 static void real_far_jump(Cpu *c, u16 sel, u32 off)
@@ -107,7 +107,8 @@ void far_jmp(Cpu *c, u16 sel, u32 off)
 	case SYS_TSS16_AVAIL:
 	case SYS_TSS32_AVAIL:
 		check_gate(c, sel, &d);
-		task_switch(c, sel, &d, 0, false, 0);
+		task_switch(c, desc_type(&d) == SYS_TASKGATE ? (u16)(d.lo >> 16) : sel, TS_JMP,
+			    false, 0, 0);
 		return;
 	default:
 		cpu_fault(c, EXC_GP, sel & 0xFFFC);
@@ -149,7 +150,8 @@ void far_call(Cpu *c, u16 sel, u32 off, bool o32)
 	u32 type = desc_type(&d);
 	if (type == SYS_TASKGATE || type == SYS_TSS16_AVAIL || type == SYS_TSS32_AVAIL) {
 		check_gate(c, sel, &d);
-		task_switch(c, sel, &d, 1, false, 0);
+		task_switch(c, type == SYS_TASKGATE ? (u16)(d.lo >> 16) : sel, TS_CALL, false, 0,
+			    0);
 		return;
 	}
 	if (type != SYS_CALLGATE16 && type != SYS_CALLGATE32)
@@ -353,10 +355,8 @@ void far_iret(Cpu *c, bool o32)
 		return;
 	}
 	if (c->eflags & FLAG_NT) {
-		/* return from a nested task through the TSS back link: core II */
-		Desc td = {0, 0};
-		u16 link = (u16)sys_rd16(c, c->tr.base);
-		task_switch(c, link, &td, 2, false, 0);
+		/* return from a nested task through the TSS back link */
+		task_switch(c, (u16)sys_rd16(c, c->tr.base), TS_IRET, false, 0, 0);
 		return;
 	}
 	Stk k = stk_current(c);

@@ -391,8 +391,10 @@ void seg_load_cs(Cpu *c, u16 sel, const Desc *d, int cpl);
 void seg_validate_outer(Cpu *c);
 /* Inner stack from the TSS for privilege level pl. */
 void tss_get_stack(Cpu *c, int pl, u16 *ss, u32 *esp);
-/* Task switch (core II); raises #GP today. */
-void task_switch(Cpu *c, u16 sel, const Desc *d, int reason, bool has_err, u32 err);
+/* Hardware task switch to the TSS tsel (task.c); ext is the EXT bit for error codes.
+ * An error code (exception through a task gate) goes onto the new task's stack. */
+enum { TS_JMP, TS_CALL, TS_IRET, TS_INT };
+void task_switch(Cpu *c, u16 tsel, int reason, bool has_err, u32 err, u32 ext);
 void seg_cpl_changed(Cpu *c);
 
 /* Far transfers (far.c). */

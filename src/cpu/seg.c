@@ -2,8 +2,8 @@
  * DS/ES/FS/GS/SS with every descriptor check, CS loads for far transfers, the GDT/LDT
  * descriptor reader, the TSS stack fields, and the fast-path bounds of each cache.
  * References: Intel SDM vol. 3A 3.4 (selectors, descriptors), 5.5-5.8 (privilege checks),
- * and vol. 2 MOV/POP/LDS (the protected-mode pseudo-code). Task switches (TSS, task
- * gates) are CPU core II: task_switch() raises #GP(selector) for now. In real mode a
+ * and vol. 2 MOV/POP/LDS (the protected-mode pseudo-code). Task switches are in task.c.
+ * In real mode a
  * load changes selector and base only, so limits set in protected mode survive ("big
  * real mode"), as on real parts; V86 loads (core II) set the full 64 KiB ring-3 cache. */
 #include "cpu/internal.h"
@@ -194,15 +194,4 @@ void tss_get_stack(Cpu *c, int pl, u16 *ss, u32 *esp)
 		*esp = sys_rd16(c, c->tr.base + off);
 		*ss = (u16)sys_rd16(c, c->tr.base + off + 2);
 	}
-}
-
-/* Task switches through a TSS descriptor or task gate: CPU core II. Until then the
- * attempt is refused as a protection fault on the selector, never a crash. */
-void task_switch(Cpu *c, u16 sel, const Desc *d, int reason, bool has_err, u32 err)
-{
-	(void)d;
-	(void)reason;
-	(void)has_err;
-	(void)err;
-	cpu_fault(c, EXC_GP, sel & 0xFFFC);
 }

@@ -9,7 +9,8 @@
  * ESC and WAIT, RDMSR/WRMSR/RDTSC), and paging (#PF error codes and CR2 for reads,
  * writes and fetches at ring 0 and 3, WP, accessed/dirty bits, 4 MiB pages, supervisor
  * accesses to system structures from ring 3), and virtual-8086 mode (IRET into it, real-
- * mode segments, the I/O bitmap, INT n to ring 0 or #GP by IOPL). */
+ * mode segments, the I/O bitmap, INT n to ring 0 or #GP by IOPL), and task switches
+ * (CALL through a task gate, IRET back by NT, JMP to a TSS, #DF through a task gate). */
 #include "../test.h"
 #include "harness.h"
 
@@ -41,7 +42,7 @@ static void pm_setup(Vm *v)
 	set_desc(v, GDT, 2, 0, 0xFFFFF, 0xC093);
 	set_desc(v, GDT, 3, 0, 0xFFFFF, 0xC0FB);
 	set_desc(v, GDT, 4, 0, 0xFFFFF, 0xC0F3);
-	set_desc(v, GDT, 5, TSS, 0x68 + 0x11, 0x0089);
+	set_desc(v, GDT, 5, TSS, 0x68 + 0x11, 0x008B); /* busy, as after LTR */
 	set_desc(v, GDT, 6, 0x20000, 0xFFF, 0x4093);
 	set_desc(v, GDT, 7, 0, 0xFFFFF, 0xC013); /* not present */
 	set_gate(v, GDT, 8, S_CODE0, 0x11000, 12, 3, 2);
@@ -710,6 +711,78 @@ static void test_v86(void)
 	}
 }
 
+#define TSS2 0x3800
+enum { S_TSS2 = 0x70, S_TASKGATE = 0x78 };
+
+/* A second 32-bit TSS (GDT 70h) starting at eip in ring 0 with its own stack, and a
+ * task gate to it (GDT 78h, DPL 3). */
+static void task_setup(Vm *v, u32 eip)
+{
+	set_desc(v, GDT, 14, TSS2, 0x67, 0x0089);
+	set_gate(v, GDT, 15, S_TSS2, 0, 5, 3, 0);
+	poke32(v, TSS2 + 32, eip);
+	poke32(v, TSS2 + 36, 2);
+	poke32(v, TSS2 + 56, 0x5F00); /* ESP */
+	poke32(v, TSS2 + 72, S_DATA0); /* ES */
+	poke32(v, TSS2 + 76, S_CODE0); /* CS */
+	poke32(v, TSS2 + 80, S_DATA0); /* SS */
+	poke32(v, TSS2 + 84, S_DATA0); /* DS */
+	poke32(v, TSS2 + 88, S_DATA0);
+	poke32(v, TSS2 + 92, S_DATA0);
+}
+
+static void test_tasks(void)
+{
+	Vm *v = vm_new(CPU_MODEL_386);
+	pm_setup(v);
+	task_setup(v, 0x14000);
+	/* task 1: mov eax,5555h; call 78h:0 (task gate); mov [650Ch],eax; str bx;
+	 * mov [6510h],ebx; jmp 70h:0 (the TSS itself) */
+	poke(v, CODE, "b8 55 55 00 00 9a 00 00 00 00 78 00 a3 0c 65 00 00 66 0f 00 cb 89 1d 10 "
+		      "65 00 00 ea 00 00 00 00 70 00");
+	/* task 2: inc dword [6500h]; str bx; mov [6504h],ebx; pushfd; pop ecx;
+	 * mov [6508h],ecx; iretd (NT: back to task 1); hlt */
+	poke(v, 0x14000, "a1 00 65 00 00 40 a3 00 65 00 00 66 0f 00 cb 89 1d 04 65 00 00 9c 59 89 "
+			 "0d 08 65 00 00 cf f4");
+	pm_start(v, 0, 0);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CpuState st;
+	cpu_get_state(v->cpu, &st);
+	CHECK_EQ(peek32(v, 0x6500), 1);                /* task 2 ran once */
+	CHECK_EQ(peek16(v, 0x6504), S_TSS2);           /* with TR = its TSS */
+	CHECK_EQ(peek32(v, 0x6508) & FLAG_NT, FLAG_NT); /* nested: CALL set NT */
+	CHECK_EQ(peek32(v, 0x650C), 0x5555);           /* task 1's EAX came back */
+	CHECK_EQ(peek16(v, 0x6510), S_TSS);
+	CHECK_EQ(peek16(v, TSS2), S_TSS);              /* the back link */
+	/* JMP 70h:0 resumed task 2 after its IRETD, at the HLT */
+	CHECK_EQ(st.eip, 0x14000 + 31);
+	CHECK_EQ(st.tr.sel, S_TSS2);
+	CHECK_EQ(st.cr0 & CR0_TS, CR0_TS);
+	CHECK_EQ(peek8(v, GDT + 5 * 8 + 5), 0x89);     /* task 1's TSS no longer busy */
+	CHECK_EQ(peek8(v, GDT + 14 * 8 + 5), 0x8B);    /* task 2's is */
+	CHECK_EQ(peek32(v, TSS + 32), CODE + 34);      /* task 1's EIP saved after the JMP */
+	CHECK_EQ(peek32(v, TSS + 40), 0x5555);
+	vm_free(v);
+
+	/* #DF through a task gate (as Linux does): the error code on the new task's stack */
+	v = vm_new(CPU_MODEL_386);
+	pm_setup(v);
+	task_setup(v, 0x15000);
+	set_gate(v, IDT, 8, S_TSS2, 0, 5, 0, 0);
+	poke8(v, IDT + 13 * 8 + 5, 0x0E); /* #GP gate not present: #GP -> #NP -> #DF */
+	poke(v, CODE, "66 b8 00 01 8e d8");
+	/* mov eax,[esp]; mov [6520h],eax; mov [6524h],esp; str bx; mov [6528h],ebx; hlt */
+	poke(v, 0x15000, "8b 04 24 a3 20 65 00 00 89 25 24 65 00 00 66 0f 00 cb 89 1d 28 65 00 00 f4");
+	poke32(v, 0x6520, 0xFFFFFFFFu);
+	pm_start(v, 0, 0);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CHECK_EQ(peek32(v, 0x6520), 0);         /* #DF's error code */
+	CHECK_EQ(peek32(v, 0x6524), 0x5F00 - 4);
+	CHECK_EQ(peek16(v, 0x6528), S_TSS2);
+	CHECK_EQ(peek32(v, TSS + 32), CODE + 4); /* the faulting EIP saved in task 1 */
+	vm_free(v);
+}
+
 int main(void)
 {
 	test_real_to_pm();
@@ -725,5 +798,6 @@ int main(void)
 	test_stack_frames();
 	test_paging();
 	test_v86();
+	test_tasks();
 	return test_summary();
 }
