@@ -304,7 +304,7 @@ static bool step_one(Cpu *c)
 		trace_line(c, d);
 	bool tf = c->eflags & FLAG_TF;
 	u64 ints = c->stats.interrupts + c->stats.exceptions;
-	c->brk = 0;
+	c->brk = tf; /* with TF a REP string instruction stops after each element */
 	c->eip += d->len;
 	d->fn(c, d);
 	c->icount++;

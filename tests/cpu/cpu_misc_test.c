@@ -146,6 +146,14 @@ static void test_single_step(void)
 	CHECK_EQ(cpu_run(v->cpu, 1000, NULL), CPU_EXIT_HLT);
 	/* traps after: nop nop pushf pop and push popf (TF was set at their start) */
 	CHECK_EQ(peek16(v, 0x500), 7);
+	/* a REP string instruction traps after each element: pushf; pop ax; or ah,1;
+	 * push ax; mov cx,3; mov di,600h; popf; rep stosb; pushf; pop ax; and ah,FEh;
+	 * push ax; popf; hlt */
+	poke(v, 0x1000, "9c 58 80 cc 01 50 b9 03 00 bf 00 06 9d f3 aa 9c 58 80 e4 fe 50 9d f4");
+	poke16(v, 0x500, 0);
+	real_state(v, 0, 0x1000);
+	CHECK_EQ(cpu_run(v->cpu, 1000, NULL), CPU_EXIT_HLT);
+	CHECK_EQ(peek16(v, 0x500), 3 + 5);
 	vm_free(v);
 }
 
