@@ -13,7 +13,11 @@
  * Cases matching a line of the exclusions file (tests/cpu/sst-exclusions.txt) are not
  * run; each line gives the reason. Prints a line per opcode file and ends with
  * "N passed, N failed". -n EVERY runs every EVERY-th case only (sampling), -o runs one
- * file, -v N prints details of up to N failures per file, -t with -v traces them. */
+ * file, -v N prints details of up to N failures per file, -t with -v traces them.
+ * 8086 data (MOO header CPU "8086") has no HLT after the instruction: each case runs one
+ * instruction, with A20 off (20 address bits). Exception vectors a case does not set up
+ * lead to a HLT, so an exception the data does not expect ends the run at once; RAM is
+ * swept for stray writes every 512 cases (SST_SWEEP=N in the environment changes it). */
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
