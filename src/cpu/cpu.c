@@ -152,7 +152,9 @@ void cpu_update_slow(Cpu *c)
 /* ---- inputs ---- */
 void cpu_request_exit(Cpu *c)
 {
-	cpu_signal_events(c, EV_EXIT);
+	/* only the atomic events word: this may come from another thread, and the run
+	 * loop reads events after every block */
+	__atomic_fetch_or(&c->events, EV_EXIT, __ATOMIC_RELAXED);
 }
 
 void cpu_set_intr(Cpu *c, bool level)
@@ -247,7 +249,7 @@ static u32 dr_exec_hits(const Cpu *c, u32 lin)
  * SS shadow (the caller then runs exactly one instruction), 0 otherwise. */
 static int take_interrupt(Cpu *c)
 {
-	u32 ev = c->events;
+	u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
 	if (c->icount == c->inhibit_icount) {
 		bool want = ((ev & EV_NMI) && !c->nmi_blocked) ||
 			    ((ev & EV_INTR) && (c->eflags & FLAG_IF));
@@ -338,7 +340,8 @@ static __attribute__((noinline)) void run_blocks(Cpu *c, u64 end)
 			d->fn(c, d);
 			c->icount++;
 		} while (++d < last && !c->brk);
-		if (unlikely(c->brk | c->events) || unlikely(c->icount >= end))
+		if (unlikely(c->brk | __atomic_load_n(&c->events, __ATOMIC_RELAXED)) ||
+		    unlikely(c->icount >= end))
 			return;
 		c->eip_insn = c->eip;
 		b = block_at(c);
@@ -365,7 +368,7 @@ static CpuExitReason run_loop(Cpu *c)
 		u64 end = c->run_end;
 		if (unlikely(c->icount >= end))
 			return CPU_EXIT_BUDGET;
-		u32 ev = c->events;
+		u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
 		if (unlikely(ev & ~(u32)EV_SLOW) || unlikely(c->halted)) {
 			if (ev & EV_EXIT) {
 				__atomic_and_fetch(&c->events, ~(u32)EV_EXIT, __ATOMIC_RELAXED);

@@ -704,6 +704,8 @@ static inline void check_cs_limit(Cpu *c, u32 target)
 		GP0(c);
 }
 
+/* Raises events from the CPU's own thread (device callbacks): the running block also
+ * stops after the current instruction. */
 static inline void cpu_signal_events(Cpu *c, u32 ev)
 {
 	__atomic_fetch_or(&c->events, ev, __ATOMIC_RELAXED);
