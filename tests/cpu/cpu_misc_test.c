@@ -3,6 +3,9 @@
  * instructions under a small budget and with a fault in the middle, single-step traps
  * (TF), CP breakpoints, 16/32-bit addressing forms, model gating of later instructions,
  * the reset state and cpu_request_exit. */
+#include <pthread.h>
+#include <unistd.h>
+
 #include "../test.h"
 #include "harness.h"
 
@@ -297,6 +300,28 @@ static void test_reset_and_exit(void)
 	vm_free(v);
 }
 
+static void *requester(void *arg)
+{
+	usleep(20000);
+	cpu_request_exit(arg);
+	return NULL;
+}
+
+/* Another thread stops a CPU running an endless loop with a huge budget. */
+static void test_exit_from_thread(void)
+{
+	Vm *v = vm_new(CPU_MODEL_386);
+	poke(v, 0x1000, "40 eb fd"); /* l: inc ax; jmp l */
+	real_state(v, 0, 0x1000);
+	pthread_t t;
+	CHECK_EQ(pthread_create(&t, NULL, requester, v->cpu), 0);
+	CpuExit ex;
+	CHECK_EQ(cpu_run(v->cpu, ~0ull >> 1, &ex), CPU_EXIT_REQUEST);
+	pthread_join(t, NULL);
+	CHECK(ex.executed > 1000, "ran %llu instructions first", (unsigned long long)ex.executed);
+	vm_free(v);
+}
+
 int main(void)
 {
 	test_trace();
@@ -307,5 +332,6 @@ int main(void)
 	test_addressing();
 	test_models();
 	test_reset_and_exit();
+	test_exit_from_thread();
 	return test_summary();
 }
