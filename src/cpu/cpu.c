@@ -403,7 +403,7 @@ static CpuExitReason run_loop(Cpu *c)
 
 CpuExitReason cpu_run(Cpu *c, u64 budget, CpuExit *exit)
 {
-	CpuExit local;
+	CpuExit local = {0};
 	CpuExit *e = exit ? exit : &local;
 	memset(e, 0, sizeof(*e));
 	c->exit = e;

@@ -291,7 +291,8 @@ int cpu_decode(const DecodeIn *in, Insn *d)
 	const u8 *b = in->bytes;
 	u32 avail = MIN(in->avail, (u32)MAX_LEN);
 	u32 pos = 0;
-	bool o32 = in->code32, a32 = in->code32;
+	bool o32 = in->code32; /* operand and address size start as CS.D says */
+	bool a32 = o32;
 	int seg = -1;
 	u8 flags = 0;
 	memset(d, 0, sizeof(*d));

@@ -355,12 +355,12 @@ static inline u32 flags_szp(u32 res, int sz)
 void cpu_set_eflags(Cpu *c, u32 val);
 
 /* ---- exceptions (except.c) ---- */
-_Noreturn void cpu_fault(Cpu *c, int vec, u32 err); /* with an error code */
-_Noreturn void cpu_fault_noerr(Cpu *c, int vec);
+__attribute__((noreturn)) void cpu_fault(Cpu *c, int vec, u32 err); /* with an error code */
+__attribute__((noreturn)) void cpu_fault_noerr(Cpu *c, int vec);
 #define GP0(c) cpu_fault((c), EXC_GP, 0)
 #define UD(c) cpu_fault_noerr((c), EXC_UD)
 /* Leaves cpu_run with an exit reason (I/O trap, shutdown...). EIP as the caller set it. */
-_Noreturn void cpu_exit_now(Cpu *c, CpuExitReason why);
+__attribute__((noreturn)) void cpu_exit_now(Cpu *c, CpuExitReason why);
 /* Delivers interrupt vec now: software (INT n/INT3/INTO: soft = 1, checks gate DPL),
  * exception (with optional error code) or external (soft = 0, ext = 1). EIP is what
  * gets pushed. May fault (unwinds). */
@@ -412,7 +412,7 @@ static inline int model(const Cpu *c) { return c->cfg.model; }
 /* Linear to physical, the one place: today identity + A20; later paging. */
 u32 mem_translate(Cpu *c, u32 lin, bool write, bool fetch);
 void tlb_flush(Cpu *c);
-_Noreturn void seg_fault_access(Cpu *c, int segno);
+__attribute__((noreturn)) void seg_fault_access(Cpu *c, int segno);
 void seg_check_slow(Cpu *c, int segno, u32 ea, u32 size, bool write);
 u32 mem_rd_slow(Cpu *c, u32 lin, int size);
 void mem_wr_slow(Cpu *c, u32 lin, u32 val, int size);
