@@ -174,7 +174,10 @@ static u8 *read_all(const char *path, size_t *len)
 			exit(2);
 		if (used == cap) {
 			cap *= 2;
-			buf = realloc(buf, cap);
+			u8 *nb = realloc(buf, cap);
+			if (!nb)
+				exit(2);
+			buf = nb;
 			continue;
 		}
 		size_t r = fread(buf + used, 1, cap - used, f);
@@ -800,9 +803,10 @@ int main(int argc, char **argv)
 	size_t mlen;
 	u8 *mjson = read_all(path, &mlen);
 	if (mjson) {
-		mjson = realloc(mjson, mlen + 1);
-		if (!mjson)
+		u8 *nj = realloc(mjson, mlen + 1);
+		if (!nj)
 			return 2;
+		mjson = nj;
 		mjson[mlen] = 0;
 		jp = (const char *)mjson;
 		md.root = jvalue();
@@ -813,7 +817,7 @@ int main(int argc, char **argv)
 		printf("skipped: no test data folder %s\n", dir);
 		return 0;
 	}
-	char *names[1024];
+	char *names[1024] = {0};
 	int nn = 0;
 	struct dirent *de;
 	while ((de = readdir(dp)) && nn < 1024) {
