@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# bench/run.sh: runs every benchmark program built from bench/*.c ($BUILD/bench/*) in
-# turn and prints its figures. Speed is measured here, never in timed tests.
+# bench/run.sh: `make bench` (with $BUILD and $VMCP set). Speed is measured here, never
+# in timed tests. Figures vary by 10-20 % with the load of neighbours on a shared host:
+# compare within one run.
+#   bench/vd      the VD manager against raw pread/pwrite on the same file
+#   bench/cpu.sh  guest MIPS of the CPU, side by side with QEMU (TCG) and Bochs
+#   bench/boot.sh wall-clock boot of one SYSLINUX disk on VMCP, QEMU and Bochs
 set -u
-: "${BUILD:?}"
+: "${BUILD:?}" "${VMCP:?}"
 status=0
-for b in "$BUILD"/bench/*; do
-  [ -x "$b" ] && [ -f "$b" ] || continue
-  case "$b" in *.o|*.d) continue ;; esac
-  echo "== $(basename "$b")"
-  "$b" || status=1
-done
+echo "== VD manager: bench/vd"
+"$BUILD/bench/vd" || status=1
+bash bench/cpu.sh || status=1
+echo "== Boot: bench/boot.sh"
+bash bench/boot.sh 3 || status=1
 exit $status

@@ -127,9 +127,7 @@ static inline u32 alu_xor(Cpu *c, u32 a, u32 b, int sz)
 /* INC/DEC keep CF: park it in c->eflags first. */
 static inline void park_cf(Cpu *c)
 {
-	u32 k = c->cc_op >> 2;
-	if (k != CCK_NONE && k != CCK_INC && k != CCK_DEC)
-		c->eflags = (c->eflags & ~FLAG_CF) | (cpu_flags_lazy(c) & FLAG_CF);
+	c->eflags = (c->eflags & ~FLAG_CF) | (get_cf(c) ? FLAG_CF : 0);
 }
 static inline u32 alu_inc(Cpu *c, u32 a, u32 b, int sz)
 {

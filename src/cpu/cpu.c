@@ -152,7 +152,9 @@ void cpu_update_slow(Cpu *c)
 /* ---- inputs ---- */
 void cpu_request_exit(Cpu *c)
 {
-	cpu_signal_events(c, EV_EXIT);
+	/* only the atomic events word: this may come from another thread, and the run
+	 * loop reads events after every block */
+	__atomic_fetch_or(&c->events, EV_EXIT, __ATOMIC_RELAXED);
 }
 
 void cpu_set_intr(Cpu *c, bool level)
@@ -195,9 +197,9 @@ static void trace_line(Cpu *c, const Insn *d)
 	int n = 0;
 	u32 lin = c->seg[SEG_CS].base + c->eip;
 	for (int i = 0; i < d->len && i < 15; i++) {
-		u32 pa = (lin + (u32)i) & c->mem->a20_mask;
-		const MemPage *p = mem_page(c->mem, pa);
-		if (p->rd && !(p->flags & MEM_F_MMIO_RD))
+		u32 pa;
+		const MemPage *p = cpu_translate(c, lin + (u32)i, &pa) == 0 ? mem_page(c->mem, pa) : NULL;
+		if (p && p->rd && !(p->flags & MEM_F_MMIO_RD))
 			n += snprintf(bytes + n, sizeof(bytes) - (size_t)n, "%02X ",
 				      p->rd[pa & MEM_PAGE_MASK]);
 		else
@@ -247,7 +249,7 @@ static u32 dr_exec_hits(const Cpu *c, u32 lin)
  * SS shadow (the caller then runs exactly one instruction), 0 otherwise. */
 static int take_interrupt(Cpu *c)
 {
-	u32 ev = c->events;
+	u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
 	if (c->icount == c->inhibit_icount) {
 		bool want = ((ev & EV_NMI) && !c->nmi_blocked) ||
 			    ((ev & EV_INTR) && (c->eflags & FLAG_IF));
@@ -298,13 +300,13 @@ static bool step_one(Cpu *c)
 		}
 	}
 	c->eflags &= ~FLAG_RF;
-	const Block *b = icache_lookup(c);
+	const Block *b = block_at(c);
 	const Insn *d = &b->insn[0];
 	if (c->trace)
 		trace_line(c, d);
 	bool tf = c->eflags & FLAG_TF;
 	u64 ints = c->stats.interrupts + c->stats.exceptions;
-	c->brk = 0;
+	c->brk = tf; /* with TF a REP string instruction stops after each element */
 	c->eip += d->len;
 	d->fn(c, d);
 	c->icount++;
@@ -320,6 +322,32 @@ static bool step_one(Cpu *c)
 	return true;
 }
 
+/* Decoded blocks back to back, for as long as nothing needs a look (an event, a handler
+ * asking to stop, the budget). Kept apart from run_loop's sigsetjmp so that the compiler
+ * keeps this loop in registers. */
+static __attribute__((noinline)) void run_blocks(Cpu *c, u64 end)
+{
+	c->eip_insn = c->eip;
+	const Block *b = block_at(c);
+	for (;;) {
+		u64 icount = c->icount, left = end - icount;
+		const Insn *d = b->insn, *last = d + (b->n <= left ? b->n : (u32)left);
+		c->brk = 0;
+		do {
+			u32 eip = c->eip;
+			c->eip_insn = eip;
+			c->eip = eip + d->len;
+			d->fn(c, d);
+			c->icount++;
+		} while (++d < last && !c->brk);
+		if (unlikely(c->brk | __atomic_load_n(&c->events, __ATOMIC_RELAXED)) ||
+		    unlikely(c->icount >= end))
+			return;
+		c->eip_insn = c->eip;
+		b = block_at(c);
+	}
+}
+
 /* The loop proper; everything live across sigsetjmp is kept in *c. */
 static CpuExitReason run_loop(Cpu *c)
 {
@@ -328,13 +356,19 @@ static CpuExitReason run_loop(Cpu *c)
 		/* a delivered fault uses up budget as an instruction would, so that a guest
 		 * faulting in a loop without retiring anything still returns to the CP */
 		c->run_end--;
+		cpu_mode_sync(c); /* a supervisor access may have been cut short */
 		cpu_deliver_fault(c);
-	} else if (j == JMP_EXIT)
+	} else if (j == JMP_EXIT) {
+		cpu_mode_sync(c);
 		return c->exit_reason;
+	}
 	for (;;) {
 		if (unlikely(c->shutdown))
 			return CPU_EXIT_SHUTDOWN;
-		u32 ev = c->events;
+		u64 end = c->run_end;
+		if (unlikely(c->icount >= end))
+			return CPU_EXIT_BUDGET;
+		u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
 		if (unlikely(ev & ~(u32)EV_SLOW) || unlikely(c->halted)) {
 			if (ev & EV_EXIT) {
 				__atomic_and_fetch(&c->events, ~(u32)EV_EXIT, __ATOMIC_RELAXED);
@@ -342,8 +376,12 @@ static CpuExitReason run_loop(Cpu *c)
 			}
 			if (ev & (EV_NMI | EV_INTR)) {
 				int t = take_interrupt(c);
-				if (t > 0)
+				if (t > 0) {
+					/* deliveries use up budget too: an interrupt storm
+					 * that never retires an instruction still returns */
+					c->run_end--;
 					continue;
+				}
 				if (t < 0 && c->icount < c->run_end) {
 					/* the shadowed instruction alone, then the interrupt */
 					if (!step_one(c))
@@ -354,38 +392,25 @@ static CpuExitReason run_loop(Cpu *c)
 			if (c->halted)
 				return CPU_EXIT_HLT;
 		}
-		u64 end = c->run_end;
-		if (unlikely(c->icount >= end))
-			return CPU_EXIT_BUDGET;
 		if (unlikely(ev & EV_SLOW)) {
 			if (!step_one(c))
 				return CPU_EXIT_BREAKPOINT;
 			continue;
 		}
-		c->eip_insn = c->eip;
-		const Block *b = icache_lookup(c);
-		u64 left = end - c->icount;
-		const Insn *d = b->insn, *last = d + (b->n <= left ? b->n : (u32)left);
-		c->brk = 0;
-		do {
-			c->eip_insn = c->eip;
-			c->eip += d->len;
-			d->fn(c, d);
-			c->icount++;
-		} while (++d < last && !c->brk);
+		run_blocks(c, end);
 	}
 }
 
 CpuExitReason cpu_run(Cpu *c, u64 budget, CpuExit *exit)
 {
-	CpuExit local;
+	CpuExit local = {0};
 	CpuExit *e = exit ? exit : &local;
 	memset(e, 0, sizeof(*e));
 	c->exit = e;
 	u64 start = c->icount;
 	c->run_end = start + budget;
 	c->delivering = -1;
-	CpuExitReason why = run_loop(c);
+	CpuExitReason why = budget ? run_loop(c) : CPU_EXIT_BUDGET;
 	c->exit = NULL;
 	e->reason = why;
 	e->executed = c->icount - start;

@@ -1,7 +1,8 @@
 /* cpu.h: VMCP's x86 CPU, as seen from outside src/cpu/.
  *
- * A Cpu is an interpreter for the i386..i686 integer machine (later: paging, x87, V86,
- * task switches; see docs/architecture.md). It has no global state and no knowledge of
+ * A Cpu is an interpreter for the i386..i686 integer machine: real, protected and
+ * virtual-8086 mode with segmentation, 32-bit paging and hardware task switches (later:
+ * the x87, VME; see src/cpu/README.md). It has no global state and no knowledge of
  * devices: it reaches memory only through a MemBus and ports only through an IoBus.
  *
  * The trap path (the paper's figures 2 and 3): every IN/OUT/INS/OUTS passes through one
@@ -132,7 +133,10 @@ void cpu_reset(Cpu *cpu);
 void cpu_init_signal(Cpu *cpu);
 
 /* Runs at most budget instructions, or until an exit. Returns the exit reason; *exit
- * (may be NULL) gets the details. Never aborts on guest input. */
+ * (may be NULL) gets the details. Never aborts on guest input. Each exception or
+ * interrupt delivered also uses one unit of the budget (so a guest that faults or is
+ * interrupted endlessly without retiring anything still returns), and a long REP
+ * string instruction retires once per chunk of up to 4096 elements. */
 CpuExitReason cpu_run(Cpu *cpu, u64 budget, CpuExit *exit);
 
 /* Makes the current (or next) cpu_run return CPU_EXIT_REQUEST at the next instruction

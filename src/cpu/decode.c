@@ -45,6 +45,10 @@ typedef struct OpEntry {
 #define SREG(f, s) {f, f, A_SREG, 0, (s)}
 #define GRP(g, a) {NULL, NULL, (u16)((a) | A_GRP), 0, (g)}
 #define UDE OP(op_ud, 0)
+#define JB jb, IMM(I_JB)
+#define JV jv, IMM(I_JV)
+#define JCC_(cc, f, imm) OP(op_j##cc##_##f, (imm) | A_END)
+#define JCC(cc, ...) JCC_(cc, __VA_ARGS__)
 #define P5 CPU_MODEL_PENTIUM
 #define I486 CPU_MODEL_486
 
@@ -56,7 +60,8 @@ typedef struct OpEntry {
 	OP(op_##name##_al_ib, IMM(I_B)),                                               \
 	OPV(op_##name##_eax_iv16, op_##name##_eax_iv32, IMM(I_V))
 
-enum { G1B, G1V, G1A, G3B, G3V, G4, G5, G6, G7, G8, G9, G11B, G11V, NGRP };
+enum { G1B, G1V, G1A, G2B_I, G2V_I, G2B_CL, G2V_CL, G3B, G3V, G4, G5, G6, G7, G8, G9, G11B,
+       G11V, NGRP };
 
 static const OpEntry op1[256] = {
 	[0x00] = ALU_ROW(add, A_LOCK), SREG(op_push_sreg, SEG_ES), SREG(op_pop_sreg, SEG_ES),
@@ -80,7 +85,9 @@ static const OpEntry op1[256] = {
 	[0x6A] = OP(op_push_iv, IMM(I_BS)),
 	[0x6B] = OPV(op_imul_gv_ev_iv16, op_imul_gv_ev_iv32, A_MODRM | IMM(I_BS)),
 	[0x6C] = OP(op_insb, 0), OP(op_insv, 0), OP(op_outsb, 0), OP(op_outsv, 0),
-	[0x70 ... 0x7F] = OP(op_jcc_jb, IMM(I_JB) | A_END),
+	[0x70] = JCC(o, JB), JCC(no, JB), JCC(b, JB), JCC(ae, JB), JCC(e, JB), JCC(ne, JB),
+	JCC(be, JB), JCC(a, JB), JCC(s, JB), JCC(ns, JB), JCC(p, JB), JCC(np, JB), JCC(l, JB),
+	JCC(ge, JB), JCC(le, JB), JCC(g, JB),
 	[0x80] = GRP(G1B, A_MODRM | A_RMB | IMM(I_B)),
 	[0x81] = GRP(G1V, A_MODRM | IMM(I_V)),
 	[0x82] = GRP(G1B, A_MODRM | A_RMB | IMM(I_B)),
@@ -118,8 +125,8 @@ static const OpEntry op1[256] = {
 	[0xAE] = OP(op_scasb, 0), OP(op_scasv, 0),
 	[0xB0 ... 0xB7] = OP(op_mov_rb_ib, A_REGOP | A_REGB | IMM(I_B)),
 	[0xB8 ... 0xBF] = OPV(op_mov_rv_iv16, op_mov_rv_iv32, A_REGOP | IMM(I_V)),
-	[0xC0] = OP(op_grp2_eb_ib, A_MODRM | A_RMB | IMM(I_B)),
-	[0xC1] = OP(op_grp2_ev_ib, A_MODRM | IMM(I_B)),
+	[0xC0] = GRP(G2B_I, A_MODRM | A_RMB | IMM(I_B)),
+	[0xC1] = GRP(G2V_I, A_MODRM | IMM(I_B)),
 	[0xC2] = OP(op_ret_iw, IMM(I_W) | A_END),
 	[0xC3] = OP(op_ret, A_END),
 	[0xC4] = OP(op_les_gv_mp, A_MODRM | A_MEMONLY),
@@ -134,10 +141,10 @@ static const OpEntry op1[256] = {
 	[0xCD] = OP(op_int_ib, IMM(I_B) | A_END),
 	[0xCE] = OP(op_into, A_END),
 	[0xCF] = OP(op_iret, A_END),
-	[0xD0] = OP(op_grp2_eb_ib, A_MODRM | A_RMB | IMM(I_ONE)),
-	[0xD1] = OP(op_grp2_ev_ib, A_MODRM | IMM(I_ONE)),
-	[0xD2] = OP(op_grp2_eb_cl, A_MODRM | A_RMB),
-	[0xD3] = OP(op_grp2_ev_cl, A_MODRM),
+	[0xD0] = GRP(G2B_I, A_MODRM | A_RMB | IMM(I_ONE)),
+	[0xD1] = GRP(G2V_I, A_MODRM | IMM(I_ONE)),
+	[0xD2] = GRP(G2B_CL, A_MODRM | A_RMB),
+	[0xD3] = GRP(G2V_CL, A_MODRM),
 	[0xD4] = OP(op_aam_ib, IMM(I_B)),
 	[0xD5] = OP(op_aad_ib, IMM(I_B)),
 	[0xD6] = OP(op_salc, 0),
@@ -189,7 +196,9 @@ static const OpEntry op2[256] = {
 	[0x31] = OPM(op_rdtsc, 0, P5),
 	[0x32] = OPM(op_rdmsr, 0, P5),
 	[0x40 ... 0x4F] = OPM(op_cmovcc_gv_ev, A_MODRM, CPU_MODEL_P6),
-	[0x80 ... 0x8F] = OP(op_jcc_jv, IMM(I_JV) | A_END),
+	[0x80] = JCC(o, JV), JCC(no, JV), JCC(b, JV), JCC(ae, JV), JCC(e, JV), JCC(ne, JV),
+	JCC(be, JV), JCC(a, JV), JCC(s, JV), JCC(ns, JV), JCC(p, JV), JCC(np, JV), JCC(l, JV),
+	JCC(ge, JV), JCC(le, JV), JCC(g, JV),
 	[0x90 ... 0x9F] = OP(op_setcc_eb, A_MODRM | A_RMB),
 	[0xA0] = SREG(op_push_sreg, SEG_FS),
 	[0xA1] = SREG(op_pop_sreg, SEG_FS),
@@ -224,6 +233,8 @@ static const OpEntry op2[256] = {
 };
 
 #define EB_IB(n, a) {op_##n##_eb_ib, op_##n##_eb_ib, (a), 0, 0}
+#define G2(n, f) {op_##n##_##f, op_##n##_##f, 0, 0, 0}
+#define G2V(n, f) {op_##n##_##f##16, op_##n##_##f##32, 0, 0, 0}
 #define EV_IV(n, a) {op_##n##_ev_iv16, op_##n##_ev_iv32, (a), 0, 0}
 
 static const OpEntry group[NGRP][8] = {
@@ -234,6 +245,15 @@ static const OpEntry group[NGRP][8] = {
 		 EV_IV(sbb, A_LOCK), EV_IV(and, A_LOCK), EV_IV(sub, A_LOCK),
 		 EV_IV(xor, A_LOCK), EV_IV(cmp, 0)},
 	[G1A] = {OP(op_pop_ev, 0), UDE, UDE, UDE, UDE, UDE, UDE, UDE},
+	/* group 2: /6 is an undocumented alias of SHL (/4) on the 386 */
+	[G2B_I] = {G2(rol, eb_ib), G2(ror, eb_ib), G2(rcl, eb_ib), G2(rcr, eb_ib),
+		   G2(shl, eb_ib), G2(shr, eb_ib), G2(shl, eb_ib), G2(sar, eb_ib)},
+	[G2V_I] = {G2V(rol, ev_ib), G2V(ror, ev_ib), G2V(rcl, ev_ib), G2V(rcr, ev_ib),
+		   G2V(shl, ev_ib), G2V(shr, ev_ib), G2V(shl, ev_ib), G2V(sar, ev_ib)},
+	[G2B_CL] = {G2(rol, eb_cl), G2(ror, eb_cl), G2(rcl, eb_cl), G2(rcr, eb_cl),
+		    G2(shl, eb_cl), G2(shr, eb_cl), G2(shl, eb_cl), G2(sar, eb_cl)},
+	[G2V_CL] = {G2V(rol, ev_cl), G2V(ror, ev_cl), G2V(rcl, ev_cl), G2V(rcr, ev_cl),
+		    G2V(shl, ev_cl), G2V(shr, ev_cl), G2V(shl, ev_cl), G2V(sar, ev_cl)},
 	[G3B] = {OP(op_test_eb_ib, IMM(I_B)), OP(op_test_eb_ib, IMM(I_B)),
 		 OP(op_not_eb, A_LOCK), OP(op_neg_eb, A_LOCK), OP(op_mul_eb, 0),
 		 OP(op_imul_eb, 0), OP(op_div_eb, 0), OP(op_idiv_eb, 0)},
@@ -271,7 +291,8 @@ int cpu_decode(const DecodeIn *in, Insn *d)
 	const u8 *b = in->bytes;
 	u32 avail = MIN(in->avail, (u32)MAX_LEN);
 	u32 pos = 0;
-	bool o32 = in->code32, a32 = in->code32;
+	bool o32 = in->code32; /* operand and address size start as CS.D says */
+	bool a32 = o32;
 	int seg = -1;
 	u8 flags = 0;
 	memset(d, 0, sizeof(*d));

@@ -7,8 +7,8 @@
  * Table 6-5 "conditions for generating a double fault"), vol. 3A 20.1.4 (real-mode
  * interrupt handling). Faults push the EIP of the faulting instruction (cpu_fault puts
  * EIP back), traps (INT n, INT3, INTO, single-step) the EIP of the next one.
- * Not here yet (CPU core II): task gates (task_switch), interrupts from virtual-8086
- * mode, #PF. */
+ * Task gates hand over to task.c; interrupts from virtual-8086 mode build the V86
+ * frame (GS FS DS ES SS ESP EFLAGS CS EIP) on the ring-0 stack. */
 #include "cpu/internal.h"
 
 _Noreturn void cpu_fault(Cpu *c, int vec, u32 err)
@@ -77,8 +77,8 @@ static void real_interrupt(Cpu *c, int vec)
 	u32 off = (u32)vec * 4;
 	if (off + 3 > c->idt_limit)
 		cpu_fault(c, EXC_GP, off * 2 + 2);
-	u32 ip = rd16_lin(c, c->idt_base + off);
-	u16 cs = (u16)rd16_lin(c, c->idt_base + off + 2);
+	u32 ip = sys_rd16(c, c->idt_base + off);
+	u16 cs = (u16)sys_rd16(c, c->idt_base + off + 2);
 	Stk k = stk_current(c);
 	u32 fl = cpu_eflags(c);
 	stk_push(c, &k, fl & 0xFFFF, 2);
@@ -107,8 +107,8 @@ void cpu_interrupt(Cpu *c, int vec, int soft, bool has_err, u32 err, bool ext)
 	if (idx + 7 > c->idt_limit)
 		cpu_fault(c, EXC_GP, gerr);
 	Desc g;
-	g.lo = rd32_lin(c, c->idt_base + idx);
-	g.hi = rd32_lin(c, c->idt_base + idx + 4);
+	g.lo = sys_rd32(c, c->idt_base + idx);
+	g.hi = sys_rd32(c, c->idt_base + idx + 4);
 	u32 type = desc_type(&g);
 	if (desc_is_seg(&g) || !(type == SYS_TASKGATE || type == SYS_INTGATE16 ||
 				 type == SYS_TRAPGATE16 || type == SYS_INTGATE32 ||
@@ -119,7 +119,7 @@ void cpu_interrupt(Cpu *c, int vec, int soft, bool has_err, u32 err, bool ext)
 	if (!desc_present(&g))
 		cpu_fault(c, EXC_NP, gerr);
 	if (type == SYS_TASKGATE) {
-		task_switch(c, (u16)(g.lo >> 16), &g, 3, has_err, err);
+		task_switch(c, (u16)(g.lo >> 16), TS_INT, has_err, err, extb);
 		return;
 	}
 	u16 tsel = (u16)(g.lo >> 16);
@@ -164,6 +164,7 @@ void cpu_interrupt(Cpu *c, int vec, int soft, bool has_err, u32 err, bool ext)
 			nk.sp &= 0xFFFF;
 		if (off > tc.limit)
 			GP0(c);
+		c->tlb_mode = 0; /* the inner stack is written at the new (supervisor) level */
 		if (v86(c)) {
 			stk_push(c, &nk, c->seg[SEG_GS].sel, gsz);
 			stk_push(c, &nk, c->seg[SEG_FS].sel, gsz);

@@ -5,8 +5,9 @@
  * happens before the first register changes; stack writes for the new frame may have
  * happened when a late check faults (the SDM allows it, and they land below the stack
  * pointer that the restarted instruction still sees).
- * Not here yet (CPU core II): task gates and TSS targets (task_switch), IRET with NT=1,
- * IRET to and from virtual-8086 mode. */
+ * IRET from ring 0 with VM set in the popped EFLAGS enters virtual-8086 mode; interrupts
+ * leave it through except.c. Task gates, TSS targets and IRET with NT=1 go to task.c.
+ * Not here: the VME extensions. */
 #include "cpu/internal.h"
 
 static void real_far_jump(Cpu *c, u16 sel, u32 off)
@@ -106,7 +107,8 @@ void far_jmp(Cpu *c, u16 sel, u32 off)
 	case SYS_TSS16_AVAIL:
 	case SYS_TSS32_AVAIL:
 		check_gate(c, sel, &d);
-		task_switch(c, sel, &d, 0, false, 0);
+		task_switch(c, desc_type(&d) == SYS_TASKGATE ? (u16)(d.lo >> 16) : sel, TS_JMP,
+			    false, 0, 0);
 		return;
 	default:
 		cpu_fault(c, EXC_GP, sel & 0xFFFC);
@@ -148,7 +150,8 @@ void far_call(Cpu *c, u16 sel, u32 off, bool o32)
 	u32 type = desc_type(&d);
 	if (type == SYS_TASKGATE || type == SYS_TSS16_AVAIL || type == SYS_TSS32_AVAIL) {
 		check_gate(c, sel, &d);
-		task_switch(c, sel, &d, 1, false, 0);
+		task_switch(c, type == SYS_TASKGATE ? (u16)(d.lo >> 16) : sel, TS_CALL, false, 0,
+			    0);
 		return;
 	}
 	if (type != SYS_CALLGATE16 && type != SYS_CALLGATE32)
@@ -193,6 +196,7 @@ void far_call(Cpu *c, u16 sel, u32 off, bool o32)
 			tmp.sp = o;
 			params[i] = stk_pop(c, &tmp, gsz);
 		}
+		c->tlb_mode = 0; /* the inner stack is written at the new (supervisor) level */
 		stk_push(c, &nk, c->seg[SEG_SS].sel, gsz);
 		stk_push(c, &nk, c->r[R_ESP] & (g32 ? 0xFFFFFFFFu : 0xFFFF), gsz);
 		for (u32 i = nparams; i-- > 0;)
@@ -351,10 +355,8 @@ void far_iret(Cpu *c, bool o32)
 		return;
 	}
 	if (c->eflags & FLAG_NT) {
-		/* return from a nested task through the TSS back link: core II */
-		Desc td = {0, 0};
-		u16 link = (u16)rd16_lin(c, c->tr.base);
-		task_switch(c, link, &td, 2, false, 0);
+		/* return from a nested task through the TSS back link */
+		task_switch(c, (u16)sys_rd16(c, c->tr.base), TS_IRET, false, 0, 0);
 		return;
 	}
 	Stk k = stk_current(c);
@@ -362,8 +364,26 @@ void far_iret(Cpu *c, bool o32)
 	u16 rsel = (u16)stk_pop(c, &k, osz);
 	u32 nf = stk_pop(c, &k, osz);
 	if (o32 && (nf & FLAG_VM) && c->cpl == 0) {
-		/* return to virtual-8086 mode: CPU core II */
-		GP0(c);
+		/* return to virtual-8086 mode: the frame continues with ESP, SS, ES, DS, FS,
+		 * GS; segments load as in real mode, CPL becomes 3 (SDM IRET, "RETURN-TO-
+		 * VIRTUAL-8086-MODE") */
+		u32 nesp = stk_pop(c, &k, 4);
+		u16 sels[5];
+		for (int i = 0; i < 5; i++)
+			sels[i] = (u16)stk_pop(c, &k, 4); /* SS ES DS FS GS */
+		if ((neip & 0xFFFF) != neip)
+			GP0(c);
+		cpu_set_eflags(c, nf & ~(u32)(FLAG_VIF | FLAG_VIP));
+		seg_load_real(c, SEG_CS, rsel);
+		seg_load_real(c, SEG_SS, sels[0]);
+		seg_load_real(c, SEG_ES, sels[1]);
+		seg_load_real(c, SEG_DS, sels[2]);
+		seg_load_real(c, SEG_FS, sels[3]);
+		seg_load_real(c, SEG_GS, sels[4]);
+		c->r[R_ESP] = nesp;
+		c->eip = neip;
+		c->nmi_blocked = false;
+		return;
 	}
 	Desc d;
 	check_return_cs(c, rsel, &d);

@@ -7,7 +7,8 @@
  * flags eagerly and set cc_op to CC_NONE, meaning c->eflags holds them.
  * Definitions: Intel SDM vol. 1 3.4.3 and each instruction's "Flags Affected". INC and
  * DEC keep CF: its value stays in c->eflags while cc_op is an INC/DEC kind. For the
- * logical operations AF is undefined; it reads 0 here (as on the 386). */
+ * logical operations AF is undefined; it reads 0 here (as on the 386). Shifts and MUL
+ * use a kind whose CF and OF are stored explicitly (CCK_SZPCO). */
 #include "cpu/internal.h"
 
 static inline u32 sz_bits(u32 op) { return 8u << (op & 3); }
@@ -54,6 +55,9 @@ u32 cpu_flags_lazy(const Cpu *c)
 		f |= (((a ^ b) & (a ^ r)) >> sb & 1) ? FLAG_OF : 0;
 		f |= (a ^ b ^ r) & FLAG_AF;
 		break;
+	case CCK_SZPCO:
+		f |= (a ? FLAG_CF : 0) | (b ? FLAG_OF : 0);
+		break;
 	case CCK_LOGIC:
 	default:
 		break;
@@ -61,39 +65,8 @@ u32 cpu_flags_lazy(const Cpu *c)
 	return f;
 }
 
-/* Jcc/SETcc/CMOVcc conditions: O NO B AE E NE BE A S NS P NP L GE LE G. After CMP/SUB
- * (the common case) the unsigned and signed relations come straight from the operands. */
+/* Jcc/SETcc/CMOVcc conditions (out of line, for the handlers with a variable cc). */
 bool cpu_cond(Cpu *c, int cc)
 {
-	u32 op = c->cc_op;
-	bool r;
-	if ((op >> 2) == CCK_SUB) {
-		u32 a = c->cc_a, b = c->cc_b;
-		u32 sh = 32 - sz_bits(op);
-		s32 sa = (s32)(a << sh), sbv = (s32)(b << sh);
-		switch (cc >> 1) {
-		case 1: r = a < b; goto out;
-		case 2: r = a == b; goto out;
-		case 3: r = a <= b; goto out;
-		case 6: r = sa < sbv; goto out;
-		case 7: r = sa <= sbv; goto out;
-		default: break;
-		}
-	} else if (op != CC_NONE && (cc >> 1) == 2) {
-		r = c->cc_res == 0;
-		goto out;
-	}
-	u32 f = cpu_eflags(c);
-	switch (cc >> 1) {
-	case 0: r = f & FLAG_OF; break;
-	case 1: r = f & FLAG_CF; break;
-	case 2: r = f & FLAG_ZF; break;
-	case 3: r = f & (FLAG_CF | FLAG_ZF); break;
-	case 4: r = f & FLAG_SF; break;
-	case 5: r = f & FLAG_PF; break;
-	case 6: r = !(f & FLAG_SF) != !(f & FLAG_OF); break;
-	default: r = (f & FLAG_ZF) || (!(f & FLAG_SF) != !(f & FLAG_OF)); break;
-	}
-out:
-	return r ^ (cc & 1);
+	return cond_eval(c, cc);
 }

@@ -113,6 +113,7 @@ void icache_flush(Cpu *c)
 	ic->npages = 0;
 	ic->used = 0;
 	ic->flush_pending = false;
+	jc_invalidate(c);
 }
 
 static CodePage *page_find(ICache *ic, u32 page)
@@ -136,6 +137,7 @@ static void page_invalidate(Cpu *c, CodePage *p)
 	p->blocks = NULL;
 	p->chunks = 0;
 	mem_watch(c->mem, p->page << MEM_PAGE_SHIFT, false);
+	jc_invalidate(c);
 }
 
 static void on_watch(void *ctx, u32 paddr, u32 len)
@@ -211,6 +213,15 @@ const Block *icache_decode_one(Cpu *c)
 	return b;
 }
 
+static const Block *jc_fill(Cpu *c, u32 lin, const Block *b)
+{
+	JmpEnt *e = &c->jc[jc_index(lin)];
+	e->lin = lin;
+	e->gm = jc_key(c, b->mode);
+	e->b = b;
+	return b;
+}
+
 const Block *icache_lookup(Cpu *c)
 {
 	ICache *ic = c->ic;
@@ -234,7 +245,7 @@ const Block *icache_lookup(Cpu *c)
 	for (Block *b = ic->hash[h]; b; b = b->hnext) {
 		if (b->phys == phys && b->mode == mode) {
 			if (likely((u64)eip + b->nbytes - 1 <= cs->limit))
-				return b;
+				return jc_fill(c, lin, b);
 			return icache_decode_one(c);
 		}
 	}
@@ -307,5 +318,5 @@ const Block *icache_lookup(Cpu *c)
 	cp->blocks = b;
 	u32 first = off >> 6, last = (off + pos - 1) >> 6;
 	cp->chunks |= (last - first == 63) ? ~0ull : (((1ull << (last - first + 1)) - 1) << first);
-	return b;
+	return jc_fill(c, lin, b);
 }

@@ -76,6 +76,22 @@ struct Block {
 	Insn insn[];
 };
 
+/* The jump cache: the block last found for a linear EIP, valid while gm equals
+ * jc_key() (generation, user/supervisor mode, CS.D). jc_gen moves on whenever blocks
+ * are dropped or the linear to physical mapping may have changed, which invalidates
+ * every entry at once; the mode is part of the key because a user-mode fetch must be
+ * checked against the page's U/S bit. */
+typedef struct JmpEnt {
+	u32 lin;
+	u32 gm;
+	const Block *b;
+} JmpEnt;
+
+#define JC_BITS 12
+#define JC_SIZE (1u << JC_BITS)
+
+static inline u32 jc_index(u32 lin) { return (lin ^ (lin >> JC_BITS)) & (JC_SIZE - 1); }
+
 /* A segment register with its descriptor cache and the fast-path bounds: an access of
  * size bytes at offset ea is in bounds and permitted when ea + size <= rend (reads) or
  * wend (writes); 0 means "always take the checking slow path" (null/unusable segment,
@@ -125,7 +141,8 @@ typedef struct TlbEnt {
 #define TLB_INVALID 2u /* never equal to a page address | mode */
 
 /* Lazy flags: cc_op = kind << 2 | size index (0 byte, 1 word, 2 dword). */
-enum { CCK_NONE, CCK_ADD, CCK_ADC, CCK_SUB, CCK_SBB, CCK_INC, CCK_DEC, CCK_LOGIC };
+enum { CCK_NONE, CCK_ADD, CCK_ADC, CCK_SUB, CCK_SBB, CCK_INC, CCK_DEC, CCK_LOGIC,
+       CCK_SZPCO /* SZP of the result, CF = cc_a, OF = cc_b, AF = 0 (shifts, MUL) */ };
 #define CC_NONE 0u
 #define CC(kind, sz) ((u32)(kind) << 2 | (u32)(sz))
 #define FLAGS_OSZAPC (FLAG_OF | FLAG_SF | FLAG_ZF | FLAG_AF | FLAG_PF | FLAG_CF)
@@ -159,12 +176,14 @@ struct Cpu {
 	u8 cpl;
 	u8 code32; /* CS.D */
 	u8 stack32; /* SS.B */
-	u32 tlb_mode; /* 0 supervisor; 1 user (paging, core II) */
+	u32 tlb_mode; /* 0 supervisor; 1 user (CPL 3 with paging): part of TLB tags */
 	SegCache seg[SEG_COUNT];
 	u64 icount;
 	TlbEnt tlb_r[TLB_SIZE], tlb_w[TLB_SIZE];
 	u32 fetch_lin; /* linear page of the last code fetch translation, or 1 (none) */
 	u32 fetch_phys;
+	u32 jc_gen;
+	JmpEnt jc[JC_SIZE];
 
 	u32 events; /* EV_*; written by other threads only through atomics */
 
@@ -257,9 +276,55 @@ static inline void flags_materialize(Cpu *c)
 	}
 }
 
-static inline bool get_cf(Cpu *c)
+/* CF alone, without working out the other flags. */
+static inline bool get_cf(const Cpu *c)
 {
-	return (cpu_eflags(c) & FLAG_CF) != 0;
+	u32 a = c->cc_a, b = c->cc_b, r = c->cc_res;
+	switch (c->cc_op >> 2) {
+	case CCK_ADD: return r < a;
+	case CCK_ADC: return r <= a;
+	case CCK_SUB: return a < b;
+	case CCK_SBB: return a <= b;
+	case CCK_LOGIC: return false;
+	case CCK_SZPCO: return a != 0;
+	default: return (c->eflags & FLAG_CF) != 0; /* NONE, INC, DEC */
+	}
+}
+
+/* Condition cc (0-15, the Jcc/SETcc/CMOVcc order O NO B AE E NE BE A S NS P NP L GE LE
+ * G). Inline so that handlers with a constant cc fold it: after CMP/SUB the relations
+ * come straight from the operands, ZF straight from the result. */
+static inline bool cond_eval(Cpu *c, int cc)
+{
+	u32 op = c->cc_op;
+	bool r;
+	if ((op >> 2) == CCK_SUB && ((cc >> 1) == 1 || (cc >> 1) == 3 || (cc >> 1) >= 6)) {
+		u32 a = c->cc_a, b = c->cc_b;
+		u32 sh = 32 - (8u << (op & 3));
+		s32 sa = (s32)(a << sh), sbv = (s32)(b << sh);
+		switch (cc >> 1) {
+		case 1: r = a < b; break;
+		case 3: r = a <= b; break;
+		case 6: r = sa < sbv; break;
+		default: r = sa <= sbv; break;
+		}
+	} else if ((cc >> 1) == 2) {
+		r = op != CC_NONE ? c->cc_res == 0 : (c->eflags & FLAG_ZF) != 0;
+	} else if ((cc >> 1) == 4 && op != CC_NONE) {
+		r = c->cc_res >> ((8u << (op & 3)) - 1) & 1;
+	} else {
+		u32 f = cpu_eflags(c);
+		switch (cc >> 1) {
+		case 0: r = f & FLAG_OF; break;
+		case 1: r = f & FLAG_CF; break;
+		case 3: r = f & (FLAG_CF | FLAG_ZF); break;
+		case 4: r = f & FLAG_SF; break;
+		case 5: r = f & FLAG_PF; break;
+		case 6: r = !(f & FLAG_SF) != !(f & FLAG_OF); break;
+		default: r = (f & FLAG_ZF) || (!(f & FLAG_SF) != !(f & FLAG_OF)); break;
+		}
+	}
+	return r ^ (cc & 1);
 }
 
 /* Sets the arithmetic flags given in mask to the bits of val (others kept). */
@@ -290,12 +355,12 @@ static inline u32 flags_szp(u32 res, int sz)
 void cpu_set_eflags(Cpu *c, u32 val);
 
 /* ---- exceptions (except.c) ---- */
-_Noreturn void cpu_fault(Cpu *c, int vec, u32 err); /* with an error code */
-_Noreturn void cpu_fault_noerr(Cpu *c, int vec);
+__attribute__((noreturn)) void cpu_fault(Cpu *c, int vec, u32 err); /* with an error code */
+__attribute__((noreturn)) void cpu_fault_noerr(Cpu *c, int vec);
 #define GP0(c) cpu_fault((c), EXC_GP, 0)
 #define UD(c) cpu_fault_noerr((c), EXC_UD)
 /* Leaves cpu_run with an exit reason (I/O trap, shutdown...). EIP as the caller set it. */
-_Noreturn void cpu_exit_now(Cpu *c, CpuExitReason why);
+__attribute__((noreturn)) void cpu_exit_now(Cpu *c, CpuExitReason why);
 /* Delivers interrupt vec now: software (INT n/INT3/INTO: soft = 1, checks gate DPL),
  * exception (with optional error code) or external (soft = 0, ext = 1). EIP is what
  * gets pushed. May fault (unwinds). */
@@ -326,8 +391,10 @@ void seg_load_cs(Cpu *c, u16 sel, const Desc *d, int cpl);
 void seg_validate_outer(Cpu *c);
 /* Inner stack from the TSS for privilege level pl. */
 void tss_get_stack(Cpu *c, int pl, u16 *ss, u32 *esp);
-/* Task switch (core II); raises #GP today. */
-void task_switch(Cpu *c, u16 sel, const Desc *d, int reason, bool has_err, u32 err);
+/* Hardware task switch to the TSS tsel (task.c); ext is the EXT bit for error codes.
+ * An error code (exception through a task gate) goes onto the new task's stack. */
+enum { TS_JMP, TS_CALL, TS_IRET, TS_INT };
+void task_switch(Cpu *c, u16 tsel, int reason, bool has_err, u32 err, u32 ext);
 void seg_cpl_changed(Cpu *c);
 
 /* Far transfers (far.c). */
@@ -345,7 +412,7 @@ static inline int model(const Cpu *c) { return c->cfg.model; }
 /* Linear to physical, the one place: today identity + A20; later paging. */
 u32 mem_translate(Cpu *c, u32 lin, bool write, bool fetch);
 void tlb_flush(Cpu *c);
-_Noreturn void seg_fault_access(Cpu *c, int segno);
+__attribute__((noreturn)) void seg_fault_access(Cpu *c, int segno);
 void seg_check_slow(Cpu *c, int segno, u32 ea, u32 size, bool write);
 u32 mem_rd_slow(Cpu *c, u32 lin, int size);
 void mem_wr_slow(Cpu *c, u32 lin, u32 val, int size);
@@ -441,6 +508,41 @@ static inline void wr_lin(Cpu *c, u32 lin, u32 v, int size)
 		wr16_lin(c, lin, v);
 	else
 		wr32_lin(c, lin, v);
+}
+
+/* Accesses to system structures (GDT, LDT, IDT, TSS) are supervisor accesses at any
+ * CPL. A fault inside leaves tlb_mode as it is: the fault landing in cpu_run sets it
+ * again from the CPL (cpu_mode_sync). */
+static inline u32 sys_rd16(Cpu *c, u32 lin)
+{
+	u32 m = c->tlb_mode;
+	c->tlb_mode = 0;
+	u32 v = rd16_lin(c, lin);
+	c->tlb_mode = m;
+	return v;
+}
+static inline u32 sys_rd32(Cpu *c, u32 lin)
+{
+	u32 m = c->tlb_mode;
+	c->tlb_mode = 0;
+	u32 v = rd32_lin(c, lin);
+	c->tlb_mode = m;
+	return v;
+}
+static inline void sys_wr8(Cpu *c, u32 lin, u32 v)
+{
+	u32 m = c->tlb_mode;
+	c->tlb_mode = 0;
+	wr8_lin(c, lin, v);
+	c->tlb_mode = m;
+}
+/* The TLB mode for the current CPL: user at CPL 3 (and in V86) with paging on. */
+static inline void cpu_mode_sync(Cpu *c)
+{
+	u32 m = ((c->cr0 & CR0_PG) && c->cpl == 3) ? 1u : 0u;
+	if (m != c->tlb_mode)
+		c->fetch_lin = 1; /* the cached code translation was made for the other mode */
+	c->tlb_mode = m;
 }
 
 /* seg:ea accesses */
@@ -602,6 +704,8 @@ static inline void check_cs_limit(Cpu *c, u32 target)
 		GP0(c);
 }
 
+/* Raises events from the CPU's own thread (device callbacks): the running block also
+ * stops after the current instruction. */
 static inline void cpu_signal_events(Cpu *c, u32 ev)
 {
 	__atomic_fetch_or(&c->events, ev, __ATOMIC_RELAXED);
@@ -632,6 +736,33 @@ void icache_free(Cpu *c);
 void icache_flush(Cpu *c);
 /* The block to run at CS:EIP (decoding it if needed). May fault (instruction fetch). */
 const Block *icache_lookup(Cpu *c);
+
+static inline u32 jc_key(const Cpu *c, u32 code32)
+{
+	return c->jc_gen << 2 | c->tlb_mode << 1 | code32;
+}
+
+/* Drops every jump cache entry (blocks dropped, or linear->physical may change). */
+static inline void jc_invalidate(Cpu *c)
+{
+	if (++c->jc_gen >= 0x3FFFFFFFu) {
+		c->jc_gen = 1;
+		memset(c->jc, 0, sizeof(c->jc));
+	}
+}
+
+/* icache_lookup with the jump cache in front of it. */
+static inline const Block *block_at(Cpu *c)
+{
+	u32 lin = c->seg[SEG_CS].base + c->eip;
+	const JmpEnt *e = &c->jc[jc_index(lin)];
+	if (likely(e->lin == lin && e->gm == jc_key(c, c->code32))) {
+		const Block *b = e->b;
+		if (likely((u64)c->eip + b->nbytes - 1 <= c->seg[SEG_CS].limit))
+			return b;
+	}
+	return icache_lookup(c);
+}
 /* One instruction at CS:EIP, decoded afresh into c->scratch (single-step paths). */
 const Block *icache_decode_one(Cpu *c);
 

@@ -21,11 +21,11 @@ void cpu_io_check(Cpu *c, u16 port, int size)
 	u32 type = c->tr.attr & 0xF;
 	if ((type != SYS_TSS32_AVAIL && type != SYS_TSS32_BUSY) || c->tr.limit < 0x67)
 		GP0(c);
-	u32 map = rd16_lin(c, c->tr.base + 0x66);
+	u32 map = sys_rd16(c, c->tr.base + 0x66);
 	u32 byte = map + port / 8u;
 	if (byte + 1 > c->tr.limit)
 		GP0(c);
-	u32 bits = rd16_lin(c, c->tr.base + byte);
+	u32 bits = sys_rd16(c, c->tr.base + byte);
 	if (bits & (((1u << size) - 1) << (port & 7)))
 		GP0(c);
 }

@@ -1,28 +1,99 @@
 /* mem.c: the CPU's view of memory: segment limit/type checks (slow path), the one
- * linear->physical translation, the software TLB, and accesses that miss it.
+ * linear->physical translation (paging), the software TLB, and accesses that miss it.
  *
  * Every guest memory access of the CPU goes seg:offset -> linear (lin_r/lin_w in
  * internal.h, checks in seg_check_slow here) -> physical (mem_translate, the only place
- * that will walk page tables) -> host pointer (TLB) or the MemBus slow path (MMIO,
- * watched code pages, unmapped memory, page-crossing accesses).
+ * that walks page tables) -> host pointer (TLB) or the MemBus slow path (MMIO, watched
+ * code pages, unmapped memory, page-crossing accesses). TLB entries are tagged with the
+ * linear page and the access mode (user or supervisor), so one entry never grants a
+ * user access that a supervisor walk allowed; a write entry exists only once the walk
+ * has set the dirty bit.
  * References: Intel SDM vol. 3A 3.4.5 (segment descriptors), 5.3-5.6 (limit and type
- * checking). Not modelled yet (CPU core II): paging (CR0.PG, #PF, CR2, U/S, R/W, A/D
- * bits), alignment check (#AC), data breakpoints. */
+ * checking), chapter 4 (32-bit paging: 4 KiB and 4 MiB pages, #PF with CR2 and its
+ * error code, U/S and R/W with CR0.WP, accessed and dirty bits).
+ * Not modelled: PAE, global-page retention (every flush drops all entries), alignment
+ * check (#AC), data breakpoints. */
 #include "cpu/internal.h"
 
-/* Linear to physical: today identity plus the A20 gate (applied by mem_page too). With
- * paging this walks the page tables (CR3), checks U/S and R/W against c->tlb_mode and
- * CR0.WP, sets A/D bits, and raises #PF with CR2 and the error code. */
+/* Page-table entry bits */
+enum { PTE_P = 1, PTE_W = 2, PTE_U = 4, PTE_A = 0x20, PTE_D = 0x40, PTE_PS = 0x80 };
+
+/* Walks the page tables for lin. Returns true and *phys when the access is allowed
+ * (setting the accessed/dirty bits when set_ad), else false and *err the #PF error code
+ * (P = protection violation rather than not-present, W/R = write, U/S = user mode).
+ * SDM vol. 3A 4.3 (32-bit paging), 4.6 (access rights), 4.8 (A and D flags). */
+static bool page_walk(Cpu *c, u32 lin, bool write, bool user, bool set_ad, u32 *phys,
+		      u32 *err)
+{
+	MemBus *m = c->mem;
+	u32 ea = (write ? 2u : 0) | (user ? 4u : 0);
+	u32 pde_addr = (c->cr3 & ~MEM_PAGE_MASK) + (lin >> 22) * 4;
+	u32 pde = mem_read(m, pde_addr, 4);
+	if (!(pde & PTE_P)) {
+		*err = ea;
+		return false;
+	}
+	u32 pte_addr = 0, pte, frame;
+	bool big = (pde & PTE_PS) && (c->cr4 & 0x10); /* CR4.PSE: 4 MiB page */
+	if (big) {
+		pte = pde;
+		frame = (pde & 0xFFC00000u) | (lin & 0x3FF000);
+	} else {
+		pte_addr = (pde & ~MEM_PAGE_MASK) + ((lin >> 12) & 0x3FF) * 4;
+		pte = mem_read(m, pte_addr, 4);
+		if (!(pte & PTE_P)) {
+			*err = ea;
+			return false;
+		}
+		frame = pte & ~MEM_PAGE_MASK;
+	}
+	u32 rights = big ? pte : pde & pte; /* both levels must allow it */
+	bool ok = true;
+	if (user && !(rights & PTE_U))
+		ok = false;
+	else if (write && !(rights & PTE_W) && (user || (c->cr0 & CR0_WP)))
+		ok = false;
+	if (!ok) {
+		*err = ea | 1;
+		return false;
+	}
+	if (set_ad) {
+		if (!big && !(pde & PTE_A))
+			mem_write(m, pde_addr, pde | PTE_A, 4);
+		u32 want = PTE_A | (write ? PTE_D : 0);
+		if ((pte & want) != want)
+			mem_write(m, big ? pde_addr : pte_addr, pte | want, 4);
+	}
+	*phys = frame | (lin & MEM_PAGE_MASK);
+	return true;
+}
+
+/* Linear to physical, the one place: with CR0.PG the page walk (c->tlb_mode says
+ * whether this is a user-mode access), raising #PF with CR2 and the error code;
+ * without it identity. The A20 gate applies afterwards (mem_page). */
 u32 mem_translate(Cpu *c, u32 lin, bool write, bool fetch)
 {
-	(void)write;
-	(void)fetch;
-	return lin & c->mem->a20_mask;
+	(void)fetch; /* no execute-disable on these models */
+	if (!(c->cr0 & CR0_PG))
+		return lin & c->mem->a20_mask;
+	u32 phys, err;
+	if (!page_walk(c, lin, write, c->tlb_mode != 0, true, &phys, &err)) {
+		c->cr2 = lin;
+		cpu_fault(c, EXC_PF, err);
+	}
+	return phys & c->mem->a20_mask;
 }
 
 int cpu_translate(Cpu *c, u32 linear, u32 *paddr)
 {
-	*paddr = linear & c->mem->a20_mask;
+	if (!(c->cr0 & CR0_PG)) {
+		*paddr = linear & c->mem->a20_mask;
+		return 0;
+	}
+	u32 err;
+	if (!page_walk(c, linear, false, false, false, paddr, &err))
+		return -1;
+	*paddr &= c->mem->a20_mask;
 	return 0;
 }
 
@@ -33,6 +104,7 @@ void tlb_flush(Cpu *c)
 		c->tlb_w[i].tag = TLB_INVALID;
 	}
 	c->fetch_lin = 1;
+	jc_invalidate(c);
 }
 
 _Noreturn void seg_fault_access(Cpu *c, int segno)

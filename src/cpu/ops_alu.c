@@ -206,10 +206,7 @@ UNARY_FORMS(neg, u_neg)
  * SDM says undefined; AF reads 0). */
 static void mul_flags(Cpu *c, u32 lo, int sz, bool wide)
 {
-	u32 f = flags_szp(lo, sz);
-	if (wide)
-		f |= FLAG_CF | FLAG_OF;
-	flags_set_arith(c, FLAGS_OSZAPC, f);
+	cc_set(c, CC(CCK_SZPCO, sz), wide, wide, lo & sz_mask(sz));
 }
 
 void op_mul_eb(Cpu *c, const Insn *d)

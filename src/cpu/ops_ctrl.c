@@ -16,11 +16,6 @@ static inline void go(Cpu *c, const Insn *d, u32 target)
 	c->eip = target;
 }
 
-void op_jcc_jb(Cpu *c, const Insn *d)
-{
-	if (cpu_cond(c, d->op & 15))
-		go(c, d, c->eip + d->disp);
-}
 void op_jmp_jb(Cpu *c, const Insn *d) { go(c, d, c->eip + d->disp); }
 
 void op_call_jv(Cpu *c, const Insn *d)
@@ -198,10 +193,35 @@ void op_leave(Cpu *c, const Insn *d)
 		R16(c, R_EBP) = (u16)v;
 }
 
-/* rel16/rel32 forms (E8/E9 and 0F 80-8F): same semantics, wider displacement */
-void op_jcc_jv(Cpu *c, const Insn *d)
-{
-	if (cpu_cond(c, d->op & 15))
-		go(c, d, c->eip + d->disp);
-}
+/* rel16/rel32 form (E9): same semantics, wider displacement */
 void op_jmp_jv(Cpu *c, const Insn *d) { go(c, d, c->eip + d->disp); }
+
+/* Jcc with the condition fixed per handler (the decoder picks one by opcode), so the
+ * lazy-flag test folds to a compare or two. */
+#define JCC_HANDLERS(name, cc)                                                          \
+	void op_j##name##_jb(Cpu *c, const Insn *d)                                     \
+	{                                                                               \
+		if (cond_eval(c, cc))                                                   \
+			go(c, d, c->eip + d->disp);                                     \
+	}                                                                               \
+	void op_j##name##_jv(Cpu *c, const Insn *d)                                     \
+	{                                                                               \
+		if (cond_eval(c, cc))                                                   \
+			go(c, d, c->eip + d->disp);                                     \
+	}
+JCC_HANDLERS(o, 0)
+JCC_HANDLERS(no, 1)
+JCC_HANDLERS(b, 2)
+JCC_HANDLERS(ae, 3)
+JCC_HANDLERS(e, 4)
+JCC_HANDLERS(ne, 5)
+JCC_HANDLERS(be, 6)
+JCC_HANDLERS(a, 7)
+JCC_HANDLERS(s, 8)
+JCC_HANDLERS(ns, 9)
+JCC_HANDLERS(p, 10)
+JCC_HANDLERS(np, 11)
+JCC_HANDLERS(l, 12)
+JCC_HANDLERS(ge, 13)
+JCC_HANDLERS(le, 14)
+JCC_HANDLERS(g, 15)

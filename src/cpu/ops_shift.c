@@ -8,16 +8,17 @@
 
 enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 
-static u32 shift(Cpu *c, int op, u32 v, u32 cnt, int sz)
+/* One shift or rotate; op is a constant in each handler below, so this folds. Rotates
+ * change only CF and OF (the other flags are made concrete first); shifts set lazy
+ * flags of the CCK_SZPCO kind. */
+static inline __attribute__((always_inline)) u32 shift(Cpu *c, int op, u32 v, u32 cnt, int sz)
 {
 	u32 bits = 8u << sz, m = sz_mask(sz), msb = bits - 1;
 	v &= m;
 	cnt &= 31;
 	if (!cnt)
 		return v;
-	u32 f = cpu_eflags(c);
-	u32 cin = f & FLAG_CF;
-	u32 r, cf, of, mask = FLAG_CF | FLAG_OF, szp = 0;
+	u32 r, cf, of;
 	switch (op) {
 	case SH_ROL: {
 		u32 n = cnt & msb;
@@ -34,8 +35,9 @@ static u32 shift(Cpu *c, int op, u32 v, u32 cnt, int sz)
 		break;
 	}
 	case SH_RCL: {
+		flags_materialize(c);
 		u32 n = sz == 2 ? cnt : cnt % (bits + 1);
-		u64 w = (u64)cin << bits | v; /* bits+1 wide */
+		u64 w = (u64)(c->eflags & FLAG_CF) << bits | v; /* bits+1 wide */
 		u64 wm = ((u64)1 << (bits + 1)) - 1;
 		if (n)
 			w = ((w << n) | (w >> (bits + 1 - n))) & wm;
@@ -45,8 +47,9 @@ static u32 shift(Cpu *c, int op, u32 v, u32 cnt, int sz)
 		break;
 	}
 	case SH_RCR: {
+		flags_materialize(c);
 		u32 n = sz == 2 ? cnt : cnt % (bits + 1);
-		u64 w = (u64)cin << bits | v;
+		u64 w = (u64)(c->eflags & FLAG_CF) << bits | v;
 		u64 wm = ((u64)1 << (bits + 1)) - 1;
 		if (n)
 			w = ((w >> n) | (w << (bits + 1 - n))) & wm;
@@ -60,49 +63,59 @@ static u32 shift(Cpu *c, int op, u32 v, u32 cnt, int sz)
 		r = (u32)(((u64)v << cnt) & m);
 		cf = cnt <= bits ? (u32)(((u64)v << cnt) >> bits) & 1 : 0;
 		of = (r >> msb ^ cf) & 1;
-		szp = flags_szp(r, sz);
-		mask = FLAGS_OSZAPC;
-		break;
+		cc_set(c, CC(CCK_SZPCO, sz), cf, of, r);
+		return r;
 	case SH_SHR:
 		r = cnt < bits ? v >> cnt : 0;
 		cf = cnt <= bits ? v >> (cnt - 1) & 1 : 0;
 		/* OF: the sign bit before the last one-bit step (defined for a count of 1,
 		 * where it is the original sign; 286 parts give this for any count) */
 		of = cnt <= bits ? (v >> (cnt - 1)) >> msb & 1 : 0;
-		szp = flags_szp(r, sz);
-		mask = FLAGS_OSZAPC;
-		break;
+		cc_set(c, CC(CCK_SZPCO, sz), cf, of, r);
+		return r;
 	default: { /* SAR */
 		s32 sv = (s32)(v << (32 - bits)) >> (32 - bits);
 		u32 n = cnt < bits ? cnt : bits - 1;
 		r = (u32)(sv >> n) & m;
 		cf = (u32)(sv >> (cnt - 1 < bits ? cnt - 1 : bits - 1)) & 1;
-		of = 0;
-		szp = flags_szp(r, sz);
-		mask = FLAGS_OSZAPC;
-		break;
+		cc_set(c, CC(CCK_SZPCO, sz), cf, 0, r);
+		return r;
 	}
 	}
-	flags_set_arith(c, mask, szp | (cf ? FLAG_CF : 0) | (of ? FLAG_OF : 0));
+	flags_materialize(c);
+	c->eflags = (c->eflags & ~(FLAG_CF | FLAG_OF)) | (cf ? FLAG_CF : 0) | (of ? FLAG_OF : 0);
 	return r;
 }
 
-static void grp2(Cpu *c, const Insn *d, int sz, u32 cnt)
+static inline __attribute__((always_inline)) void grp2(Cpu *c, const Insn *d, int op, int sz,
+							  u32 cnt)
 {
 	if (d->flags & INSN_MEM) {
 		RmwRef m = rmw_prep(c, d->seg, ea_of(c, d), 1 << sz);
 		u32 v = rmw_rd(c, &m, 1 << sz);
-		rmw_wr(c, &m, shift(c, d->reg, v, cnt, sz), 1 << sz);
+		rmw_wr(c, &m, shift(c, op, v, cnt, sz), 1 << sz);
 	} else {
-		wr_reg(c, d->rm, sz, shift(c, d->reg, rd_reg(c, d->rm, sz), cnt, sz));
+		wr_reg(c, d->rm, sz, shift(c, op, rd_reg(c, d->rm, sz), cnt, sz));
 	}
 }
 
-/* C0/C1 (count Ib), D0/D1 (count 1, decoded into imm), D2/D3 (count CL) */
-void op_grp2_eb_ib(Cpu *c, const Insn *d) { grp2(c, d, 0, d->imm); }
-void op_grp2_ev_ib(Cpu *c, const Insn *d) { grp2(c, d, opsz(d), d->imm); }
-void op_grp2_eb_cl(Cpu *c, const Insn *d) { grp2(c, d, 0, R8(c, 4)); }
-void op_grp2_ev_cl(Cpu *c, const Insn *d) { grp2(c, d, opsz(d), R8(c, 4)); }
+/* C0/C1 (count Ib), D0/D1 (count 1, decoded into imm), D2/D3 (count CL): one handler
+ * per operation and operand size. */
+#define GRP2_FORMS(name, OP)                                                            \
+	void op_##name##_eb_ib(Cpu *c, const Insn *d) { grp2(c, d, OP, 0, d->imm); }    \
+	void op_##name##_ev_ib16(Cpu *c, const Insn *d) { grp2(c, d, OP, 1, d->imm); }  \
+	void op_##name##_ev_ib32(Cpu *c, const Insn *d) { grp2(c, d, OP, 2, d->imm); }  \
+	void op_##name##_eb_cl(Cpu *c, const Insn *d) { grp2(c, d, OP, 0, R8(c, 4)); }  \
+	void op_##name##_ev_cl16(Cpu *c, const Insn *d) { grp2(c, d, OP, 1, R8(c, 4)); } \
+	void op_##name##_ev_cl32(Cpu *c, const Insn *d) { grp2(c, d, OP, 2, R8(c, 4)); }
+
+GRP2_FORMS(rol, SH_ROL)
+GRP2_FORMS(ror, SH_ROR)
+GRP2_FORMS(rcl, SH_RCL)
+GRP2_FORMS(rcr, SH_RCR)
+GRP2_FORMS(shl, SH_SHL)
+GRP2_FORMS(shr, SH_SHR)
+GRP2_FORMS(sar, SH_SAR)
 
 /* ---- SHLD / SHRD ---- */
 static u32 dshift(Cpu *c, bool left, u32 dst, u32 src, u32 cnt, int sz)

@@ -48,7 +48,7 @@ static inline bool rep_pause(Cpu *c, u32 *k)
 /* Copies as many elements as fit in one page on both sides; returns how many. */
 static u32 movs_fast(Cpu *c, const Insn *d, int n, u32 count)
 {
-	if (c->eflags & FLAG_DF)
+	if ((c->eflags & FLAG_DF) || c->brk) /* brk: stop after one element (TF, events) */
 		return 0;
 	u32 si = ridx(c, d, R_ESI), di = ridx(c, d, R_EDI);
 	SegCache *ss = &c->seg[d->seg], *ds = &c->seg[SEG_ES];
@@ -91,7 +91,7 @@ static void movs(Cpu *c, const Insn *d, int n)
 		if (done) {
 			cnt -= done;
 			set_rcx(c, d, cnt);
-			k += done / 8;
+			k += done - 1;
 		} else {
 			u32 v = rdv(c, d->seg, ridx(c, d, R_ESI), n);
 			wrv(c, SEG_ES, ridx(c, d, R_EDI), v, n);
@@ -109,7 +109,7 @@ void op_movsv(Cpu *c, const Insn *d) { movs(c, d, elsz(d, false)); }
 /* ---- STOS ---- */
 static u32 stos_fast(Cpu *c, const Insn *d, int n, u32 count)
 {
-	if (c->eflags & FLAG_DF)
+	if ((c->eflags & FLAG_DF) || c->brk)
 		return 0;
 	u32 di = ridx(c, d, R_EDI);
 	SegCache *ds = &c->seg[SEG_ES];
@@ -150,7 +150,7 @@ static void stos(Cpu *c, const Insn *d, int n)
 		if (done) {
 			cnt -= done;
 			set_rcx(c, d, cnt);
-			k += done / 8;
+			k += done - 1;
 		} else {
 			wrv(c, SEG_ES, ridx(c, d, R_EDI), c->r[R_EAX], n);
 			adv(c, d, R_EDI, n);

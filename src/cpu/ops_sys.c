@@ -142,7 +142,7 @@ void op_ltr_ew(Cpu *c, const Insn *d)
 	if (!desc_present(&dd))
 		cpu_fault(c, EXC_NP, sel & 0xFFFC);
 	dd.hi |= 0x200; /* busy */
-	wr8_lin(c, c->gdt_base + (sel & ~7u) + 5, dd.hi >> 8);
+	sys_wr8(c, c->gdt_base + (sel & ~7u) + 5, dd.hi >> 8);
 	desc_to_cache(&dd, sel, &c->tr);
 }
 
@@ -264,6 +264,7 @@ void cpu_load_cr0(Cpu *c, u32 v)
 			c->cpl = 0;
 		for (int i = 0; i < SEG_COUNT; i++)
 			seg_set_fast(c, &c->seg[i], i);
+		cpu_mode_sync(c);
 		tlb_flush(c);
 		c->brk = 1;
 	}
@@ -292,8 +293,11 @@ void op_clts(Cpu *c, const Insn *d)
 
 static u32 cr4_writable(const Cpu *c)
 {
-	/* TSD, DE, MCE: the rest comes with paging and V86 extensions (core II) */
-	return model(c) >= CPU_MODEL_PENTIUM ? 0x4Cu : 0;
+	/* Pentium: TSD, DE, PSE, MCE; P6 adds PGE (global pages are flushed like the
+	 * others) and PCE. VME/PVI (V86 extensions) and PAE are not modelled. */
+	if (model(c) >= CPU_MODEL_P6)
+		return 0x1DCu;
+	return model(c) >= CPU_MODEL_PENTIUM ? 0x5Cu : 0;
 }
 
 void op_mov_rd_cd(Cpu *c, const Insn *d)
@@ -408,8 +412,8 @@ void op_cpuid(Cpu *c, const Insn *d)
 	u32 sig, feat = c->cfg.fpu ? 1u : 0u;
 	switch (model(c)) {
 	case CPU_MODEL_486: sig = 0x0421; break;                          /* i486DX */
-	case CPU_MODEL_PENTIUM: sig = 0x0525; feat |= 0x130; break;       /* TSC MSR CX8 */
-	default: sig = 0x0633; feat |= 0x130 | 0x8000; break;             /* + CMOV */
+	case CPU_MODEL_PENTIUM: sig = 0x0525; feat |= 0x138; break;       /* PSE TSC MSR CX8 */
+	default: sig = 0x0633; feat |= 0x138 | 0x2000 | 0x8000; break;    /* + PGE CMOV */
 	}
 	if (leaf == 0) {
 		c->r[R_EAX] = 1;

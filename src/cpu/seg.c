@@ -2,8 +2,8 @@
  * DS/ES/FS/GS/SS with every descriptor check, CS loads for far transfers, the GDT/LDT
  * descriptor reader, the TSS stack fields, and the fast-path bounds of each cache.
  * References: Intel SDM vol. 3A 3.4 (selectors, descriptors), 5.5-5.8 (privilege checks),
- * and vol. 2 MOV/POP/LDS (the protected-mode pseudo-code). Task switches (TSS, task
- * gates) are CPU core II: task_switch() raises #GP(selector) for now. In real mode a
+ * and vol. 2 MOV/POP/LDS (the protected-mode pseudo-code). Task switches are in task.c.
+ * In real mode a
  * load changes selector and base only, so limits set in protected mode survive ("big
  * real mode"), as on real parts; V86 loads (core II) set the full 64 KiB ring-3 cache. */
 #include "cpu/internal.h"
@@ -58,8 +58,8 @@ bool desc_try_read(Cpu *c, u16 sel, Desc *d)
 	u32 idx = sel & ~7u;
 	if (idx + 7 > limit)
 		return false;
-	d->lo = rd32_lin(c, base + idx);
-	d->hi = rd32_lin(c, base + idx + 4);
+	d->lo = sys_rd32(c, base + idx);
+	d->hi = sys_rd32(c, base + idx + 4);
 	return true;
 }
 
@@ -76,7 +76,7 @@ void desc_set_accessed(Cpu *c, u16 sel, Desc *d)
 		return;
 	d->hi |= 0x100;
 	u32 base = (sel & 4) ? c->ldtr.base : c->gdt_base;
-	wr8_lin(c, base + (sel & ~7u) + 5, d->hi >> 8);
+	sys_wr8(c, base + (sel & ~7u) + 5, d->hi >> 8);
 }
 
 void desc_to_cache(const Desc *d, u16 sel, SegCache *s)
@@ -149,10 +149,10 @@ void seg_load_cs(Cpu *c, u16 sel, const Desc *d, int cpl)
 	}
 }
 
-/* The CPL changed: the TLB's user/supervisor view (paging, core II) follows it. */
+/* The CPL changed: the TLB's user/supervisor view follows it. */
 void seg_cpl_changed(Cpu *c)
 {
-	c->tlb_mode = 0;
+	cpu_mode_sync(c);
 }
 
 /* After a return to an outer level: DS ES FS GS holding data or non-conforming code
@@ -185,24 +185,13 @@ void tss_get_stack(Cpu *c, int pl, u16 *ss, u32 *esp)
 		u32 off = 4 + (u32)pl * 8;
 		if (off + 5 > c->tr.limit)
 			cpu_fault(c, EXC_TS, c->tr.sel & 0xFFFC);
-		*esp = rd32_lin(c, c->tr.base + off);
-		*ss = (u16)rd16_lin(c, c->tr.base + off + 4);
+		*esp = sys_rd32(c, c->tr.base + off);
+		*ss = (u16)sys_rd16(c, c->tr.base + off + 4);
 	} else {
 		u32 off = 2 + (u32)pl * 4;
 		if (off + 3 > c->tr.limit)
 			cpu_fault(c, EXC_TS, c->tr.sel & 0xFFFC);
-		*esp = rd16_lin(c, c->tr.base + off);
-		*ss = (u16)rd16_lin(c, c->tr.base + off + 2);
+		*esp = sys_rd16(c, c->tr.base + off);
+		*ss = (u16)sys_rd16(c, c->tr.base + off + 2);
 	}
-}
-
-/* Task switches through a TSS descriptor or task gate: CPU core II. Until then the
- * attempt is refused as a protection fault on the selector, never a crash. */
-void task_switch(Cpu *c, u16 sel, const Desc *d, int reason, bool has_err, u32 err)
-{
-	(void)d;
-	(void)reason;
-	(void)has_err;
-	(void)err;
-	cpu_fault(c, EXC_GP, sel & 0xFFFC);
 }

@@ -13,7 +13,11 @@
  * Cases matching a line of the exclusions file (tests/cpu/sst-exclusions.txt) are not
  * run; each line gives the reason. Prints a line per opcode file and ends with
  * "N passed, N failed". -n EVERY runs every EVERY-th case only (sampling), -o runs one
- * file, -v N prints details of up to N failures per file, -t with -v traces them. */
+ * file, -v N prints details of up to N failures per file, -t with -v traces them.
+ * 8086 data (MOO header CPU "8086") has no HLT after the instruction: each case runs one
+ * instruction, with A20 off (20 address bits). Exception vectors a case does not set up
+ * lead to a HLT, so an exception the data does not expect ends the run at once; RAM is
+ * swept for stray writes every 512 cases (SST_SWEEP=N in the environment changes it). */
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -170,7 +174,10 @@ static u8 *read_all(const char *path, size_t *len)
 			exit(2);
 		if (used == cap) {
 			cap *= 2;
-			buf = realloc(buf, cap);
+			u8 *nb = realloc(buf, cap);
+			if (!nb)
+				exit(2);
+			buf = nb;
 			continue;
 		}
 		size_t r = fread(buf + used, 1, cap - used, f);
@@ -796,9 +803,10 @@ int main(int argc, char **argv)
 	size_t mlen;
 	u8 *mjson = read_all(path, &mlen);
 	if (mjson) {
-		mjson = realloc(mjson, mlen + 1);
-		if (!mjson)
+		u8 *nj = realloc(mjson, mlen + 1);
+		if (!nj)
 			return 2;
+		mjson = nj;
 		mjson[mlen] = 0;
 		jp = (const char *)mjson;
 		md.root = jvalue();
@@ -809,7 +817,7 @@ int main(int argc, char **argv)
 		printf("skipped: no test data folder %s\n", dir);
 		return 0;
 	}
-	char *names[1024];
+	char *names[1024] = {0};
 	int nn = 0;
 	struct dirent *de;
 	while ((de = readdir(dp)) && nn < 1024) {
