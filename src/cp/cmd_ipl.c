@@ -100,6 +100,28 @@ static int write_screen(Ipl *ipl)
 	return fclose(f) == 0 ? 0 : VMCP_EIO;
 }
 
+/* Reports VD host failures (I/O error, full disk) that happened since the last look. The
+ * guest has seen a disk error; the run goes on, and ends with a failure status. */
+static void report_host_errors(Ipl *ipl)
+{
+	u64 total = 0;
+	for (u32 i = 0; i < ipl->vm.nvd; i++)
+		total += ipl->vm.vddata[i].host_errors;
+	if (total == ipl->host_errors)
+		return;
+	for (u32 i = 0; i < ipl->vm.nvd; i++) {
+		const VdDisk *vd = &ipl->vm.vddata[i];
+		if (!vd->host_errors)
+			continue;
+		msg(VMM_HOST_IO, 'E', "Host failure on VD %s of VM %s: %s (%llu so far); the guest "
+		    "sees a disk error", vd->dev, ipl->vm.name, vmcp_strerror(vd->last_host_error),
+		    (unsigned long long)vd->host_errors);
+		if (!ipl->host_rc)
+			ipl->host_rc = vd->last_host_error;
+	}
+	ipl->host_errors = total;
+}
+
 static FILE *open_out(const char *path, const char *what, int *rc)
 {
 	if (!path)
@@ -303,6 +325,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		}
 		CpuExit ex;
 		MachineStop st = machine_run(&ipl->m, machine_now(&ipl->m) + SLICE_NS, &ex);
+		report_host_errors(ipl);
 		if (st == MACH_STOP_POWEROFF) {
 			stop_msg = VMM_POWEROFF;
 			break;
@@ -376,6 +399,9 @@ out:
 	if (ipl->machine_up) {
 		for (u32 i = 0; i < ipl->vm.nvd; i++)
 			vd_flush(&ipl->vm.vddata[i]);
+		report_host_errors(ipl);
+		if (ipl->host_rc && (!rc || rc == VMCP_ETIMEOUT))
+			rc = ipl->host_rc;
 		machine_free(&ipl->m);
 	}
 	vmblock_unload(&ipl->vm);

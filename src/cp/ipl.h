@@ -30,6 +30,7 @@ enum {
 	VMM_BAD_ARG = 513,
 	VMM_DISPLAY = 514,
 	VMM_IO_TRAP = 515,
+	VMM_HOST_IO = 516,
 };
 
 #define CONSOLE_ESCAPE 0x1D /* Ctrl-] */
@@ -71,7 +72,8 @@ typedef struct Ipl {
 	u16 trace_lo, trace_hi;
 
 	bool quit;         /* shutdown/logoff typed at the CP prompt */
-	int result;        /* the exit status of the run */
+	u64 host_errors;   /* VD host failures already reported */
+	int host_rc;       /* the first one's code: the run's exit status */
 } Ipl;
 
 /* Console (console.c). */

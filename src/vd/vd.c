@@ -42,6 +42,14 @@ int vd_relocate(const VdDisk *vd, u64 lba, u64 *real, u64 *run)
 	return VMCP_ERANGE;
 }
 
+/* Counts a backend failure for the CP to report; returns it. */
+static int host_error(VdDisk *vd, int r)
+{
+	vd->host_errors++;
+	vd->last_host_error = r;
+	return r;
+}
+
 /* Checks the whole request before the first byte moves. */
 static int check_range(const VdDisk *vd, u64 lba, u32 count)
 {
@@ -64,7 +72,7 @@ int vd_read(VdDisk *vd, u64 lba, u32 count, void *buf)
 			return r;
 		u32 n = run < count ? (u32)run : count;
 		if ((r = backend_pread(vd->backend, p, (size_t)n * SECTOR_SIZE, real * SECTOR_SIZE)))
-			return r;
+			return host_error(vd, r);
 		if (vd->trace)
 			vd->trace(vd->trace_ctx, vd, false, lba, real, n);
 		vd->sectors_read += n;
@@ -90,7 +98,7 @@ int vd_write(VdDisk *vd, u64 lba, u32 count, const void *buf)
 			return r;
 		u32 n = run < count ? (u32)run : count;
 		if ((r = backend_pwrite(vd->backend, p, (size_t)n * SECTOR_SIZE, real * SECTOR_SIZE)))
-			return r;
+			return host_error(vd, r);
 		if (vd->trace)
 			vd->trace(vd->trace_ctx, vd, true, lba, real, n);
 		vd->sectors_written += n;
@@ -115,7 +123,7 @@ int vd_zero(VdDisk *vd, u64 lba, u64 count)
 			return r;
 		u64 n = MIN(run, count);
 		if ((r = backend_zero(vd->backend, real * SECTOR_SIZE, n * SECTOR_SIZE)))
-			return r;
+			return host_error(vd, r);
 		if (vd->trace)
 			vd->trace(vd->trace_ctx, vd, true, lba, real, (u32)MIN(n, 0xFFFFFFFFu));
 		vd->sectors_written += n;
@@ -128,5 +136,6 @@ int vd_zero(VdDisk *vd, u64 lba, u64 count)
 
 int vd_flush(VdDisk *vd)
 {
-	return backend_flush(vd->backend);
+	int r = backend_flush(vd->backend);
+	return r ? host_error(vd, r) : 0;
 }

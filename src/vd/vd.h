@@ -43,6 +43,10 @@ typedef struct VdDisk {
 	u64 data_end;      /* one past its last sector */
 	/* Statistics for `query` and traces. */
 	u64 nreads, nwrites, sectors_read, sectors_written;
+	/* Host failures (backend errors, not bounds refusals): the guest sees a disk error;
+	 * the CP reports them. */
+	u64 host_errors;
+	int last_host_error; /* its VMCP_E* code */
 	/* Optional trace hook: called after each successful access with the guest LBA and
 	 * the real-disk sector it was relocated to (one call per extent piece). */
 	void (*trace)(void *ctx, const struct VdDisk *vd, bool write, u64 lba, u64 real,
