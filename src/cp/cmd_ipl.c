@@ -47,7 +47,7 @@ static void until_feed(Ipl *ipl, u8 b)
 	if (ipl->wlen >= ipl->until_len &&
 	    !memcmp(ipl->window + ipl->wlen - ipl->until_len, ipl->until, ipl->until_len)) {
 		ipl->found = true;
-		machine_request_stop(&ipl->m);
+		machine_request_stop(ipl->m);
 	}
 }
 
@@ -77,7 +77,7 @@ static void host_debug(void *ctx, u16 port, u8 b)
 static bool screen_has(Ipl *ipl, const char *text)
 {
 	VgaText t;
-	vga_text_dump(&ipl->m.vga, &t);
+	vga_text_dump(&ipl->m->vga, &t);
 	vga_text_lines(&t, ipl->text, sizeof(ipl->text), false);
 	return strstr(ipl->text, text) != NULL;
 }
@@ -89,7 +89,7 @@ static int write_screen(Ipl *ipl)
 		return msg(VMM_FILE, 'E', "Cannot write the screen to %s: %s", ipl->screen_path,
 			   strerror(errno)), VMCP_EIO;
 	VgaText t;
-	vga_text_dump(&ipl->m.vga, &t);
+	vga_text_dump(&ipl->m->vga, &t);
 	size_t n = vga_text_lines(&t, NULL, 0, false);
 	char *buf = malloc(n + 1);
 	if (buf) {
@@ -151,11 +151,6 @@ static s64 local_now(void)
 	struct tm tm;
 	localtime_r(&t, &tm);
 	return (s64)t + tm.tm_gmtoff;
-}
-
-static int boot_code(int dev)
-{
-	return dev >= VM_DEV_FDA ? RTC_BOOT_FLOPPY : RTC_BOOT_DISK;
 }
 
 static bool parse_trace(Ipl *ipl, const char *spec)
@@ -260,42 +255,29 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		cp_fail(&ipl->vm.err);
 		goto out;
 	}
-	const VmConf *conf = &ipl->vm.config;
-	ipl->console_vga = conf->console == VM_CONSOLE_VGA;
-	MachineConfig mc = {
-		.memory = conf->memory,
-		.cpu = conf->cpu,
+	ipl->console_vga = ipl->vm.config.console == VM_CONSOLE_VGA;
+	MachineConfig base = {
 		.bios = bios,
 		.bios_raw = bios != NULL,
 		.ips = ips,
 		.rtc_start = local_now(),
 		.host = {ipl, host_serial, host_debug},
 	};
-	for (int d = 0; d < 4; d++)
-		mc.hd[d] = vmblock_vd(&ipl->vm, vm_dev_name(VM_DEV_HDA + d));
-	for (int d = 0; d < 2; d++)
-		mc.fd[d] = vmblock_vd(&ipl->vm, vm_dev_name(VM_DEV_FDA + d));
-	int nb = 0;
-	for (int i = 0; i < conf->nboot && nb < 3; i++) {
-		int code = boot_code(conf->boot[i]);
-		if (nb == 0 || mc.boot[nb - 1] != code)
-			mc.boot[nb++] = code;
-	}
 	char why[300];
-	if ((rc = machine_init(&ipl->m, &mc, why, sizeof(why)))) {
+	if ((rc = vmblock_build(&ipl->vm, &base, why, sizeof(why)))) {
 		msg(VMM_MACHINE, 'E', "Cannot build VM %s: %s", pos[0], why);
 		goto out;
 	}
-	ipl->machine_up = true;
+	ipl->m = ipl->vm.machine;
 	if (kernel) {
 		CpuState st;
 		LinuxBootInfo info;
-		if ((rc = linuxboot_load(&ipl->m.mem, kernel, initrd, append ? append : "", &st, &info,
+		if ((rc = linuxboot_load(&ipl->m->mem, kernel, initrd, append ? append : "", &st, &info,
 					 why, sizeof(why)))) {
 			msg(VMM_KERNEL, 'E', "Cannot load the kernel: %s", why);
 			goto out;
 		}
-		machine_prepare_direct_boot(&ipl->m, &st);
+		machine_prepare_direct_boot(ipl->m, &st);
 	}
 	vmcmd_apply_trace(ipl);
 
@@ -307,7 +289,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		    ipl->console_vga ? "VGA" : "serial");
 
 	bool paced = headless ? pace : !no_pace;
-	u64 wall0 = wall_ns(), virt0 = machine_now(&ipl->m);
+	u64 wall0 = wall_ns(), virt0 = machine_now(ipl->m);
 	u64 deadline = timeout > 0 ? wall0 + (u64)(timeout * 1e9) : 0;
 	int stop_msg = 0;
 	for (;;) {
@@ -320,11 +302,11 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 				break;
 			}
 			wall0 = wall_ns();
-			virt0 = machine_now(&ipl->m);
+			virt0 = machine_now(ipl->m);
 			ipl->next_draw_ns = 0;
 		}
 		CpuExit ex;
-		MachineStop st = machine_run(&ipl->m, machine_now(&ipl->m) + SLICE_NS, &ex);
+		MachineStop st = machine_run(ipl->m, machine_now(ipl->m) + SLICE_NS, &ex);
 		report_host_errors(ipl);
 		if (st == MACH_STOP_POWEROFF) {
 			stop_msg = VMM_POWEROFF;
@@ -356,7 +338,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 			}
 		}
 		if (paced) {
-			u64 virt = machine_now(&ipl->m) - virt0, real = wall_ns() - wall0;
+			u64 virt = machine_now(ipl->m) - virt0, real = wall_ns() - wall0;
 			if (virt > real) {
 				u64 d = virt - real;
 				struct timespec ts = {(time_t)(d / NS_PER_SEC), (long)(d % NS_PER_SEC)};
@@ -396,13 +378,12 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 			rc = r;
 	}
 out:
-	if (ipl->machine_up) {
+	if (ipl->m) {
 		for (u32 i = 0; i < ipl->vm.nvd; i++)
 			vd_flush(&ipl->vm.vddata[i]);
 		report_host_errors(ipl);
 		if (ipl->host_rc && (!rc || rc == VMCP_ETIMEOUT))
 			rc = ipl->host_rc;
-		machine_free(&ipl->m);
 	}
 	vmblock_unload(&ipl->vm);
 	close_out(ipl->serial_f);

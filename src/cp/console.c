@@ -71,7 +71,7 @@ static const struct {
 /* Feeds pending input to the guest's keyboard; returns how many bytes it took. */
 static size_t feed_keyboard(Ipl *ipl)
 {
-	Kbc *k = &ipl->m.kbc;
+	Kbc *k = &ipl->m->kbc;
 	size_t i = 0;
 	while (i < ipl->inlen) {
 		const u8 *p = ipl->in + i;
@@ -145,7 +145,7 @@ bool console_poll(Ipl *ipl)
 	if (ipl->inlen) {
 		size_t took = ipl->console_vga
 				      ? feed_keyboard(ipl)
-				      : (size_t)uart_receive(&ipl->m.com[0], ipl->in, (int)ipl->inlen);
+				      : (size_t)uart_receive(&ipl->m->com[0], ipl->in, (int)ipl->inlen);
 		memmove(ipl->in, ipl->in + took, ipl->inlen - took);
 		ipl->inlen -= took;
 	}
@@ -173,7 +173,7 @@ static void put_utf8(u32 c)
 void console_draw(Ipl *ipl, bool force)
 {
 	VgaText t;
-	vga_text_dump(&ipl->m.vga, &t);
+	vga_text_dump(&ipl->m->vga, &t);
 	bool all = force || !ipl->shown_valid || t.rows != ipl->shown.rows ||
 		   t.cols != ipl->shown.cols || t.graphics != ipl->shown.graphics;
 	if (all)

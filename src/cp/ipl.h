@@ -38,8 +38,7 @@ enum {
 typedef struct Ipl {
 	CpCtx *cp;
 	VmBlock vm;
-	Machine m;
-	bool machine_up;
+	Machine *m;        /* vm.machine */
 
 	/* Host ends. */
 	bool headless;

@@ -28,7 +28,7 @@ static FILE *trace_out(Ipl *ipl)
 
 static double vsec(Ipl *ipl)
 {
-	return (double)machine_now(&ipl->m) / 1e9;
+	return (double)machine_now(ipl->m) / 1e9;
 }
 
 static void trace_io_fn(void *ctx, u16 port, int size, bool write, u32 val)
@@ -50,7 +50,7 @@ static void trace_vd_fn(void *ctx, const VdDisk *vd, bool write, u64 lba, u64 re
 
 void vmcmd_apply_trace(Ipl *ipl)
 {
-	IoBus *io = ipl->m.io;
+	IoBus *io = ipl->m->io;
 	io_set_trace(io, 0, IO_PORTS, false);
 	if (ipl->trace_io) {
 		io_set_trace(io, ipl->trace_lo, (u32)ipl->trace_hi - ipl->trace_lo + 1, true);
@@ -61,7 +61,7 @@ void vmcmd_apply_trace(Ipl *ipl)
 		vd->trace = ipl->trace_vd ? trace_vd_fn : NULL;
 		vd->trace_ctx = ipl;
 	}
-	cpu_set_trace(ipl->m.cpu, ipl->trace_cpu ? trace_out(ipl) : NULL);
+	cpu_set_trace(ipl->m->cpu, ipl->trace_cpu ? trace_out(ipl) : NULL);
 }
 
 static void show_seg(FILE *f, const char *name, const CpuSeg *s)
@@ -73,7 +73,7 @@ static void show_seg(FILE *f, const char *name, const CpuSeg *s)
 static void display_registers(Ipl *ipl)
 {
 	CpuState st;
-	cpu_get_state(ipl->m.cpu, &st);
+	cpu_get_state(ipl->m->cpu, &st);
 	FILE *f = stdout;
 	static const char *const gpr[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
 	static const char *const sreg[6] = {"ES", "CS", "SS", "DS", "FS", "GS"};
@@ -105,7 +105,7 @@ static int display_memory(Ipl *ipl, const char *a, const char *l)
 		u8 b[16];
 		unsigned long n = MIN(16, len - off);
 		u32 pa = (u32)(addr + off);
-		mem_read_buf(&ipl->m.mem, pa, b, (u32)n);
+		mem_read_buf(&ipl->m->mem, pa, b, (u32)n);
 		printf("%08x ", pa);
 		for (unsigned long i = 0; i < 16; i++)
 			printf(i < n ? " %02x" : "   ", b[i]);
@@ -120,14 +120,14 @@ static int display_memory(Ipl *ipl, const char *a, const char *l)
 static void query(Ipl *ipl)
 {
 	CpuStats s;
-	cpu_get_stats(ipl->m.cpu, &s);
-	u64 now = machine_now(&ipl->m);
+	cpu_get_stats(ipl->m->cpu, &s);
+	u64 now = machine_now(ipl->m);
 	printf("VM %s: %s, %llu MiB, virtual time %.6f s (%.1f%% halted), %llu instructions, "
 	       "%llu resets\n",
 	       ipl->vm.name, vm_cpu_name(ipl->vm.config.cpu),
 	       (unsigned long long)(ipl->vm.config.memory >> 20), (double)now / 1e9,
-	       now ? 100.0 * (double)ipl->m.halted_ns / (double)now : 0.0,
-	       (unsigned long long)s.instructions, (unsigned long long)ipl->m.resets - 1);
+	       now ? 100.0 * (double)ipl->m->halted_ns / (double)now : 0.0,
+	       (unsigned long long)s.instructions, (unsigned long long)ipl->m->resets - 1);
 }
 
 static void query_vd(Ipl *ipl)
@@ -218,7 +218,7 @@ int vmcmd_exec(Ipl *ipl, char *line)
 		return trace_cmd(ipl, w, n);
 	if ((word_is(w[0], "system", 3) && n >= 2 && word_is(w[1], "reset", 5)) ||
 	    word_is(w[0], "ipl", 3)) {
-		machine_reset(&ipl->m);
+		machine_reset(ipl->m);
 		msg(VMM_RESET, 'I', "VM %s reset", ipl->vm.name);
 		return 0;
 	}

@@ -5,10 +5,12 @@
  * locking its VD. */
 #include "vm/vmblock.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
+#include "dev/rtc.h"
 
 const char *vmblock_default_dasd(void)
 {
@@ -106,8 +108,56 @@ int vmblock_load(const char *dasd, const char *name, VmBlock *vm)
 	return 0;
 }
 
+/* SeaBIOS's boot device code (CMOS 0x3D/0x38) of a VD device. */
+static int boot_code(int dev)
+{
+	return dev >= VM_DEV_FDA ? RTC_BOOT_FLOPPY : RTC_BOOT_DISK;
+}
+
+int vmblock_build(VmBlock *vm, const MachineConfig *base, char *why, size_t whylen)
+{
+	const VmConf *conf = &vm->config;
+	MachineConfig mc = *base;
+	mc.memory = conf->memory;
+	mc.cpu = conf->cpu;
+	for (int d = 0; d < 4; d++)
+		mc.hd[d] = vmblock_vd(vm, vm_dev_name(VM_DEV_HDA + d));
+	for (int d = 0; d < 2; d++)
+		mc.fd[d] = vmblock_vd(vm, vm_dev_name(VM_DEV_FDA + d));
+	/* The config's order by device, as SeaBIOS's classes: floppy, disk. */
+	int nb = 0;
+	memset(mc.boot, 0, sizeof(mc.boot));
+	for (int i = 0; i < conf->nboot && nb < 3; i++) {
+		int code = boot_code(conf->boot[i]);
+		bool seen = false;
+		for (int j = 0; j < nb; j++)
+			seen |= mc.boot[j] == code;
+		if (!seen)
+			mc.boot[nb++] = code;
+	}
+	Machine *m = calloc(1, sizeof(*m));
+	if (!m) {
+		snprintf(why, whylen, "out of memory");
+		return VMCP_ENOMEM;
+	}
+	int r = machine_init(m, &mc, why, whylen);
+	if (r) {
+		free(m);
+		return r;
+	}
+	vm->machine = m;
+	return 0;
+}
+
 void vmblock_unload(VmBlock *vm)
 {
+	if (vm->machine) {
+		for (u32 i = 0; i < vm->nvd; i++)
+			vd_flush(&vm->vddata[i]);
+		machine_free(vm->machine);
+		free(vm->machine);
+		vm->machine = NULL;
+	}
 	if (vm->dasd) {
 		release_vds(vm);
 		if (vm->own_dasd)

@@ -15,6 +15,7 @@
 #include "vd/conf.h"
 #include "vd/vd.h"
 #include "vd/vmfat.h"
+#include "vm/machine.h"
 
 #define VM_MAX_VDS VM_DEV_COUNT
 
@@ -28,6 +29,7 @@ typedef struct VmBlock {
 	Vmfat *dasd;             /* the real disk, open for this VM: holds the VD locks */
 	bool own_dasd;
 	VdErr err;               /* why the last vmblock_load failed (numbered message) */
+	Machine *machine;        /* the virtual PC-AT, once vmblock_build made it */
 } VmBlock;
 
 /* Loads VM `name` from the real disk at path dasd (NULL: $VMCP_DASD, else ./vmcp.dasd):
@@ -39,7 +41,14 @@ int vmblock_load(const char *dasd, const char *name, VmBlock *vm);
 /* The same on a real disk already open (not closed by vmblock_unload); tests use it with
  * in-memory and fault-injecting backends. */
 int vmblock_load_from(Vmfat *v, const char *name, VmBlock *vm);
-/* Releases the VD locks and the real disk. Safe on a zeroed or unloaded VmBlock. */
+/* Builds the VM's machine from its config file and VDDATA: memory, CPU model, the VDs
+ * on IDE (hda..hdd) and the floppy controller (fda, fdb), SeaBIOS's boot order. base
+ * gives what the config file does not say (firmware, host callbacks, virtual speed, RTC
+ * start); its memory, cpu, hd, fd and boot fields are ignored. Returns 0, or a VMCP_E*
+ * code with the reason in why. */
+int vmblock_build(VmBlock *vm, const MachineConfig *base, char *why, size_t whylen);
+/* Releases the machine (flushing every VD), the VD locks and the real disk. Safe on a
+ * zeroed or unloaded VmBlock. */
 void vmblock_unload(VmBlock *vm);
 /* The VD of device dev ("hda"), or NULL if the VM has none there. */
 VdDisk *vmblock_vd(VmBlock *vm, const char *dev);
