@@ -296,7 +296,7 @@ void far_ret(Cpu *c, u32 pop, bool o32)
 	if (o32)
 		c->r[R_ESP] = nesp;
 	else
-		R16(c, R_ESP) = (u16)nesp;
+		set_r16(c, R_ESP, nesp);
 	set_sp(c, get_sp(c) + pop);
 	seg_validate_outer(c);
 }
@@ -410,7 +410,7 @@ void far_iret(Cpu *c, bool o32)
 	if (o32)
 		c->r[R_ESP] = nesp;
 	else
-		R16(c, R_ESP) = (u16)nesp;
+		set_r16(c, R_ESP, nesp);
 	iret_set_flags(c, nf, o32, old_cpl);
 	seg_validate_outer(c);
 	c->nmi_blocked = false;

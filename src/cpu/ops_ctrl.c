@@ -58,7 +58,9 @@ static inline u32 dec_count(Cpu *c, const Insn *d)
 {
 	if (d->flags & INSN_A32)
 		return --c->r[R_ECX];
-	return --R16(c, R_ECX);
+	u32 n = (R16(c, R_ECX) - 1u) & 0xFFFF;
+	set_r16(c, R_ECX, n);
+	return n;
 }
 void op_loop_jb(Cpu *c, const Insn *d)
 {
@@ -178,7 +180,7 @@ void op_enter_iw_ib(Cpu *c, const Insn *d)
 	if (o)
 		c->r[R_EBP] = frame;
 	else
-		R16(c, R_EBP) = (u16)frame;
+		set_r16(c, R_EBP, frame);
 	set_sp(c, sp);
 }
 
@@ -190,7 +192,7 @@ void op_leave(Cpu *c, const Insn *d)
 	if (o32(d))
 		c->r[R_EBP] = v;
 	else
-		R16(c, R_EBP) = (u16)v;
+		set_r16(c, R_EBP, v);
 }
 
 /* rel16/rel32 form (E9): same semantics, wider displacement */

@@ -229,7 +229,7 @@ void op_arpl_ew_gw(Cpu *c, const Insn *d)
 	} else {
 		u32 v = R16(c, d->rm);
 		if ((v & 3) < (src & 3)) {
-			R16(c, d->rm) = (u16)((v & ~3u) | (src & 3));
+			set_r16(c, d->rm, ((v & ~3u) | (src & 3)));
 			flags_set_arith(c, FLAG_ZF, FLAG_ZF);
 		} else {
 			flags_set_arith(c, FLAG_ZF, 0);
