@@ -127,11 +127,14 @@ void op_into(Cpu *c, const Insn *d)
 	if (cpu_eflags(c) & FLAG_OF)
 		cpu_interrupt(c, EXC_OF, 2, false, 0, false);
 }
-/* F1: ICEBP / INT1, an undocumented single-byte #DB trap without the gate DPL check. */
+/* F1: ICEBP / INT1, a single-byte #DB trap without the gate DPL check. It is delivered
+ * as a debug exception, not as a software interrupt, so an error code naming its IDT
+ * entry has EXT = 1 (SDM vol. 3A 6.13: EXT is clear only for INT n, INT3 and INTO;
+ * Bochs agrees). DR6 is left alone. */
 void op_int1(Cpu *c, const Insn *d)
 {
 	(void)d;
-	cpu_interrupt(c, EXC_DB, 3, false, 0, false);
+	cpu_interrupt(c, EXC_DB, 3, false, 0, true);
 }
 
 /* BOUND Gv,Ma: #BR (a fault) when the signed index is outside [lower, upper]. */
