@@ -200,8 +200,12 @@ struct Cpu {
 	bool halted;
 	bool shutdown;
 	u64 inhibit_icount; /* no interrupt at the boundary where icount equals this */
-	bool tf_trap;       /* TF was set at the start of the current instruction */
-	u32 pending_dr6;    /* DR6 bits of a pending #DB trap */
+	/* data breakpoints: DR0-DR3 enabled in DR7 with R/W = 01 (writes) or 11 (reads and
+	 * writes), set by cpu_dr_update; the TLB refuses their pages (mem.c) */
+	u8 dbp_rd;          /* bit i: breakpoint i watches reads */
+	u8 dbp_wr;          /* bit i: breakpoint i watches writes */
+	u32 dbp_lo[4], dbp_hi[4]; /* the watched linear bytes [lo, hi] of each */
+	u32 pending_dr6;    /* B0-B3 hit by the current instruction: a #DB trap after it */
 
 	/* unwinding */
 	sigjmp_buf jmp;
@@ -724,6 +728,27 @@ static inline void cpu_signal_events(Cpu *c, u32 ev)
 	c->brk = 1;
 }
 void cpu_update_slow(Cpu *c);
+
+/* ---- debug registers (debug.c) ---- */
+#define DR7_GD 0x2000u /* general detect: #DB before any MOV to or from a DRn */
+/* After a write to DR0-DR3 or DR7: single-step mode for execution breakpoints, the
+ * watched ranges of data breakpoints (and a TLB flush when they change). */
+void cpu_dr_update(Cpu *c);
+/* Whether DR7 enables an execution breakpoint (R/W = 00). */
+bool dr_exec_enabled(const Cpu *c);
+/* The execution breakpoints enabled in DR7 at linear address lin, as DR6 B0-B3 bits. */
+u32 dr_exec_hits(const Cpu *c, u32 lin);
+/* Whether the TLB must refuse the page of lin for reads / writes (a data breakpoint
+ * watches bytes in it). */
+bool dbp_page_watched(const Cpu *c, u32 lin, bool write);
+/* Compares an access to [lin, lin+size), within one page, with the data breakpoints;
+ * a hit makes a #DB trap pending after the instruction. */
+void dbp_access(Cpu *c, u32 lin, int size, bool write);
+/* Delivers the #DB trap after an instruction: pending data breakpoint hits and/or the
+ * single step, into DR6. May fault (unwinds). */
+void cpu_db_trap(Cpu *c, bool single_step);
+/* MOV to or from a debug register with DR7.GD set: #DB (a fault) with DR6.BD. */
+void dr_general_detect(Cpu *c);
 
 /* ---- I/O: the trap path (io.c) ---- */
 u32 cpu_io_in(Cpu *c, u16 port, int size);
