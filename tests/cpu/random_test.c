@@ -1,7 +1,7 @@
 /* random_test.c: random instruction streams must never crash, hang or corrupt the CPU.
  *
- * A million streams (500 000 in an ASan/UBSan build, where each costs three times
- * more; the program says so): 256 random bytes (sometimes led by a run of prefixes) at
+ * A million streams, in release and in ASan/UBSan builds alike (about 7 s and 21 s
+ * here): 256 random bytes (sometimes led by a run of prefixes) at
  * linear 0x10000, run from a fresh-ish state for at most RT_BUDGET instructions (in
  * one to three cpu_run calls). The state is random in its general registers and
  * arithmetic flags; the mode is real mode (half the streams), 32-bit protected mode at
@@ -45,18 +45,7 @@
 #include "cpu/cpu.h"
 #include "../test.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define RT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RT_ASAN 1
-#endif
-#endif
-#ifdef RT_ASAN
-#define RT_DEFAULT_COUNT 500000u
-#else
 #define RT_DEFAULT_COUNT 1000000u
-#endif
 
 #define RT_RAM (2 * MiB)
 #define RT_BUDGET 48
@@ -400,11 +389,10 @@ static void rt_alarm(int sig)
 int main(int argc, char **argv)
 {
 	u64 count = RT_DEFAULT_COUNT, seed = 0x5EED0F1A55ull, one = ~0ull;
-	bool trace = false, count_given = false;
+	bool trace = false;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--count") && i + 1 < argc) {
 			count = strtoull(argv[++i], NULL, 0);
-			count_given = true;
 		} else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
 			seed = strtoull(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--stream") && i + 1 < argc) {
@@ -463,11 +451,6 @@ int main(int argc, char **argv)
 		return rt->reports ? 1 : 0;
 	}
 
-	(void)count_given;
-#ifdef RT_ASAN
-	if (!count_given)
-		printf("ASan/UBSan build: %u streams (1000000 in release builds)\n", RT_DEFAULT_COUNT);
-#endif
 	printf("random_test: %llu streams of %d random bytes, budget %d instructions, seed %#llx\n",
 	       (unsigned long long)count, RT_CODE_LEN, RT_BUDGET, (unsigned long long)seed);
 	fflush(stdout);
