@@ -54,6 +54,7 @@ static void reset_common(Cpu *c, bool full)
 	c->dr[7] = 0x400;
 	c->dbp_rd = c->dbp_wr = 0;
 	c->pending_dr6 = 0;
+	c->db_icount = ~0ull;
 	c->cpl = 0;
 	c->tlb_mode = 0;
 	for (int i = 0; i < SEG_COUNT; i++)
@@ -356,11 +357,15 @@ static CpuExitReason run_loop(Cpu *c)
 	for (;;) {
 		if (unlikely(c->shutdown))
 			return CPU_EXIT_SHUTDOWN;
-		if (unlikely(c->pending_dr6) && c->icount != c->inhibit_icount) {
+		if (unlikely(c->pending_dr6) && c->icount != c->inhibit_icount &&
+		    (c->icount < c->run_end || c->icount != c->db_icount)) {
 			/* a data breakpoint hit by the last instruction: the #DB trap comes
-			 * before interrupts (SDM 6.9); it uses up budget and counts as a
-			 * delivered exception, like a fault (a handler whose stack is
-			 * watched traps again at once, and cpu_run must still return) */
+			 * before interrupts (SDM 6.9), within the same cpu_run even when
+			 * that instruction spent the budget. The delivery itself may hit
+			 * again (its pushes on a watched stack): such traps use up budget
+			 * and count as delivered exceptions, like faults, so that a storm
+			 * of them without a retired instruction still returns */
+			c->db_icount = c->icount;
 			c->run_end--;
 			c->stats.exceptions++;
 			c->stats.last_exception = EXC_DB;
@@ -483,6 +488,7 @@ void cpu_set_state(Cpu *c, const CpuState *st)
 	c->idt_limit = st->idtr_limit;
 	memcpy(c->dr, st->dr, sizeof(c->dr));
 	c->pending_dr6 = 0;
+	c->db_icount = ~0ull;
 	c->tsc_offset = st->tsc - c->icount;
 	c->halted = st->halted;
 	c->shutdown = false;

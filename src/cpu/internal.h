@@ -206,6 +206,7 @@ struct Cpu {
 	u8 dbp_wr;          /* bit i: breakpoint i watches writes */
 	u32 dbp_lo[4], dbp_hi[4]; /* the watched linear bytes [lo, hi] of each */
 	u32 pending_dr6;    /* B0-B3 hit by the current instruction: a #DB trap after it */
+	u64 db_icount;      /* icount at the last data breakpoint trap delivered */
 
 	/* unwinding */
 	sigjmp_buf jmp;

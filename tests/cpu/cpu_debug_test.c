@@ -10,8 +10,8 @@
  * MOVS/STOS trapping after each element that hits, with EIP at the instruction until
  * the last; a fault in the instruction voiding its hit; the MOV SS shadow delaying the
  * trap by one instruction; TF and a data breakpoint in one #DB (BS + Bn); the trap
- * delivered within the same cpu_run as the instruction, even on a budget of one; an
- * I/O-trap exit before the instruction completes (no early trap); DR7.GD (#DB fault,
+ * delivered within the same cpu_run as the instruction, even on a budget of one; a
+ * storm of traps that never retires an instruction ending at the budget; an I/O-trap exit before the instruction completes (no early trap); DR7.GD (#DB fault,
  * DR6.BD, GD cleared); INT1 delivered through gate 1; data breakpoints in real mode;
  * a task switch clearing L0-L3 is in cpu_pm_test. SDM vol. 3A 17.2-17.3. */
 #include "../test.h"
@@ -272,6 +272,23 @@ static void test_trap_timing(void)
 	cpu_get_state(v->cpu, &st);
 	CHECK_EQ(st.eip, DBH);
 	CHECK_EQ(st.dr[6] & 0xF, 2);
+	vm_free(v);
+
+	/* a storm: a read/write breakpoint on the #DB gate itself, so each delivery
+	 * (which reads the gate) hits again before any handler instruction runs;
+	 * cpu_run still returns at its budget, the storm charged to it.
+	 * mov eax,[IDT+0Ch]; hlt */
+	v = bp_vm(0, IDT + 12, RW_RW, LEN4, "a1 0c 20 00 00 f4");
+	CpuStats s0, s1;
+	cpu_get_stats(v->cpu, &s0);
+	CHECK_EQ(cpu_run(v->cpu, 300, &ex), CPU_EXIT_BUDGET);
+	cpu_get_stats(v->cpu, &s1);
+	CHECK_EQ(ex.executed, 1);
+	CHECK(s1.exceptions - s0.exceptions >= 299, "storm: %llu #DB delivered",
+	      (unsigned long long)(s1.exceptions - s0.exceptions));
+	CHECK_EQ(peek32(v, CNT), 0);
+	cpu_get_state(v->cpu, &st);
+	CHECK_EQ(st.eip, DBH);
 	vm_free(v);
 
 	/* an I/O trap exit before the instruction: no #DB yet; the trap follows once

@@ -4,7 +4,8 @@
  * here): 256 random bytes (sometimes led by a run of prefixes) at
  * linear 0x10000, run from a fresh-ish state for at most RT_BUDGET instructions (in
  * one to three cpu_run calls). The state is random in its general registers and
- * arithmetic flags; the mode is real mode (half the streams), 32-bit protected mode at
+ * arithmetic flags (one stream in 8 also gets random breakpoints in DR0-DR3/DR7);
+ * the mode is real mode (half the streams), 32-bit protected mode at
  * ring 0 or ring 3, or 16-bit protected mode, with a sane GDT (flat and 16-bit code and
  * data, ring-3 segments, a TSS for the ring-0 stack, and a few odd descriptors: a call
  * gate, conforming and execute-only code, read-only, expand-down and not-present data,
@@ -212,6 +213,16 @@ static void rt_state(Rt *rt, u64 *rng, int mode, CpuState *st)
 	st->tr = seg(0x28, RT_TSS, 0x67, 0x8B);
 	st->dr[6] = 0xFFFF0FF0;
 	st->dr[7] = 0x400;
+	if ((r >> 28 & 7) == 0) {
+		/* one stream in 8 with random debug registers: data breakpoints on the
+		 * stacks, the code, the IDT, MMIO or anywhere, execution breakpoints, GD */
+		static const u32 near[] = { 0x7FF0, 0x8FF0, 0x9FF0, RT_CODE, RT_IDT, 0xA0000, 0x20000 };
+		for (int i = 0; i < 4; i++) {
+			u64 b = rng_next(rng);
+			st->dr[i] = (b & 1) ? (u32)(b >> 32) : near[(b >> 1) % 7] + (u32)(b >> 8 & 15);
+		}
+		st->dr[7] |= (u32)rng_next(rng) & 0xFFFF23FFu;
+	}
 	switch (mode) {
 	case MODE_REAL:
 		for (int s = 0; s < SEG_COUNT; s++) {
