@@ -294,7 +294,10 @@ static bool step_one(Cpu *c)
 		}
 	}
 	c->eflags &= ~FLAG_RF;
-	const Block *b = block_at(c);
+	/* one instruction decoded afresh: a cached block would do too, but looking one up
+	 * decodes up to BLOCK_MAX_INSNS from every new EIP, which made stepping through
+	 * straight-line code cost 64 decodes a step */
+	const Block *b = icache_decode_one(c);
 	const Insn *d = &b->insn[0];
 	if (c->trace)
 		trace_line(c, d);
