@@ -10,7 +10,8 @@
  * writes and fetches at ring 0 and 3, WP, accessed/dirty bits, 4 MiB pages, supervisor
  * accesses to system structures from ring 3), and virtual-8086 mode (IRET into it, real-
  * mode segments, the I/O bitmap, INT n to ring 0 or #GP by IOPL), and task switches
- * (CALL through a task gate, IRET back by NT, JMP to a TSS, #DF through a task gate). */
+ * (CALL through a task gate, IRET back by NT, JMP to a TSS, #DF through a task gate,
+ * DR7's local enables cleared). */
 #include "../test.h"
 #include "harness.h"
 
