@@ -37,7 +37,7 @@ static inline void wr_ew(Cpu *c, const Insn *d, u32 v)
 	if (d->flags & INSN_MEM)
 		wr16(c, d->seg, ea_of(c, d), v);
 	else
-		R16(c, d->rm) = (u16)v;
+		set_r16(c, d->rm, v);
 }
 static inline void wr_ed(Cpu *c, const Insn *d, u32 v)
 {
@@ -63,7 +63,7 @@ static inline void wr_reg(Cpu *c, int r, int sz, u32 v)
 	if (sz == 0)
 		R8(c, r) = (u8)v;
 	else if (sz == 1)
-		R16(c, r) = (u16)v;
+		set_r16(c, r, v);
 	else
 		R32(c, r) = v;
 }

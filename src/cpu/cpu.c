@@ -52,6 +52,9 @@ static void reset_common(Cpu *c, bool full)
 	memset(c->dr, 0, sizeof(c->dr));
 	c->dr[6] = 0xFFFF0FF0u;
 	c->dr[7] = 0x400;
+	c->dbp_rd = c->dbp_wr = 0;
+	c->pending_dr6 = 0;
+	c->db_icount = ~0ull;
 	c->cpl = 0;
 	c->tlb_mode = 0;
 	for (int i = 0; i < SEG_COUNT; i++)
@@ -138,10 +141,11 @@ void cpu_set_eflags(Cpu *c, u32 val)
 		c->brk = 1;
 }
 
-/* Single-step mode is needed for TF, the trace, CP breakpoints and DR7 breakpoints. */
+/* Single-step mode is needed for TF, the trace, CP breakpoints and DR7 execution
+ * breakpoints (data breakpoints work through the TLB, debug.c). */
 void cpu_update_slow(Cpu *c)
 {
-	bool slow = (c->eflags & FLAG_TF) || c->trace || c->nbp > 0 || (c->dr[7] & 0xFF);
+	bool slow = (c->eflags & FLAG_TF) || c->trace || c->nbp > 0 || dr_exec_enabled(c);
 	if (slow)
 		__atomic_fetch_or(&c->events, EV_SLOW, __ATOMIC_RELAXED);
 	else
@@ -234,16 +238,6 @@ void cpu_clear_breakpoints(Cpu *c)
 	cpu_update_slow(c);
 }
 
-/* DR0-DR3 execution breakpoints enabled in DR7 (R/W = 00) matching lin: DR6 bits. */
-static u32 dr_exec_hits(const Cpu *c, u32 lin)
-{
-	u32 dr7 = c->dr[7], hits = 0;
-	for (int i = 0; i < 4; i++)
-		if ((dr7 >> (i * 2) & 3) && !(dr7 >> (16 + i * 4) & 3) && c->dr[i] == lin)
-			hits |= 1u << i;
-	return hits;
-}
-
 /* ---- interrupts at an instruction boundary ---- */
 /* Returns 1 when an interrupt was delivered, -1 when one is waiting behind the STI/MOV
  * SS shadow (the caller then runs exactly one instruction), 0 otherwise. */
@@ -300,7 +294,10 @@ static bool step_one(Cpu *c)
 		}
 	}
 	c->eflags &= ~FLAG_RF;
-	const Block *b = block_at(c);
+	/* one instruction decoded afresh: a cached block would do too, but looking one up
+	 * decodes up to BLOCK_MAX_INSNS from every new EIP, which made stepping through
+	 * straight-line code cost 64 decodes a step */
+	const Block *b = icache_decode_one(c);
 	const Insn *d = &b->insn[0];
 	if (c->trace)
 		trace_line(c, d);
@@ -310,15 +307,11 @@ static bool step_one(Cpu *c)
 	c->eip += d->len;
 	d->fn(c, d);
 	c->icount++;
-	if (tf && c->icount != c->inhibit_icount && !c->halted &&
-	    ints == c->stats.interrupts + c->stats.exceptions && d->fn != op_int3 &&
-	    d->fn != op_into) {
-		c->dr[6] |= 0x4000; /* BS */
-		c->eip_insn = c->eip;
-		c->delivering = EXC_DB;
-		cpu_interrupt(c, EXC_DB, 0, false, 0, true);
-		c->delivering = -1;
-	}
+	bool bs = tf && !c->halted && ints == c->stats.interrupts + c->stats.exceptions &&
+		  d->fn != op_int3 && d->fn != op_into;
+	/* after MOV SS / POP SS the trap waits for the next instruction */
+	if ((bs || c->pending_dr6) && c->icount != c->inhibit_icount)
+		cpu_db_trap(c, bs);
 	return true;
 }
 
@@ -359,12 +352,29 @@ static CpuExitReason run_loop(Cpu *c)
 		cpu_mode_sync(c); /* a supervisor access may have been cut short */
 		cpu_deliver_fault(c);
 	} else if (j == JMP_EXIT) {
+		/* an I/O trap exit comes before the instruction completes: it runs again */
+		c->pending_dr6 = 0;
 		cpu_mode_sync(c);
 		return c->exit_reason;
 	}
 	for (;;) {
 		if (unlikely(c->shutdown))
 			return CPU_EXIT_SHUTDOWN;
+		if (unlikely(c->pending_dr6) && c->icount != c->inhibit_icount &&
+		    (c->icount < c->run_end || c->icount != c->db_icount)) {
+			/* a data breakpoint hit by the last instruction: the #DB trap comes
+			 * before interrupts (SDM 6.9), within the same cpu_run even when
+			 * that instruction spent the budget. The delivery itself may hit
+			 * again (its pushes on a watched stack): such traps use up budget
+			 * and count as delivered exceptions, like faults, so that a storm
+			 * of them without a retired instruction still returns */
+			c->db_icount = c->icount;
+			c->run_end--;
+			c->stats.exceptions++;
+			c->stats.last_exception = EXC_DB;
+			cpu_db_trap(c, false);
+			continue;
+		}
 		u64 end = c->run_end;
 		if (unlikely(c->icount >= end))
 			return CPU_EXIT_BUDGET;
@@ -392,7 +402,8 @@ static CpuExitReason run_loop(Cpu *c)
 			if (c->halted)
 				return CPU_EXIT_HLT;
 		}
-		if (unlikely(ev & EV_SLOW)) {
+		if (unlikely(ev & EV_SLOW) || unlikely(c->pending_dr6)) {
+			/* (a trap pending behind MOV SS: one instruction, then the trap) */
 			if (!step_one(c))
 				return CPU_EXIT_BREAKPOINT;
 			continue;
@@ -479,6 +490,8 @@ void cpu_set_state(Cpu *c, const CpuState *st)
 	c->idt_base = st->idtr_base;
 	c->idt_limit = st->idtr_limit;
 	memcpy(c->dr, st->dr, sizeof(c->dr));
+	c->pending_dr6 = 0;
+	c->db_icount = ~0ull;
 	c->tsc_offset = st->tsc - c->icount;
 	c->halted = st->halted;
 	c->shutdown = false;
@@ -489,7 +502,7 @@ void cpu_set_state(Cpu *c, const CpuState *st)
 	c->bp_skip_valid = false;
 	tlb_flush(c);
 	icache_flush(c);
-	cpu_update_slow(c);
+	cpu_dr_update(c);
 }
 
 void cpu_get_stats(const Cpu *c, CpuStats *s)

@@ -136,7 +136,9 @@ void cpu_init_signal(Cpu *cpu);
  * (may be NULL) gets the details. Never aborts on guest input. Each exception or
  * interrupt delivered also uses one unit of the budget (so a guest that faults or is
  * interrupted endlessly without retiring anything still returns), and a long REP
- * string instruction retires once per chunk of up to 4096 elements. */
+ * string instruction retires once per chunk of up to 4096 elements. A #DB trap after
+ * an instruction (single step, data breakpoint) is delivered in the same cpu_run as
+ * that instruction, even when it spent the budget. */
 CpuExitReason cpu_run(Cpu *cpu, u64 budget, CpuExit *exit);
 
 /* Makes the current (or next) cpu_run return CPU_EXIT_REQUEST at the next instruction

@@ -48,6 +48,7 @@ void cpu_deliver_fault(Cpu *c)
 	int vec = c->exc_vec;
 	bool has_err = c->exc_has_err;
 	u32 err = c->exc_err;
+	c->pending_dr6 = 0; /* the instruction did not complete: it hits again on restart */
 	c->stats.exceptions++;
 	c->stats.last_exception = vec;
 	if (c->delivering >= 0) {

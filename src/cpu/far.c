@@ -293,11 +293,11 @@ void far_ret(Cpu *c, u32 pop, bool o32)
 	seg_load_cs(c, rsel, &d, (int)rpl);
 	c->eip = neip;
 	load_ss_desc(c, nss, &sd);
-	if (o32)
-		c->r[R_ESP] = nesp;
-	else
-		R16(c, R_ESP) = (u16)nesp;
-	set_sp(c, get_sp(c) + pop);
+	/* The popped SP (zero-extended for a 16-bit RET) plus the parameter bytes becomes
+	 * ESP when the outer stack is 32-bit (SS.B = 1), SP alone when it is 16-bit (bits
+	 * 31-16 of ESP then keep the inner level's value, the "ESPFIX" leak): SDM RET
+	 * pseudo-code; Bochs does the same. */
+	set_sp(c, nesp + pop);
 	seg_validate_outer(c);
 }
 
@@ -407,10 +407,7 @@ void far_iret(Cpu *c, bool o32)
 	seg_load_cs(c, rsel, &d, (int)rpl);
 	c->eip = neip;
 	load_ss_desc(c, nss, &sd);
-	if (o32)
-		c->r[R_ESP] = nesp;
-	else
-		R16(c, R_ESP) = (u16)nesp;
+	set_sp(c, nesp); /* by the new SS.B, as for RET above */
 	iret_set_flags(c, nf, o32, old_cpl);
 	seg_validate_outer(c);
 	c->nmi_blocked = false;

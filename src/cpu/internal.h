@@ -200,8 +200,13 @@ struct Cpu {
 	bool halted;
 	bool shutdown;
 	u64 inhibit_icount; /* no interrupt at the boundary where icount equals this */
-	bool tf_trap;       /* TF was set at the start of the current instruction */
-	u32 pending_dr6;    /* DR6 bits of a pending #DB trap */
+	/* data breakpoints: DR0-DR3 enabled in DR7 with R/W = 01 (writes) or 11 (reads and
+	 * writes), set by cpu_dr_update; the TLB refuses their pages (mem.c) */
+	u8 dbp_rd;          /* bit i: breakpoint i watches reads */
+	u8 dbp_wr;          /* bit i: breakpoint i watches writes */
+	u32 dbp_lo[4], dbp_hi[4]; /* the watched linear bytes [lo, hi] of each */
+	u32 pending_dr6;    /* B0-B3 hit by the current instruction: a #DB trap after it */
+	u64 db_icount;      /* icount at the last data breakpoint trap delivered */
 
 	/* unwinding */
 	sigjmp_buf jmp;
@@ -238,12 +243,24 @@ struct Cpu {
 	CpuStats stats;
 };
 
-/* ---- registers ---- */
+/* ---- registers ----
+ * r[] holds the 32-bit registers; their 8- and 16-bit parts are reached only in ways C
+ * defines. R8 names a byte through a u8 (character type) pointer, which may alias any
+ * object (the byte offsets assume a little-endian host, checked below). The 16-bit
+ * halves are read by masking and written by read-modify-write of the whole u32
+ * (set_r16): a u16 store through a pointer into a u32 object is undefined behaviour
+ * under the aliasing rules, and GCC -O2 really dropped such a store before a 32-bit
+ * read of the same register (tests/cpu/pm/FINDINGS.md #5). GCC compiles set_r16 to one
+ * 16-bit store. */
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "R8 byte offsets need a little-endian host");
 static inline u8 *reg8p(Cpu *c, int off) { return (u8 *)c->r + off; }
-static inline u16 *reg16p(Cpu *c, int i) { return (u16 *)&c->r[i]; }
 #define R8(c, off) (*reg8p((c), (off)))
-#define R16(c, i) (*reg16p((c), (i)))
+#define R16(c, i) ((u16)(c)->r[(i)])
 #define R32(c, i) ((c)->r[(i)])
+static inline void set_r16(Cpu *c, int i, u32 v)
+{
+	c->r[i] = (c->r[i] & 0xFFFF0000u) | (v & 0xFFFFu);
+}
 /* The byte offset of 8-bit register number n (AL CL DL BL AH CH DH BH). */
 static inline u8 reg8_off(int n) { return (u8)((n & 3) * 4 + (n >> 2)); }
 
@@ -610,7 +627,7 @@ static inline void set_sp(Cpu *c, u32 v)
 	if (c->stack32)
 		c->r[R_ESP] = v;
 	else
-		R16(c, R_ESP) = (u16)v;
+		set_r16(c, R_ESP, v);
 }
 static inline void push16(Cpu *c, u32 v)
 {
@@ -712,6 +729,27 @@ static inline void cpu_signal_events(Cpu *c, u32 ev)
 	c->brk = 1;
 }
 void cpu_update_slow(Cpu *c);
+
+/* ---- debug registers (debug.c) ---- */
+#define DR7_GD 0x2000u /* general detect: #DB before any MOV to or from a DRn */
+/* After a write to DR0-DR3 or DR7: single-step mode for execution breakpoints, the
+ * watched ranges of data breakpoints (and a TLB flush when they change). */
+void cpu_dr_update(Cpu *c);
+/* Whether DR7 enables an execution breakpoint (R/W = 00). */
+bool dr_exec_enabled(const Cpu *c);
+/* The execution breakpoints enabled in DR7 at linear address lin, as DR6 B0-B3 bits. */
+u32 dr_exec_hits(const Cpu *c, u32 lin);
+/* Whether the TLB must refuse the page of lin for reads / writes (a data breakpoint
+ * watches bytes in it). */
+bool dbp_page_watched(const Cpu *c, u32 lin, bool write);
+/* Compares an access to [lin, lin+size), within one page, with the data breakpoints;
+ * a hit makes a #DB trap pending after the instruction. */
+void dbp_access(Cpu *c, u32 lin, int size, bool write);
+/* Delivers the #DB trap after an instruction: pending data breakpoint hits and/or the
+ * single step, into DR6. May fault (unwinds). */
+void cpu_db_trap(Cpu *c, bool single_step);
+/* MOV to or from a debug register with DR7.GD set: #DB (a fault) with DR6.BD. */
+void dr_general_detect(Cpu *c);
 
 /* ---- I/O: the trap path (io.c) ---- */
 u32 cpu_io_in(Cpu *c, u16 port, int size);

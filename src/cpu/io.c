@@ -79,7 +79,7 @@ void op_in_eax_ib(Cpu *c, const Insn *d)
 	if (d->flags & INSN_O32)
 		R32(c, R_EAX) = cpu_io_in(c, port, 4);
 	else
-		R16(c, R_EAX) = (u16)cpu_io_in(c, port, 2);
+		set_r16(c, R_EAX, cpu_io_in(c, port, 2));
 }
 void op_out_ib_al(Cpu *c, const Insn *d) { cpu_io_out(c, (u16)(d->imm & 0xFF), 1, R8(c, 0)); }
 void op_out_ib_eax(Cpu *c, const Insn *d)
@@ -97,7 +97,7 @@ void op_in_eax_dx(Cpu *c, const Insn *d)
 	if (d->flags & INSN_O32)
 		R32(c, R_EAX) = cpu_io_in(c, R16(c, R_EDX), 4);
 	else
-		R16(c, R_EAX) = (u16)cpu_io_in(c, R16(c, R_EDX), 2);
+		set_r16(c, R_EAX, cpu_io_in(c, R16(c, R_EDX), 2));
 }
 void op_out_dx_al(Cpu *c, const Insn *d)
 {

@@ -11,8 +11,11 @@
  * References: Intel SDM vol. 3A 3.4.5 (segment descriptors), 5.3-5.6 (limit and type
  * checking), chapter 4 (32-bit paging: 4 KiB and 4 MiB pages, #PF with CR2 and its
  * error code, U/S and R/W with CR0.WP, accessed and dirty bits).
+ * Data breakpoints (debug.c): the TLB refuses a page that holds bytes a DR0-DR3 data
+ * breakpoint watches, so the accesses there come through the slow paths here, which
+ * report them to dbp_access.
  * Not modelled: PAE, global-page retention (every flush drops all entries), alignment
- * check (#AC), data breakpoints. */
+ * check (#AC). */
 #include "cpu/internal.h"
 
 /* Page-table entry bits */
@@ -146,6 +149,8 @@ static u32 tlb_fill(Cpu *c, u32 lin, bool write)
 		host = (p->flags & (MEM_F_WATCH | MEM_F_MMIO_WR)) ? NULL : p->wr;
 	else
 		host = (p->flags & MEM_F_MMIO_RD) ? NULL : p->rd;
+	if (host && unlikely(c->dbp_rd | c->dbp_wr) && dbp_page_watched(c, lin, write))
+		host = NULL;
 	if (host) {
 		u32 page = lin & ~MEM_PAGE_MASK;
 		TlbEnt *e = write ? &c->tlb_w[(lin >> MEM_PAGE_SHIFT) & (TLB_SIZE - 1)]
@@ -170,6 +175,8 @@ u32 mem_rd_slow(Cpu *c, u32 lin, int size)
 		return v;
 	}
 	u32 phys = tlb_fill(c, lin, false);
+	if (unlikely(c->dbp_rd))
+		dbp_access(c, lin, size, false);
 	TlbEnt *e = tlb_r_hit(c, lin, (u32)size);
 	if (e) {
 		const u8 *h = HOSTP(e, lin);
@@ -189,6 +196,8 @@ void mem_wr_slow(Cpu *c, u32 lin, u32 val, int size)
 		return;
 	}
 	u32 phys = tlb_fill(c, lin, true);
+	if (unlikely(c->dbp_wr))
+		dbp_access(c, lin, size, true);
 	TlbEnt *e = tlb_w_hit(c, lin, (u32)size);
 	if (e) {
 		u8 *h = HOSTP(e, lin);

@@ -41,7 +41,7 @@
 		} else {                                                                \
 			u32 r = FN(c, R16(c, d->rm), b, 1);                             \
 			if (WRITE)                                                      \
-				R16(c, d->rm) = (u16)r;                                 \
+				set_r16(c, d->rm, r);                                   \
 		}                                                                       \
 	}                                                                               \
 	void op_##name##_ev_gv32(Cpu *c, const Insn *d)                                 \
@@ -71,7 +71,7 @@
 	{                                                                               \
 		u32 r = FN(c, R16(c, d->reg), rd_ew(c, d), 1);                          \
 		if (WRITE)                                                              \
-			R16(c, d->reg) = (u16)r;                                        \
+			set_r16(c, d->reg, r);                                          \
 	}                                                                               \
 	void op_##name##_gv_ev32(Cpu *c, const Insn *d)                                 \
 	{                                                                               \
@@ -89,7 +89,7 @@
 	{                                                                               \
 		u32 r = FN(c, R16(c, R_EAX), d->imm, 1);                                \
 		if (WRITE)                                                              \
-			R16(c, R_EAX) = (u16)r;                                         \
+			set_r16(c, R_EAX, r);                                           \
 	}                                                                               \
 	void op_##name##_eax_iv32(Cpu *c, const Insn *d)                                \
 	{                                                                               \
@@ -126,7 +126,7 @@
 		} else {                                                                \
 			u32 r = FN(c, R16(c, d->rm), d->imm, 1);                        \
 			if (WRITE)                                                      \
-				R16(c, d->rm) = (u16)r;                                 \
+				set_r16(c, d->rm, r);                                   \
 		}                                                                       \
 	}                                                                               \
 	void op_##name##_ev_iv32(Cpu *c, const Insn *d)                                 \
@@ -157,9 +157,9 @@ ALU_FORMS(cmp, alu_sub, 0)
 ALU_FORMS(test, alu_and, 0)
 
 /* ---- INC/DEC ---- */
-void op_inc_rv16(Cpu *c, const Insn *d) { R16(c, d->reg) = (u16)alu_inc(c, R16(c, d->reg), 0, 1); }
+void op_inc_rv16(Cpu *c, const Insn *d) { set_r16(c, d->reg, alu_inc(c, R16(c, d->reg), 0, 1)); }
 void op_inc_rv32(Cpu *c, const Insn *d) { R32(c, d->reg) = alu_inc(c, R32(c, d->reg), 0, 2); }
-void op_dec_rv16(Cpu *c, const Insn *d) { R16(c, d->reg) = (u16)alu_dec(c, R16(c, d->reg), 0, 1); }
+void op_dec_rv16(Cpu *c, const Insn *d) { set_r16(c, d->reg, alu_dec(c, R16(c, d->reg), 0, 1)); }
 void op_dec_rv32(Cpu *c, const Insn *d) { R32(c, d->reg) = alu_dec(c, R32(c, d->reg), 0, 2); }
 
 /* Unary read-modify-write of E with result = FN(c, value, sz). */
@@ -179,7 +179,7 @@ void op_dec_rv32(Cpu *c, const Insn *d) { R32(c, d->reg) = alu_dec(c, R32(c, d->
 			RmwRef m = rmw_prep(c, d->seg, ea_of(c, d), 2);                 \
 			rmw_wr(c, &m, FN(c, rmw_rd(c, &m, 2), 1), 2);                   \
 		} else {                                                                \
-			R16(c, d->rm) = (u16)FN(c, R16(c, d->rm), 1);                   \
+			set_r16(c, d->rm, FN(c, R16(c, d->rm), 1));                     \
 		}                                                                       \
 	}                                                                               \
 	void op_##name##_ev32(Cpu *c, const Insn *d)                                    \
@@ -212,14 +212,14 @@ static void mul_flags(Cpu *c, u32 lo, int sz, bool wide)
 void op_mul_eb(Cpu *c, const Insn *d)
 {
 	u32 r = (u32)R8(c, 0) * rd_eb(c, d);
-	R16(c, R_EAX) = (u16)r;
+	set_r16(c, R_EAX, r);
 	mul_flags(c, r, 0, (r >> 8) != 0);
 }
 void op_mul_ev16(Cpu *c, const Insn *d)
 {
 	u32 r = (u32)R16(c, R_EAX) * rd_ew(c, d);
-	R16(c, R_EAX) = (u16)r;
-	R16(c, R_EDX) = (u16)(r >> 16);
+	set_r16(c, R_EAX, r);
+	set_r16(c, R_EDX, r >> 16);
 	mul_flags(c, r, 1, (r >> 16) != 0);
 }
 void op_mul_ev32(Cpu *c, const Insn *d)
@@ -232,14 +232,14 @@ void op_mul_ev32(Cpu *c, const Insn *d)
 void op_imul_eb(Cpu *c, const Insn *d)
 {
 	s32 r = (s32)(s8)R8(c, 0) * (s8)rd_eb(c, d);
-	R16(c, R_EAX) = (u16)r;
+	set_r16(c, R_EAX, r);
 	mul_flags(c, (u32)r, 0, r != (s8)r);
 }
 void op_imul_ev16(Cpu *c, const Insn *d)
 {
 	s32 r = (s32)(s16)R16(c, R_EAX) * (s16)rd_ew(c, d);
-	R16(c, R_EAX) = (u16)r;
-	R16(c, R_EDX) = (u16)((u32)r >> 16);
+	set_r16(c, R_EAX, r);
+	set_r16(c, R_EDX, (u32)r >> 16);
 	mul_flags(c, (u32)r, 1, r != (s16)r);
 }
 void op_imul_ev32(Cpu *c, const Insn *d)
@@ -253,7 +253,7 @@ void op_imul_ev32(Cpu *c, const Insn *d)
 void op_imul_gv_ev_iv16(Cpu *c, const Insn *d)
 {
 	s32 r = (s32)(s16)rd_ew(c, d) * (s16)d->imm;
-	R16(c, d->reg) = (u16)r;
+	set_r16(c, d->reg, r);
 	mul_flags(c, (u32)r, 1, r != (s16)r);
 }
 void op_imul_gv_ev_iv32(Cpu *c, const Insn *d)
@@ -265,7 +265,7 @@ void op_imul_gv_ev_iv32(Cpu *c, const Insn *d)
 void op_imul_gv_ev16(Cpu *c, const Insn *d)
 {
 	s32 r = (s32)(s16)rd_ew(c, d) * (s16)R16(c, d->reg);
-	R16(c, d->reg) = (u16)r;
+	set_r16(c, d->reg, r);
 	mul_flags(c, (u32)r, 1, r != (s16)r);
 }
 void op_imul_gv_ev32(Cpu *c, const Insn *d)
@@ -290,8 +290,8 @@ void op_div_ev16(Cpu *c, const Insn *d)
 	u32 v = rd_ew(c, d), a = (u32)R16(c, R_EDX) << 16 | R16(c, R_EAX);
 	if (v == 0 || a / v > 0xFFFF)
 		cpu_fault_noerr(c, EXC_DE);
-	R16(c, R_EAX) = (u16)(a / v);
-	R16(c, R_EDX) = (u16)(a % v);
+	set_r16(c, R_EAX, a / v);
+	set_r16(c, R_EDX, a % v);
 }
 void op_div_ev32(Cpu *c, const Insn *d)
 {
@@ -321,8 +321,8 @@ void op_idiv_ev16(Cpu *c, const Insn *d)
 	s64 q = (s64)a / v, r = (s64)a % v;
 	if (q > 32767 || q < -32768)
 		cpu_fault_noerr(c, EXC_DE);
-	R16(c, R_EAX) = (u16)q;
-	R16(c, R_EDX) = (u16)r;
+	set_r16(c, R_EAX, q);
+	set_r16(c, R_EDX, r);
 }
 void op_idiv_ev32(Cpu *c, const Insn *d)
 {
@@ -386,7 +386,7 @@ void op_aaa(Cpu *c, const Insn *d)
 	u32 f = cpu_eflags(c);
 	bool adj = (R8(c, 0) & 0xF) > 9 || (f & FLAG_AF);
 	if (adj)
-		R16(c, R_EAX) = (u16)(R16(c, R_EAX) + 0x106);
+		set_r16(c, R_EAX, R16(c, R_EAX) + 0x106);
 	R8(c, 0) &= 0xF;
 	flags_set_arith(c, FLAGS_OSZAPC,
 			flags_szp(R8(c, 0), 0) | (adj ? FLAG_AF | FLAG_CF : 0));
@@ -397,7 +397,7 @@ void op_aas(Cpu *c, const Insn *d)
 	u32 f = cpu_eflags(c);
 	bool adj = (R8(c, 0) & 0xF) > 9 || (f & FLAG_AF);
 	if (adj) {
-		R16(c, R_EAX) = (u16)(R16(c, R_EAX) - 6);
+		set_r16(c, R_EAX, R16(c, R_EAX) - 6);
 		R8(c, 1) = (u8)(R8(c, 1) - 1);
 	}
 	R8(c, 0) &= 0xF;

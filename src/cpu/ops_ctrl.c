@@ -58,7 +58,9 @@ static inline u32 dec_count(Cpu *c, const Insn *d)
 {
 	if (d->flags & INSN_A32)
 		return --c->r[R_ECX];
-	return --R16(c, R_ECX);
+	u32 n = (R16(c, R_ECX) - 1u) & 0xFFFF;
+	set_r16(c, R_ECX, n);
+	return n;
 }
 void op_loop_jb(Cpu *c, const Insn *d)
 {
@@ -125,11 +127,14 @@ void op_into(Cpu *c, const Insn *d)
 	if (cpu_eflags(c) & FLAG_OF)
 		cpu_interrupt(c, EXC_OF, 2, false, 0, false);
 }
-/* F1: ICEBP / INT1, an undocumented single-byte #DB trap without the gate DPL check. */
+/* F1: ICEBP / INT1, a single-byte #DB trap without the gate DPL check. It is delivered
+ * as a debug exception, not as a software interrupt, so an error code naming its IDT
+ * entry has EXT = 1 (SDM vol. 3A 6.13: EXT is clear only for INT n, INT3 and INTO;
+ * Bochs agrees). DR6 is left alone. */
 void op_int1(Cpu *c, const Insn *d)
 {
 	(void)d;
-	cpu_interrupt(c, EXC_DB, 3, false, 0, false);
+	cpu_interrupt(c, EXC_DB, 3, false, 0, true);
 }
 
 /* BOUND Gv,Ma: #BR (a fault) when the signed index is outside [lower, upper]. */
@@ -178,7 +183,7 @@ void op_enter_iw_ib(Cpu *c, const Insn *d)
 	if (o)
 		c->r[R_EBP] = frame;
 	else
-		R16(c, R_EBP) = (u16)frame;
+		set_r16(c, R_EBP, frame);
 	set_sp(c, sp);
 }
 
@@ -190,7 +195,7 @@ void op_leave(Cpu *c, const Insn *d)
 	if (o32(d))
 		c->r[R_EBP] = v;
 	else
-		R16(c, R_EBP) = (u16)v;
+		set_r16(c, R_EBP, v);
 }
 
 /* rel16/rel32 form (E9): same semantics, wider displacement */

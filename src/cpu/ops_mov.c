@@ -17,7 +17,7 @@ void op_mov_ev_gv16(Cpu *c, const Insn *d)
 	if (d->flags & INSN_MEM)
 		wr16(c, d->seg, ea_of(c, d), R16(c, d->reg));
 	else
-		R16(c, d->rm) = R16(c, d->reg);
+		set_r16(c, d->rm, R16(c, d->reg));
 }
 void op_mov_ev_gv32(Cpu *c, const Insn *d)
 {
@@ -30,9 +30,9 @@ void op_mov_gb_eb(Cpu *c, const Insn *d) { R8(c, d->reg) = (u8)rd_eb(c, d); }
 void op_mov_gv_ev16(Cpu *c, const Insn *d)
 {
 	if (d->flags & INSN_MEM)
-		R16(c, d->reg) = (u16)rd16(c, d->seg, ea_of(c, d));
+		set_r16(c, d->reg, rd16(c, d->seg, ea_of(c, d)));
 	else
-		R16(c, d->reg) = R16(c, d->rm);
+		set_r16(c, d->reg, R16(c, d->rm));
 }
 void op_mov_gv_ev32(Cpu *c, const Insn *d)
 {
@@ -44,7 +44,7 @@ void op_mov_gv_ev32(Cpu *c, const Insn *d)
 void op_mov_eb_ib(Cpu *c, const Insn *d) { wr_eb(c, d, d->imm); }
 void op_mov_ev_iv(Cpu *c, const Insn *d) { wr_ev(c, d, d->imm); }
 void op_mov_rb_ib(Cpu *c, const Insn *d) { R8(c, d->reg) = (u8)d->imm; }
-void op_mov_rv_iv16(Cpu *c, const Insn *d) { R16(c, d->reg) = (u16)d->imm; }
+void op_mov_rv_iv16(Cpu *c, const Insn *d) { set_r16(c, d->reg, d->imm); }
 void op_mov_rv_iv32(Cpu *c, const Insn *d) { R32(c, d->reg) = d->imm; }
 /* moffs forms: the offset is in disp, the segment DS or the override */
 void op_mov_al_ob(Cpu *c, const Insn *d) { R8(c, 0) = (u8)rd8(c, d->seg, d->disp); }
@@ -53,7 +53,7 @@ void op_mov_eax_ov(Cpu *c, const Insn *d)
 	if (o32(d))
 		R32(c, R_EAX) = rd32(c, d->seg, d->disp);
 	else
-		R16(c, R_EAX) = (u16)rd16(c, d->seg, d->disp);
+		set_r16(c, R_EAX, rd16(c, d->seg, d->disp));
 }
 void op_mov_ob_al(Cpu *c, const Insn *d) { wr8(c, d->seg, d->disp, R8(c, 0)); }
 void op_mov_ov_eax(Cpu *c, const Insn *d)
@@ -76,7 +76,7 @@ void op_mov_ew_sw(Cpu *c, const Insn *d)
 	else if (o32(d))
 		R32(c, d->rm) = sel;
 	else
-		R16(c, d->rm) = (u16)sel;
+		set_r16(c, d->rm, sel);
 }
 void op_mov_sw_ew(Cpu *c, const Insn *d)
 {
@@ -94,7 +94,7 @@ void op_lea_gv_m(Cpu *c, const Insn *d)
 	if (o32(d))
 		R32(c, d->reg) = ea;
 	else
-		R16(c, d->reg) = (u16)ea;
+		set_r16(c, d->reg, ea);
 }
 
 void op_movzx_gv_eb(Cpu *c, const Insn *d)
@@ -165,7 +165,7 @@ void op_push_rv32(Cpu *c, const Insn *d) { push32(c, R32(c, d->reg)); }
 void op_pop_rv16(Cpu *c, const Insn *d)
 {
 	u32 v = pop16(c);
-	R16(c, d->reg) = (u16)v;
+	set_r16(c, d->reg, v);
 }
 void op_pop_rv32(Cpu *c, const Insn *d)
 {
@@ -281,14 +281,14 @@ void op_cbw(Cpu *c, const Insn *d)
 	if (o32(d))
 		R32(c, R_EAX) = (u32)(s32)(s16)R16(c, R_EAX);
 	else
-		R16(c, R_EAX) = (u16)(s16)(s8)R8(c, 0);
+		set_r16(c, R_EAX, (s16)(s8)R8(c, 0));
 }
 void op_cwd(Cpu *c, const Insn *d)
 {
 	if (o32(d))
 		R32(c, R_EDX) = (R32(c, R_EAX) & 0x80000000u) ? 0xFFFFFFFFu : 0;
 	else
-		R16(c, R_EDX) = (R16(c, R_EAX) & 0x8000) ? 0xFFFF : 0;
+		set_r16(c, R_EDX, (R16(c, R_EAX) & 0x8000) ? 0xFFFF : 0);
 }
 void op_xlat(Cpu *c, const Insn *d)
 {
@@ -329,7 +329,7 @@ void op_bswap_rd(Cpu *c, const Insn *d)
 	if (o32(d))
 		R32(c, d->reg) = __builtin_bswap32(R32(c, d->reg));
 	else
-		R16(c, d->reg) = 0; /* BSWAP r16: undefined; Intel parts clear the word */
+		set_r16(c, d->reg, 0); /* BSWAP r16: undefined; Intel parts clear the word */
 }
 void op_xadd_eb_gb(Cpu *c, const Insn *d)
 {

@@ -21,7 +21,7 @@ static inline void set_rcx(Cpu *c, const Insn *d, u32 v)
 	if (d->flags & INSN_A32)
 		c->r[R_ECX] = v;
 	else
-		R16(c, R_ECX) = (u16)v;
+		set_r16(c, R_ECX, v);
 }
 static inline u32 ridx(Cpu *c, const Insn *d, int r) { return c->r[r] & amask(d); }
 static inline void adv(Cpu *c, const Insn *d, int r, int n)
@@ -30,7 +30,7 @@ static inline void adv(Cpu *c, const Insn *d, int r, int n)
 	if (d->flags & INSN_A32)
 		c->r[r] += delta;
 	else
-		R16(c, r) = (u16)(R16(c, r) + delta);
+		set_r16(c, r, R16(c, r) + delta);
 }
 static inline int elsz(const Insn *d, bool byte) { return byte ? 1 : (d->flags & INSN_O32) ? 4 : 2; }
 

@@ -229,7 +229,7 @@ void op_arpl_ew_gw(Cpu *c, const Insn *d)
 	} else {
 		u32 v = R16(c, d->rm);
 		if ((v & 3) < (src & 3)) {
-			R16(c, d->rm) = (u16)((v & ~3u) | (src & 3));
+			set_r16(c, d->rm, ((v & ~3u) | (src & 3)));
 			flags_set_arith(c, FLAG_ZF, FLAG_ZF);
 		} else {
 			flags_set_arith(c, FLAG_ZF, 0);
@@ -346,8 +346,9 @@ void op_mov_cd_rd(Cpu *c, const Insn *d)
 	}
 }
 
-/* Debug registers: DR4/DR5 are DR6/DR7 unless CR4.DE. Breakpoints in DR7 switch the run
- * loop to its checking single-instruction path (cpu_update_slow). */
+/* Debug registers: DR4/DR5 are DR6/DR7 unless CR4.DE (then #UD). The checks come in
+ * Bochs's order: #UD, then #DB by DR7.GD, then #GP(0) outside ring 0. A write to
+ * DR0-DR3 or DR7 updates what the breakpoints need (debug.c). */
 static int dr_index(Cpu *c, int n)
 {
 	if (n == 4 || n == 5) {
@@ -359,8 +360,9 @@ static int dr_index(Cpu *c, int n)
 }
 void op_mov_rd_dd(Cpu *c, const Insn *d)
 {
-	need_cpl0(c);
 	int n = dr_index(c, d->reg);
+	dr_general_detect(c);
+	need_cpl0(c);
 	u32 v = c->dr[n];
 	if (n == 6)
 		v = (v & 0xF00F) | 0xFFFF0FF0u;
@@ -370,11 +372,12 @@ void op_mov_rd_dd(Cpu *c, const Insn *d)
 }
 void op_mov_dd_rd(Cpu *c, const Insn *d)
 {
-	need_cpl0(c);
 	int n = dr_index(c, d->reg);
+	dr_general_detect(c);
+	need_cpl0(c);
 	c->dr[n] = R32(c, d->rm);
-	if (n == 7)
-		cpu_update_slow(c);
+	if (n != 6)
+		cpu_dr_update(c);
 }
 /* Test registers TR3-TR7 (386/486 cache and TLB test): reads 0, writes ignored. */
 void op_mov_rd_td(Cpu *c, const Insn *d)

@@ -168,6 +168,12 @@ void task_switch(Cpu *c, u16 tsel, int reason, bool has_err, u32 err, u32 ext)
 	c->tr = nt;
 	c->tr.attr |= 2; /* busy */
 	c->cr0 |= CR0_TS;
+	if (c->dr[7] & 0x155) {
+		/* the local breakpoint enables L0-L3 (and LE) belong to the old task: SDM
+		 * 17.2.4; Bochs clears the same bits */
+		c->dr[7] &= ~0x155u;
+		cpu_dr_update(c);
+	}
 	if (n32 && (c->cr0 & CR0_PG) && ncr3 != c->cr3) {
 		c->cr3 = ncr3 & 0xFFFFF018u;
 		tlb_flush(c);

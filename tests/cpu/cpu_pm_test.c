@@ -10,7 +10,8 @@
  * writes and fetches at ring 0 and 3, WP, accessed/dirty bits, 4 MiB pages, supervisor
  * accesses to system structures from ring 3), and virtual-8086 mode (IRET into it, real-
  * mode segments, the I/O bitmap, INT n to ring 0 or #GP by IOPL), and task switches
- * (CALL through a task gate, IRET back by NT, JMP to a TSS, #DF through a task gate). */
+ * (CALL through a task gate, IRET back by NT, JMP to a TSS, #DF through a task gate,
+ * DR7's local enables cleared). */
 #include "../test.h"
 #include "harness.h"
 
@@ -745,9 +746,13 @@ static void test_tasks(void)
 	poke(v, 0x14000, "a1 00 65 00 00 40 a3 00 65 00 00 66 0f 00 cb 89 1d 04 65 00 00 9c 59 89 "
 			 "0d 08 65 00 00 cf f4");
 	pm_start(v, 0, 0);
-	CHECK_EQ(run(v), CPU_EXIT_HLT);
 	CpuState st;
 	cpu_get_state(v->cpu, &st);
+	st.dr[7] = 0x400 | 0x1FF; /* L0-L3, G0-G3, LE (breakpoints at linear 0, never run) */
+	cpu_set_state(v->cpu, &st);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	cpu_get_state(v->cpu, &st);
+	CHECK_EQ(st.dr[7] & 0x3FF, 0x0AA); /* a task switch clears L0-L3 and LE (SDM 17.2.4) */
 	CHECK_EQ(peek32(v, 0x6500), 1);                /* task 2 ran once */
 	CHECK_EQ(peek16(v, 0x6504), S_TSS2);           /* with TR = its TSS */
 	CHECK_EQ(peek32(v, 0x6508) & FLAG_NT, FLAG_NT); /* nested: CALL set NT */
