@@ -505,6 +505,11 @@ void cpu_set_state(Cpu *c, const CpuState *st)
 	cpu_dr_update(c);
 }
 
+void cpu_advance_tsc(Cpu *c, u64 cycles)
+{
+	c->tsc_offset += cycles;
+}
+
 void cpu_get_stats(const Cpu *c, CpuStats *s)
 {
 	*s = c->stats;

@@ -152,6 +152,12 @@ void cpu_set_intr_ack(Cpu *cpu, int (*ack)(void *ctx), void *ctx);
 /* The NMI input: a rising edge latches one NMI. */
 void cpu_set_nmi(Cpu *cpu, bool level);
 
+/* Moves the time-stamp counter forward by cycles without executing anything: the run
+ * loop calls it when it lets virtual time jump over a halted stretch, so that RDTSC
+ * keeps counting at one cycle per virtual instruction time, as a real TSC counts through
+ * HLT. */
+void cpu_advance_tsc(Cpu *cpu, u64 cycles);
+
 /* Retired-instruction counter (drives the virtual clock). */
 const u64 *cpu_icount(const Cpu *cpu);
 

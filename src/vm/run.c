@@ -66,6 +66,8 @@ MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 			now = clock_now(c);
 			if (t > now) {
 				m->halted_ns += t - now;
+				/* The TSC counts through HLT: one cycle per instruction time. */
+				cpu_advance_tsc(m->cpu, (t - now) * 1000 / c->ps_per_insn);
 				clock_advance_to(c, t);
 				clock_run_timers(c);
 			}

@@ -275,6 +275,28 @@ static void test_models(void)
 	CHECK(eax == 0x12345678, "a 15+ byte instruction does not execute: %x", eax);
 }
 
+/* The TSC keeps counting over time the run loop skips while the CPU is halted. */
+static void test_tsc_advance(void)
+{
+	Vm *v = vm_new(CPU_MODEL_P6);
+	poke(v, 0x10000, "0f 31 f4");
+	CpuState st;
+	cpu_get_state(v->cpu, &st);
+	for (int i = 0; i < SEG_COUNT; i++)
+		seg_set(&st.seg[i], 0, 0, 0xFFFF, 0x93);
+	seg_set(&st.seg[SEG_CS], 0x1000, 0x10000, 0xFFFF, 0x409B);
+	st.eip = 0;
+	st.tsc = 1000;
+	cpu_set_state(v->cpu, &st);
+	cpu_advance_tsc(v->cpu, 5000000000ull); /* a halted stretch: 5e9 cycles */
+	cpu_run(v->cpu, 10, NULL);
+	cpu_get_state(v->cpu, &st);
+	u64 tsc = (u64)st.gpr[R_EDX] << 32 | st.gpr[R_EAX];
+	CHECK_EQ(tsc, 1000 + 5000000000ull);
+	CHECK_EQ(st.tsc, 1000 + 5000000000ull + 2); /* RDTSC and HLT retired since */
+	vm_free(v);
+}
+
 static void test_reset_and_exit(void)
 {
 	Vm *v = vm_new(CPU_MODEL_486);
@@ -331,6 +353,7 @@ int main(void)
 	test_breakpoint();
 	test_addressing();
 	test_models();
+	test_tsc_advance();
 	test_reset_and_exit();
 	test_exit_from_thread();
 	return test_summary();
