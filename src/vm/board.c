@@ -88,29 +88,22 @@ static void wire_a20(void *ctx, int n, int level)
 	mem_set_a20(&m->mem, m->a20_kbc || m->a20_port92);
 }
 
-static void request(Machine *m, u32 req)
-{
-	m->requests |= req;
-	if (m->cpu)
-		cpu_request_exit(m->cpu);
-}
-
 static void wire_cpu_reset(void *ctx, int n, int level)
 {
 	if (level)
-		request(ctx, MACH_REQ_CPU_RESET);
+		machine_request(ctx, MACH_REQ_CPU_RESET);
 }
 
 static void wire_sys_reset(void *ctx, int n, int level)
 {
 	if (level)
-		request(ctx, MACH_REQ_SYS_RESET);
+		machine_request(ctx, MACH_REQ_SYS_RESET);
 }
 
 static void wire_poweroff(void *ctx, int n, int level)
 {
 	if (level)
-		request(ctx, MACH_REQ_POWEROFF);
+		machine_request(ctx, MACH_REQ_POWEROFF);
 }
 
 static void kick_cpu(void *ctx)
@@ -410,7 +403,7 @@ void machine_reset(Machine *m)
 	if (m->cfg.bios_raw)
 		vga_preset_mode3(&m->vga);
 	cpu_reset(m->cpu);
-	m->requests &= MACH_REQ_STOP;
+	__atomic_and_fetch(&m->requests, MACH_REQ_STOP, __ATOMIC_SEQ_CST);
 	m->resets++;
 }
 

@@ -132,6 +132,11 @@ typedef enum MachineStop {
  * are carried out here. */
 MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit);
 
+/* Raises MACH_REQ_* bits for the run loop, which acts on them between CPU slices, and
+ * ends the current slice. Safe from any thread and from device callbacks (the bits are
+ * set atomically, so a stop from another thread is never lost to a device's reset). */
+void machine_request(Machine *m, u32 req);
+
 /* Asks a running machine_run to return MACH_STOP_REQUEST soon (any thread). */
 void machine_request_stop(Machine *m);
 
