@@ -104,9 +104,11 @@ typedef struct Machine {
 } Machine;
 
 /* Builds the machine: RAM, firmware (read from files), devices and wiring, then a
- * system reset. Returns 0, or a VMCP_E* code with a reason in why (firmware missing,
- * bad memory size, a VD the floppy controller cannot take). */
+ * system reset. Returns 0, or a VMCP_E* code with a reason always in why (firmware
+ * missing or unreadable, bad memory size, a VD the disk controllers cannot take, out of
+ * memory); on failure nothing stays allocated. */
 int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen);
+/* Frees what machine_init built; safe on a zeroed Machine. */
 void machine_free(Machine *m);
 
 /* System reset: every device to its power-on state, then the CPU (RESET). */
