@@ -3,6 +3,7 @@
  * or after the verb); without it the real disk is $VMCP_DASD, then ./vmcp.dasd. The table
  * below is every command; each lives in its own file (src/cp/cmd_*.c). The exit status of
  * a failed command is its VMCP_E* code negated (docs/commands.md). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,13 +75,25 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return vmcp_exit_code(VMCP_EINVAL);
 	}
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
-		return 0;
-	}
+	int rc = VMCP_EINVAL;
+	const CpCommand *c = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].verb))
-			return vmcp_exit_code(commands[i].fn(&cp, argc - 1, argv + 1));
-	msg(CPM_UNKNOWN_CMD, 'E', "Unknown command %s; vmcp help lists the commands", argv[1]);
-	return vmcp_exit_code(VMCP_EINVAL);
+			c = &commands[i];
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		rc = 0;
+	} else if (c) {
+		rc = c->fn(&cp, argc - 1, argv + 1);
+	} else {
+		msg(CPM_UNKNOWN_CMD, 'E', "Unknown command %s; vmcp help lists the commands", argv[1]);
+	}
+	/* Output that never reached its file (a full disk) fails the command, whichever
+	 * command wrote it: they all print through stdout. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		msg(CPM_WRITE_OUT, 'E', "Cannot write the output: %s", strerror(errno));
+		if (!rc)
+			rc = VMCP_EIO;
+	}
+	return vmcp_exit_code(rc);
 }
