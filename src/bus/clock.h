@@ -44,6 +44,20 @@ struct Clock {
 	void *kick_ctx;
 };
 
+/* Ticks of a device clock of hz elapsed at virtual time ns: floor(ns * hz / 10^9),
+ * exact for any ns (a 128-bit product). The PIT, the RTC's divider chain and the ACPI
+ * PM timer count their own oscillators this way. */
+static inline u64 clock_ns_to_ticks(u64 ns, u64 hz)
+{
+	return (u64)((unsigned __int128)ns * hz / NS_PER_SEC);
+}
+
+/* The first virtual time at which clock_ns_to_ticks(ns, hz) reaches ticks. */
+static inline u64 clock_ticks_to_ns(u64 ticks, u64 hz)
+{
+	return (u64)(((unsigned __int128)ticks * NS_PER_SEC + hz - 1) / hz);
+}
+
 /* Sets up a clock at time 0 with no CPU attached (time moves only by clock_advance_to). */
 void clock_init(Clock *c, u32 ps_per_insn);
 
