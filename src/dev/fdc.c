@@ -161,10 +161,10 @@ static u32 dma_move(Fdc *f, void *buf, u32 len, bool to_memory, bool *tc)
 	return f->dma_fn(f->dma_ctx, f->dma_chan, buf, len, to_memory, tc);
 }
 
-static void host_error(FdcDrive *dr, int r)
+/* A host failure under a data command (the VD manager counts it for the CP's message;
+ * the log is for developers). */
+static void host_error(const FdcDrive *dr, int r)
 {
-	dr->host_errors++;
-	dr->last_host_err = r;
 	log_printf(LOG_WARN, "fdc drive %d (%s): %s", dr->unit, dr->vd->dev, vmcp_strerror(r));
 }
 

@@ -52,8 +52,6 @@ typedef struct FdcDrive {
 	Timer seek_timer;
 	struct Fdc *fdc;
 	int unit;
-	u64 host_errors;
-	int last_host_err;
 } FdcDrive;
 
 typedef struct Fdc {

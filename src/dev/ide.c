@@ -201,14 +201,17 @@ static void finish_error(IdeDrive *d, u8 err)
 	drive_raise(d);
 }
 
-/* A VD request failed: the task file points at the first sector not transferred. */
+/* A VD request failed: past the VD (IDNF), refused by a read-only VD (ABRT), or a host
+ * failure (UNC on a read, ABRT on a write), which the VD manager counts for the CP's
+ * message and which is logged here for developers. The task file points at the first
+ * sector not transferred. */
 static void host_error(IdeDrive *d, int r, bool write)
 {
 	u8 err = IDE_ER_IDNF;
-	if (r != VMCP_ERANGE) {
+	if (r == VMCP_EINVAL) {
+		err = IDE_ER_ABRT;
+	} else if (r != VMCP_ERANGE) {
 		err = write ? IDE_ER_ABRT : IDE_ER_UNC;
-		d->host_errors++;
-		d->last_host_err = r;
 		log_printf(LOG_WARN, "ide%d-%d (%s): %s at sector %llu: %s", d->chan->index,
 			   d->unit, d->vd->dev, write ? "write" : "read",
 			   (unsigned long long)d->lba, vmcp_strerror(r));
@@ -504,8 +507,6 @@ static void run_command(IdeDrive *d)
 	case 0xE7: case 0xEA: { /* FLUSH CACHE (EXT) */
 		int r = vd_flush(d->vd);
 		if (r) {
-			d->host_errors++;
-			d->last_host_err = r;
 			log_printf(LOG_WARN, "ide%d-%d (%s): flush: %s", d->chan->index, d->unit,
 				   d->vd->dev, vmcp_strerror(r));
 			finish_error(d, IDE_ER_ABRT);

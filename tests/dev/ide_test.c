@@ -696,8 +696,8 @@ static void test_errors(void)
 	outb(P0 + 7, 0xEA);
 	CHECK_EQ(wait_ready(C0), 0x51);
 	CHECK_EQ(inb(P0 + 1), IDE_ER_ABRT);
-	CHECK_EQ(ide.chan[0].drive[0].host_errors, 3);
-	CHECK_EQ(ide.chan[0].drive[0].last_host_err, VMCP_EIO);
+	CHECK_EQ(v2.host_errors, 3); /* counted by the VD manager */
+	CHECK_EQ(v2.last_host_error, VMCP_EIO);
 	/* A read-only VD refuses writes with ABRT. */
 	fb.fail_read = fb.fail_write = fb.fail_flush = false;
 	v2.readonly = true;
@@ -706,6 +706,7 @@ static void test_errors(void)
 	write_block(P0, buf, 256);
 	CHECK_EQ(wait_ready(C0), 0x51);
 	CHECK_EQ(inb(P0 + 1), IDE_ER_ABRT);
+	CHECK_EQ(v2.host_errors, 3); /* a refusal is not a host failure */
 	backend_close(inner);
 }
 
