@@ -43,7 +43,6 @@ enum {
 
 typedef struct CpCtx {
 	const char *dasd; /* --dasd, or $VMCP_DASD, or vmcp.dasd */
-	bool dasd_given;  /* --dasd appeared on the command line */
 	FILE *out;        /* command output (stdout) */
 } CpCtx;
 

@@ -60,12 +60,10 @@ int main(int argc, char **argv)
 				return vmcp_exit_code(VMCP_EINVAL);
 			}
 			cp.dasd = argv[++i];
-			cp.dasd_given = true;
 			continue;
 		}
 		if (i > 0 && !rest && !strncmp(a, "--dasd=", 7)) {
 			cp.dasd = a + 7;
-			cp.dasd_given = true;
 			continue;
 		}
 		argv[n++] = argv[i];

@@ -210,7 +210,6 @@ void acpi_init(AcpiPm *pm, Clock *clk, IoBus *io, bool apmc_preset)
 	memset(pm, 0, sizeof(*pm));
 	pm->clk = clk;
 	pm->io = io;
-	pm->apmc_preset = apmc_preset;
 	timer_init(&pm->ovf, clk, ovf_fire, pm, "acpi-pmtmr");
 
 	PciDev *d = &pm->pci;

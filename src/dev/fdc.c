@@ -599,8 +599,8 @@ static void fdc_write(void *ctx, u16 port, u32 val, int size)
 		break;
 	}
 	case 3: f->tdr = v & 3; break;
-	case 4: /* DSR: software reset (self-clearing), power down, precomp, rate */
-		f->dsr = v & 0x7F;
+	case 4: /* DSR: software reset (self-clearing), rate; power down and precompensation
+		 * are not modelled */
 		f->rate = v & 3;
 		if (v & 0x80) {
 			enter_reset(f);
@@ -640,7 +640,6 @@ void fdc_reset(Fdc *f)
 	}
 	f->dor = 0;
 	f->tdr = 0;
-	f->dsr = RATE_250K;
 	f->rate = RATE_250K;
 	f->spec1 = f->spec2 = 0;
 	f->lock = false;

@@ -63,7 +63,7 @@ typedef struct Fdc {
 	void *dma_ctx;
 	int dma_chan;
 
-	u8 dor, tdr, dsr;
+	u8 dor, tdr;
 	u8 rate;                 /* data rate code from DSR or CCR */
 	u8 phase;                /* FDC_PH_* */
 	u8 cmd[9];
