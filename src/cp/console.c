@@ -156,20 +156,6 @@ bool console_poll(Ipl *ipl)
 /* SGR colour codes of the 8 CGA colours (the VGA's default palette order). */
 static const int ansi_colour[8] = {0, 4, 2, 6, 1, 5, 3, 7};
 
-static void put_utf8(u32 c)
-{
-	if (c < 0x80) {
-		putchar((int)c);
-	} else if (c < 0x800) {
-		putchar((int)(0xC0 | c >> 6));
-		putchar((int)(0x80 | (c & 0x3F)));
-	} else {
-		putchar((int)(0xE0 | c >> 12));
-		putchar((int)(0x80 | (c >> 6 & 0x3F)));
-		putchar((int)(0x80 | (c & 0x3F)));
-	}
-}
-
 void console_draw(Ipl *ipl, bool force)
 {
 	VgaText t;
@@ -198,8 +184,8 @@ void console_draw(Ipl *ipl, bool force)
 				       ansi_colour[bg]);
 				last_attr = a;
 			}
-			u8 ch = t.ch[r][c];
-			put_utf8(ch == 0 ? ' ' : vga_cp437(ch));
+			char enc[3];
+			fwrite(enc, 1, vga_cp437_utf8(t.ch[r][c], enc), stdout);
 		}
 	}
 	if (!drew && t.cursor_row == ipl->shown.cursor_row && t.cursor_col == ipl->shown.cursor_col)

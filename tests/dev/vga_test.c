@@ -306,6 +306,11 @@ static void test_text(void)
 	CHECK_EQ(vga_cp437(0xDB), 0x2588);
 	CHECK_EQ(vga_cp437(0x01), 0x263A);
 	CHECK_EQ(vga_cp437('a'), 'a');
+	char enc[3];
+	CHECK(vga_cp437_utf8(0xDB, enc) == 3 && !memcmp(enc, "\xE2\x96\x88", 3), "CP437 DBh in UTF-8");
+	CHECK(vga_cp437_utf8(0x82, enc) == 2 && !memcmp(enc, "\xC3\xA9", 2), "CP437 82h in UTF-8");
+	CHECK(vga_cp437_utf8('a', enc) == 1 && enc[0] == 'a', "CP437 'a' in UTF-8");
+	CHECK(vga_cp437_utf8(0, enc) == 1 && enc[0] == ' ', "CP437 NUL shows as a space");
 	board_free(b);
 }
 
