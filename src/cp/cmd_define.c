@@ -60,13 +60,11 @@ static int define_vm(CpCtx *cp, int argc, char **argv)
 	if (r) {
 		r = cp_fail(&v->err);
 	} else {
-		char mem[32], boot[64] = "";
+		char mem[32], boot[64];
 		size_format(c.memory, mem, sizeof(mem));
-		for (int i = 0; i < c.nboot; i++)
-			snprintf(boot + strlen(boot), sizeof(boot) - strlen(boot), "%s%s", i ? "," : "",
-				 vm_dev_name(c.boot[i]));
+		vmconf_boot_text(&c, boot, sizeof(boot));
 		msg(CPM_VM_DEFINED, 'I', "VM %s defined: memory %s, cpu %s, boot %s, console %s", pos[0], mem,
-		    vm_cpu_name(c.cpu), boot, c.console == VM_CONSOLE_VGA ? "vga" : "serial");
+		    vm_cpu_name(c.cpu), boot, vm_console_name(c.console));
 	}
 	vmfat_close(v);
 	return r;

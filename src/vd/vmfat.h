@@ -221,6 +221,8 @@ int vmfat_dir_clone(const VmfatDir *src, VmfatDir *dst);
 void vmfat_dir_free(VmfatDir *d);
 VmfatVdd *vmfat_dir_vdd(const VmfatDir *d, const char *vm, int dev);
 VmfatFile *vmfat_dir_file(const VmfatDir *d, const char *name);
+/* The number of VMs in d (its config files). */
+u32 vmfat_dir_nvm(const VmfatDir *d);
 /* Adds or replaces a file. 0 or VMCP_ENOMEM/VMCP_ENOSPC. */
 int vmfat_dir_set_file(VmfatDir *d, const char *name, const char *data, size_t len);
 void vmfat_dir_remove_file(VmfatDir *d, const char *name);
@@ -245,6 +247,11 @@ int vmfat_resize_vd(Vmfat *v, const char *vm, const char *dev, u64 bytes, u64 *o
 /* Replaces an existing file after validating it (and applies what a VD settings file
  * changes to its VDD: growth, type, read-only). */
 int vmfat_put_file(Vmfat *v, const char *name, const char *data, size_t len);
+
+/* The config file of VM vm in directory d (v's, or one being changed), parsed into *c;
+ * *f (if f is not NULL) gets the file. Returns 0, or VMCP_ENOENT (the VM is not defined)
+ * or VMCP_EINVAL (the file does not parse) with the message in v->err. */
+int vmfat_vm_config(Vmfat *v, const VmfatDir *d, const char *vm, VmfatFile **f, VmConf *c);
 
 /* Fills vd from VDD d: extents, capacity, type, read-only, and the geometry of its VD
  * settings file. Returns 0 or VMCP_ECORRUPT (settings file missing or invalid). */

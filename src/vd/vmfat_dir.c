@@ -508,6 +508,17 @@ VmfatFile *vmfat_dir_file(const VmfatDir *d, const char *name)
 	return NULL;
 }
 
+u32 vmfat_dir_nvm(const VmfatDir *d)
+{
+	u32 n = 0;
+	for (u32 i = 0; i < d->nfile; i++) {
+		char vm[VM_NAME_MAX + 1];
+		int dev;
+		n += conf_file_kind(d->file[i].name, vm, &dev) == 1;
+	}
+	return n;
+}
+
 int vmfat_dir_set_file(VmfatDir *d, const char *name, const char *data, size_t len)
 {
 	if (len > CONF_FILE_MAX || strlen(name) > VMFAT_FILE_NAME_MAX)

@@ -253,16 +253,17 @@ static int set_file(Vmfat *v, VmfatDir *nd, const char *name, const char *text)
 	return 0;
 }
 
-/* The config file of vm in nd, parsed; VMCP_ENOENT/VMCP_EINVAL with a message. */
-static int load_config(Vmfat *v, const VmfatDir *nd, const char *vm, VmfatFile **f, VmConf *c)
+int vmfat_vm_config(Vmfat *v, const VmfatDir *d, const char *vm, VmfatFile **fp, VmConf *c)
 {
 	char name[40];
 	conf_vm_file(name, sizeof(name), vm);
-	*f = vmfat_dir_file(nd, name);
-	if (!*f)
+	VmfatFile *f = vmfat_dir_file(d, name);
+	if (fp)
+		*fp = f;
+	if (!f)
 		return vderr(&v->err, VMCP_ENOENT, VDM_VM_NOT_FOUND, "VM %s is not defined", vm);
 	ConfErr ce;
-	if (vmconf_parse(vm, (*f)->data, (*f)->size, c, &ce))
+	if (vmconf_parse(vm, f->data, f->size, c, &ce))
 		return vderr(&v->err, VMCP_EINVAL, VDM_CONFIG_BAD,
 			     "The config file %s is invalid (line %d: %s); fix it with vmcp directory put",
 			     name, ce.line, ce.text);
@@ -315,7 +316,7 @@ int vmfat_define_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes)
 	VmConf conf;
 	char vdname[40];
 	conf_vd_file(vdname, sizeof(vdname), vm, dev);
-	if ((r = load_config(v, &nd, vm, &cf, &conf)))
+	if ((r = vmfat_vm_config(v, &nd, vm, &cf, &conf)))
 		return op_end(v, &nd, r);
 	if (vmfat_dir_vdd(&nd, vm, dev) || vmfat_dir_file(&nd, vdname) || conf.has_dev[dev])
 		return op_end(v, &nd, vderr(&v->err, VMCP_EEXIST, VDM_VD_EXISTS, "VD %s %s is already defined",
