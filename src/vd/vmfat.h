@@ -85,6 +85,9 @@ typedef struct VdErr {
 
 /* Fills e (may be NULL) and returns code. */
 int vderr(VdErr *e, int code, int num, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Writes the reason a structure is invalid into buf (n bytes) and returns VMCP_ECORRUPT:
+ * how VMFAT's decoders and checks answer. */
+int vmfat_why(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The superblock, decoded. Sector numbers are 512-byte units of the real disk. */
 typedef struct VmfatSuper {

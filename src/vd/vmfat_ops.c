@@ -236,12 +236,10 @@ static int check_dev(Vmfat *v, const char *dev)
 	return d;
 }
 
-/* Sets a file in nd, with the messages of the failures. */
-static int set_file(Vmfat *v, VmfatDir *nd, const char *name, const char *text)
+/* Sets a file of len bytes in nd, with the messages of the failures. */
+static int set_file_len(Vmfat *v, VmfatDir *nd, const char *name, const char *data, size_t len)
 {
-	if (!text)
-		return vderr(&v->err, VMCP_ENOMEM, VDM_NOMEM, "Out of memory");
-	int r = vmfat_dir_set_file(nd, name, text, strlen(text));
+	int r = vmfat_dir_set_file(nd, name, data, len);
 	if (r == VMCP_ENOSPC)
 		return vderr(&v->err, r, VDM_DIR_FULL, "The directory is full: at most %d files",
 			     VMFAT_MAX_FILES);
@@ -251,6 +249,24 @@ static int set_file(Vmfat *v, VmfatDir *nd, const char *name, const char *text)
 	if (r)
 		return vderr(&v->err, r, VDM_NOMEM, "Out of memory");
 	return 0;
+}
+
+/* The same for a text a formatter made (NULL: it ran out of memory). */
+static int set_file(Vmfat *v, VmfatDir *nd, const char *name, const char *text)
+{
+	if (!text)
+		return vderr(&v->err, VMCP_ENOMEM, VDM_NOMEM, "Out of memory");
+	return set_file_len(v, nd, name, text, strlen(text));
+}
+
+/* Refuses to shrink VD vm dev (message 135). */
+static int refuse_shrink(Vmfat *v, const char *vm, const char *dev, u64 old_sectors, u64 sectors)
+{
+	char a[32], b[32];
+	size_text(old_sectors, a, sizeof(a));
+	size_text(sectors, b, sizeof(b));
+	return vderr(&v->err, VMCP_ERANGE, VDM_VD_SHRINK, "VD %s %s cannot shrink (from %s to %s)", vm,
+		     dev, a, b);
 }
 
 int vmfat_vm_config(Vmfat *v, const VmfatDir *d, const char *vm, VmfatFile **fp, VmConf *c)
@@ -515,13 +531,8 @@ int vmfat_resize_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes, u6
 	u64 sectors = bytes / SECTOR_SIZE, old_sectors = d->capacity;
 	if (old)
 		*old = old_sectors * SECTOR_SIZE;
-	if (sectors < old_sectors) {
-		char a[32], b[32];
-		size_text(old_sectors, a, sizeof(a));
-		size_text(sectors, b, sizeof(b));
-		return op_end(v, &nd, vderr(&v->err, VMCP_ERANGE, VDM_VD_SHRINK,
-					    "VD %s %s cannot shrink (from %s to %s)", vm, devname, a, b));
-	}
+	if (sectors < old_sectors)
+		return op_end(v, &nd, refuse_shrink(v, vm, devname, old_sectors, sectors));
 	if (sectors == old_sectors)
 		return op_end(v, &nd, 0);
 	u32 id = d->id;
@@ -586,13 +597,9 @@ int vmfat_put_file(Vmfat *v, const char *name, const char *data, size_t len)
 		else if (!d)
 			r = vderr(&v->err, VMCP_ENOENT, VDM_VD_NOT_FOUND, "VD %s %s is not defined", vm,
 				  vm_dev_name(dev));
-		else if (sectors < d->capacity) {
-			char a[32], b[32];
-			size_text(d->capacity, a, sizeof(a));
-			size_text(sectors, b, sizeof(b));
-			r = vderr(&v->err, VMCP_ERANGE, VDM_VD_SHRINK, "VD %s %s cannot shrink (from %s to %s)",
-				  vm, vm_dev_name(dev), a, b);
-		} else if (sectors != d->capacity || vc.type != d->type || vc.readonly != d->readonly) {
+		else if (sectors < d->capacity)
+			r = refuse_shrink(v, vm, vm_dev_name(dev), d->capacity, sectors);
+		else if (sectors != d->capacity || vc.type != d->type || vc.readonly != d->readonly) {
 			locked = d->id;
 			if (!(r = lock_for_change(v, d)))
 				have_lock = true;
@@ -603,7 +610,7 @@ int vmfat_put_file(Vmfat *v, const char *name, const char *data, size_t len)
 		}
 	}
 	if (!r)
-		r = vmfat_dir_set_file(&nd, name, data, len) ? vderr(&v->err, VMCP_ENOMEM, VDM_NOMEM, "Out of memory") : 0;
+		r = set_file_len(v, &nd, name, data, len);
 	if (!r)
 		r = vmfat_commit(v, &nd);
 	if (have_lock)
