@@ -80,25 +80,27 @@ static void pic_update(Machine *m, int irq)
 	pic_set_irq(&m->pic, irq, ((m->irq_isa | m->irq_pirq) & bit) != 0);
 }
 
+/* One of the two sources ORed onto a PIC input changed. */
+static void wire_or(Machine *m, u16 *levels, int irq, int level)
+{
+	if (level)
+		*levels |= (u16)(1u << irq);
+	else
+		*levels &= (u16)~(1u << irq);
+	pic_update(m, irq);
+}
+
 /* An ISA device's IRQ output; shares the PIC input with PIRQs routed to the same IRQ. */
 static void wire_isa_irq(void *ctx, int irq, int level)
 {
 	Machine *m = ctx;
-	if (level)
-		m->irq_isa |= (u16)(1u << irq);
-	else
-		m->irq_isa &= (u16)~(1u << irq);
-	pic_update(m, irq);
+	wire_or(m, &m->irq_isa, irq, level);
 }
 
 static void wire_pirq_irq(void *ctx, int irq, int level)
 {
 	Machine *m = ctx;
-	if (level)
-		m->irq_pirq |= (u16)(1u << irq);
-	else
-		m->irq_pirq &= (u16)~(1u << irq);
-	pic_update(m, irq);
+	wire_or(m, &m->irq_pirq, irq, level);
 }
 
 enum { A20_KBC, A20_PORT92 };
