@@ -15,6 +15,7 @@
 #include "dev/pci.h"
 #include "dev/vga.h"
 #include "../test.h"
+#include "pcitest.h"
 
 typedef struct Board {
 	IoBus *io;
@@ -28,13 +29,7 @@ typedef struct Board {
 static Board *board_new(void)
 {
 	Board *b = calloc(1, sizeof(*b));
-	b->io = malloc(sizeof(*b->io));
-	io_init(b->io);
-	if (mem_init(&b->mem, 2 * MiB) < 0)
-		abort();
-	clock_init(&b->clk, 1000);
-	pci_bus_init(&b->pci, b->io, &b->mem);
-	io_map(b->io, 0xCF8, 8, &pci_host_io_ops, &b->pci);
+	b->io = pcitest_buses(&b->mem, 2 * MiB, &b->clk, &b->pci);
 	b->vga = malloc(sizeof(*b->vga));
 	vga_init(b->vga, &b->clk);
 	io_map(b->io, 0x3B0, 48, &vga_io_ops, b->vga);
