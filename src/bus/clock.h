@@ -85,9 +85,11 @@ int clock_run_timers(Clock *c);
  * deadline on the way: how device tests and tools with no CPU step time. */
 void clock_run_to(Clock *c, u64 t);
 
+/* Sets up t on clock c, not armed: when armed and due, fn(ctx, now) runs. */
 void timer_init(Timer *t, Clock *c, TimerFn fn, void *ctx, const char *name);
 /* Arms (or re-arms) t to fire at virtual time deadline_ns. */
 void timer_arm(Timer *t, u64 deadline_ns);
+/* Disarms t (no-op if it is not armed). */
 void timer_cancel(Timer *t);
 static inline bool timer_armed(const Timer *t) { return t->deadline != CLOCK_NEVER; }
 

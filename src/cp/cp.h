@@ -87,11 +87,15 @@ typedef struct CpProgress {
 	u64 total;
 	int last_pct;
 } CpProgress;
+/* Starts the progress line of what (total bytes); drawn only on a terminal. */
 void cp_progress_begin(CpProgress *p, const char *what, u64 total);
+/* Redraws it for done bytes, when the percentage changed. */
 void cp_progress(CpProgress *p, u64 done);
+/* Clears it. */
 void cp_progress_end(CpProgress *p);
 
-/* The commands (one file each, or one per family). */
+/* The commands (one file each, or one per family): each returns 0 or a negative VMCP_E*
+ * code after printing its numbered message (docs/commands.md). */
 int cp_cmd_format(CpCtx *cp, int argc, char **argv);
 int cp_cmd_define(CpCtx *cp, int argc, char **argv);
 int cp_cmd_delete(CpCtx *cp, int argc, char **argv);

@@ -104,6 +104,7 @@ int vd_size_check(VdType type, u64 bytes, const char **why);
 VdGeometry vd_geometry_auto(VdType type, u64 sectors);
 /* The type a new VD on device dev gets: floppy for fda/fdb, disk otherwise. */
 VdType vd_type_for_dev(int dev);
+/* The type as the VD settings file spells it: "disk", "floppy", "cdrom". */
 const char *vd_type_name(VdType t);
 
 /* Returns a copy of text (len bytes) with the line "key = value" set: the first line

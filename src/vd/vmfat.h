@@ -180,6 +180,7 @@ bool vmfat_probe(Backend *b, char *what, size_t n);
 Vmfat *vmfat_open(const char *path, int flags, VdErr *e);
 /* The same on a backend (closed by vmfat_close when own is true, even on failure). */
 Vmfat *vmfat_open_backend(Backend *b, bool own, int flags, VdErr *e);
+/* Releases the directory lock and the directory, closes an owned backend (NULL: no-op). */
 void vmfat_close(Vmfat *v);
 /* Reads the directory again (after taking the lock: another process may have changed
  * it). Returns 0 or a VMCP_E* code with v->err filled. */
@@ -188,6 +189,7 @@ int vmfat_reload(Vmfat *v);
 /* Takes the directory lock (exclusive to change it, shared to read it), waiting up to
  * v->lock_timeout_ms. Returns 0, VMCP_ETIMEOUT or VMCP_EIO. */
 int vmfat_lock(Vmfat *v, bool exclusive);
+/* Releases the directory lock (no-op if not held). */
 void vmfat_unlock(Vmfat *v);
 
 /* Writes nd as the next generation of the directory over the older copy and flushes;
@@ -219,16 +221,21 @@ u8 *vmfat_dir_encode(const VmfatSuper *sb, const VmfatDir *d, int copy, size_t *
 int vmfat_super_decode(const u8 *sec, VmfatSuper *sb, char *why, size_t n);
 void vmfat_super_encode(const VmfatSuper *sb, u8 *sec);
 
-/* Directory helpers. */
+/* Directory helpers. A deep copy of src into dst: 0 or VMCP_ENOMEM (dst left empty). */
 int vmfat_dir_clone(const VmfatDir *src, VmfatDir *dst);
+/* Frees d's tables and files and leaves it empty. */
 void vmfat_dir_free(VmfatDir *d);
+/* The VDD of VD vm dev, or NULL. */
 VmfatVdd *vmfat_dir_vdd(const VmfatDir *d, const char *vm, int dev);
+/* The file called name, or NULL. */
 VmfatFile *vmfat_dir_file(const VmfatDir *d, const char *name);
 /* The number of VMs in d (its config files). */
 u32 vmfat_dir_nvm(const VmfatDir *d);
 /* Adds or replaces a file. 0 or VMCP_ENOMEM/VMCP_ENOSPC. */
 int vmfat_dir_set_file(VmfatDir *d, const char *name, const char *data, size_t len);
+/* Removes the file called name, if there is one. */
 void vmfat_dir_remove_file(VmfatDir *d, const char *name);
+/* Removes VDD number index (not its files or extents' allocation entries). */
 void vmfat_dir_remove_vdd(VmfatDir *d, u32 index);
 /* Rebuilds the allocation table from the VDDs. 0 or VMCP_ENOMEM. */
 int vmfat_dir_rebuild_alloc(VmfatDir *d);
@@ -266,6 +273,7 @@ typedef struct VmfatSpace {
 	u32 nfree;  /* free extents */
 	u32 nused;  /* used extents */
 } VmfatSpace;
+/* Fills s from the directory in force (no I/O). */
 void vmfat_space(const Vmfat *v, VmfatSpace *s);
 
 /* The full check (vmfat_check.c): the fast check, both copies, the allocation table
