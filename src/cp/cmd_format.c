@@ -12,8 +12,6 @@
 #include "base/err.h"
 #include "cp/cp.h"
 
-#define USAGE "format [--dasd PATH] --size SIZE [--force]"
-
 /* Refuses --force while a VM uses a VD of the VMFAT already there. */
 static int check_not_in_use(Backend *b)
 {

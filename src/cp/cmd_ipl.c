@@ -189,11 +189,6 @@ static bool parse_trace(Ipl *ipl, const char *spec)
 
 int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 {
-	static const char usage[] =
-		"ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE] "
-		"[--bioslog FILE] [--post FILE] [--until TEXT] [--timeout SECONDS] [--bios FILE] "
-		"[--kernel K [--initrd I] [--append TEXT]] [--trace io,vd,cpu] [--trace-file FILE] "
-		"[--ips N] [--pace|--no-pace]";
 	const char *serial = NULL, *screen = NULL, *debugcon = NULL, *bioslog = NULL, *post = NULL;
 	const char *until = NULL, *timeout_s = NULL, *bios = NULL, *kernel = NULL, *initrd = NULL;
 	const char *append = NULL, *trace = NULL, *trace_file = NULL, *ips_s = NULL;
@@ -214,7 +209,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	if ((rc = cp_args("ipl", argc, argv, opts, pos, 1, &npos)))
 		return rc;
 	if (npos < 1)
-		return cp_missing("the VM name", usage);
+		return cp_missing("the VM name", CP_USAGE_IPL);
 	double timeout = 0;
 	if (timeout_s) {
 		char *end;

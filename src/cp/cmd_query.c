@@ -9,8 +9,6 @@
 #include "base/err.h"
 #include "cp/cp.h"
 
-#define USAGE "query vm [NAME] | vd [VM] | dasd | space  [--json]"
-
 /* A query naming a VM needs it defined (its config file may be invalid: query vm says
  * so). Returns 0, or VMCP_ENOENT after the message. */
 static int need_vm(Vmfat *v, const char *name)
@@ -262,7 +260,7 @@ int cp_cmd_query(CpCtx *cp, int argc, char **argv)
 	if (r)
 		return r;
 	if (npos < 1)
-		return cp_missing("vm, vd, dasd or space", USAGE);
+		return cp_missing("vm, vd, dasd or space", CP_USAGE_QUERY);
 	const char *what = pos[0];
 	bool takes_name = !strcmp(what, "vm") || !strcmp(what, "vd");
 	if (!takes_name && strcmp(what, "dasd") && strcmp(what, "space")) {

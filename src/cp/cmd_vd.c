@@ -17,7 +17,6 @@
 #include "base/err.h"
 #include "cp/cp.h"
 
-#define USAGE "vd import VM DEV FILE | vd export VM DEV FILE | vd resize VM DEV SIZE"
 #define CHUNK (4 * MiB)
 
 /* Finds VD vm dev under the directory lock, takes its lock (write for import, read for
@@ -256,7 +255,7 @@ int cp_cmd_vd(CpCtx *cp, int argc, char **argv)
 	if (r)
 		return r;
 	if (npos < 1)
-		return cp_missing("import, export or resize", USAGE);
+		return cp_missing("import, export or resize", CP_USAGE_VD);
 	const char *op = pos[0];
 	bool imp = !strcmp(op, "import"), exp = !strcmp(op, "export"), res = !strcmp(op, "resize");
 	if (!imp && !exp && !res) {
@@ -264,7 +263,7 @@ int cp_cmd_vd(CpCtx *cp, int argc, char **argv)
 		return VMCP_EINVAL;
 	}
 	if (npos < 4)
-		return cp_missing(npos == 1 ? "VM" : npos == 2 ? "DEV" : res ? "SIZE" : "FILE", USAGE);
+		return cp_missing(npos == 1 ? "VM" : npos == 2 ? "DEV" : res ? "SIZE" : "FILE", CP_USAGE_VD);
 	int rc;
 	Vmfat *v = cp_open(cp, exp ? VMFAT_OPEN_RDONLY : 0, &rc);
 	if (!v)

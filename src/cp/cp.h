@@ -46,6 +46,23 @@ typedef struct CpCtx {
 	FILE *out;        /* command output (stdout) */
 } CpCtx;
 
+/* The usage of each command, one line per form: `vmcp help` lists them (main.c's table)
+ * and the commands' missing-operand messages print them (cp_missing). */
+#define CP_USAGE_FORMAT "format [--dasd PATH] --size SIZE [--force]"
+#define CP_USAGE_DEFINE_VM \
+	"define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda] [--console serial|vga]"
+#define CP_USAGE_DEFINE_VD "define vd VM DEV SIZE"
+#define CP_USAGE_DELETE "delete vm NAME\ndelete vd VM DEV"
+#define CP_USAGE_QUERY "query vm [NAME] | vd [VM] | dasd | space  [--json]"
+#define CP_USAGE_DIRECTORY "directory get NAME\ndirectory put NAME FILE\ndirectory list"
+#define CP_USAGE_VD "vd import VM DEV FILE\nvd export VM DEV FILE\nvd resize VM DEV SIZE"
+#define CP_USAGE_CHECK "check [--repair]"
+#define CP_USAGE_IPL                                                                              \
+	"ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE] [--bioslog FILE]\n" \
+	"ipl NAME [--post FILE] [--until TEXT] [--timeout SECONDS] [--trace io,vd,cpu] "           \
+	"[--trace-file FILE]\n"                                                                    \
+	"ipl NAME [--bios FILE | --kernel K [--initrd I] [--append TEXT]] [--ips N] [--pace|--no-pace]"
+
 typedef int (*CpCmdFn)(CpCtx *cp, int argc, char **argv);
 
 typedef struct CpCommand {
@@ -67,7 +84,8 @@ typedef struct CpOpt {
  * missing value, too many operands). */
 int cp_args(const char *cmd, int argc, char **argv, const CpOpt *opts, char **pos, int maxpos,
 	    int *npos);
-/* Prints "missing operand" with the usage and returns VMCP_EINVAL. */
+/* Prints "missing operand" with the usage (a CP_USAGE_* text, its forms joined by " | ")
+ * and returns VMCP_EINVAL. */
 int cp_missing(const char *what, const char *usage);
 /* Parses a size operand ("8G"); on failure prints message 303 and returns VMCP_EINVAL. */
 int cp_size(const char *s, u64 *bytes);

@@ -13,19 +13,14 @@
 #include "vm/vmblock.h"
 
 static const CpCommand commands[] = {
-	{"format", cp_cmd_format, "format [--dasd PATH] --size SIZE [--force]"},
-	{"define", cp_cmd_define,
-	 "define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda] [--console serial|vga]\n"
-	 "define vd VM DEV SIZE"},
-	{"delete", cp_cmd_delete, "delete vm NAME\ndelete vd VM DEV"},
-	{"query", cp_cmd_query, "query vm [NAME] | vd [VM] | dasd | space  [--json]"},
-	{"directory", cp_cmd_directory, "directory get NAME\ndirectory put NAME FILE\ndirectory list"},
-	{"vd", cp_cmd_vd, "vd import VM DEV FILE\nvd export VM DEV FILE\nvd resize VM DEV SIZE"},
-	{"check", cp_cmd_check, "check [--repair]"},
-	{"ipl", cp_cmd_ipl,
-	 "ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE] [--bioslog FILE]\n"
-	 "ipl NAME [--post FILE] [--until TEXT] [--timeout SECONDS] [--trace io,vd,cpu] [--trace-file FILE]\n"
-	 "ipl NAME [--bios FILE | --kernel K [--initrd I] [--append TEXT]] [--ips N] [--pace|--no-pace]"},
+	{"format", cp_cmd_format, CP_USAGE_FORMAT},
+	{"define", cp_cmd_define, CP_USAGE_DEFINE_VM "\n" CP_USAGE_DEFINE_VD},
+	{"delete", cp_cmd_delete, CP_USAGE_DELETE},
+	{"query", cp_cmd_query, CP_USAGE_QUERY},
+	{"directory", cp_cmd_directory, CP_USAGE_DIRECTORY},
+	{"vd", cp_cmd_vd, CP_USAGE_VD},
+	{"check", cp_cmd_check, CP_USAGE_CHECK},
+	{"ipl", cp_cmd_ipl, CP_USAGE_IPL},
 };
 
 static void usage(FILE *f)
