@@ -87,29 +87,16 @@ static size_t feed_keyboard(Ipl *ipl)
 				}
 			}
 			if (best) {
-				if (k->kkeys.count + 8 > KBC_QUEUE)
-					break;
-				kbc_key(k, key, true);
-				kbc_key(k, key, false);
+				if (!kbc_tap(k, key))
+					break; /* full: try again later */
 				i += best;
 				continue;
 			}
 		}
-		int ch = p[0];
-		if (ch == '\r' || ch == '\n')
-			ch = '\r';
-		if (ch == 0x7F)
-			ch = '\b';
-		if (ch == 0x1B) {
-			if (k->kkeys.count + 4 > KBC_QUEUE)
-				break;
-			kbc_key(k, KBC_KEY_ESC, true);
-			kbc_key(k, KBC_KEY_ESC, false);
-		} else if (!kbc_type_char(k, ch)) {
-			if (k->kkeys.count + 8 > KBC_QUEUE)
-				break; /* full: try again later */
-			/* A byte with no key (non-ASCII): dropped. */
-		}
+		/* A lone Esc, Enter, Backspace, Tab, Ctrl+letter or a printable character; a
+		 * byte with no key (non-ASCII) is dropped. */
+		if (kbc_char_has_key(p[0]) && !kbc_type_char(k, p[0]))
+			break; /* full: try again later */
 		i++;
 	}
 	return i;
