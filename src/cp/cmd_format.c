@@ -65,7 +65,7 @@ int cp_cmd_format(CpCtx *cp, int argc, char **argv)
 	bool created = !exists;
 	/* The directory lock keeps other vmcp commands out while the disk is rewritten. */
 	Vmfat lockv = {.b = b, .lock_timeout_ms = VMFAT_LOCK_TIMEOUT_MS};
-	if ((r = vmfat_lock(&lockv, true))) {
+	if (vmfat_lock(&lockv, true)) {
 		backend_close(b);
 		return cp_fail(&lockv.err);
 	}

@@ -51,7 +51,7 @@ static int open_vd(Vmfat *v, const char *vm, const char *dev, bool write, VdDisk
 			msg(VDM_LOCK, 'E', "Cannot lock VD %s %s", vm, dev);
 		return r;
 	}
-	if ((r = vmfat_vd_load(v, vdd, vd))) {
+	if (vmfat_vd_load(v, vdd, vd)) {
 		vmfat_vd_unlock(v, vdd->id);
 		vmfat_unlock(v);
 		return cp_fail(&v->err);
@@ -235,7 +235,7 @@ static int do_resize(Vmfat *v, const char *vm, const char *dev, const char *size
 	int r = cp_size(size_s, &bytes);
 	if (r)
 		return r;
-	if ((r = vmfat_resize_vd(v, vm, dev, bytes, &old)))
+	if (vmfat_resize_vd(v, vm, dev, bytes, &old))
 		return cp_fail(&v->err);
 	char a[32], b[32];
 	size_format(old, a, sizeof(a));

@@ -172,7 +172,8 @@ void console_draw(Ipl *ipl, bool force)
 				last_attr = a;
 			}
 			char enc[3];
-			fwrite(enc, 1, vga_cp437_utf8(t.ch[r][c], enc), stdout);
+			size_t n = vga_cp437_utf8(t.ch[r][c], enc);
+			fwrite(enc, 1, n, stdout);
 		}
 	}
 	if (!drew && t.cursor_row == ipl->shown.cursor_row && t.cursor_col == ipl->shown.cursor_col)

@@ -297,7 +297,7 @@ static void exec_format(Fdc *f)
 		result7(f, st0 | ST0_AT, ST1_NW, 0, dr->track, (u8)hd, 1, n);
 		return;
 	}
-	u8 ids[4 * 255];
+	u8 ids[4 * 255] = {0}; /* what the DMA callback does not fill reads as zeros */
 	bool tc = false;
 	u32 want = 4u * sc, got = dma_move(f, ids, want, false, &tc);
 	if (got < want) {
