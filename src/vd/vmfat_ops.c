@@ -236,6 +236,23 @@ static int check_dev(Vmfat *v, const char *dev)
 	return d;
 }
 
+/* op_begin for an operation on VD vm devname: *d is its VDD in nd. Returns 0, or the
+ * failure (bad device, no such VD, lock or reload) with v->err set and nothing held. */
+static int op_begin_vd(Vmfat *v, const char *vm, const char *devname, VmfatDir *nd, VmfatVdd **d)
+{
+	int dev = check_dev(v, devname);
+	if (dev < 0)
+		return dev;
+	int r = op_begin(v, nd);
+	if (r)
+		return r;
+	*d = vmfat_dir_vdd(nd, vm, dev);
+	if (!*d)
+		return op_end(v, nd, vderr(&v->err, VMCP_ENOENT, VDM_VD_NOT_FOUND, "VD %s %s is not defined",
+					   vm, devname));
+	return 0;
+}
+
 /* Sets a file of len bytes in nd, with the messages of the failures. */
 static int set_file_len(Vmfat *v, VmfatDir *nd, const char *name, const char *data, size_t len)
 {
@@ -406,17 +423,11 @@ static int remove_vd(Vmfat *v, VmfatDir *nd, u32 i, bool edit_config)
 
 int vmfat_delete_vd(Vmfat *v, const char *vm, const char *devname)
 {
-	int dev = check_dev(v, devname);
-	if (dev < 0)
-		return dev;
 	VmfatDir nd;
-	int r = op_begin(v, &nd);
+	VmfatVdd *d;
+	int r = op_begin_vd(v, vm, devname, &nd, &d);
 	if (r)
 		return r;
-	VmfatVdd *d = vmfat_dir_vdd(&nd, vm, dev);
-	if (!d)
-		return op_end(v, &nd, vderr(&v->err, VMCP_ENOENT, VDM_VD_NOT_FOUND, "VD %s %s is not defined",
-					    vm, devname));
 	u32 id = d->id;
 	if ((r = lock_for_change(v, d)))
 		return op_end(v, &nd, r);
@@ -513,17 +524,11 @@ static int settings_set_capacity(Vmfat *v, VmfatDir *nd, const VmfatVdd *d, u64 
 
 int vmfat_resize_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes, u64 *old)
 {
-	int dev = check_dev(v, devname);
-	if (dev < 0)
-		return dev;
 	VmfatDir nd;
-	int r = op_begin(v, &nd);
+	VmfatVdd *d;
+	int r = op_begin_vd(v, vm, devname, &nd, &d);
 	if (r)
 		return r;
-	VmfatVdd *d = vmfat_dir_vdd(&nd, vm, dev);
-	if (!d)
-		return op_end(v, &nd, vderr(&v->err, VMCP_ENOENT, VDM_VD_NOT_FOUND, "VD %s %s is not defined",
-					    vm, devname));
 	const char *why;
 	if ((r = vd_size_check(d->type, bytes, &why)))
 		return op_end(v, &nd, vderr(&v->err, r, VDM_VD_SIZE, "Invalid size for VD %s %s: %s", vm,
