@@ -58,19 +58,19 @@ int msg(int num, char sev, const char *fmt, ...)
 
 int log_level(void)
 {
-	/* Read once; the environment does not change under a running process. */
-	static int level = -1;
-	if (level < 0) {
-		const char *e = getenv("VMCP_LOG");
-		level = LOG_OFF;
-		if (e && !strcmp(e, "debug"))
-			level = LOG_DEBUG;
-		else if (e && !strcmp(e, "info"))
-			level = LOG_INFO;
-		else if (e && !strcmp(e, "warn"))
-			level = LOG_WARN;
-	}
-	return level;
+	/* Read from the environment each time: no state to keep (a process may run many
+	 * VMs on many threads), and every caller is off the hot paths (a device logs an
+	 * unusual guest action, the bus an unmapped port once). */
+	const char *e = getenv("VMCP_LOG");
+	if (!e)
+		return LOG_OFF;
+	if (!strcmp(e, "debug"))
+		return LOG_DEBUG;
+	if (!strcmp(e, "info"))
+		return LOG_INFO;
+	if (!strcmp(e, "warn"))
+		return LOG_WARN;
+	return LOG_OFF;
 }
 
 void log_printf(int level, const char *fmt, ...)

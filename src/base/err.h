@@ -39,12 +39,15 @@ int vmcp_exit_code(int err);
 /* Prints "VMCPnnnS text" (severity letter S) to stderr for W/E/S and stdout for I.
  * Returns the number, so `return msg(...)` reads naturally in the CP. */
 int msg(int num, char sev, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* msg() with a va_list; returns num. */
 int vmsg(int num, char sev, const char *fmt, va_list ap);
 
 /* Debug logging for developers (VMCP_LOG=debug|info|warn in the environment).
  * Never used for guest-visible behaviour. */
 enum { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_OFF = 3 };
+/* Prints "vmcp: text" to stderr when level is at or above log_level(). */
 void log_printf(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The level VMCP_LOG asks for (LOG_OFF when unset or unknown). */
 int log_level(void);
 #define LOG_DEBUGF(...)                                         \
 	do {                                                    \

@@ -96,6 +96,16 @@ void timer_cancel(Timer *t)
 	t->deadline = CLOCK_NEVER;
 }
 
+void clock_run_to(Clock *c, u64 t)
+{
+	for (u64 d; (d = clock_next_deadline(c)) <= t;) {
+		clock_advance_to(c, d);
+		clock_run_timers(c);
+	}
+	clock_advance_to(c, t);
+	clock_run_timers(c);
+}
+
 int clock_run_timers(Clock *c)
 {
 	int n = 0;

@@ -44,6 +44,20 @@ struct Clock {
 	void *kick_ctx;
 };
 
+/* Ticks of a device clock of hz elapsed at virtual time ns: floor(ns * hz / 10^9),
+ * exact for any ns (a 128-bit product). The PIT, the RTC's divider chain and the ACPI
+ * PM timer count their own oscillators this way. */
+static inline u64 clock_ns_to_ticks(u64 ns, u64 hz)
+{
+	return (u64)((unsigned __int128)ns * hz / NS_PER_SEC);
+}
+
+/* The first virtual time at which clock_ns_to_ticks(ns, hz) reaches ticks. */
+static inline u64 clock_ticks_to_ns(u64 ticks, u64 hz)
+{
+	return (u64)(((unsigned __int128)ticks * NS_PER_SEC + hz - 1) / hz);
+}
+
 /* Sets up a clock at time 0 with no CPU attached (time moves only by clock_advance_to). */
 void clock_init(Clock *c, u32 ps_per_insn);
 
@@ -67,9 +81,15 @@ u64 clock_budget(Clock *c, u64 max);
  * Returns the number run. */
 int clock_run_timers(Clock *c);
 
+/* Moves time to t (no-op if t is not later than now), running each timer at its own
+ * deadline on the way: how device tests and tools with no CPU step time. */
+void clock_run_to(Clock *c, u64 t);
+
+/* Sets up t on clock c, not armed: when armed and due, fn(ctx, now) runs. */
 void timer_init(Timer *t, Clock *c, TimerFn fn, void *ctx, const char *name);
 /* Arms (or re-arms) t to fire at virtual time deadline_ns. */
 void timer_arm(Timer *t, u64 deadline_ns);
+/* Disarms t (no-op if it is not armed). */
 void timer_cancel(Timer *t);
 static inline bool timer_armed(const Timer *t) { return t->deadline != CLOCK_NEVER; }
 

@@ -52,14 +52,18 @@ void io_init(IoBus *bus);
 /* Maps ports [base, base+count) to ops/ctx. Fails with VMCP_EEXIST if any port of the
  * range is already mapped (the board file's wiring is wrong), VMCP_ERANGE past 0xFFFF. */
 int io_map(IoBus *bus, u16 base, u32 count, const IoOps *ops, void *ctx);
+/* Unmaps ports [base, base+count) (the part below 0x10000). */
 void io_unmap(IoBus *bus, u16 base, u32 count);
 
 /* An access from the CPU or a DMA engine. size is 1, 2 or 4. */
 u32 io_read(IoBus *bus, u16 port, int size);
 void io_write(IoBus *bus, u16 port, u32 val, int size);
 
+/* Marks (on) or clears ports [base, base+count) for the CPU to hand to the CP. */
 void io_set_trap(IoBus *bus, u16 base, u32 count, bool on);
+/* Marks (on) or clears ports [base, base+count) for the trace callback. */
 void io_set_trace(IoBus *bus, u16 base, u32 count, bool on);
+/* The trace callback (NULL: none), called after the device answered. */
 void io_set_trace_fn(IoBus *bus, IoTraceFn fn, void *ctx);
 
 static inline bool io_bit(const u8 *map, u32 port)

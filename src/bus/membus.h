@@ -62,22 +62,29 @@ typedef struct MemBus {
  * and 1M..ram_size; the range 640K..1M is left for the board (VGA, option ROMs, BIOS).
  * A20 starts enabled. Returns 0, VMCP_ENOMEM or VMCP_ERANGE. */
 int mem_init(MemBus *bus, u64 ram_size);
+/* Frees the RAM and the page table; safe on a zeroed MemBus. */
 void mem_free(MemBus *bus);
 
-/* Mapping, page-aligned (base and size multiples of 4 KiB; asserted). */
+/* Mapping, page-aligned (base and size multiples of 4 KiB; asserted): host bytes read
+ * and written (RAM), or read only with writes ignored (ROM). */
 void mem_map_ram(MemBus *bus, u32 base, u32 size, u8 *host);
 void mem_map_rom(MemBus *bus, u32 base, u32 size, const u8 *host);
 /* Separate read and write targets; NULL means unmapped for that direction. */
 void mem_map_split(MemBus *bus, u32 base, u32 size, const u8 *rd, u8 *wr);
 /* Returns 0 or VMCP_ENOSPC when the MMIO table is full. */
 int mem_map_mmio(MemBus *bus, u32 base, u32 size, const MmioOps *ops, void *ctx);
+/* Leaves the pages unmapped: reads all ones, writes ignored. */
 void mem_unmap(MemBus *bus, u32 base, u32 size);
 
+/* Gate A20 on or off (the change listener hears of a change). */
 void mem_set_a20(MemBus *bus, bool on);
 static inline bool mem_a20(const MemBus *bus) { return bus->a20_mask & (1u << 20); }
 
+/* The change listener: fn(ctx) after the map or A20 changed (one per bus: the CPU's). */
 void mem_set_listener(MemBus *bus, void (*fn)(void *ctx), void *ctx);
+/* The watch callback: fn(ctx, paddr, len) after a write to a watched page. */
 void mem_set_watch_fn(MemBus *bus, void (*fn)(void *ctx, u32 paddr, u32 len), void *ctx);
+/* Watches (on) or stops watching the page holding paddr. */
 void mem_watch(MemBus *bus, u32 paddr, bool on);
 
 /* The page entry for a physical address (A20 mask applied). */

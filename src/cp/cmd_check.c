@@ -37,12 +37,7 @@ int cp_cmd_check(CpCtx *cp, int argc, char **argv)
 		    repair ? " remain after repair" : "");
 		r = VMCP_ECORRUPT;
 	} else {
-		u32 nvm = 0;
-		for (u32 i = 0; i < v->dir.nfile; i++) {
-			char vm[VM_NAME_MAX + 1];
-			int dev;
-			nvm += conf_file_kind(v->dir.file[i].name, vm, &dev) == 1;
-		}
+		u32 nvm = vmfat_dir_nvm(&v->dir);
 		char extra[64] = "";
 		if (res.repaired)
 			snprintf(extra, sizeof(extra), ", %u repair%s", res.repaired, res.repaired == 1 ? "" : "s");

@@ -11,8 +11,6 @@
 #include "base/err.h"
 #include "cp/cp.h"
 
-#define USAGE_VM "define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda] [--console serial|vga]"
-#define USAGE_VD "define vd VM DEV SIZE"
 
 static int define_vm(CpCtx *cp, int argc, char **argv)
 {
@@ -26,7 +24,7 @@ static int define_vm(CpCtx *cp, int argc, char **argv)
 	if (r)
 		return r;
 	if (npos < 1)
-		return cp_missing("NAME", USAGE_VM);
+		return cp_missing("NAME", CP_USAGE_DEFINE_VM);
 	/* The options as config lines, parsed by the config file's parser. */
 	char text[1024] = "";
 	size_t len = 0;
@@ -60,13 +58,11 @@ static int define_vm(CpCtx *cp, int argc, char **argv)
 	if (r) {
 		r = cp_fail(&v->err);
 	} else {
-		char mem[32], boot[64] = "";
+		char mem[32], boot[64];
 		size_format(c.memory, mem, sizeof(mem));
-		for (int i = 0; i < c.nboot; i++)
-			snprintf(boot + strlen(boot), sizeof(boot) - strlen(boot), "%s%s", i ? "," : "",
-				 vm_dev_name(c.boot[i]));
+		vmconf_boot_text(&c, boot, sizeof(boot));
 		msg(CPM_VM_DEFINED, 'I', "VM %s defined: memory %s, cpu %s, boot %s, console %s", pos[0], mem,
-		    vm_cpu_name(c.cpu), boot, c.console == VM_CONSOLE_VGA ? "vga" : "serial");
+		    vm_cpu_name(c.cpu), boot, vm_console_name(c.console));
 	}
 	vmfat_close(v);
 	return r;
@@ -80,7 +76,7 @@ static int define_vd(CpCtx *cp, int argc, char **argv)
 	if (r)
 		return r;
 	if (npos < 3)
-		return cp_missing(npos == 0 ? "VM" : npos == 1 ? "DEV" : "SIZE", USAGE_VD);
+		return cp_missing(npos == 0 ? "VM" : npos == 1 ? "DEV" : "SIZE", CP_USAGE_DEFINE_VD);
 	u64 bytes;
 	if ((r = cp_size(pos[2], &bytes)))
 		return r;
@@ -105,7 +101,7 @@ static int define_vd(CpCtx *cp, int argc, char **argv)
 int cp_cmd_define(CpCtx *cp, int argc, char **argv)
 {
 	if (argc < 2)
-		return cp_missing("vm or vd", USAGE_VM " | " USAGE_VD);
+		return cp_missing("vm or vd", CP_USAGE_DEFINE_VM "\n" CP_USAGE_DEFINE_VD);
 	if (!strcmp(argv[1], "vm"))
 		return define_vm(cp, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "vd"))

@@ -7,12 +7,10 @@
 #include "base/err.h"
 #include "cp/cp.h"
 
-#define USAGE "delete vm NAME | delete vd VM DEV"
-
 int cp_cmd_delete(CpCtx *cp, int argc, char **argv)
 {
 	if (argc < 2)
-		return cp_missing("vm or vd", USAGE);
+		return cp_missing("vm or vd", CP_USAGE_DELETE);
 	bool vm = !strcmp(argv[1], "vm");
 	if (!vm && strcmp(argv[1], "vd")) {
 		msg(CPM_UNKNOWN_WHAT, 'E', "Cannot delete %s: use delete vm or delete vd", argv[1]);
@@ -24,7 +22,7 @@ int cp_cmd_delete(CpCtx *cp, int argc, char **argv)
 	if (r)
 		return r;
 	if (npos < (vm ? 1 : 2))
-		return cp_missing(npos == 0 ? (vm ? "NAME" : "VM") : "DEV", USAGE);
+		return cp_missing(npos == 0 ? (vm ? "NAME" : "VM") : "DEV", CP_USAGE_DELETE);
 	int rc;
 	Vmfat *v = cp_open(cp, 0, &rc);
 	if (!v)

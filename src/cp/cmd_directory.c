@@ -12,8 +12,6 @@
 #include "base/err.h"
 #include "cp/cp.h"
 
-#define USAGE "directory get NAME | directory put NAME FILE | directory list"
-
 static int dir_get(CpCtx *cp, Vmfat *v, const char *name)
 {
 	const VmfatFile *f = vmfat_dir_file(&v->dir, name);
@@ -68,7 +66,7 @@ int cp_cmd_directory(CpCtx *cp, int argc, char **argv)
 	if (r)
 		return r;
 	if (npos < 1)
-		return cp_missing("get, put or list", USAGE);
+		return cp_missing("get, put or list", CP_USAGE_DIRECTORY);
 	const char *op = pos[0];
 	int want = !strcmp(op, "get") ? 2 : !strcmp(op, "put") ? 3 : !strcmp(op, "list") ? 1 : 0;
 	if (!want) {
@@ -76,7 +74,7 @@ int cp_cmd_directory(CpCtx *cp, int argc, char **argv)
 		return VMCP_EINVAL;
 	}
 	if (npos < want)
-		return cp_missing(npos == 1 ? "NAME" : "FILE", USAGE);
+		return cp_missing(npos == 1 ? "NAME" : "FILE", CP_USAGE_DIRECTORY);
 	if (npos > want) {
 		msg(CPM_EXTRA, 'E', "Too many operands for directory %s: %s", op, pos[want]);
 		return VMCP_EINVAL;

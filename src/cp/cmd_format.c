@@ -12,8 +12,6 @@
 #include "base/err.h"
 #include "cp/cp.h"
 
-#define USAGE "format [--dasd PATH] --size SIZE [--force]"
-
 /* Refuses --force while a VM uses a VD of the VMFAT already there. */
 static int check_not_in_use(Backend *b)
 {
@@ -67,7 +65,7 @@ int cp_cmd_format(CpCtx *cp, int argc, char **argv)
 	bool created = !exists;
 	/* The directory lock keeps other vmcp commands out while the disk is rewritten. */
 	Vmfat lockv = {.b = b, .lock_timeout_ms = VMFAT_LOCK_TIMEOUT_MS};
-	if ((r = vmfat_lock(&lockv, true))) {
+	if (vmfat_lock(&lockv, true)) {
 		backend_close(b);
 		return cp_fail(&lockv.err);
 	}

@@ -84,20 +84,22 @@ static bool screen_has(Ipl *ipl, const char *text)
 
 static int write_screen(Ipl *ipl)
 {
-	FILE *f = fopen(ipl->screen_path, "w");
-	if (!f)
-		return msg(VMM_FILE, 'E', "Cannot write the screen to %s: %s", ipl->screen_path,
-			   strerror(errno)), VMCP_EIO;
 	VgaText t;
 	vga_text_dump(&ipl->m->vga, &t);
 	size_t n = vga_text_lines(&t, NULL, 0, false);
 	char *buf = malloc(n + 1);
-	if (buf) {
-		vga_text_lines(&t, buf, n + 1, false);
-		fputs(buf, f);
-		free(buf);
-	}
-	return fclose(f) == 0 ? 0 : VMCP_EIO;
+	if (!buf)
+		return msg(VDM_NOMEM, 'E', "Out of memory writing the screen"), VMCP_ENOMEM;
+	vga_text_lines(&t, buf, n + 1, false);
+	FILE *f = fopen(ipl->screen_path, "w");
+	bool ok = f && fputs(buf, f) >= 0;
+	if (f && fclose(f) != 0)
+		ok = false;
+	free(buf);
+	if (!ok)
+		return msg(VMM_FILE, 'E', "Cannot write the screen to %s: %s", ipl->screen_path,
+			   strerror(errno)), VMCP_EIO;
+	return 0;
 }
 
 /* Reports VD host failures (I/O error, full disk) that happened since the last look. The
@@ -136,12 +138,22 @@ static FILE *open_out(const char *path, const char *what, int *rc)
 	return f;
 }
 
-static void close_out(FILE *f)
+/* Closes an output file (flushes standard output); a write that failed on the way (a
+ * full disk) is reported and makes *rc VMCP_EIO if the run had succeeded. */
+static void close_out(FILE *f, const char *what, const char *path, int *rc)
 {
-	if (f && f != stdout)
-		fclose(f);
-	else if (f)
-		fflush(f);
+	if (!f)
+		return;
+	bool ok = !ferror(f);
+	if (f == stdout)
+		ok = fflush(f) == 0 && ok;
+	else
+		ok = fclose(f) == 0 && ok;
+	if (!ok) {
+		msg(VMM_FILE, 'E', "Cannot write %s file %s: %s", what, path, strerror(errno));
+		if (!*rc)
+			*rc = VMCP_EIO;
+	}
 }
 
 /* The RTC starts at the host's local time, as a PC's battery clock keeps it. */
@@ -172,11 +184,6 @@ static bool parse_trace(Ipl *ipl, const char *spec)
 
 int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 {
-	static const char usage[] =
-		"ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE] "
-		"[--bioslog FILE] [--post FILE] [--until TEXT] [--timeout SECONDS] [--bios FILE] "
-		"[--kernel K [--initrd I] [--append TEXT]] [--trace io,vd] [--trace-file FILE] "
-		"[--ips N] [--pace|--no-pace]";
 	const char *serial = NULL, *screen = NULL, *debugcon = NULL, *bioslog = NULL, *post = NULL;
 	const char *until = NULL, *timeout_s = NULL, *bios = NULL, *kernel = NULL, *initrd = NULL;
 	const char *append = NULL, *trace = NULL, *trace_file = NULL, *ips_s = NULL;
@@ -197,7 +204,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	if ((rc = cp_args("ipl", argc, argv, opts, pos, 1, &npos)))
 		return rc;
 	if (npos < 1)
-		return cp_missing("the VM name", usage);
+		return cp_missing("the VM name", CP_USAGE_IPL);
 	double timeout = 0;
 	if (timeout_s) {
 		char *end;
@@ -224,7 +231,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 
 	Ipl *ipl = calloc(1, sizeof(*ipl));
 	if (!ipl)
-		return VMCP_ENOMEM;
+		return msg(VDM_NOMEM, 'E', "Out of memory"), VMCP_ENOMEM;
 	ipl->cp = cp;
 	ipl->headless = headless;
 	ipl->screen_path = screen;
@@ -234,6 +241,10 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	if (until) {
 		ipl->until_len = strlen(until);
 		ipl->window = malloc(2 * ipl->until_len);
+		if (!ipl->window) {
+			free(ipl);
+			return msg(VDM_NOMEM, 'E', "Out of memory"), VMCP_ENOMEM;
+		}
 	}
 	if (trace && !parse_trace(ipl, trace)) {
 		msg(VMM_BAD_ARG, 'E', "--trace takes a list of io, vd and cpu, not %s", trace);
@@ -263,7 +274,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		.rtc_start = local_now(),
 		.host = {ipl, host_serial, host_debug},
 	};
-	char why[300];
+	char why[300] = "";
 	if ((rc = vmblock_build(&ipl->vm, &base, why, sizeof(why)))) {
 		msg(VMM_MACHINE, 'E', "Cannot build VM %s: %s", pos[0], why);
 		goto out;
@@ -386,11 +397,11 @@ out:
 			rc = ipl->host_rc;
 	}
 	vmblock_unload(&ipl->vm);
-	close_out(ipl->serial_f);
-	close_out(ipl->debugcon_f);
-	close_out(ipl->bioslog_f);
-	close_out(ipl->post_f);
-	close_out(ipl->trace_f);
+	close_out(ipl->serial_f, "serial", serial, &rc);
+	close_out(ipl->debugcon_f, "debug console", debugcon, &rc);
+	close_out(ipl->bioslog_f, "BIOS log", bioslog, &rc);
+	close_out(ipl->post_f, "POST code", post, &rc);
+	close_out(ipl->trace_f, "trace", trace_file, &rc);
 	free(ipl->window);
 	free(ipl);
 	return rc;

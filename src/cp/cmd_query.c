@@ -9,27 +9,22 @@
 #include "base/err.h"
 #include "cp/cp.h"
 
-#define USAGE "query vm [NAME] | vd [VM] | dasd | space  [--json]"
-
-static void boot_text(const VmConf *c, char *buf, size_t n)
+/* A query naming a VM needs it defined (its config file may be invalid: query vm says
+ * so). Returns 0, or VMCP_ENOENT after the message. */
+static int need_vm(Vmfat *v, const char *name)
 {
-	buf[0] = 0;
-	for (int i = 0; i < c->nboot; i++)
-		snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", vm_dev_name(c->boot[i]));
+	VmConf c;
+	if (name && vmfat_vm_config(v, &v->dir, name, NULL, &c) == VMCP_ENOENT)
+		return cp_fail(&v->err);
+	return 0;
 }
 
 static int query_vm(CpCtx *cp, Vmfat *v, const char *name, bool json)
 {
 	FILE *o = cp->out;
-	if (name) {
-		char cname[40];
-		conf_vm_file(cname, sizeof(cname), name);
-		if (!vmfat_dir_file(&v->dir, cname)) {
-			msg(VDM_VM_NOT_FOUND, 'E', "VM %s is not defined", name);
-			return VMCP_ENOENT;
-		}
-	}
 	int rows = 0;
+	if (need_vm(v, name))
+		return VMCP_ENOENT;
 	if (json)
 		fprintf(o, "{\"vms\": [");
 	for (u32 i = 0; i < v->dir.nfile; i++) {
@@ -44,7 +39,7 @@ static int query_vm(CpCtx *cp, Vmfat *v, const char *name, bool json)
 		char mem[32], boot[64], vds[32] = "";
 		if (ok) {
 			size_format(c.memory, mem, sizeof(mem));
-			boot_text(&c, boot, sizeof(boot));
+			vmconf_boot_text(&c, boot, sizeof(boot));
 			for (int d = 0; d < VM_DEV_COUNT; d++)
 				if (c.has_dev[d])
 					snprintf(vds + strlen(vds), sizeof(vds) - strlen(vds), "%s%s", vds[0] ? " " : "",
@@ -64,7 +59,7 @@ static int query_vm(CpCtx *cp, Vmfat *v, const char *name, bool json)
 					(unsigned long long)c.memory, vm_cpu_name(c.cpu));
 				for (int b = 0; b < c.nboot; b++)
 					fprintf(o, "%s\"%s\"", b ? ", " : "", vm_dev_name(c.boot[b]));
-				fprintf(o, "], \"console\": \"%s\", \"vds\": [", c.console == VM_CONSOLE_VGA ? "vga" : "serial");
+				fprintf(o, "], \"console\": \"%s\", \"vds\": [", vm_console_name(c.console));
 				int k = 0;
 				for (int d = 0; d < VM_DEV_COUNT; d++)
 					if (c.has_dev[d])
@@ -77,7 +72,7 @@ static int query_vm(CpCtx *cp, Vmfat *v, const char *name, bool json)
 					"VDS");
 			if (ok)
 				fprintf(o, "%-16s  %-6s  %-7s  %-7s  %-16s  %s\n", vm, mem, vm_cpu_name(c.cpu),
-					c.console == VM_CONSOLE_VGA ? "vga" : "serial", boot, vds[0] ? vds : "-");
+					vm_console_name(c.console), boot, vds[0] ? vds : "-");
 			else
 				fprintf(o, "%-16s  (config file invalid: line %d: %s)\n", vm, ce.line, ce.text);
 		}
@@ -100,14 +95,8 @@ static int cmp_vdd(const void *a, const void *b)
 static int query_vd(CpCtx *cp, Vmfat *v, const char *name, bool json)
 {
 	FILE *o = cp->out;
-	if (name) {
-		char cname[40];
-		conf_vm_file(cname, sizeof(cname), name);
-		if (!vmfat_dir_file(&v->dir, cname)) {
-			msg(VDM_VM_NOT_FOUND, 'E', "VM %s is not defined", name);
-			return VMCP_ENOENT;
-		}
-	}
+	if (need_vm(v, name))
+		return VMCP_ENOENT;
 	/* In name order, then device order. */
 	const VmfatVdd **order = malloc((v->dir.nvdd ? v->dir.nvdd : 1) * sizeof(*order));
 	if (!order) {
@@ -186,12 +175,7 @@ static int query_dasd(CpCtx *cp, Vmfat *v, bool json)
 	FILE *o = cp->out;
 	const VmfatSuper *sb = &v->sb;
 	const char *kind = v->b->is_blockdev ? "block device" : "regular file";
-	u32 nvm = 0;
-	for (u32 i = 0; i < v->dir.nfile; i++) {
-		char vm[VM_NAME_MAX + 1];
-		int dev;
-		nvm += conf_file_kind(v->dir.file[i].name, vm, &dev) == 1;
-	}
+	u32 nvm = vmfat_dir_nvm(&v->dir);
 	if (json) {
 		fprintf(o, "{\"path\": ");
 		cp_json_str(o, cp->dasd);
@@ -276,7 +260,7 @@ int cp_cmd_query(CpCtx *cp, int argc, char **argv)
 	if (r)
 		return r;
 	if (npos < 1)
-		return cp_missing("vm, vd, dasd or space", USAGE);
+		return cp_missing("vm, vd, dasd or space", CP_USAGE_QUERY);
 	const char *what = pos[0];
 	bool takes_name = !strcmp(what, "vm") || !strcmp(what, "vd");
 	if (!takes_name && strcmp(what, "dasd") && strcmp(what, "space")) {

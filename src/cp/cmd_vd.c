@@ -17,7 +17,6 @@
 #include "base/err.h"
 #include "cp/cp.h"
 
-#define USAGE "vd import VM DEV FILE | vd export VM DEV FILE | vd resize VM DEV SIZE"
 #define CHUNK (4 * MiB)
 
 /* Finds VD vm dev under the directory lock, takes its lock (write for import, read for
@@ -52,7 +51,7 @@ static int open_vd(Vmfat *v, const char *vm, const char *dev, bool write, VdDisk
 			msg(VDM_LOCK, 'E', "Cannot lock VD %s %s", vm, dev);
 		return r;
 	}
-	if ((r = vmfat_vd_load(v, vdd, vd))) {
+	if (vmfat_vd_load(v, vdd, vd)) {
 		vmfat_vd_unlock(v, vdd->id);
 		vmfat_unlock(v);
 		return cp_fail(&v->err);
@@ -236,7 +235,7 @@ static int do_resize(Vmfat *v, const char *vm, const char *dev, const char *size
 	int r = cp_size(size_s, &bytes);
 	if (r)
 		return r;
-	if ((r = vmfat_resize_vd(v, vm, dev, bytes, &old)))
+	if (vmfat_resize_vd(v, vm, dev, bytes, &old))
 		return cp_fail(&v->err);
 	char a[32], b[32];
 	size_format(old, a, sizeof(a));
@@ -256,7 +255,7 @@ int cp_cmd_vd(CpCtx *cp, int argc, char **argv)
 	if (r)
 		return r;
 	if (npos < 1)
-		return cp_missing("import, export or resize", USAGE);
+		return cp_missing("import, export or resize", CP_USAGE_VD);
 	const char *op = pos[0];
 	bool imp = !strcmp(op, "import"), exp = !strcmp(op, "export"), res = !strcmp(op, "resize");
 	if (!imp && !exp && !res) {
@@ -264,7 +263,7 @@ int cp_cmd_vd(CpCtx *cp, int argc, char **argv)
 		return VMCP_EINVAL;
 	}
 	if (npos < 4)
-		return cp_missing(npos == 1 ? "VM" : npos == 2 ? "DEV" : res ? "SIZE" : "FILE", USAGE);
+		return cp_missing(npos == 1 ? "VM" : npos == 2 ? "DEV" : res ? "SIZE" : "FILE", CP_USAGE_VD);
 	int rc;
 	Vmfat *v = cp_open(cp, exp ? VMFAT_OPEN_RDONLY : 0, &rc);
 	if (!v)

@@ -87,29 +87,16 @@ static size_t feed_keyboard(Ipl *ipl)
 				}
 			}
 			if (best) {
-				if (k->kkeys.count + 8 > KBC_QUEUE)
-					break;
-				kbc_key(k, key, true);
-				kbc_key(k, key, false);
+				if (!kbc_tap(k, key))
+					break; /* full: try again later */
 				i += best;
 				continue;
 			}
 		}
-		int ch = p[0];
-		if (ch == '\r' || ch == '\n')
-			ch = '\r';
-		if (ch == 0x7F)
-			ch = '\b';
-		if (ch == 0x1B) {
-			if (k->kkeys.count + 4 > KBC_QUEUE)
-				break;
-			kbc_key(k, KBC_KEY_ESC, true);
-			kbc_key(k, KBC_KEY_ESC, false);
-		} else if (!kbc_type_char(k, ch)) {
-			if (k->kkeys.count + 8 > KBC_QUEUE)
-				break; /* full: try again later */
-			/* A byte with no key (non-ASCII): dropped. */
-		}
+		/* A lone Esc, Enter, Backspace, Tab, Ctrl+letter or a printable character; a
+		 * byte with no key (non-ASCII) is dropped. */
+		if (kbc_char_has_key(p[0]) && !kbc_type_char(k, p[0]))
+			break; /* full: try again later */
 		i++;
 	}
 	return i;
@@ -156,20 +143,6 @@ bool console_poll(Ipl *ipl)
 /* SGR colour codes of the 8 CGA colours (the VGA's default palette order). */
 static const int ansi_colour[8] = {0, 4, 2, 6, 1, 5, 3, 7};
 
-static void put_utf8(u32 c)
-{
-	if (c < 0x80) {
-		putchar((int)c);
-	} else if (c < 0x800) {
-		putchar((int)(0xC0 | c >> 6));
-		putchar((int)(0x80 | (c & 0x3F)));
-	} else {
-		putchar((int)(0xE0 | c >> 12));
-		putchar((int)(0x80 | (c >> 6 & 0x3F)));
-		putchar((int)(0x80 | (c & 0x3F)));
-	}
-}
-
 void console_draw(Ipl *ipl, bool force)
 {
 	VgaText t;
@@ -198,8 +171,9 @@ void console_draw(Ipl *ipl, bool force)
 				       ansi_colour[bg]);
 				last_attr = a;
 			}
-			u8 ch = t.ch[r][c];
-			put_utf8(ch == 0 ? ' ' : vga_cp437(ch));
+			char enc[3];
+			size_t n = vga_cp437_utf8(t.ch[r][c], enc);
+			fwrite(enc, 1, n, stdout);
 		}
 	}
 	if (!drew && t.cursor_row == ipl->shown.cursor_row && t.cursor_col == ipl->shown.cursor_col)

@@ -56,7 +56,18 @@ int cp_args(const char *cmd, int argc, char **argv, const CpOpt *opts, char **po
 
 int cp_missing(const char *what, const char *usage)
 {
-	msg(CPM_MISSING, 'E', "Missing operand: %s; usage: vmcp %s", what, usage);
+	char line[1024];
+	size_t n = 0;
+	for (const char *u = usage; *u && n + 4 < sizeof(line); u++) {
+		if (*u == '\n') {
+			memcpy(line + n, " | ", 3);
+			n += 3;
+		} else {
+			line[n++] = *u;
+		}
+	}
+	line[n] = 0;
+	msg(CPM_MISSING, 'E', "Missing operand: %s; usage: vmcp %s", what, line);
 	return VMCP_EINVAL;
 }
 

@@ -27,6 +27,7 @@ enum {
 	CPM_UNKNOWN_WHAT = 306,
 	CPM_NEED_SIZE = 307,
 	CPM_READ_FILE = 308,
+	CPM_WRITE_OUT = 309,
 	CPM_FORMATTED = 310,
 	CPM_VM_DEFINED = 311,
 	CPM_VD_DEFINED = 312,
@@ -42,9 +43,25 @@ enum {
 
 typedef struct CpCtx {
 	const char *dasd; /* --dasd, or $VMCP_DASD, or vmcp.dasd */
-	bool dasd_given;  /* --dasd appeared on the command line */
 	FILE *out;        /* command output (stdout) */
 } CpCtx;
+
+/* The usage of each command, one line per form: `vmcp help` lists them (main.c's table)
+ * and the commands' missing-operand messages print them (cp_missing). */
+#define CP_USAGE_FORMAT "format [--dasd PATH] --size SIZE [--force]"
+#define CP_USAGE_DEFINE_VM \
+	"define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda] [--console serial|vga]"
+#define CP_USAGE_DEFINE_VD "define vd VM DEV SIZE"
+#define CP_USAGE_DELETE "delete vm NAME\ndelete vd VM DEV"
+#define CP_USAGE_QUERY "query vm [NAME] | vd [VM] | dasd | space  [--json]"
+#define CP_USAGE_DIRECTORY "directory get NAME\ndirectory put NAME FILE\ndirectory list"
+#define CP_USAGE_VD "vd import VM DEV FILE\nvd export VM DEV FILE\nvd resize VM DEV SIZE"
+#define CP_USAGE_CHECK "check [--repair]"
+#define CP_USAGE_IPL                                                                              \
+	"ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE] [--bioslog FILE]\n" \
+	"ipl NAME [--post FILE] [--until TEXT] [--timeout SECONDS] [--trace io,vd,cpu] "           \
+	"[--trace-file FILE]\n"                                                                    \
+	"ipl NAME [--bios FILE | --kernel K [--initrd I] [--append TEXT]] [--ips N] [--pace|--no-pace]"
 
 typedef int (*CpCmdFn)(CpCtx *cp, int argc, char **argv);
 
@@ -67,7 +84,8 @@ typedef struct CpOpt {
  * missing value, too many operands). */
 int cp_args(const char *cmd, int argc, char **argv, const CpOpt *opts, char **pos, int maxpos,
 	    int *npos);
-/* Prints "missing operand" with the usage and returns VMCP_EINVAL. */
+/* Prints "missing operand" with the usage (a CP_USAGE_* text, its forms joined by " | ")
+ * and returns VMCP_EINVAL. */
 int cp_missing(const char *what, const char *usage);
 /* Parses a size operand ("8G"); on failure prints message 303 and returns VMCP_EINVAL. */
 int cp_size(const char *s, u64 *bytes);
@@ -87,11 +105,15 @@ typedef struct CpProgress {
 	u64 total;
 	int last_pct;
 } CpProgress;
+/* Starts the progress line of what (total bytes); drawn only on a terminal. */
 void cp_progress_begin(CpProgress *p, const char *what, u64 total);
+/* Redraws it for done bytes, when the percentage changed. */
 void cp_progress(CpProgress *p, u64 done);
+/* Clears it. */
 void cp_progress_end(CpProgress *p);
 
-/* The commands (one file each, or one per family). */
+/* The commands (one file each, or one per family): each returns 0 or a negative VMCP_E*
+ * code after printing its numbered message (docs/commands.md). */
 int cp_cmd_format(CpCtx *cp, int argc, char **argv);
 int cp_cmd_define(CpCtx *cp, int argc, char **argv);
 int cp_cmd_delete(CpCtx *cp, int argc, char **argv);

@@ -76,7 +76,10 @@ typedef struct Ipl {
 } Ipl;
 
 /* Console (console.c). */
+/* Puts the terminal in raw mode (when stdin is one) and clears it for a VGA console;
+ * returns 0. */
 int console_open(Ipl *ipl);
+/* Restores the terminal. */
 void console_close(Ipl *ipl);
 /* Reads pending host input, hands it to the guest; returns true when the escape key
  * was typed (the caller enters CP mode). */
@@ -94,6 +97,7 @@ void vmcmd_read_loop(Ipl *ipl);
 /* Applies the trace settings to the buses and VDs. */
 void vmcmd_apply_trace(Ipl *ipl);
 
+/* `vmcp ipl` (cmd_ipl.c): returns 0 or a negative VMCP_E* code, as the other commands. */
 int cp_cmd_ipl(CpCtx *cp, int argc, char **argv);
 
 #endif

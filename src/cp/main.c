@@ -3,6 +3,7 @@
  * or after the verb); without it the real disk is $VMCP_DASD, then ./vmcp.dasd. The table
  * below is every command; each lives in its own file (src/cp/cmd_*.c). The exit status of
  * a failed command is its VMCP_E* code negated (docs/commands.md). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,19 +13,14 @@
 #include "vm/vmblock.h"
 
 static const CpCommand commands[] = {
-	{"format", cp_cmd_format, "format [--dasd PATH] --size SIZE [--force]"},
-	{"define", cp_cmd_define,
-	 "define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda] [--console serial|vga]\n"
-	 "define vd VM DEV SIZE"},
-	{"delete", cp_cmd_delete, "delete vm NAME\ndelete vd VM DEV"},
-	{"query", cp_cmd_query, "query vm [NAME] | vd [VM] | dasd | space  [--json]"},
-	{"directory", cp_cmd_directory, "directory get NAME\ndirectory put NAME FILE\ndirectory list"},
-	{"vd", cp_cmd_vd, "vd import VM DEV FILE\nvd export VM DEV FILE\nvd resize VM DEV SIZE"},
-	{"check", cp_cmd_check, "check [--repair]"},
-	{"ipl", cp_cmd_ipl,
-	 "ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE] [--bioslog FILE]\n"
-	 "ipl NAME [--post FILE] [--until TEXT] [--timeout SECONDS] [--trace io,vd,cpu] [--trace-file FILE]\n"
-	 "ipl NAME [--bios FILE | --kernel K [--initrd I] [--append TEXT]] [--ips N] [--pace|--no-pace]"},
+	{"format", cp_cmd_format, CP_USAGE_FORMAT},
+	{"define", cp_cmd_define, CP_USAGE_DEFINE_VM "\n" CP_USAGE_DEFINE_VD},
+	{"delete", cp_cmd_delete, CP_USAGE_DELETE},
+	{"query", cp_cmd_query, CP_USAGE_QUERY},
+	{"directory", cp_cmd_directory, CP_USAGE_DIRECTORY},
+	{"vd", cp_cmd_vd, CP_USAGE_VD},
+	{"check", cp_cmd_check, CP_USAGE_CHECK},
+	{"ipl", cp_cmd_ipl, CP_USAGE_IPL},
 };
 
 static void usage(FILE *f)
@@ -59,12 +55,10 @@ int main(int argc, char **argv)
 				return vmcp_exit_code(VMCP_EINVAL);
 			}
 			cp.dasd = argv[++i];
-			cp.dasd_given = true;
 			continue;
 		}
 		if (i > 0 && !rest && !strncmp(a, "--dasd=", 7)) {
 			cp.dasd = a + 7;
-			cp.dasd_given = true;
 			continue;
 		}
 		argv[n++] = argv[i];
@@ -74,13 +68,25 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return vmcp_exit_code(VMCP_EINVAL);
 	}
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		usage(stdout);
-		return 0;
-	}
+	int rc = VMCP_EINVAL;
+	const CpCommand *c = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].verb))
-			return vmcp_exit_code(commands[i].fn(&cp, argc - 1, argv + 1));
-	msg(CPM_UNKNOWN_CMD, 'E', "Unknown command %s; vmcp help lists the commands", argv[1]);
-	return vmcp_exit_code(VMCP_EINVAL);
+			c = &commands[i];
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		rc = 0;
+	} else if (c) {
+		rc = c->fn(&cp, argc - 1, argv + 1);
+	} else {
+		msg(CPM_UNKNOWN_CMD, 'E', "Unknown command %s; vmcp help lists the commands", argv[1]);
+	}
+	/* Output that never reached its file (a full disk) fails the command, whichever
+	 * command wrote it: they all print through stdout. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		msg(CPM_WRITE_OUT, 'E', "Cannot write the output: %s", strerror(errno));
+		if (!rc)
+			rc = VMCP_EIO;
+	}
+	return vmcp_exit_code(rc);
 }

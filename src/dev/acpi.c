@@ -17,17 +17,10 @@
 #define PM1_STS_BITS (PM1_EVENTS | ACPI_PM1_BM | ACPI_PM1_WAK)
 #define PM1_CNT_BITS 0x1C03 /* SCI_EN, BM_RLD, SLP_TYP (GBL_RLS and SLP_EN read 0) */
 
-/* PM timer ticks elapsed at virtual time ns (128-bit product: exact for any ns). */
+/* PM timer ticks elapsed at virtual time ns. */
 static u64 pm_ticks(u64 ns)
 {
-	return (u64)((unsigned __int128)ns * ACPI_PM_TIMER_HZ / NS_PER_SEC);
-}
-
-/* The first virtual time at which pm_ticks() reaches tick. */
-static u64 pm_time_of_tick(u64 tick)
-{
-	return (u64)(((unsigned __int128)tick * NS_PER_SEC + ACPI_PM_TIMER_HZ - 1) /
-		     ACPI_PM_TIMER_HZ);
+	return clock_ns_to_ticks(ns, ACPI_PM_TIMER_HZ);
 }
 
 u32 acpi_pm_timer(const AcpiPm *pm)
@@ -49,7 +42,7 @@ static void update_sci(AcpiPm *pm)
 static void arm_ovf(AcpiPm *pm, u64 tick)
 {
 	u64 next = ((tick >> 23) + 1) << 23;
-	timer_arm(&pm->ovf, pm_time_of_tick(next));
+	timer_arm(&pm->ovf, clock_ticks_to_ns(next, ACPI_PM_TIMER_HZ));
 }
 
 static void ovf_fire(void *ctx, u64 now)
@@ -217,7 +210,6 @@ void acpi_init(AcpiPm *pm, Clock *clk, IoBus *io, bool apmc_preset)
 	memset(pm, 0, sizeof(*pm));
 	pm->clk = clk;
 	pm->io = io;
-	pm->apmc_preset = apmc_preset;
 	timer_init(&pm->ovf, clk, ovf_fire, pm, "acpi-pmtmr");
 
 	PciDev *d = &pm->pci;

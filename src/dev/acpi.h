@@ -66,7 +66,6 @@ typedef struct AcpiPm {
 	u8 apmc, apms;
 	u16 io_base;      /* where the PM block is mapped now, 0 when not */
 	bool sci_level;
-	bool apmc_preset; /* DEVACTB.APMC_EN reads set from reset (see acpi_init) */
 	IrqLine sci;      /* IRQ 9, level */
 	IrqLine smi;      /* pulsed: SMI# to the CPU */
 	IrqLine poweroff; /* pulsed: soft power-off (S5) requested */

@@ -53,6 +53,7 @@ enum {
 
 /* Power-on state: every channel masked, registers cleared. mem is where transfers go. */
 void dma_init(Dma *d, MemBus *mem);
+/* System reset: the same state again (mem stays). */
 void dma_reset(Dma *d);
 
 /* A device on channel chan (0-3, 5-7) asks for up to len bytes to move between buf and

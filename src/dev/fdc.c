@@ -161,10 +161,10 @@ static u32 dma_move(Fdc *f, void *buf, u32 len, bool to_memory, bool *tc)
 	return f->dma_fn(f->dma_ctx, f->dma_chan, buf, len, to_memory, tc);
 }
 
-static void host_error(FdcDrive *dr, int r)
+/* A host failure under a data command (the VD manager counts it for the CP's message;
+ * the log is for developers). */
+static void host_error(const FdcDrive *dr, int r)
 {
-	dr->host_errors++;
-	dr->last_host_err = r;
 	log_printf(LOG_WARN, "fdc drive %d (%s): %s", dr->unit, dr->vd->dev, vmcp_strerror(r));
 }
 
@@ -297,7 +297,7 @@ static void exec_format(Fdc *f)
 		result7(f, st0 | ST0_AT, ST1_NW, 0, dr->track, (u8)hd, 1, n);
 		return;
 	}
-	u8 ids[4 * 255];
+	u8 ids[4 * 255] = {0}; /* what the DMA callback does not fill reads as zeros */
 	bool tc = false;
 	u32 want = 4u * sc, got = dma_move(f, ids, want, false, &tc);
 	if (got < want) {
@@ -599,8 +599,8 @@ static void fdc_write(void *ctx, u16 port, u32 val, int size)
 		break;
 	}
 	case 3: f->tdr = v & 3; break;
-	case 4: /* DSR: software reset (self-clearing), power down, precomp, rate */
-		f->dsr = v & 0x7F;
+	case 4: /* DSR: software reset (self-clearing), rate; power down and precompensation
+		 * are not modelled */
 		f->rate = v & 3;
 		if (v & 0x80) {
 			enter_reset(f);
@@ -640,7 +640,6 @@ void fdc_reset(Fdc *f)
 	}
 	f->dor = 0;
 	f->tdr = 0;
-	f->dsr = RATE_250K;
 	f->rate = RATE_250K;
 	f->spec1 = f->spec2 = 0;
 	f->lock = false;

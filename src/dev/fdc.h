@@ -52,8 +52,6 @@ typedef struct FdcDrive {
 	Timer seek_timer;
 	struct Fdc *fdc;
 	int unit;
-	u64 host_errors;
-	int last_host_err;
 } FdcDrive;
 
 typedef struct Fdc {
@@ -65,7 +63,7 @@ typedef struct Fdc {
 	void *dma_ctx;
 	int dma_chan;
 
-	u8 dor, tdr, dsr;
+	u8 dor, tdr;
 	u8 rate;                 /* data rate code from DSR or CCR */
 	u8 phase;                /* FDC_PH_* */
 	u8 cmd[9];

@@ -201,14 +201,17 @@ static void finish_error(IdeDrive *d, u8 err)
 	drive_raise(d);
 }
 
-/* A VD request failed: the task file points at the first sector not transferred. */
+/* A VD request failed: past the VD (IDNF), refused by a read-only VD (ABRT), or a host
+ * failure (UNC on a read, ABRT on a write), which the VD manager counts for the CP's
+ * message and which is logged here for developers. The task file points at the first
+ * sector not transferred. */
 static void host_error(IdeDrive *d, int r, bool write)
 {
 	u8 err = IDE_ER_IDNF;
-	if (r != VMCP_ERANGE) {
+	if (r == VMCP_EINVAL) {
+		err = IDE_ER_ABRT;
+	} else if (r != VMCP_ERANGE) {
 		err = write ? IDE_ER_ABRT : IDE_ER_UNC;
-		d->host_errors++;
-		d->last_host_err = r;
 		log_printf(LOG_WARN, "ide%d-%d (%s): %s at sector %llu: %s", d->chan->index,
 			   d->unit, d->vd->dev, write ? "write" : "read",
 			   (unsigned long long)d->lba, vmcp_strerror(r));
@@ -340,17 +343,42 @@ static void set_signature(IdeDrive *d)
 
 /* ---- Commands ---- */
 
-static void start_pio_in(IdeDrive *d)
+/* The next n sectors are the current block: buf holds them (the host or the bus master
+ * moves them from the start). */
+static void set_block(IdeDrive *d, u32 n)
 {
-	u32 n = block_sectors(d);
-	int r = vd_read(d->vd, d->lba, n, d->buf);
-	if (r) {
-		host_error(d, r, false);
-		return;
-	}
 	d->block = n;
 	d->pos = 0;
 	d->len = n * SECTOR_SIZE;
+}
+
+/* Reads the next n sectors from the VD as the current block; false after a failure
+ * (the command has ended with an error). */
+static bool read_block(IdeDrive *d, u32 n)
+{
+	int r = vd_read(d->vd, d->lba, n, d->buf);
+	if (r) {
+		host_error(d, r, false);
+		return false;
+	}
+	set_block(d, n);
+	return true;
+}
+
+/* The current block is done: the task file shows its last sector and what remains
+ * (ATA: after a transfer, the address of the last sector transferred). */
+static void block_done(IdeDrive *d)
+{
+	d->lba += d->block;
+	d->remain -= d->block;
+	set_taskfile_addr(d, d->lba - 1);
+	set_taskfile_count(d, d->remain);
+}
+
+static void start_pio_in(IdeDrive *d)
+{
+	if (!read_block(d, block_sectors(d)))
+		return;
 	d->status = IDE_ST_DRDY | IDE_ST_DSC | IDE_ST_DRQ;
 	d->phase = IDE_PH_PIO_IN;
 	drive_raise(d);
@@ -360,9 +388,7 @@ static void start_pio_in(IdeDrive *d)
  * later block with one. */
 static void start_pio_out(IdeDrive *d, bool irq)
 {
-	d->block = block_sectors(d);
-	d->pos = 0;
-	d->len = d->block * SECTOR_SIZE;
+	set_block(d, block_sectors(d));
 	d->status = IDE_ST_DRDY | IDE_ST_DSC | IDE_ST_DRQ;
 	d->phase = IDE_PH_PIO_OUT;
 	if (irq)
@@ -438,10 +464,8 @@ static void run_command(IdeDrive *d)
 		ide_identify(d, w);
 		for (int i = 0; i < 256; i++) /* little-endian words on the data port */
 			put_le16(d->buf + 2 * i, w[i]);
-		d->block = 1;
+		set_block(d, 1);
 		d->remain = 1;
-		d->pos = 0;
-		d->len = SECTOR_SIZE;
 		d->status = IDE_ST_DRDY | IDE_ST_DSC | IDE_ST_DRQ;
 		d->phase = IDE_PH_PIO_IN;
 		drive_raise(d);
@@ -504,8 +528,6 @@ static void run_command(IdeDrive *d)
 	case 0xE7: case 0xEA: { /* FLUSH CACHE (EXT) */
 		int r = vd_flush(d->vd);
 		if (r) {
-			d->host_errors++;
-			d->last_host_err = r;
 			log_printf(LOG_WARN, "ide%d-%d (%s): flush: %s", d->chan->index, d->unit,
 				   d->vd->dev, vmcp_strerror(r));
 			finish_error(d, IDE_ER_ABRT);
@@ -578,10 +600,7 @@ static void pio_block_done(IdeDrive *d)
 		timer_arm(&d->timer, now_ns(d) + IDE_BLOCK_NS);
 		return;
 	}
-	d->lba += d->block;
-	d->remain -= d->block;
-	set_taskfile_addr(d, d->lba - 1);
-	set_taskfile_count(d, d->remain);
+	block_done(d);
 	if (!d->remain) {
 		/* The last block read: no interrupt (ATA PIO data-in protocol). */
 		d->status = IDE_ST_DRDY | IDE_ST_DSC;
@@ -605,10 +624,7 @@ static void pio_next(IdeDrive *d)
 		host_error(d, r, true);
 		return;
 	}
-	d->lba += d->block;
-	d->remain -= d->block;
-	set_taskfile_addr(d, d->lba - 1);
-	set_taskfile_count(d, d->remain);
+	block_done(d);
 	if (!d->remain)
 		finish_ok(d);
 	else
@@ -710,19 +726,10 @@ static void dma_run(IdeChannel *c)
 	bool write = cmd_is_write(d->cmd);
 	while (d->remain) {
 		if (d->pos == d->len && !write) {
-			u32 n = MIN(d->remain, (u32)IDE_MAX_MULT);
-			int r = vd_read(d->vd, d->lba, n, d->buf);
-			if (r) {
-				host_error(d, r, false);
+			if (!read_block(d, MIN(d->remain, (u32)IDE_MAX_MULT)))
 				return;
-			}
-			d->block = n;
-			d->pos = 0;
-			d->len = n * SECTOR_SIZE;
 		} else if (d->len == 0 && write) {
-			d->block = MIN(d->remain, (u32)IDE_MAX_MULT);
-			d->pos = 0;
-			d->len = d->block * SECTOR_SIZE;
+			set_block(d, MIN(d->remain, (u32)IDE_MAX_MULT));
 		}
 		if (!prd_move(c, d, !write)) {
 			c->bm_status &= (u8)~IDE_BM_ST_ACTIVE;

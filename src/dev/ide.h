@@ -102,10 +102,6 @@ typedef struct IdeDrive {
 	u32 block;      /* sectors in the current DRQ block or DMA chunk */
 	u32 pos, len;   /* byte cursor in buf */
 	u8 buf[IDE_MAX_MULT * SECTOR_SIZE];
-
-	/* Host failures seen (for the CP's query): count and the last VMCP_E* code. */
-	u64 host_errors;
-	int last_host_err;
 } IdeDrive;
 
 typedef struct IdeChannel {

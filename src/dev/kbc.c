@@ -729,6 +729,31 @@ static bool ascii_key(int ch, KbcKey *key, int *mods)
 	return false;
 }
 
+/* Set 2 bytes of pressing and releasing key (set 1 takes no more). */
+static int tap_bytes(KbcKey key)
+{
+	u8 seq[8];
+	return key_sequence(key, true, seq) + key_sequence(key, false, seq);
+}
+
+bool kbc_tap(Kbc *k, KbcKey key)
+{
+	if (key <= KBC_KEY_NONE || key >= KBC_KEY_COUNT)
+		return true;
+	if (k->kkeys.count + tap_bytes(key) > KBC_QUEUE)
+		return false;
+	kbc_key(k, key, true);
+	kbc_key(k, key, false);
+	return true;
+}
+
+bool kbc_char_has_key(int ch)
+{
+	KbcKey key;
+	int mods;
+	return ascii_key(ch, &key, &mods);
+}
+
 bool kbc_type_char(Kbc *k, int ch)
 {
 	KbcKey key;
@@ -736,10 +761,7 @@ bool kbc_type_char(Kbc *k, int ch)
 	if (!ascii_key(ch, &key, &mods))
 		return false;
 	KbcKey mod = mods == 1 ? KBC_KEY_LSHIFT : mods == 2 ? KBC_KEY_LCTRL : KBC_KEY_NONE;
-	u8 seq[8];
-	int need = key_sequence(key, true, seq) + key_sequence(key, false, seq);
-	if (mod)
-		need += key_sequence(mod, true, seq) + key_sequence(mod, false, seq);
+	int need = tap_bytes(key) + (mod ? tap_bytes(mod) : 0);
 	if (k->kkeys.count + need > KBC_QUEUE)
 		return false; /* all or nothing */
 	if (mod)

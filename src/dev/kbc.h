@@ -98,10 +98,18 @@ void kbc_reset(Kbc *k);
  * when the keyboard discards the key because scanning is disabled. */
 bool kbc_key(Kbc *k, KbcKey key, bool down);
 
+/* Presses and releases key, both or neither: returns false if the keyboard's buffer has
+ * no room for the two (true also when a disabled keyboard discards them). */
+bool kbc_tap(Kbc *k, KbcKey key);
+
 /* Types ASCII character ch (US layout): press and release, with Shift or Ctrl around
  * it as needed ('\n' and '\r' are Enter, '\b' and 0x7F Backspace, '\t' Tab, 0x1B Esc,
- * 0x01-0x1A Ctrl+letter). Returns false for a character with no key, or no room. */
+ * 0x01-0x1A Ctrl+letter), all or nothing. Returns false for a character with no key
+ * (see kbc_char_has_key), or no room. */
 bool kbc_type_char(Kbc *k, int ch);
+
+/* True if ASCII character ch has a key kbc_type_char can type. */
+bool kbc_char_has_key(int ch);
 
 /* Reports mouse motion (dx right, dy up, in counts) and the buttons (bit 0 left, 1
  * right, 2 middle) as one stream-mode packet when reporting is enabled; accumulated

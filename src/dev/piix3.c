@@ -135,6 +135,15 @@ const IoOps piix3_rc_io_ops = {rc_read, rc_write, 1, "piix3-rc"};
 static const u16 legacy_cmd[2] = {0x1F0, 0x170};
 static const u16 legacy_ctl[2] = {0x3F6, 0x376};
 
+static void ide_unmap_legacy(PiixIde *d, int c)
+{
+	if (!d->chan[c].mapped)
+		return;
+	io_unmap(d->io, legacy_cmd[c], 8);
+	io_unmap(d->io, legacy_ctl[c], 1);
+	d->chan[c].mapped = false;
+}
+
 /* Maps or unmaps channel c's legacy ports to follow IOSE and IDETIM.IDE. */
 static void ide_update_legacy(PiixIde *d, int c)
 {
@@ -143,9 +152,7 @@ static void ide_update_legacy(PiixIde *d, int c)
 	if (want == d->chan[c].mapped)
 		return;
 	if (!want) {
-		io_unmap(d->io, legacy_cmd[c], 8);
-		io_unmap(d->io, legacy_ctl[c], 1);
-		d->chan[c].mapped = false;
+		ide_unmap_legacy(d, c);
 		return;
 	}
 	if (io_map(d->io, legacy_cmd[c], 8, d->chan[c].cmd_ops, d->chan[c].cmd_ctx) < 0) {
@@ -203,11 +210,7 @@ int piix_ide_attach_legacy(PiixIde *d, int chan, const IoOps *cmd_ops, void *cmd
 {
 	if (chan < 0 || chan > 1)
 		return VMCP_EINVAL;
-	if (d->chan[chan].mapped) {
-		io_unmap(d->io, legacy_cmd[chan], 8);
-		io_unmap(d->io, legacy_ctl[chan], 1);
-		d->chan[chan].mapped = false;
-	}
+	ide_unmap_legacy(d, chan);
 	d->chan[chan].cmd_ops = cmd_ops;
 	d->chan[chan].cmd_ctx = cmd_ctx;
 	d->chan[chan].ctl_ops = ctl_ops;

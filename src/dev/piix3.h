@@ -83,8 +83,8 @@ void piix_ide_reset(PiixIde *d);
 void piix_ide_attach_bm(PiixIde *d, const IoOps *ops, void *ctx);
 /* Optional: the legacy command block (8 ports at 0x1F0/0x170) and control register (1
  * port at 0x3F6/0x376) of channel chan (0 primary, 1 secondary), mapped by the function
- * while the channel decodes. Returns 0 (mapping later may still find the ports taken:
- * then they stay unmapped and a debug line is logged). */
+ * while the channel decodes. Returns 0, or VMCP_EINVAL for a bad channel (mapping later
+ * may still find the ports taken: then they stay unmapped and a debug line is logged). */
 int piix_ide_attach_legacy(PiixIde *d, int chan, const IoOps *cmd_ops, void *cmd_ctx,
 			   const IoOps *ctl_ops, void *ctl_ctx);
 

@@ -19,16 +19,14 @@
 
 #include "base/err.h"
 
-typedef unsigned __int128 u128;
-
 u64 pit_ns_to_tick(u64 ns)
 {
-	return (u64)((u128)ns * PIT_HZ / NS_PER_SEC);
+	return clock_ns_to_ticks(ns, PIT_HZ);
 }
 
 u64 pit_tick_to_ns(u64 tick)
 {
-	return (u64)(((u128)tick * NS_PER_SEC + PIT_HZ - 1) / PIT_HZ);
+	return clock_ticks_to_ns(tick, PIT_HZ);
 }
 
 static u64 now_tick(const Pit *p)

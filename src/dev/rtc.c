@@ -19,8 +19,7 @@
 
 #include "base/err.h"
 
-typedef unsigned __int128 u128;
-
+#define RTC_TIME_BASE_HZ 32768u
 #define RTC_UPDATE_NS 1984000ull /* update cycle with the 32.768 kHz time base */
 #define RTC_UIP_LEAD_NS 244000ull /* UIP rises this long before the cycle starts */
 
@@ -84,7 +83,7 @@ static u64 cycles_at(const Rtc *r, u64 t)
 {
 	if ((s64)t <= r->div_origin)
 		return 0;
-	return (u64)((u128)((s64)t - r->div_origin) * 32768 / NS_PER_SEC);
+	return clock_ns_to_ticks((u64)((s64)t - r->div_origin), RTC_TIME_BASE_HZ);
 }
 
 static u64 pf_events(const Rtc *r, u64 t)
@@ -130,7 +129,7 @@ static void arm_periodic(Rtc *r)
 		return;
 	}
 	u64 k = (r->pf_seen + 1) * p; /* the cycle count of the next event */
-	u64 dt = (u64)(((u128)k * NS_PER_SEC + 32767) / 32768);
+	u64 dt = clock_ticks_to_ns(k, RTC_TIME_BASE_HZ);
 	timer_arm(&r->periodic_timer, (u64)(r->div_origin + (s64)dt));
 }
 

@@ -480,8 +480,9 @@ static void put(char *buf, size_t len, size_t *pos, const char *s, size_t n)
 			buf[*pos] = s[i];
 }
 
-static size_t utf8(u32 cp, char out[3])
+size_t vga_cp437_utf8(u8 c, char out[3])
 {
+	u32 cp = cp437[c];
 	if (cp < 0x80) {
 		out[0] = (char)cp;
 		return 1;
@@ -506,16 +507,14 @@ size_t vga_text_lines(const VgaText *t, char *buf, size_t len, bool ascii)
 				   t->ch[r][end - 1] == 0xFF))
 			end--;
 		for (int k = 0; k < end; k++) {
-			u8 ch = t->ch[r][k];
-			u32 cp = (ch == 0 || ch == 0xFF) ? ' ' : cp437[ch];
+			u8 ch = t->ch[r][k] == 0xFF ? ' ' : t->ch[r][k]; /* cp437[0] is a space */
 			char enc[3];
-			if (ascii) {
-				enc[0] = cp < 0x80 ? (char)cp : '?';
-				put(buf, len, &pos, enc, 1);
-			} else {
-				size_t n = utf8(cp, enc);
-				put(buf, len, &pos, enc, n);
-			}
+			size_t n = 1;
+			if (ascii)
+				enc[0] = cp437[ch] < 0x80 ? (char)cp437[ch] : '?';
+			else
+				n = vga_cp437_utf8(ch, enc);
+			put(buf, len, &pos, enc, n);
 		}
 		put(buf, len, &pos, "\n", 1);
 	}

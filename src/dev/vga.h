@@ -101,5 +101,7 @@ void vga_text_dump(const Vga *v, VgaText *t);
 size_t vga_text_lines(const VgaText *t, char *buf, size_t len, bool ascii);
 /* The Unicode code point of code page 437 character c as the VGA font draws it. */
 u32 vga_cp437(u8 c);
+/* The same character encoded in UTF-8 into out (1 to 3 bytes); returns the length. */
+size_t vga_cp437_utf8(u8 c, char out[3]);
 
 #endif

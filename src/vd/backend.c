@@ -91,7 +91,7 @@ static void file_close(Backend *b)
 	free(f);
 }
 
-/* Writes zeros in 1 MiB pieces: the fallback when the host cannot zero a range for us. */
+/* Writes zeros in 64 KiB pieces: the fallback when the host cannot zero a range for us. */
 static int write_zeros(Backend *b, u64 off, u64 len)
 {
 	static const u8 zeros[64 * 1024];

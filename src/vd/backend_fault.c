@@ -99,34 +99,29 @@ static int fault_pread(Backend *b, void *buf, size_t len, u64 off)
 	return backend_pread(f->inner, buf, len, off);
 }
 
-static int fault_pwrite(Backend *b, const void *buf, size_t len, u64 off)
+/* One write (buf NULL: zeros): counted, logged, passed on whole or torn. */
+static int fault_write(FaultBackend *f, const void *buf, u64 len, u64 off)
 {
-	FaultBackend *f = (FaultBackend *)b;
 	f->last_ok = false;
 	s64 n = fault_admit(f, len);
 	if (n < 0)
 		return VMCP_EIO;
 	int r = n ? log_add(f, buf, (u64)n, off) : 0;
 	if (!r && n)
-		r = backend_pwrite(f->inner, buf, (size_t)n, off);
+		r = buf ? backend_pwrite(f->inner, buf, (size_t)n, off) : backend_zero(f->inner, off, (u64)n);
 	if (r)
 		return r;
 	return f->dead && !f->last_ok ? VMCP_EIO : 0;
 }
 
+static int fault_pwrite(Backend *b, const void *buf, size_t len, u64 off)
+{
+	return fault_write((FaultBackend *)b, buf, len, off);
+}
+
 static int fault_zero(Backend *b, u64 off, u64 len)
 {
-	FaultBackend *f = (FaultBackend *)b;
-	f->last_ok = false;
-	s64 n = fault_admit(f, len);
-	if (n < 0)
-		return VMCP_EIO;
-	int r = n ? log_add(f, NULL, (u64)n, off) : 0;
-	if (!r && n)
-		r = backend_zero(f->inner, off, (u64)n);
-	if (r)
-		return r;
-	return f->dead && !f->last_ok ? VMCP_EIO : 0;
+	return fault_write((FaultBackend *)b, NULL, len, off);
 }
 
 static int fault_flush(Backend *b)

@@ -13,6 +13,7 @@
 
 static const char *const dev_names[VM_DEV_COUNT] = {"hda", "hdb", "hdc", "hdd", "fda", "fdb"};
 static const char *const cpu_names[] = {"i386", "i486", "pentium", "i686"};
+static const char *const console_names[] = {[VM_CONSOLE_SERIAL] = "serial", [VM_CONSOLE_VGA] = "vga"};
 
 int vm_dev_index(const char *name)
 {
@@ -36,6 +37,19 @@ int vm_cpu_parse(const char *s)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(cpu_names); i++)
 		if (!strcmp(s, cpu_names[i]))
+			return (int)i;
+	return -1;
+}
+
+const char *vm_console_name(int console)
+{
+	return (unsigned)console < ARRAY_SIZE(console_names) ? console_names[console] : "?";
+}
+
+int vm_console_parse(const char *s)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(console_names); i++)
+		if (!strcmp(s, console_names[i]))
 			return (int)i;
 	return -1;
 }

@@ -36,6 +36,10 @@ const char *vm_dev_name(int i);
 const char *vm_cpu_name(CpuModel m);
 /* The model named s, or -1. */
 int vm_cpu_parse(const char *s);
+/* Console kinds as the config file spells them: "serial", "vga" ("?" out of range). */
+const char *vm_console_name(int console);
+/* The VM_CONSOLE_* kind named s, or -1. */
+int vm_console_parse(const char *s);
 
 /* True if name is a valid VM name: 1..VM_NAME_MAX of a-z 0-9 '-' '_', starting with a
  * letter or digit. Otherwise false, with the reason in *why. */
@@ -72,6 +76,8 @@ int vmconf_parse(const char *vm, const char *text, size_t len, VmConf *c, ConfEr
 /* A new config file text for VM vm (malloc'd, NUL-terminated), or NULL if out of
  * memory. Device lines are written for has_dev[] in device order. */
 char *vmconf_format(const char *vm, const VmConf *c);
+/* The boot order as the config file spells it ("hda,fda") into buf (n bytes). */
+void vmconf_boot_text(const VmConf *c, char *buf, size_t n);
 
 /* The parsed VD settings file of a VD. */
 typedef struct VdConf {
@@ -98,6 +104,7 @@ int vd_size_check(VdType type, u64 bytes, const char **why);
 VdGeometry vd_geometry_auto(VdType type, u64 sectors);
 /* The type a new VD on device dev gets: floppy for fda/fdb, disk otherwise. */
 VdType vd_type_for_dev(int dev);
+/* The type as the VD settings file spells it: "disk", "floppy", "cdrom". */
 const char *vd_type_name(VdType t);
 
 /* Returns a copy of text (len bytes) with the line "key = value" set: the first line

@@ -60,54 +60,53 @@ static int check_range(const VdDisk *vd, u64 lba, u32 count)
 	return 0;
 }
 
-int vd_read(VdDisk *vd, u64 lba, u32 count, void *buf)
+/* The one path between a device model and the real disk: the whole request is checked
+ * against the VD, then each piece is relocated through the extents and moved. rd is the
+ * buffer of a read, wr that of a write (the other is NULL). */
+static int transfer(VdDisk *vd, u64 lba, u32 count, u8 *rd, const u8 *wr)
 {
 	int r = check_range(vd, lba, count);
 	if (r)
 		return r;
-	u8 *p = buf;
 	while (count) {
 		u64 real, run;
 		if ((r = vd_relocate(vd, lba, &real, &run)))
 			return r;
 		u32 n = run < count ? (u32)run : count;
-		if ((r = backend_pread(vd->backend, p, (size_t)n * SECTOR_SIZE, real * SECTOR_SIZE)))
+		size_t len = (size_t)n * SECTOR_SIZE;
+		r = wr ? backend_pwrite(vd->backend, wr, len, real * SECTOR_SIZE)
+		       : backend_pread(vd->backend, rd, len, real * SECTOR_SIZE);
+		if (r)
 			return host_error(vd, r);
 		if (vd->trace)
-			vd->trace(vd->trace_ctx, vd, false, lba, real, n);
-		vd->sectors_read += n;
-		p += (size_t)n * SECTOR_SIZE;
+			vd->trace(vd->trace_ctx, vd, wr != NULL, lba, real, n);
+		if (wr) {
+			vd->sectors_written += n;
+			wr += len;
+		} else {
+			vd->sectors_read += n;
+			rd += len;
+		}
 		lba += n;
 		count -= n;
 	}
-	vd->nreads++;
+	if (wr)
+		vd->nwrites++;
+	else
+		vd->nreads++;
 	return 0;
+}
+
+int vd_read(VdDisk *vd, u64 lba, u32 count, void *buf)
+{
+	return transfer(vd, lba, count, buf, NULL);
 }
 
 int vd_write(VdDisk *vd, u64 lba, u32 count, const void *buf)
 {
 	if (vd->readonly)
 		return VMCP_EINVAL;
-	int r = check_range(vd, lba, count);
-	if (r)
-		return r;
-	const u8 *p = buf;
-	while (count) {
-		u64 real, run;
-		if ((r = vd_relocate(vd, lba, &real, &run)))
-			return r;
-		u32 n = run < count ? (u32)run : count;
-		if ((r = backend_pwrite(vd->backend, p, (size_t)n * SECTOR_SIZE, real * SECTOR_SIZE)))
-			return host_error(vd, r);
-		if (vd->trace)
-			vd->trace(vd->trace_ctx, vd, true, lba, real, n);
-		vd->sectors_written += n;
-		p += (size_t)n * SECTOR_SIZE;
-		lba += n;
-		count -= n;
-	}
-	vd->nwrites++;
-	return 0;
+	return transfer(vd, lba, count, NULL, buf);
 }
 
 int vd_zero(VdDisk *vd, u64 lba, u64 count)

@@ -103,11 +103,8 @@ static int vm_line(void *ctx, const ConfLine *l, ConfErr *e)
 	case K_BOOT:
 		return parse_boot(l->value, c, l->line, e);
 	case K_CONSOLE:
-		if (!strcmp(l->value, "serial"))
-			c->console = VM_CONSOLE_SERIAL;
-		else if (!strcmp(l->value, "vga"))
-			c->console = VM_CONSOLE_VGA;
-		else
+		c->console = vm_console_parse(l->value);
+		if (c->console < 0)
 			return conf_err(e, l->line, "console: %s is neither serial nor vga", l->value);
 		return 0;
 	default: {
@@ -128,15 +125,19 @@ int vmconf_parse(const char *vm, const char *text, size_t len, VmConf *c, ConfEr
 	return conf_lex(text, len, vm_line, &vp, e);
 }
 
+void vmconf_boot_text(const VmConf *c, char *buf, size_t n)
+{
+	size_t len = 0;
+	buf[0] = 0;
+	for (int i = 0; i < c->nboot && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? "," : "", vm_dev_name(c->boot[i]));
+}
+
 char *vmconf_format(const char *vm, const VmConf *c)
 {
-	char mem[32], boot[64] = "", *out = NULL;
+	char mem[32], boot[64], *out = NULL;
 	size_format(c->memory, mem, sizeof(mem));
-	for (int i = 0; i < c->nboot; i++) {
-		if (i)
-			strcat(boot, ",");
-		strcat(boot, vm_dev_name(c->boot[i]));
-	}
+	vmconf_boot_text(c, boot, sizeof(boot));
 	size_t cap = 512 + VM_DEV_COUNT * 64;
 	out = malloc(cap);
 	if (!out)
@@ -144,8 +145,7 @@ char *vmconf_format(const char *vm, const VmConf *c)
 	int n = snprintf(out, cap,
 			 "# VMCP config file of VM %s (vmcp directory get %s.conf)\n"
 			 "memory = %s\ncpu = %s\nboot = %s\nconsole = %s\n",
-			 vm, vm, mem, vm_cpu_name(c->cpu), boot,
-			 c->console == VM_CONSOLE_VGA ? "vga" : "serial");
+			 vm, vm, mem, vm_cpu_name(c->cpu), boot, vm_console_name(c->console));
 	for (int d = 0; d < VM_DEV_COUNT; d++) {
 		if (!c->has_dev[d])
 			continue;

@@ -85,6 +85,9 @@ typedef struct VdErr {
 
 /* Fills e (may be NULL) and returns code. */
 int vderr(VdErr *e, int code, int num, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Writes the reason a structure is invalid into buf (n bytes) and returns VMCP_ECORRUPT:
+ * how VMFAT's decoders and checks answer. */
+int vmfat_why(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* The superblock, decoded. Sector numbers are 512-byte units of the real disk. */
 typedef struct VmfatSuper {
@@ -177,6 +180,7 @@ bool vmfat_probe(Backend *b, char *what, size_t n);
 Vmfat *vmfat_open(const char *path, int flags, VdErr *e);
 /* The same on a backend (closed by vmfat_close when own is true, even on failure). */
 Vmfat *vmfat_open_backend(Backend *b, bool own, int flags, VdErr *e);
+/* Releases the directory lock and the directory, closes an owned backend (NULL: no-op). */
 void vmfat_close(Vmfat *v);
 /* Reads the directory again (after taking the lock: another process may have changed
  * it). Returns 0 or a VMCP_E* code with v->err filled. */
@@ -185,6 +189,7 @@ int vmfat_reload(Vmfat *v);
 /* Takes the directory lock (exclusive to change it, shared to read it), waiting up to
  * v->lock_timeout_ms. Returns 0, VMCP_ETIMEOUT or VMCP_EIO. */
 int vmfat_lock(Vmfat *v, bool exclusive);
+/* Releases the directory lock (no-op if not held). */
 void vmfat_unlock(Vmfat *v);
 
 /* Writes nd as the next generation of the directory over the older copy and flushes;
@@ -216,14 +221,21 @@ u8 *vmfat_dir_encode(const VmfatSuper *sb, const VmfatDir *d, int copy, size_t *
 int vmfat_super_decode(const u8 *sec, VmfatSuper *sb, char *why, size_t n);
 void vmfat_super_encode(const VmfatSuper *sb, u8 *sec);
 
-/* Directory helpers. */
+/* Directory helpers. A deep copy of src into dst: 0 or VMCP_ENOMEM (dst left empty). */
 int vmfat_dir_clone(const VmfatDir *src, VmfatDir *dst);
+/* Frees d's tables and files and leaves it empty. */
 void vmfat_dir_free(VmfatDir *d);
+/* The VDD of VD vm dev, or NULL. */
 VmfatVdd *vmfat_dir_vdd(const VmfatDir *d, const char *vm, int dev);
+/* The file called name, or NULL. */
 VmfatFile *vmfat_dir_file(const VmfatDir *d, const char *name);
+/* The number of VMs in d (its config files). */
+u32 vmfat_dir_nvm(const VmfatDir *d);
 /* Adds or replaces a file. 0 or VMCP_ENOMEM/VMCP_ENOSPC. */
 int vmfat_dir_set_file(VmfatDir *d, const char *name, const char *data, size_t len);
+/* Removes the file called name, if there is one. */
 void vmfat_dir_remove_file(VmfatDir *d, const char *name);
+/* Removes VDD number index (not its files or extents' allocation entries). */
 void vmfat_dir_remove_vdd(VmfatDir *d, u32 index);
 /* Rebuilds the allocation table from the VDDs. 0 or VMCP_ENOMEM. */
 int vmfat_dir_rebuild_alloc(VmfatDir *d);
@@ -246,6 +258,11 @@ int vmfat_resize_vd(Vmfat *v, const char *vm, const char *dev, u64 bytes, u64 *o
  * changes to its VDD: growth, type, read-only). */
 int vmfat_put_file(Vmfat *v, const char *name, const char *data, size_t len);
 
+/* The config file of VM vm in directory d (v's, or one being changed), parsed into *c;
+ * *f (if f is not NULL) gets the file. Returns 0, or VMCP_ENOENT (the VM is not defined)
+ * or VMCP_EINVAL (the file does not parse) with the message in v->err. */
+int vmfat_vm_config(Vmfat *v, const VmfatDir *d, const char *vm, VmfatFile **f, VmConf *c);
+
 /* Fills vd from VDD d: extents, capacity, type, read-only, and the geometry of its VD
  * settings file. Returns 0 or VMCP_ECORRUPT (settings file missing or invalid). */
 int vmfat_vd_load(Vmfat *v, const VmfatVdd *d, VdDisk *vd);
@@ -256,6 +273,7 @@ typedef struct VmfatSpace {
 	u32 nfree;  /* free extents */
 	u32 nused;  /* used extents */
 } VmfatSpace;
+/* Fills s from the directory in force (no I/O). */
 void vmfat_space(const Vmfat *v, VmfatSpace *s);
 
 /* The full check (vmfat_check.c): the fast check, both copies, the allocation table

@@ -79,8 +79,7 @@ int vderr(VdErr *e, int code, int num, const char *fmt, ...)
 	return code;
 }
 
-static int why(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int why(char *buf, size_t n, const char *fmt, ...)
+int vmfat_why(char *buf, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -135,16 +134,16 @@ int vmfat_dir_header(const VmfatSuper *sb, const u8 *hdr, int copy, u64 *gen, u3
 	memcpy(tmp, hdr, 512);
 	memset(tmp + offsetof(struct vmfat_dir_header, crc), 0, 4);
 	if (memcmp(h->magic, DIR_MAGIC, 8))
-		return why(w, wn, "no directory header (never written, or overwritten)");
+		return vmfat_why(w, wn, "no directory header (never written, or overwritten)");
 	if (crc32c(0, tmp, 512) != get_le32(h->crc))
-		return why(w, wn, "header checksum mismatch (an interrupted update)");
+		return vmfat_why(w, wn, "header checksum mismatch (an interrupted update)");
 	if (memcmp(h->uuid, sb->uuid, 16))
-		return why(w, wn, "it belongs to an earlier format of this disk");
+		return vmfat_why(w, wn, "it belongs to an earlier format of this disk");
 	if (h->copy != copy)
-		return why(w, wn, "it is the copy of the other area");
+		return vmfat_why(w, wn, "it is the copy of the other area");
 	*body_len = get_le32(h->body_bytes);
 	if (*body_len > ((u64)sb->copy_sectors - 1) * 512)
-		return why(w, wn, "body length %u exceeds the copy area", *body_len);
+		return vmfat_why(w, wn, "body length %u exceeds the copy area", *body_len);
 	*gen = get_le64(h->generation);
 	*body_crc = get_le32(h->body_crc);
 	return 0;
@@ -156,17 +155,17 @@ int vmfat_dir_decode(const VmfatSuper *sb, const u8 *hdr, const u8 *body, size_t
 	const struct vmfat_dir_header *h = (const void *)hdr;
 	memset(d, 0, sizeof(*d));
 	if (memcmp(h->magic, DIR_MAGIC, 8))
-		return why(w, wn, "no directory magic");
+		return vmfat_why(w, wn, "no directory magic");
 	if (get_le32(h->version) != VMFAT_VERSION)
-		return why(w, wn, "directory version %u", get_le32(h->version));
+		return vmfat_why(w, wn, "directory version %u", get_le32(h->version));
 	if (memcmp(h->uuid, sb->uuid, 16))
-		return why(w, wn, "it belongs to an earlier format of this disk");
+		return vmfat_why(w, wn, "it belongs to an earlier format of this disk");
 	u32 nalloc = get_le32(h->nalloc), nvdd = get_le32(h->nvdd), nfile = get_le32(h->nfile);
 	if (nalloc > VMFAT_MAX_ALLOC || nvdd > VMFAT_MAX_VDDS || nfile > VMFAT_MAX_FILES)
-		return why(w, wn, "counts out of range (%u extents, %u VDDs, %u files)", nalloc, nvdd,
+		return vmfat_why(w, wn, "counts out of range (%u extents, %u VDDs, %u files)", nalloc, nvdd,
 			   nfile);
 	if (!all_zero(h->reserved, sizeof(h->reserved)))
-		return why(w, wn, "reserved header bytes are not zero");
+		return vmfat_why(w, wn, "reserved header bytes are not zero");
 	d->generation = get_le64(h->generation);
 	d->next_vdd_id = get_le32(h->next_vdd_id);
 	d->alloc = calloc(nalloc ? nalloc : 1, sizeof(*d->alloc));
@@ -174,7 +173,7 @@ int vmfat_dir_decode(const VmfatSuper *sb, const u8 *hdr, const u8 *body, size_t
 	d->file = calloc(nfile ? nfile : 1, sizeof(*d->file));
 	if (!d->alloc || !d->vdd || !d->file) {
 		vmfat_dir_free(d);
-		return why(w, wn, "out of memory");
+		return vmfat_why(w, wn, "out of memory");
 	}
 	size_t pos = 0;
 	if ((u64)nalloc * sizeof(struct vmfat_alloc_entry) > body_len)
@@ -183,7 +182,7 @@ int vmfat_dir_decode(const VmfatSuper *sb, const u8 *hdr, const u8 *body, size_t
 		const struct vmfat_alloc_entry *a = (const void *)(body + pos);
 		if (!all_zero(a->reserved, sizeof(a->reserved))) {
 			vmfat_dir_free(d);
-			return why(w, wn, "allocation entry %u: reserved bytes are not zero", i);
+			return vmfat_why(w, wn, "allocation entry %u: reserved bytes are not zero", i);
 		}
 		d->alloc[i] = (VmfatAlloc){get_le64(a->start), get_le64(a->count), get_le32(a->vdd_id)};
 		d->nalloc++;
@@ -205,7 +204,7 @@ int vmfat_dir_decode(const VmfatSuper *sb, const u8 *hdr, const u8 *body, size_t
 			bad = "type, flags or reserved bytes invalid";
 		if (bad) {
 			vmfat_dir_free(d);
-			return why(w, wn, "VDD record %u: %s", i, bad);
+			return vmfat_why(w, wn, "VDD record %u: %s", i, bad);
 		}
 		if (body_len - pos - sizeof(*r) < (u64)ne * sizeof(struct vdd_extent))
 			goto short_body;
@@ -214,7 +213,7 @@ int vmfat_dir_decode(const VmfatSuper *sb, const u8 *hdr, const u8 *body, size_t
 		int dev = vm_dev_index(r->dev);
 		if (dev < 0 || !vm_name_valid(v->vm, NULL)) {
 			vmfat_dir_free(d);
-			return why(w, wn, "VDD record %u: invalid VM or device name", i);
+			return vmfat_why(w, wn, "VDD record %u: invalid VM or device name", i);
 		}
 		v->dev = (u8)dev;
 		v->type = r->type;
@@ -237,7 +236,7 @@ int vmfat_dir_decode(const VmfatSuper *sb, const u8 *hdr, const u8 *body, size_t
 		if (nl < 0 || !file_name_ok(r->name) || size > CONF_FILE_MAX ||
 		    !all_zero(r->reserved, sizeof(r->reserved))) {
 			vmfat_dir_free(d);
-			return why(w, wn, "file record %u: invalid name, size or reserved bytes", i);
+			return vmfat_why(w, wn, "file record %u: invalid name, size or reserved bytes", i);
 		}
 		pos += sizeof(*r);
 		size_t padded = (size + 7u) & ~7u;
@@ -249,25 +248,25 @@ int vmfat_dir_decode(const VmfatSuper *sb, const u8 *hdr, const u8 *body, size_t
 		f->data = malloc(size + 1);
 		if (!f->data) {
 			vmfat_dir_free(d);
-			return why(w, wn, "out of memory");
+			return vmfat_why(w, wn, "out of memory");
 		}
 		d->nfile++;
 		memcpy(f->data, body + pos, size);
 		f->data[size] = 0;
 		if (!all_zero(body + pos + size, padded - size)) {
 			vmfat_dir_free(d);
-			return why(w, wn, "file record %u: padding is not zero", i);
+			return vmfat_why(w, wn, "file record %u: padding is not zero", i);
 		}
 		pos += padded;
 	}
 	if (pos != body_len) {
 		vmfat_dir_free(d);
-		return why(w, wn, "%zu bytes left over after the last record", body_len - pos);
+		return vmfat_why(w, wn, "%zu bytes left over after the last record", body_len - pos);
 	}
 	return 0;
 short_body:
 	vmfat_dir_free(d);
-	return why(w, wn, "the body ends inside a record");
+	return vmfat_why(w, wn, "the body ends inside a record");
 }
 
 static size_t body_size(const VmfatDir *d)
@@ -371,7 +370,7 @@ static const char *extent_problem(const VmfatSuper *sb, u64 start, u64 count)
 int vmfat_fast_check(const VmfatSuper *sb, const VmfatDir *d, char *w, size_t wn)
 {
 	if (d->nvdd > VMFAT_MAX_VDDS || d->nfile > VMFAT_MAX_FILES || d->nalloc > VMFAT_MAX_ALLOC)
-		return why(w, wn, "too many entries");
+		return vmfat_why(w, wn, "too many entries");
 	size_t next = 0;
 	for (u32 i = 0; i < d->nvdd; i++)
 		next += d->vdd[i].nextents;
@@ -379,7 +378,7 @@ int vmfat_fast_check(const VmfatSuper *sb, const VmfatDir *d, char *w, size_t wn
 	u32 *ids = malloc((d->nvdd ? d->nvdd : 1) * sizeof(*ids));
 	int r = 0;
 	if (!ext || !ids) {
-		r = why(w, wn, "out of memory");
+		r = vmfat_why(w, wn, "out of memory");
 		goto out;
 	}
 	next = 0;
@@ -388,46 +387,46 @@ int vmfat_fast_check(const VmfatSuper *sb, const VmfatDir *d, char *w, size_t wn
 		const char *dev = vm_dev_name(v->dev);
 		ids[i] = v->id;
 		if (v->id >= d->next_vdd_id)
-			r = why(w, wn, "VDD %s %s: id %u is not below the next id %u", v->vm, dev, v->id,
+			r = vmfat_why(w, wn, "VDD %s %s: id %u is not below the next id %u", v->vm, dev, v->id,
 				d->next_vdd_id);
 		else if ((v->type == VD_TYPE_FD) != (vd_type_for_dev(v->dev) == VD_TYPE_FD))
-			r = why(w, wn, "VDD %s %s: type %s does not fit the device", v->vm, dev,
+			r = vmfat_why(w, wn, "VDD %s %s: type %s does not fit the device", v->vm, dev,
 				vd_type_name(v->type));
 		else if (v->capacity == 0 || v->capacity > VD_MAX_BYTES / SECTOR_SIZE)
-			r = why(w, wn, "VDD %s %s: capacity %llu sectors out of range", v->vm, dev,
+			r = vmfat_why(w, wn, "VDD %s %s: capacity %llu sectors out of range", v->vm, dev,
 				(unsigned long long)v->capacity);
 		else if (v->nextents < 1 || v->nextents > VD_MAX_EXTENTS)
-			r = why(w, wn, "VDD %s %s: %u extents", v->vm, dev, v->nextents);
+			r = vmfat_why(w, wn, "VDD %s %s: %u extents", v->vm, dev, v->nextents);
 		u64 sum = 0;
 		for (u32 k = 0; k < v->nextents && !r; k++) {
 			const VdExtent *x = &v->extent[k];
 			const char *p = extent_problem(sb, x->start, x->count);
 			if (p)
-				r = why(w, wn, "VDD %s %s: extent %u (sectors %llu+%llu) %s", v->vm, dev, k,
+				r = vmfat_why(w, wn, "VDD %s %s: extent %u (sectors %llu+%llu) %s", v->vm, dev, k,
 					(unsigned long long)x->start, (unsigned long long)x->count, p);
 			sum += x->count; /* each is inside the data area: no overflow */
 			ext[next++] = (ExtRef){x->start, x->count, i};
 		}
 		if (!r && sum < v->capacity)
-			r = why(w, wn, "VDD %s %s: capacity %llu is larger than its extents (%llu)", v->vm,
+			r = vmfat_why(w, wn, "VDD %s %s: capacity %llu is larger than its extents (%llu)", v->vm,
 				dev, (unsigned long long)v->capacity, (unsigned long long)sum);
 		for (u32 j = 0; j < i && !r; j++)
 			if (d->vdd[j].dev == v->dev && !strcmp(d->vdd[j].vm, v->vm))
-				r = why(w, wn, "two VDDs for VD %s %s", v->vm, dev);
+				r = vmfat_why(w, wn, "two VDDs for VD %s %s", v->vm, dev);
 	}
 	if (r)
 		goto out;
 	qsort(ids, d->nvdd, sizeof(*ids), cmp_u32);
 	for (u32 i = 1; i < d->nvdd; i++)
 		if (ids[i] == ids[i - 1]) {
-			r = why(w, wn, "two VDDs with id %u", ids[i]);
+			r = vmfat_why(w, wn, "two VDDs with id %u", ids[i]);
 			goto out;
 		}
 	qsort(ext, next, sizeof(*ext), cmp_ext);
 	for (size_t i = 1; i < next; i++)
 		if (ext[i].start < ext[i - 1].start + ext[i - 1].count) {
 			const VmfatVdd *a = &d->vdd[ext[i - 1].vdd], *b = &d->vdd[ext[i].vdd];
-			r = why(w, wn, "VDs %s %s and %s %s overlap at sector %llu", a->vm,
+			r = vmfat_why(w, wn, "VDs %s %s and %s %s overlap at sector %llu", a->vm,
 				vm_dev_name(a->dev), b->vm, vm_dev_name(b->dev),
 				(unsigned long long)ext[i].start);
 			goto out;
@@ -436,12 +435,12 @@ int vmfat_fast_check(const VmfatSuper *sb, const VmfatDir *d, char *w, size_t wn
 		const VmfatAlloc *a = &d->alloc[i];
 		const char *p = extent_problem(sb, a->start, a->count);
 		if (p) {
-			r = why(w, wn, "allocation entry %u (sectors %llu+%llu) %s", i,
+			r = vmfat_why(w, wn, "allocation entry %u (sectors %llu+%llu) %s", i,
 				(unsigned long long)a->start, (unsigned long long)a->count, p);
 			goto out;
 		}
 		if (i && a->start < d->alloc[i - 1].start + d->alloc[i - 1].count) {
-			r = why(w, wn, "allocation entries %u and %u overlap or are out of order", i - 1, i);
+			r = vmfat_why(w, wn, "allocation entries %u and %u overlap or are out of order", i - 1, i);
 			goto out;
 		}
 	}
@@ -449,11 +448,11 @@ int vmfat_fast_check(const VmfatSuper *sb, const VmfatDir *d, char *w, size_t wn
 		const VmfatFile *f = &d->file[i];
 		if (!file_name_ok(f->name) || strlen(f->name) > VMFAT_FILE_NAME_MAX ||
 		    f->size > CONF_FILE_MAX) {
-			r = why(w, wn, "file %u: invalid name or size", i);
+			r = vmfat_why(w, wn, "file %u: invalid name or size", i);
 			goto out;
 		}
 		if (i && strcmp(d->file[i - 1].name, f->name) >= 0) {
-			r = why(w, wn, "files %s and %s are out of order or repeated", d->file[i - 1].name,
+			r = vmfat_why(w, wn, "files %s and %s are out of order or repeated", d->file[i - 1].name,
 				f->name);
 			goto out;
 		}
@@ -506,6 +505,17 @@ VmfatFile *vmfat_dir_file(const VmfatDir *d, const char *name)
 		if (!strcmp(d->file[i].name, name))
 			return &d->file[i];
 	return NULL;
+}
+
+u32 vmfat_dir_nvm(const VmfatDir *d)
+{
+	u32 n = 0;
+	for (u32 i = 0; i < d->nfile; i++) {
+		char vm[VM_NAME_MAX + 1];
+		int dev;
+		n += conf_file_kind(d->file[i].name, vm, &dev) == 1;
+	}
+	return n;
 }
 
 int vmfat_dir_set_file(VmfatDir *d, const char *name, const char *data, size_t len)

@@ -10,7 +10,6 @@
  * Space given to a VD is zeroed and flushed before the directory that gives it is
  * written, so a VD never appears over stale data, whatever the write cache reorders. */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,16 +47,6 @@ _Static_assert(sizeof(struct vmfat_super) == 512, "superblock is one sector");
 #define SB_LABEL "VMCP real disk (VMFAT). Managed by vmcp; do not write."
 #define COPY_OFFSET 8 /* copy A begins at 4 KiB */
 
-static int why(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int why(char *buf, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, n, fmt, ap);
-	va_end(ap);
-	return VMCP_ECORRUPT;
-}
-
 void vmfat_super_encode(const VmfatSuper *sb, u8 *sec)
 {
 	struct vmfat_super *s = (void *)sec;
@@ -81,14 +70,14 @@ int vmfat_super_decode(const u8 *sec, VmfatSuper *sb, char *w, size_t wn)
 {
 	const struct vmfat_super *s = (const void *)sec;
 	if (memcmp(s->magic, SB_MAGIC, 8))
-		return why(w, wn, "no VMFAT superblock");
+		return vmfat_why(w, wn, "no VMFAT superblock");
 	u8 tmp[512];
 	memcpy(tmp, sec, 512);
 	memset(tmp + offsetof(struct vmfat_super, crc), 0, 4);
 	if (crc32c(0, tmp, 512) != get_le32(s->crc))
-		return why(w, wn, "superblock checksum mismatch");
+		return vmfat_why(w, wn, "superblock checksum mismatch");
 	if (get_le32(s->version) != VMFAT_VERSION) {
-		why(w, wn, "VMFAT version %u (this vmcp knows version %u)", get_le32(s->version),
+		vmfat_why(w, wn, "VMFAT version %u (this vmcp knows version %u)", get_le32(s->version),
 		    VMFAT_VERSION);
 		return VMCP_EUNSUP;
 	}
@@ -103,17 +92,17 @@ int vmfat_super_decode(const u8 *sec, VmfatSuper *sb, char *w, size_t wn)
 	sb->format_time = get_le64(s->format_time);
 	u64 unit = sb->unit_sectors, cs = sb->copy_sectors;
 	if (sb->disk_sectors < VMFAT_MIN_BYTES / 512 || sb->disk_sectors > VMFAT_MAX_BYTES / 512)
-		return why(w, wn, "superblock: disk size out of range");
+		return vmfat_why(w, wn, "superblock: disk size out of range");
 	if (unit < 8 || unit > 65536 || (unit & (unit - 1)))
-		return why(w, wn, "superblock: allocation unit %llu sectors", (unsigned long long)unit);
+		return vmfat_why(w, wn, "superblock: allocation unit %llu sectors", (unsigned long long)unit);
 	if (cs < 8 || cs > 65536)
-		return why(w, wn, "superblock: copy size %llu sectors", (unsigned long long)cs);
+		return vmfat_why(w, wn, "superblock: copy size %llu sectors", (unsigned long long)cs);
 	if (sb->copy_start[0] < 1 || sb->copy_start[1] < sb->copy_start[0] + cs ||
 	    sb->copy_start[1] > sb->disk_sectors || sb->data_start < sb->copy_start[1] + cs)
-		return why(w, wn, "superblock: directory copies misplaced");
+		return vmfat_why(w, wn, "superblock: directory copies misplaced");
 	if (sb->data_start % unit || sb->data_end % unit || sb->data_end <= sb->data_start ||
 	    sb->data_end > sb->disk_sectors)
-		return why(w, wn, "superblock: data area misplaced");
+		return vmfat_why(w, wn, "superblock: data area misplaced");
 	return 0;
 }
 

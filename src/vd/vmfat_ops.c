@@ -236,12 +236,27 @@ static int check_dev(Vmfat *v, const char *dev)
 	return d;
 }
 
-/* Sets a file in nd, with the messages of the failures. */
-static int set_file(Vmfat *v, VmfatDir *nd, const char *name, const char *text)
+/* op_begin for an operation on VD vm devname: *d is its VDD in nd. Returns 0, or the
+ * failure (bad device, no such VD, lock or reload) with v->err set and nothing held. */
+static int op_begin_vd(Vmfat *v, const char *vm, const char *devname, VmfatDir *nd, VmfatVdd **d)
 {
-	if (!text)
-		return vderr(&v->err, VMCP_ENOMEM, VDM_NOMEM, "Out of memory");
-	int r = vmfat_dir_set_file(nd, name, text, strlen(text));
+	int dev = check_dev(v, devname);
+	if (dev < 0)
+		return dev;
+	int r = op_begin(v, nd);
+	if (r)
+		return r;
+	*d = vmfat_dir_vdd(nd, vm, dev);
+	if (!*d)
+		return op_end(v, nd, vderr(&v->err, VMCP_ENOENT, VDM_VD_NOT_FOUND, "VD %s %s is not defined",
+					   vm, devname));
+	return 0;
+}
+
+/* Sets a file of len bytes in nd, with the messages of the failures. */
+static int set_file_len(Vmfat *v, VmfatDir *nd, const char *name, const char *data, size_t len)
+{
+	int r = vmfat_dir_set_file(nd, name, data, len);
 	if (r == VMCP_ENOSPC)
 		return vderr(&v->err, r, VDM_DIR_FULL, "The directory is full: at most %d files",
 			     VMFAT_MAX_FILES);
@@ -253,16 +268,35 @@ static int set_file(Vmfat *v, VmfatDir *nd, const char *name, const char *text)
 	return 0;
 }
 
-/* The config file of vm in nd, parsed; VMCP_ENOENT/VMCP_EINVAL with a message. */
-static int load_config(Vmfat *v, const VmfatDir *nd, const char *vm, VmfatFile **f, VmConf *c)
+/* The same for a text a formatter made (NULL: it ran out of memory). */
+static int set_file(Vmfat *v, VmfatDir *nd, const char *name, const char *text)
+{
+	if (!text)
+		return vderr(&v->err, VMCP_ENOMEM, VDM_NOMEM, "Out of memory");
+	return set_file_len(v, nd, name, text, strlen(text));
+}
+
+/* Refuses to shrink VD vm dev (message 135). */
+static int refuse_shrink(Vmfat *v, const char *vm, const char *dev, u64 old_sectors, u64 sectors)
+{
+	char a[32], b[32];
+	size_text(old_sectors, a, sizeof(a));
+	size_text(sectors, b, sizeof(b));
+	return vderr(&v->err, VMCP_ERANGE, VDM_VD_SHRINK, "VD %s %s cannot shrink (from %s to %s)", vm,
+		     dev, a, b);
+}
+
+int vmfat_vm_config(Vmfat *v, const VmfatDir *d, const char *vm, VmfatFile **fp, VmConf *c)
 {
 	char name[40];
 	conf_vm_file(name, sizeof(name), vm);
-	*f = vmfat_dir_file(nd, name);
-	if (!*f)
+	VmfatFile *f = vmfat_dir_file(d, name);
+	if (fp)
+		*fp = f;
+	if (!f)
 		return vderr(&v->err, VMCP_ENOENT, VDM_VM_NOT_FOUND, "VM %s is not defined", vm);
 	ConfErr ce;
-	if (vmconf_parse(vm, (*f)->data, (*f)->size, c, &ce))
+	if (vmconf_parse(vm, f->data, f->size, c, &ce))
 		return vderr(&v->err, VMCP_EINVAL, VDM_CONFIG_BAD,
 			     "The config file %s is invalid (line %d: %s); fix it with vmcp directory put",
 			     name, ce.line, ce.text);
@@ -315,7 +349,7 @@ int vmfat_define_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes)
 	VmConf conf;
 	char vdname[40];
 	conf_vd_file(vdname, sizeof(vdname), vm, dev);
-	if ((r = load_config(v, &nd, vm, &cf, &conf)))
+	if ((r = vmfat_vm_config(v, &nd, vm, &cf, &conf)))
 		return op_end(v, &nd, r);
 	if (vmfat_dir_vdd(&nd, vm, dev) || vmfat_dir_file(&nd, vdname) || conf.has_dev[dev])
 		return op_end(v, &nd, vderr(&v->err, VMCP_EEXIST, VDM_VD_EXISTS, "VD %s %s is already defined",
@@ -389,17 +423,11 @@ static int remove_vd(Vmfat *v, VmfatDir *nd, u32 i, bool edit_config)
 
 int vmfat_delete_vd(Vmfat *v, const char *vm, const char *devname)
 {
-	int dev = check_dev(v, devname);
-	if (dev < 0)
-		return dev;
 	VmfatDir nd;
-	int r = op_begin(v, &nd);
+	VmfatVdd *d;
+	int r = op_begin_vd(v, vm, devname, &nd, &d);
 	if (r)
 		return r;
-	VmfatVdd *d = vmfat_dir_vdd(&nd, vm, dev);
-	if (!d)
-		return op_end(v, &nd, vderr(&v->err, VMCP_ENOENT, VDM_VD_NOT_FOUND, "VD %s %s is not defined",
-					    vm, devname));
 	u32 id = d->id;
 	if ((r = lock_for_change(v, d)))
 		return op_end(v, &nd, r);
@@ -496,17 +524,11 @@ static int settings_set_capacity(Vmfat *v, VmfatDir *nd, const VmfatVdd *d, u64 
 
 int vmfat_resize_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes, u64 *old)
 {
-	int dev = check_dev(v, devname);
-	if (dev < 0)
-		return dev;
 	VmfatDir nd;
-	int r = op_begin(v, &nd);
+	VmfatVdd *d;
+	int r = op_begin_vd(v, vm, devname, &nd, &d);
 	if (r)
 		return r;
-	VmfatVdd *d = vmfat_dir_vdd(&nd, vm, dev);
-	if (!d)
-		return op_end(v, &nd, vderr(&v->err, VMCP_ENOENT, VDM_VD_NOT_FOUND, "VD %s %s is not defined",
-					    vm, devname));
 	const char *why;
 	if ((r = vd_size_check(d->type, bytes, &why)))
 		return op_end(v, &nd, vderr(&v->err, r, VDM_VD_SIZE, "Invalid size for VD %s %s: %s", vm,
@@ -514,13 +536,8 @@ int vmfat_resize_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes, u6
 	u64 sectors = bytes / SECTOR_SIZE, old_sectors = d->capacity;
 	if (old)
 		*old = old_sectors * SECTOR_SIZE;
-	if (sectors < old_sectors) {
-		char a[32], b[32];
-		size_text(old_sectors, a, sizeof(a));
-		size_text(sectors, b, sizeof(b));
-		return op_end(v, &nd, vderr(&v->err, VMCP_ERANGE, VDM_VD_SHRINK,
-					    "VD %s %s cannot shrink (from %s to %s)", vm, devname, a, b));
-	}
+	if (sectors < old_sectors)
+		return op_end(v, &nd, refuse_shrink(v, vm, devname, old_sectors, sectors));
 	if (sectors == old_sectors)
 		return op_end(v, &nd, 0);
 	u32 id = d->id;
@@ -585,13 +602,9 @@ int vmfat_put_file(Vmfat *v, const char *name, const char *data, size_t len)
 		else if (!d)
 			r = vderr(&v->err, VMCP_ENOENT, VDM_VD_NOT_FOUND, "VD %s %s is not defined", vm,
 				  vm_dev_name(dev));
-		else if (sectors < d->capacity) {
-			char a[32], b[32];
-			size_text(d->capacity, a, sizeof(a));
-			size_text(sectors, b, sizeof(b));
-			r = vderr(&v->err, VMCP_ERANGE, VDM_VD_SHRINK, "VD %s %s cannot shrink (from %s to %s)",
-				  vm, vm_dev_name(dev), a, b);
-		} else if (sectors != d->capacity || vc.type != d->type || vc.readonly != d->readonly) {
+		else if (sectors < d->capacity)
+			r = refuse_shrink(v, vm, vm_dev_name(dev), d->capacity, sectors);
+		else if (sectors != d->capacity || vc.type != d->type || vc.readonly != d->readonly) {
 			locked = d->id;
 			if (!(r = lock_for_change(v, d)))
 				have_lock = true;
@@ -602,7 +615,7 @@ int vmfat_put_file(Vmfat *v, const char *name, const char *data, size_t len)
 		}
 	}
 	if (!r)
-		r = vmfat_dir_set_file(&nd, name, data, len) ? vderr(&v->err, VMCP_ENOMEM, VDM_NOMEM, "Out of memory") : 0;
+		r = set_file_len(v, &nd, name, data, len);
 	if (!r)
 		r = vmfat_commit(v, &nd);
 	if (have_lock)

@@ -41,6 +41,31 @@
 
 #define BIOS_LOW_WINDOW (128 * KiB)
 
+/* The wiring below is fixed: a port range mapped twice or a PCI slot used twice is a bug
+ * in this file, never something a guest or a config can cause. */
+static void map(IoBus *io, u16 base, u32 count, const IoOps *ops, void *ctx)
+{
+	int r = io_map(io, base, count, ops, ctx);
+	assert(r == 0);
+	(void)r;
+}
+
+static void plug(PciBus *bus, PciDev *d, u8 devfn)
+{
+	int r = pci_register(bus, d, devfn);
+	assert(r == 0);
+	(void)r;
+}
+
+/* Gives up building: frees what was built, leaves the reason in why, returns r. */
+static int fail(Machine *m, int r, char *why, size_t whylen, const char *reason)
+{
+	if (reason)
+		snprintf(why, whylen, "%s", reason);
+	machine_free(m);
+	return r;
+}
+
 /* ---- Wires ------------------------------------------------------------------ */
 
 static void wire_intr(void *ctx, int n, int level)
@@ -55,25 +80,27 @@ static void pic_update(Machine *m, int irq)
 	pic_set_irq(&m->pic, irq, ((m->irq_isa | m->irq_pirq) & bit) != 0);
 }
 
+/* One of the two sources ORed onto a PIC input changed. */
+static void wire_or(Machine *m, u16 *levels, int irq, int level)
+{
+	if (level)
+		*levels |= (u16)(1u << irq);
+	else
+		*levels &= (u16)~(1u << irq);
+	pic_update(m, irq);
+}
+
 /* An ISA device's IRQ output; shares the PIC input with PIRQs routed to the same IRQ. */
 static void wire_isa_irq(void *ctx, int irq, int level)
 {
 	Machine *m = ctx;
-	if (level)
-		m->irq_isa |= (u16)(1u << irq);
-	else
-		m->irq_isa &= (u16)~(1u << irq);
-	pic_update(m, irq);
+	wire_or(m, &m->irq_isa, irq, level);
 }
 
 static void wire_pirq_irq(void *ctx, int irq, int level)
 {
 	Machine *m = ctx;
-	if (level)
-		m->irq_pirq |= (u16)(1u << irq);
-	else
-		m->irq_pirq &= (u16)~(1u << irq);
-	pic_update(m, irq);
+	wire_or(m, &m->irq_pirq, irq, level);
 }
 
 enum { A20_KBC, A20_PORT92 };
@@ -88,29 +115,22 @@ static void wire_a20(void *ctx, int n, int level)
 	mem_set_a20(&m->mem, m->a20_kbc || m->a20_port92);
 }
 
-static void request(Machine *m, u32 req)
-{
-	m->requests |= req;
-	if (m->cpu)
-		cpu_request_exit(m->cpu);
-}
-
 static void wire_cpu_reset(void *ctx, int n, int level)
 {
 	if (level)
-		request(ctx, MACH_REQ_CPU_RESET);
+		machine_request(ctx, MACH_REQ_CPU_RESET);
 }
 
 static void wire_sys_reset(void *ctx, int n, int level)
 {
 	if (level)
-		request(ctx, MACH_REQ_SYS_RESET);
+		machine_request(ctx, MACH_REQ_SYS_RESET);
 }
 
 static void wire_poweroff(void *ctx, int n, int level)
 {
 	if (level)
-		request(ctx, MACH_REQ_POWEROFF);
+		machine_request(ctx, MACH_REQ_POWEROFF);
 }
 
 static void kick_cpu(void *ctx)
@@ -153,10 +173,13 @@ static int load_rom(const char *path, u32 min, u32 max, bool at_end, u8 **out, u
 		snprintf(why, whylen, "cannot open firmware %s: %s", path, strerror(errno));
 		return errno == ENOENT ? VMCP_ENOENT : VMCP_EIO;
 	}
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	if (len <= 0 || (u64)len > max) {
+	long len = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
+		fclose(f);
+		snprintf(why, whylen, "cannot read firmware %s: %s", path, strerror(errno));
+		return VMCP_EIO;
+	}
+	if (len == 0 || (u64)len > max) {
 		fclose(f);
 		snprintf(why, whylen, "firmware %s has %ld bytes (1 to %u allowed)", path, len, max);
 		return VMCP_EINVAL;
@@ -165,6 +188,7 @@ static int load_rom(const char *path, u32 min, u32 max, bool at_end, u8 **out, u
 	u8 *buf = malloc(sz);
 	if (!buf) {
 		fclose(f);
+		snprintf(why, whylen, "out of memory for firmware %s", path);
 		return VMCP_ENOMEM;
 	}
 	memset(buf, 0xFF, sz);
@@ -220,10 +244,8 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 		return r;
 	}
 	m->io = malloc(sizeof(*m->io));
-	if (!m->io) {
-		machine_free(m);
-		return VMCP_ENOMEM;
-	}
+	if (!m->io)
+		return fail(m, VMCP_ENOMEM, why, whylen, "out of memory");
 	io_init(m->io);
 	IoBus *io = m->io;
 	MemBus *mem = &m->mem;
@@ -232,47 +254,41 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 
 	/* Firmware. */
 	const char *bios = cfg->bios ? cfg->bios : MACHINE_DEFAULT_BIOS;
-	if ((r = load_rom(bios, BIOS_LOW_WINDOW, 16 * MiB, true, &m->bios, &m->bios_size, why, whylen))) {
-		machine_free(m);
-		return r;
-	}
+	if ((r = load_rom(bios, BIOS_LOW_WINDOW, 16 * MiB, true, &m->bios, &m->bios_size, why, whylen)))
+		return fail(m, r, why, whylen, NULL);
 	if (!cfg->bios_raw && !(cfg->vgabios && !*cfg->vgabios)) {
 		const char *vb = cfg->vgabios ? cfg->vgabios : MACHINE_DEFAULT_VGABIOS;
-		if ((r = load_rom(vb, 0, 256 * KiB, false, &m->vgabios, &m->vgabios_size, why, whylen))) {
-			machine_free(m);
-			return r;
-		}
+		if ((r = load_rom(vb, 0, 256 * KiB, false, &m->vgabios, &m->vgabios_size, why, whylen)))
+			return fail(m, r, why, whylen, NULL);
 	}
 
 	/* The CPU, its INTR input from the PIC and its INTA cycle to the PIC. */
 	CpuConfig cc = {.model = cfg->cpu, .fpu = false};
 	m->cpu = cpu_new(&cc, mem, io);
-	if (!m->cpu) {
-		machine_free(m);
-		return VMCP_ENOMEM;
-	}
+	if (!m->cpu)
+		return fail(m, VMCP_ENOMEM, why, whylen, "out of memory for the CPU");
 	clock_attach_icount(clk, cpu_icount(m->cpu));
 	clk->kick = kick_cpu;
 	clk->kick_ctx = m->cpu;
 
 	/* 8259A pair + ELCR. */
 	pic_init(&m->pic);
-	io_map(io, 0x20, 2, &pic_io_ops, &m->pic);
-	io_map(io, 0xA0, 2, &pic_io_ops, &m->pic);
-	io_map(io, 0x4D0, 2, &pic_elcr_io_ops, &m->pic);
+	map(io, 0x20, 2, &pic_io_ops, &m->pic);
+	map(io, 0xA0, 2, &pic_io_ops, &m->pic);
+	map(io, 0x4D0, 2, &pic_elcr_io_ops, &m->pic);
 	irq_connect(&m->pic.intr, wire_intr, m, 0);
 	cpu_set_intr_ack(m->cpu, pic_ack, &m->pic);
 
 	/* 8254 PIT, port 61h. */
 	pit_init(&m->pit, clk);
-	io_map(io, 0x40, 4, &pit_io_ops, &m->pit);
-	io_map(io, 0x61, 1, &pit_port61_io_ops, &m->pit);
+	map(io, 0x40, 4, &pit_io_ops, &m->pit);
+	map(io, 0x61, 1, &pit_port61_io_ops, &m->pit);
 	irq_connect(&m->pit.irq0, wire_isa_irq, m, 0);
 
 	/* 8042 + keyboard (IRQ1) + mouse (IRQ12); A20 and CPU reset. */
 	kbc_init(&m->kbc);
-	io_map(io, 0x60, 1, &kbc_io_ops, &m->kbc);
-	io_map(io, 0x64, 1, &kbc_io_ops, &m->kbc);
+	map(io, 0x60, 1, &kbc_io_ops, &m->kbc);
+	map(io, 0x64, 1, &kbc_io_ops, &m->kbc);
 	irq_connect(&m->kbc.irq1, wire_isa_irq, m, 1);
 	irq_connect(&m->kbc.irq12, wire_isa_irq, m, 12);
 	irq_connect(&m->kbc.a20, wire_a20, m, A20_KBC);
@@ -280,20 +296,20 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 
 	/* Port 92h. */
 	port92_init(&m->port92);
-	io_map(io, 0x92, 1, &port92_io_ops, &m->port92);
+	map(io, 0x92, 1, &port92_io_ops, &m->port92);
 	irq_connect(&m->port92.a20, wire_a20, m, A20_PORT92);
 	irq_connect(&m->port92.reset, wire_cpu_reset, m, 0);
 
 	/* RTC + CMOS (IRQ8). */
 	rtc_init(&m->rtc, clk, cfg->rtc_start);
-	io_map(io, 0x70, 2, &rtc_io_ops, &m->rtc);
+	map(io, 0x70, 2, &rtc_io_ops, &m->rtc);
 	irq_connect(&m->rtc.irq, wire_isa_irq, m, 8);
 
 	/* COM1 (IRQ4), COM2 (IRQ3). */
 	uart_init(&m->com[0], clk, com1_tx, m);
 	uart_init(&m->com[1], clk, com2_tx, m);
-	io_map(io, 0x3F8, 8, &uart_io_ops, &m->com[0]);
-	io_map(io, 0x2F8, 8, &uart_io_ops, &m->com[1]);
+	map(io, 0x3F8, 8, &uart_io_ops, &m->com[0]);
+	map(io, 0x2F8, 8, &uart_io_ops, &m->com[1]);
 	irq_connect(&m->com[0].irq, wire_isa_irq, m, 4);
 	irq_connect(&m->com[1].irq, wire_isa_irq, m, 3);
 
@@ -301,46 +317,48 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	debug_init(&m->post, DEBUG_POST, debug_out, m);
 	debug_init(&m->debugcon, DEBUG_CONSOLE, debug_out, m);
 	debug_init(&m->e9, DEBUG_CONSOLE, debug_out, m);
-	io_map(io, 0x80, 1, &debug_io_ops, &m->post);
-	io_map(io, 0x402, 1, &debug_io_ops, &m->debugcon);
-	io_map(io, 0xE9, 1, &debug_io_ops, &m->e9);
+	map(io, 0x80, 1, &debug_io_ops, &m->post);
+	map(io, 0x402, 1, &debug_io_ops, &m->debugcon);
+	map(io, 0xE9, 1, &debug_io_ops, &m->e9);
 
 	/* 8237 DMA pair, page registers (0x80 is the POST port). */
 	dma_init(&m->dma, mem);
-	io_map(io, 0x00, 16, &dma1_io_ops, &m->dma);
-	io_map(io, 0xC0, 32, &dma2_io_ops, &m->dma);
-	io_map(io, 0x81, 15, &dma_page_io_ops, &m->dma);
+	map(io, 0x00, 16, &dma1_io_ops, &m->dma);
+	map(io, 0xC0, 32, &dma2_io_ops, &m->dma);
+	map(io, 0x81, 15, &dma_page_io_ops, &m->dma);
 
 	/* 82077AA floppy controller (IRQ6, DMA 2), drives fda/fdb. 0x3F6 is IDE's. */
 	fdc_init(&m->fdc, clk);
-	io_map(io, 0x3F0, 6, &fdc_io_ops, &m->fdc);
-	io_map(io, 0x3F7, 1, &fdc_io_ops, &m->fdc);
+	map(io, 0x3F0, 6, &fdc_io_ops, &m->fdc);
+	map(io, 0x3F7, 1, &fdc_io_ops, &m->fdc);
 	irq_connect(&m->fdc.irq, wire_isa_irq, m, 6);
 	fdc_connect_dma(&m->fdc, dma_transfer_cb, &m->dma, 2);
 	for (int i = 0; i < 2; i++) {
 		if (cfg->fd[i] && (r = fdc_attach(&m->fdc, i, cfg->fd[i]))) {
 			snprintf(why, whylen, "fd%c: %llu sectors is not a floppy size the "
 				 "controller knows", 'a' + i, (unsigned long long)cfg->fd[i]->sectors);
-			machine_free(m);
-			return r;
+			return fail(m, r, why, whylen, NULL);
 		}
 	}
 
 	/* IDE: primary 0x1F0/0x3F6 IRQ14, secondary 0x170/0x376 IRQ15; hda..hdd. */
 	ide_init(&m->ide, clk, mem);
-	io_map(io, 0x1F0, 8, &ide_cmd_io_ops, &m->ide.chan[0]);
-	io_map(io, 0x3F6, 1, &ide_ctl_io_ops, &m->ide.chan[0]);
-	io_map(io, 0x170, 8, &ide_cmd_io_ops, &m->ide.chan[1]);
-	io_map(io, 0x376, 1, &ide_ctl_io_ops, &m->ide.chan[1]);
+	map(io, 0x1F0, 8, &ide_cmd_io_ops, &m->ide.chan[0]);
+	map(io, 0x3F6, 1, &ide_ctl_io_ops, &m->ide.chan[0]);
+	map(io, 0x170, 8, &ide_cmd_io_ops, &m->ide.chan[1]);
+	map(io, 0x376, 1, &ide_ctl_io_ops, &m->ide.chan[1]);
 	irq_connect(&m->ide.chan[0].irq, wire_isa_irq, m, 14);
 	irq_connect(&m->ide.chan[1].irq, wire_isa_irq, m, 15);
-	for (int i = 0; i < 4; i++)
-		if (cfg->hd[i])
-			ide_attach(&m->ide, i / 2, i % 2, cfg->hd[i]);
+	for (int i = 0; i < 4; i++) {
+		if (cfg->hd[i] && (r = ide_attach(&m->ide, i / 2, i % 2, cfg->hd[i]))) {
+			snprintf(why, whylen, "hd%c: an empty VD cannot be a hard disk", 'a' + i);
+			return fail(m, r, why, whylen, NULL);
+		}
+	}
 
 	/* PCI: configuration mechanism #1; 0xCF9 goes to the PIIX3. */
 	pci_bus_init(&m->pci, io, mem);
-	io_map(io, 0xCF8, 8, &pci_host_io_ops, &m->pci);
+	map(io, 0xCF8, 8, &pci_host_io_ops, &m->pci);
 	pci_bus_set_other(&m->pci, &piix3_rc_io_ops, &m->isa);
 
 	/* 00:00.0 i440FX: the BIOS below 1 MiB through PAM, the VGA window. */
@@ -348,7 +366,7 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	i440fx_set_bios(&m->hb, m->bios + m->bios_size - BIOS_LOW_WINDOW, BIOS_LOW_WINDOW);
 	mem_map_rom(mem, (u32)(4 * GiB - m->bios_size), m->bios_size, m->bios);
 	i440fx_set_vga(&m->hb, &vga_mem_ops, &m->vga);
-	pci_register(&m->pci, &m->hb.pci, PCI_DEVFN(0, 0));
+	plug(&m->pci, &m->hb.pci, PCI_DEVFN(0, 0));
 
 	/* 00:01.0 PIIX3 ISA bridge: PIRQ routing, reset control. */
 	piix3_init(&m->isa);
@@ -356,30 +374,30 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 		irq_connect(&m->isa.irq[i], wire_pirq_irq, m, i);
 	irq_connect(&m->isa.sys_reset, wire_sys_reset, m, 0);
 	irq_connect(&m->isa.cpu_reset, wire_cpu_reset, m, 0);
-	pci_register(&m->pci, &m->isa.pci, PCI_DEVFN(1, 0));
+	plug(&m->pci, &m->isa.pci, PCI_DEVFN(1, 0));
 
 	/* 00:01.1 PIIX3 IDE: BAR4 maps the IDE model's bus-master registers. The legacy
 	 * ports stay mapped above (compatibility mode). */
 	piix_ide_init(&m->pide, io);
 	piix_ide_attach_bm(&m->pide, &ide_bm_io_ops, &m->ide);
-	pci_register(&m->pci, &m->pide.pci, PCI_DEVFN(1, 1));
+	plug(&m->pci, &m->pide.pci, PCI_DEVFN(1, 1));
 
 	/* 00:01.3 PIIX4 PM: PM timer, SCI (IRQ 9), soft power-off. Our CPU has no SMM, so
 	 * APMC_EN is preset and SeaBIOS skips its SMM setup (docs/firmware.md). */
 	acpi_init(&m->pm, clk, io, true);
 	acpi_set_isa_devices(&m->pm, false, true, true);
-	io_map(io, ACPI_GPE0_PORT, 4, &acpi_gpe_io_ops, &m->pm);
-	io_map(io, ACPI_APM_PORT, 2, &acpi_apm_io_ops, &m->pm);
+	map(io, ACPI_GPE0_PORT, 4, &acpi_gpe_io_ops, &m->pm);
+	map(io, ACPI_APM_PORT, 2, &acpi_apm_io_ops, &m->pm);
 	irq_connect(&m->pm.sci, wire_isa_irq, m, 9);
 	irq_connect(&m->pm.poweroff, wire_poweroff, m, 0);
-	pci_register(&m->pci, &m->pm.pci, PCI_DEVFN(1, 3));
+	plug(&m->pci, &m->pm.pci, PCI_DEVFN(1, 3));
 
 	/* 00:02.0 VGA, with the VGA BIOS in its expansion ROM BAR. */
 	vga_init(&m->vga, clk);
-	io_map(io, 0x3B0, 48, &vga_io_ops, &m->vga);
-	if (m->vgabios)
-		pci_dev_set_rom(&m->vga.pci, m->vgabios, m->vgabios_size);
-	pci_register(&m->pci, &m->vga.pci, PCI_DEVFN(2, 0));
+	map(io, 0x3B0, 48, &vga_io_ops, &m->vga);
+	if (m->vgabios && (r = pci_dev_set_rom(&m->vga.pci, m->vgabios, m->vgabios_size)))
+		return fail(m, r, why, whylen, "out of memory for the VGA BIOS");
+	plug(&m->pci, &m->vga.pci, PCI_DEVFN(2, 0));
 
 	cmos_setup(m);
 	machine_reset(m);
@@ -410,7 +428,7 @@ void machine_reset(Machine *m)
 	if (m->cfg.bios_raw)
 		vga_preset_mode3(&m->vga);
 	cpu_reset(m->cpu);
-	m->requests &= MACH_REQ_STOP;
+	__atomic_and_fetch(&m->requests, MACH_REQ_STOP, __ATOMIC_SEQ_CST);
 	m->resets++;
 }
 

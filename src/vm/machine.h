@@ -104,9 +104,11 @@ typedef struct Machine {
 } Machine;
 
 /* Builds the machine: RAM, firmware (read from files), devices and wiring, then a
- * system reset. Returns 0, or a VMCP_E* code with a reason in why (firmware missing,
- * bad memory size, a VD the floppy controller cannot take). */
+ * system reset. Returns 0, or a VMCP_E* code with a reason always in why (firmware
+ * missing or unreadable, bad memory size, a VD the disk controllers cannot take, out of
+ * memory); on failure nothing stays allocated. */
 int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen);
+/* Frees what machine_init built; safe on a zeroed Machine. */
 void machine_free(Machine *m);
 
 /* System reset: every device to its power-on state, then the CPU (RESET). */
@@ -131,6 +133,11 @@ typedef enum MachineStop {
  * they fall due; a halted CPU skips to the next deadline. Resets requested by the guest
  * are carried out here. */
 MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit);
+
+/* Raises MACH_REQ_* bits for the run loop, which acts on them between CPU slices, and
+ * ends the current slice. Safe from any thread and from device callbacks (the bits are
+ * set atomically, so a stop from another thread is never lost to a device's reset). */
+void machine_request(Machine *m, u32 req);
 
 /* Asks a running machine_run to return MACH_STOP_REQUEST soon (any thread). */
 void machine_request_stop(Machine *m);

@@ -6,10 +6,16 @@
 #include "base/err.h"
 #include "vm/machine.h"
 
+void machine_request(Machine *m, u32 req)
+{
+	__atomic_or_fetch(&m->requests, req, __ATOMIC_SEQ_CST);
+	if (m->cpu)
+		cpu_request_exit(m->cpu);
+}
+
 void machine_request_stop(Machine *m)
 {
-	__atomic_or_fetch(&m->requests, MACH_REQ_STOP, __ATOMIC_SEQ_CST);
-	cpu_request_exit(m->cpu);
+	machine_request(m, MACH_REQ_STOP);
 }
 
 /* Acts on requests. Returns a stop reason, or -1 to go on running. */
@@ -76,7 +82,7 @@ MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 		case CPU_EXIT_SHUTDOWN:
 			/* Triple fault: the chipset answers the shutdown cycle with a reset, as a
 			 * PC (and QEMU) does. */
-			m->requests |= MACH_REQ_SYS_RESET;
+			machine_request(m, MACH_REQ_SYS_RESET);
 			break;
 		case CPU_EXIT_IO:
 			if (exit)

@@ -41,16 +41,8 @@ static int load(Vmfat *v, const char *name, VmBlock *vm)
 		vmfat_unlock(v);
 		return r;
 	}
-	char cname[40];
-	conf_vm_file(cname, sizeof(cname), name);
-	const VmfatFile *f = vmfat_dir_file(&v->dir, cname);
-	ConfErr ce;
-	if (!f)
-		r = vderr(&vm->err, VMCP_ENOENT, VDM_VM_NOT_FOUND, "VM %s is not defined", name);
-	else if (vmconf_parse(name, f->data, f->size, &vm->config, &ce))
-		r = vderr(&vm->err, VMCP_EINVAL, VDM_CONFIG_BAD,
-			  "The config file %s is invalid (line %d: %s); fix it with vmcp directory put", cname,
-			  ce.line, ce.text);
+	if ((r = vmfat_vm_config(v, &v->dir, name, NULL, &vm->config)))
+		vm->err = v->err;
 	for (int d = 0; !r && d < VM_DEV_COUNT; d++) {
 		if (!vm->config.has_dev[d])
 			continue;

@@ -1,10 +1,10 @@
 /* vmblock.h: the VMBLOCK, the control block the CP builds for each VM (the paper,
- * section 2: "a data structure belonging to that VM alone"). For now it holds what
- * issue 2 needs: the VM's name, its parsed config file, and its VDDATA, the VdDisks
- * copied from its VDDs when the VM is loaded ("at VM start it is reflected into the
- * VDDATA part of the VMBLOCK"), through which the VD manager relocates every guest
- * sector. The CPU, the buses, the devices and the clock join it later; keep it a plain
- * struct that the caller owns (no global state: one process may hold many).
+ * section 2: "a data structure belonging to that VM alone"): the VM's name, its parsed
+ * config file, and its VDDATA, the VdDisks copied from its VDDs when the VM is loaded
+ * ("at VM start it is reflected into the VDDATA part of the VMBLOCK"), through which the
+ * VD manager relocates every guest sector. The hardware (CPU, buses, clock, devices) is
+ * the Machine (machine.h) that `vmcp ipl` builds from it; both are plain structs the
+ * caller owns (no global state: one process may hold many).
  *
  * Loading takes the VD lock of every VD of the VM (vmfat.h), so no other VM can load
  * them and `vmcp delete`/`vd resize`/`vd import` refuse them until vmblock_unload. */

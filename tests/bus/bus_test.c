@@ -232,6 +232,18 @@ static void test_clock(void)
 	CHECK_EQ(clock_next_deadline(&c), CLOCK_NEVER);
 	icount += 10;
 	CHECK_EQ(clock_now(&c), 2050);
+	/* Stepping with no CPU: each timer runs at its own deadline on the way to t. */
+	clock_attach_icount(&c, NULL);
+	norder = 0;
+	timer_arm(&t0, 3000);
+	timer_arm(&t1, 2500);
+	clock_run_to(&c, 4000);
+	CHECK(norder == 2 && order[0] == 1 && order[1] == 0, "run_to: deadline order");
+	CHECK_EQ(fired_at[1], 2500);
+	CHECK_EQ(fired_at[0], 3000);
+	CHECK_EQ(clock_now(&c), 4000);
+	clock_run_to(&c, 3500); /* not later than now: nothing moves */
+	CHECK_EQ(clock_now(&c), 4000);
 }
 
 int main(void)

@@ -4,7 +4,7 @@
 # the real disk changes (the whole directory, compared before and after); a good put is
 # stored verbatim, comments included; a VD settings file put changes the VD (growth,
 # read-only, CD-ROM type) as `query vd` shows; the device lines of a config file belong
-# to define/delete.
+# to define/delete. Output that cannot be written (a full disk) fails with message 309.
 source "$ROOT/tests/cp/lib.sh"
 
 run --dasd d.dasd format --size 32M
@@ -56,6 +56,10 @@ run directory put web.conf good.conf
 ok test "$RC" = 0 "good put"
 "$VMCP" directory get web.conf >back.conf
 ok cmp good.conf back.conf "verbatim"
+"$VMCP" directory get web.conf >/dev/full 2>full.err
+rc=$?
+ok test "$rc" = 5 "output to a full disk: exit 5"
+ok grep -q '^VMCP309E Cannot write the output' full.err "output to a full disk: message 309"
 run query vm
 note "a VD settings file grows the VD and makes it read-only, then a CD-ROM"
 printf 'vm = web\ndevice = hda\ncapacity = 6M\ngeometry = 100/4/30\nreadonly = yes\n' >grow.vd

@@ -17,6 +17,8 @@ run --dasd=nosuch.dasd query vm
 run query vm --jsn
 run query vm --json=yes
 run check extra
+run ipl
+ok test "$RC" = 1 "ipl without a name: exit 1"
 run check --repair=yes
 run format --size
 run --dasd u.dasd format --size 2M

@@ -13,6 +13,7 @@
 #include "dev/acpi.h"
 #include "dev/pci.h"
 #include "../test.h"
+#include "pcitest.h"
 
 typedef struct Board {
 	IoBus *io;
@@ -51,13 +52,7 @@ static void on_poweroff(void *ctx, int n, int level)
 static Board *board_new(bool apmc_preset)
 {
 	Board *b = calloc(1, sizeof(*b));
-	b->io = malloc(sizeof(*b->io));
-	io_init(b->io);
-	if (mem_init(&b->mem, 2 * MiB) < 0)
-		abort();
-	clock_init(&b->clk, 1000);
-	pci_bus_init(&b->pci, b->io, &b->mem);
-	io_map(b->io, 0xCF8, 8, &pci_host_io_ops, &b->pci);
+	b->io = pcitest_buses(&b->mem, 2 * MiB, &b->clk, &b->pci);
 	acpi_init(&b->pm, &b->clk, b->io, apmc_preset);
 	io_map(b->io, ACPI_GPE0_PORT, 4, &acpi_gpe_io_ops, &b->pm);
 	io_map(b->io, ACPI_APM_PORT, 2, &acpi_apm_io_ops, &b->pm);
@@ -75,16 +70,15 @@ static void board_free(Board *b)
 	free(b);
 }
 
+/* Configuration cycles to the PM function, 00:01.3. */
 static void cfg_out(Board *b, int off, u32 val, int size)
 {
-	io_write(b->io, 0xCF8, 0x80000B00u | (u32)(off & 0xFC), 4);
-	io_write(b->io, (u16)(0xCFC + (off & 3)), val, size);
+	pcitest_cfg_out(b->io, 1, 3, off, val, size);
 }
 
 static u32 cfg_in(Board *b, int off, int size)
 {
-	io_write(b->io, 0xCF8, 0x80000B00u | (u32)(off & 0xFC), 4);
-	return io_read(b->io, (u16)(0xCFC + (off & 3)), size);
+	return pcitest_cfg_in(b->io, 1, 3, off, size);
 }
 
 /* SeaBIOS's piix4_pm_config_setup. */

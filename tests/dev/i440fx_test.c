@@ -11,6 +11,7 @@
 #include "dev/i440fx.h"
 #include "dev/pci.h"
 #include "../test.h"
+#include "pcitest.h"
 
 typedef struct Board {
 	IoBus *io;
@@ -42,13 +43,8 @@ static u32 vga_last;
 static Board *board_new(void)
 {
 	Board *b = calloc(1, sizeof(*b));
-	b->io = malloc(sizeof(*b->io));
-	io_init(b->io);
-	if (mem_init(&b->mem, 8 * MiB) < 0)
-		abort();
+	b->io = pcitest_buses(&b->mem, 8 * MiB, NULL, &b->pci);
 	mem_set_listener(&b->mem, on_change, b);
-	pci_bus_init(&b->pci, b->io, &b->mem);
-	io_map(b->io, 0xCF8, 8, &pci_host_io_ops, &b->pci);
 	b->bios = malloc(128 * KiB);
 	for (u32 i = 0; i < 128 * KiB; i++)
 		b->bios[i] = (u8)(i ^ (i >> 8) ^ 0x5A);
@@ -69,16 +65,15 @@ static void board_free(Board *b)
 	free(b);
 }
 
+/* Configuration cycles to the host bridge, 00:00.0. */
 static u32 cfg_in(Board *b, int off, int size)
 {
-	io_write(b->io, 0xCF8, 0x80000000u | (u32)(off & 0xFC), 4);
-	return io_read(b->io, (u16)(0xCFC + (off & 3)), size);
+	return pcitest_cfg_in(b->io, 0, 0, off, size);
 }
 
 static void cfg_out(Board *b, int off, u32 val, int size)
 {
-	io_write(b->io, 0xCF8, 0x80000000u | (u32)(off & 0xFC), 4);
-	io_write(b->io, (u16)(0xCFC + (off & 3)), val, size);
+	pcitest_cfg_out(b->io, 0, 0, off, val, size);
 }
 
 static u8 rom_byte(Board *b, u32 addr)

@@ -14,6 +14,7 @@
 #include "dev/ide.h"
 #include "vd/vd.h"
 #include "../test.h"
+#include "devtest.h"
 
 #define P0 0x1F0
 #define C0 0x3F6
@@ -50,18 +51,6 @@ static void fb_close(Backend *b) {}
 static const BackendOps fb_ops = {
 	.pread = fb_pread, .pwrite = fb_pwrite, .flush = fb_flush, .resize = fb_resize, .close = fb_close};
 
-typedef struct IrqRec {
-	int level, edges;
-} IrqRec;
-
-static void irq_rec(void *ctx, int n, int level)
-{
-	IrqRec *r = ctx;
-	if (level && !r->level)
-		r->edges++;
-	r->level = level;
-}
-
 static Clock clk;
 static IoBus *io;
 static MemBus mem;
@@ -77,8 +66,7 @@ static void outl(u16 p, u32 v) { io_write(io, p, v, 4); }
 
 static void run_ns(u64 ns)
 {
-	clock_advance_to(&clk, clock_now(&clk) + ns);
-	clock_run_timers(&clk);
+	clock_step(&clk, ns);
 }
 
 /* Steps time in 500 ns slices until BSY clears on the channel; returns the status
@@ -113,20 +101,12 @@ static void setup(void)
 /* A VD of n sectors whose sector i holds bytes (i * 7 + j) & 0xFF at offset j. */
 static Backend *make_disk(VdDisk *vd, const char *dev, u64 n)
 {
-	Backend *b = backend_mem_new(n * SECTOR_SIZE);
-	u8 *p = backend_mem_data(b);
-	for (u64 i = 0; i < n * SECTOR_SIZE; i++)
-		p[i] = (u8)((i / SECTOR_SIZE) * 7 + i % SECTOR_SIZE);
-	vd_init_flat(vd, dev, b, 0, n);
-	return b;
+	return pattern_disk(vd, dev, n, 7);
 }
 
 static bool sector_is(const u8 *p, u64 lba)
 {
-	for (u32 j = 0; j < SECTOR_SIZE; j++)
-		if (p[j] != (u8)(lba * 7 + j))
-			return false;
-	return true;
+	return pattern_sector_is(p, lba, 7);
 }
 
 /* Issues an LBA28 command with the task file filled in. */
@@ -696,8 +676,8 @@ static void test_errors(void)
 	outb(P0 + 7, 0xEA);
 	CHECK_EQ(wait_ready(C0), 0x51);
 	CHECK_EQ(inb(P0 + 1), IDE_ER_ABRT);
-	CHECK_EQ(ide.chan[0].drive[0].host_errors, 3);
-	CHECK_EQ(ide.chan[0].drive[0].last_host_err, VMCP_EIO);
+	CHECK_EQ(v2.host_errors, 3); /* counted by the VD manager */
+	CHECK_EQ(v2.last_host_error, VMCP_EIO);
 	/* A read-only VD refuses writes with ABRT. */
 	fb.fail_read = fb.fail_write = fb.fail_flush = false;
 	v2.readonly = true;
@@ -706,6 +686,7 @@ static void test_errors(void)
 	write_block(P0, buf, 256);
 	CHECK_EQ(wait_ready(C0), 0x51);
 	CHECK_EQ(inb(P0 + 1), IDE_ER_ABRT);
+	CHECK_EQ(v2.host_errors, 3); /* a refusal is not a host failure */
 	backend_close(inner);
 }
 

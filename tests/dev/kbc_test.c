@@ -358,6 +358,13 @@ static void test_scancodes(void)
 	CHECK_EQ(b[1], 0x35);
 	CHECK(!kbc_type_char(&kbc, 0x80), "no key for 0x80");
 	CHECK(!kbc_type_char(&kbc, 0), "no key for NUL");
+	CHECK(!kbc_char_has_key(0x80) && !kbc_char_has_key(0), "kbc_char_has_key: none");
+	CHECK(kbc_char_has_key('a') && kbc_char_has_key('~') && kbc_char_has_key(0x1B) &&
+	      kbc_char_has_key(0x7F) && kbc_char_has_key(3), "kbc_char_has_key: some");
+	/* A tap: press and release. */
+	CHECK(kbc_tap(&kbc, KBC_KEY_HOME), "tap");
+	CHECK_EQ(drain(b, 16), 4);
+	CHECK(b[0] == 0xE0 && b[1] == 0x47 && b[2] == 0xE0 && b[3] == 0xC7, "Home tapped");
 	/* A full buffer refuses whole sequences. */
 	cmd(0xAD);
 	int typed = 0;
@@ -365,6 +372,7 @@ static void test_scancodes(void)
 		typed++;
 	CHECK_EQ(typed, KBC_QUEUE / 3); /* 3 set 2 bytes each: 22, F0 22 */
 	CHECK(!kbc_key(&kbc, KBC_KEY_RCTRL, true), "refused when full");
+	CHECK(!kbc_tap(&kbc, KBC_KEY_ESC), "a tap refused when full");
 	cmd(0xAE);
 	CHECK_EQ(drain(b, 16), 16);
 	CHECK(b[0] == 0x2D && b[1] == 0xAD, "x");

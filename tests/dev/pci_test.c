@@ -15,6 +15,7 @@
 #include "dev/pci.h"
 #include "dev/piix3.h"
 #include "../test.h"
+#include "pcitest.h"
 
 typedef struct Board {
 	IoBus *io;
@@ -30,14 +31,7 @@ typedef struct Board {
 static Board *board_new(void)
 {
 	Board *b = calloc(1, sizeof(*b));
-	b->io = malloc(sizeof(*b->io));
-	io_init(b->io);
-	if (mem_init(&b->mem, 4 * MiB) < 0)
-		abort();
-	clock_init(&b->clk, 1000);
-	pci_bus_init(&b->pci, b->io, &b->mem);
-	if (io_map(b->io, 0xCF8, 8, &pci_host_io_ops, &b->pci) < 0)
-		abort();
+	b->io = pcitest_buses(&b->mem, 4 * MiB, &b->clk, &b->pci);
 	i440fx_init(&b->hb, &b->mem);
 	piix3_init(&b->isa);
 	piix_ide_init(&b->ide, b->io);
@@ -57,22 +51,15 @@ static void board_free(Board *b)
 	free(b);
 }
 
-static u32 cfg_addr(int dev, int fn, int off)
-{
-	return 0x80000000u | (u32)dev << 11 | (u32)fn << 8 | (u32)(off & 0xFC);
-}
-
 /* The guest's way: CONFADD then CONFDATA at 0xCFC + (offset & 3). */
 static u32 cfg_in(Board *b, int dev, int fn, int off, int size)
 {
-	io_write(b->io, 0xCF8, cfg_addr(dev, fn, off), 4);
-	return io_read(b->io, (u16)(0xCFC + (off & 3)), size);
+	return pcitest_cfg_in(b->io, dev, fn, off, size);
 }
 
 static void cfg_out(Board *b, int dev, int fn, int off, u32 val, int size)
 {
-	io_write(b->io, 0xCF8, cfg_addr(dev, fn, off), 4);
-	io_write(b->io, (u16)(0xCFC + (off & 3)), val, size);
+	pcitest_cfg_out(b->io, dev, fn, off, val, size);
 }
 
 static void test_identity(void)
@@ -131,7 +118,7 @@ static void test_identity(void)
 	CHECK_EQ(cfg_in(b, 0, 0, 0x03, 1), 0x12);
 	CHECK_EQ(cfg_in(b, 0, 0, 0x02, 2), 0x1237);
 	/* A word at 0xCFF spans past CONFDATA: low byte from 0xCFF, high from 0xD00. */
-	io_write(b->io, 0xCF8, cfg_addr(0, 0, 0), 4);
+	io_write(b->io, 0xCF8, pcitest_addr(0, 0, 0), 4);
 	CHECK_EQ(io_read(b->io, 0xCFF, 2), 0xFF12);
 	board_free(b);
 }

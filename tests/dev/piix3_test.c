@@ -12,6 +12,7 @@
 #include "dev/pci.h"
 #include "dev/piix3.h"
 #include "../test.h"
+#include "pcitest.h"
 
 typedef struct Board {
 	IoBus *io;
@@ -41,12 +42,7 @@ static void on_irq(void *ctx, int n, int level)
 static Board *board_new(void)
 {
 	Board *b = calloc(1, sizeof(*b));
-	b->io = malloc(sizeof(*b->io));
-	io_init(b->io);
-	if (mem_init(&b->mem, 2 * MiB) < 0)
-		abort();
-	pci_bus_init(&b->pci, b->io, &b->mem);
-	io_map(b->io, 0xCF8, 8, &pci_host_io_ops, &b->pci);
+	b->io = pcitest_buses(&b->mem, 2 * MiB, NULL, &b->pci);
 	piix3_init(&b->isa);
 	piix_ide_init(&b->ide, b->io);
 	pci_bus_set_other(&b->pci, &piix3_rc_io_ops, &b->isa);
@@ -66,16 +62,15 @@ static void board_free(Board *b)
 	free(b);
 }
 
+/* Configuration cycles to function fn of the PIIX3, 00:01.fn. */
 static void cfg_out(Board *b, int fn, int off, u32 val, int size)
 {
-	io_write(b->io, 0xCF8, 0x80000800u | (u32)fn << 8 | (u32)(off & 0xFC), 4);
-	io_write(b->io, (u16)(0xCFC + (off & 3)), val, size);
+	pcitest_cfg_out(b->io, 1, fn, off, val, size);
 }
 
 static u32 cfg_in(Board *b, int fn, int off, int size)
 {
-	io_write(b->io, 0xCF8, 0x80000800u | (u32)fn << 8 | (u32)(off & 0xFC), 4);
-	return io_read(b->io, (u16)(0xCFC + (off & 3)), size);
+	return pcitest_cfg_in(b->io, 1, fn, off, size);
 }
 
 static void test_reset_control(void)

@@ -37,16 +37,7 @@ static u8 in(u16 port) { return (u8)io_read(bus, port, 1); }
 /* Runs the machine (timers on time, as the run loop does) up to PIT tick k. */
 static void to_tick(u64 k)
 {
-	u64 end = pit_tick_to_ns(k);
-	for (;;) {
-		u64 d = clock_next_deadline(&clk);
-		if (d > end)
-			break;
-		clock_advance_to(&clk, d);
-		clock_run_timers(&clk);
-	}
-	clock_advance_to(&clk, end);
-	clock_run_timers(&clk);
+	clock_run_to(&clk, pit_tick_to_ns(k));
 }
 
 static u16 latch_read(int ch)

@@ -46,15 +46,7 @@ static void cmos_write(u8 idx, u8 v)
 /* Runs timers on time up to t (ns). */
 static void run_to(u64 t)
 {
-	for (;;) {
-		u64 d = clock_next_deadline(&clk);
-		if (d > t)
-			break;
-		clock_advance_to(&clk, d);
-		clock_run_timers(&clk);
-	}
-	clock_advance_to(&clk, t);
-	clock_run_timers(&clk);
+	clock_run_to(&clk, t);
 }
 
 static void setup(s64 start)

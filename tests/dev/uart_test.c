@@ -39,15 +39,7 @@ static u8 in(int reg) { return (u8)io_read(bus, (u16)(B + reg), 1); }
 
 static void run_to(u64 t)
 {
-	for (;;) {
-		u64 d = clock_next_deadline(&clk);
-		if (d > t)
-			break;
-		clock_advance_to(&clk, d);
-		clock_run_timers(&clk);
-	}
-	clock_advance_to(&clk, t);
-	clock_run_timers(&clk);
+	clock_run_to(&clk, t);
 }
 
 static void setup(u16 divisor, u8 lcr)

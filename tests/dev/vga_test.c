@@ -15,6 +15,7 @@
 #include "dev/pci.h"
 #include "dev/vga.h"
 #include "../test.h"
+#include "pcitest.h"
 
 typedef struct Board {
 	IoBus *io;
@@ -28,13 +29,7 @@ typedef struct Board {
 static Board *board_new(void)
 {
 	Board *b = calloc(1, sizeof(*b));
-	b->io = malloc(sizeof(*b->io));
-	io_init(b->io);
-	if (mem_init(&b->mem, 2 * MiB) < 0)
-		abort();
-	clock_init(&b->clk, 1000);
-	pci_bus_init(&b->pci, b->io, &b->mem);
-	io_map(b->io, 0xCF8, 8, &pci_host_io_ops, &b->pci);
+	b->io = pcitest_buses(&b->mem, 2 * MiB, &b->clk, &b->pci);
 	b->vga = malloc(sizeof(*b->vga));
 	vga_init(b->vga, &b->clk);
 	io_map(b->io, 0x3B0, 48, &vga_io_ops, b->vga);
@@ -306,6 +301,11 @@ static void test_text(void)
 	CHECK_EQ(vga_cp437(0xDB), 0x2588);
 	CHECK_EQ(vga_cp437(0x01), 0x263A);
 	CHECK_EQ(vga_cp437('a'), 'a');
+	char enc[3];
+	CHECK(vga_cp437_utf8(0xDB, enc) == 3 && !memcmp(enc, "\xE2\x96\x88", 3), "CP437 DBh in UTF-8");
+	CHECK(vga_cp437_utf8(0x82, enc) == 2 && !memcmp(enc, "\xC3\xA9", 2), "CP437 82h in UTF-8");
+	CHECK(vga_cp437_utf8('a', enc) == 1 && enc[0] == 'a', "CP437 'a' in UTF-8");
+	CHECK(vga_cp437_utf8(0, enc) == 1 && enc[0] == ' ', "CP437 NUL shows as a space");
 	board_free(b);
 }
 

@@ -5,11 +5,8 @@
 # the text screen, and the pattern read back with `vmcp vd export`.
 . "$ROOT/tests/vm/lib.sh"
 need_file /usr/share/seabios/bios.bin
-run format --size 64M
-run define vm bs --memory 16M --boot hda
-run define vd bs hda 1M
 bash "$MKIMG" bootsect bs.img
-run vd import bs hda bs.img
+hd_vm bs 16M 1M bs.img
 ok test "$RC" -eq 0 "import the boot sector"
 run ipl bs --headless --serial serial.txt --screen screen.txt --bioslog bios.log \
   --until "DONE" --timeout 120

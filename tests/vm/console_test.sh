@@ -5,11 +5,8 @@
 # begin resumes, and the serial console shows the guest's output; shutdown ends the VM.
 . "$ROOT/tests/vm/lib.sh"
 need_file /usr/share/seabios/bios.bin
-run format --size 64M
-run define vm c --memory 16M --boot hda
-run define vd c hda 1M
 bash "$MKIMG" bootsect bs.img
-run vd import c hda bs.img
+hd_vm c 16M 1M bs.img
 printf '\035display registers\ndisplay memory ffff0 5\nquery vd\nbegin\n' |
   "$VMCP" ipl c --until DONE --timeout 120 >out.txt 2>&1
 rc=$?

@@ -12,12 +12,9 @@ mkdir -p small
 mount -t tmpfs -o size=4M tmpfs small 2>/dev/null || { echo "skipped: cannot mount a tmpfs"; exit 0; }
 trap 'umount "$T_DIR/small" 2>/dev/null' EXIT
 export VMCP_DASD="$T_DIR/small/vmcp.dasd"
-run format --size 64M
-run define vm hf --memory 16M --boot hda
-run define vd hf hda 1M
 bash "$MKIMG" bootsect bs.img
 head -c 1024 bs.img >bs2.img          # only the two sectors: the rest stays a hole
-run vd import hf hda bs2.img
+hd_vm hf 16M 1M bs2.img
 ok test "$RC" -eq 0 "import of the two sectors"
 dd if=/dev/zero of=small/fill bs=64K 2>/dev/null   # fills the file system
 run ipl hf --headless --serial serial.txt --until DONE --timeout 60

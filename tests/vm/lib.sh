@@ -15,5 +15,14 @@ contains() { grep -qF -- "$2" "$1"; }
 # hexbytes FILE SKIP COUNT: COUNT bytes of FILE from offset SKIP as one hex string.
 hexbytes() { od -An -v -tx1 -j "$2" -N "$3" "$1" | tr -d ' \n'; }
 
+# hd_vm NAME MEMORY VDSIZE IMAGE: on a fresh 64M real disk, VM NAME with MEMORY of RAM
+# booting from hda, a VD of VDSIZE that holds IMAGE ($RC: the import's exit status).
+hd_vm() {
+  run format --size 64M
+  run define vm "$1" --memory "$2" --boot hda
+  run define vd "$1" hda "$3"
+  run vd import "$1" hda "$4"
+}
+
 # show FILE: prints a file into the test log, indented (for diagnosis on failure).
 show() { echo "--- $1:"; sed 's/^/  | /' "$1" 2>/dev/null | head -n "${2:-40}"; }

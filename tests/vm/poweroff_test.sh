@@ -6,10 +6,7 @@
 . "$ROOT/tests/vm/lib.sh"
 need_file /usr/share/seabios/bios.bin
 nasm -f bin -o po.bin "$ROOT/tests/vm/guest/poweroff.asm" || { echo "skipped: nasm"; exit 0; }
-run format --size 64M
-run define vm po --memory 2G --boot hda
-run define vd po hda 1M
-run vd import po hda po.bin
+hd_vm po 2G 1M po.bin
 run ipl po --headless --serial serial.txt --bioslog bios.log --timeout 120
 ok test "$RC" -eq 0 "power-off ends the run with exit 0 (got $RC)"
 ok contains "$T_LOG" "VMCP504I VM po powered off" "power-off message"

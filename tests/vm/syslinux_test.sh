@@ -9,10 +9,7 @@ command -v syslinux >/dev/null || { echo "skipped: syslinux not installed"; exit
 bash "$MKIMG" testkernel kernel.bin
 printf 'initrd seen by the test kernel\nsecond line\n' >initrd.txt
 bash "$MKIMG" syslinux sl.img kernel.bin initrd.txt "console=ttyS0 from=syslinux"
-run format --size 64M
-run define vm sl --memory 32M --boot hda
-run define vd sl hda 16M
-run vd import sl hda sl.img
+hd_vm sl 32M 16M sl.img
 run ipl sl --headless --serial serial.txt --until "testkernel: done" --timeout 300
 ok test "$RC" -eq 0 "SYSLINUX boots the kernel (exit $RC)"
 ok contains serial.txt "SYSLINUX 6.04" "SYSLINUX banner on COM1"

@@ -5,11 +5,8 @@
 # LBA, from `vmcp query vd`).
 . "$ROOT/tests/vm/lib.sh"
 need_file /usr/share/seabios/bios.bin
-run format --size 64M
-run define vm t --memory 16M --boot hda
-run define vd t hda 1M
 bash "$MKIMG" bootsect bs.img
-run vd import t hda bs.img
+hd_vm t 16M 1M bs.img
 "$VMCP" query vd t --json >vd.json
 start=$(python3 -c "import json; j=json.load(open('vd.json')); v=j['vds'][0] if 'vds' in j else j[0]; print(v['extents'][0]['start'])")
 ok test -n "$start" "the VD's first extent start from query vd --json ($start)"
