@@ -55,7 +55,9 @@ syslinux)
 	mkfs.fat -n VMCPTEST -g 16/63 "$out" >/dev/null
 	syslinux --install "$out"
 	cfg=$(mktemp)
-	printf 'SERIAL 0 115200\nDEFAULT test\nPROMPT 0\nTIMEOUT 0\nLABEL test\n  LINUX vmlinuz\n  INITRD initrd\n  APPEND %s\n' "$append" >"$cfg"
+	# SYSLINUX_PROMPT=1: show the boot: prompt and wait for a line (typed on COM1).
+	printf 'SERIAL 0 115200\nDEFAULT test\nPROMPT %s\nTIMEOUT 0\nLABEL test\n  LINUX vmlinuz\n  INITRD initrd\n  APPEND %s\n' \
+		"${SYSLINUX_PROMPT:-0}" "$append" >"$cfg"
 	mcopy -i "$out" "$cfg" ::syslinux.cfg
 	mcopy -i "$out" "$kernel" ::vmlinuz
 	mcopy -i "$out" "$initrd" ::initrd

@@ -33,22 +33,39 @@ static u64 wall_ns(void)
 	return (u64)ts.tv_sec * NS_PER_SEC + (u64)ts.tv_nsec;
 }
 
-/* --until on the serial stream: keep the last 2 * len bytes and search them. */
-static void until_feed(Ipl *ipl, u8 b)
+int watch_start(TextWatch *w, const char *text)
 {
-	if (!ipl->until || ipl->found)
-		return;
-	size_t cap = 2 * ipl->until_len;
-	if (ipl->wlen == cap) {
-		memmove(ipl->window, ipl->window + ipl->until_len, ipl->until_len);
-		ipl->wlen = ipl->until_len;
+	watch_stop(w);
+	w->len = strlen(text);
+	w->text = strdup(text);
+	w->win = malloc(2 * w->len + 1);
+	if (!w->text || !w->win) {
+		watch_stop(w);
+		return VMCP_ENOMEM;
 	}
-	ipl->window[ipl->wlen++] = (char)b;
-	if (ipl->wlen >= ipl->until_len &&
-	    !memcmp(ipl->window + ipl->wlen - ipl->until_len, ipl->until, ipl->until_len)) {
-		ipl->found = true;
-		machine_request_stop(ipl->m);
+	return 0;
+}
+
+void watch_stop(TextWatch *w)
+{
+	free(w->text);
+	free(w->win);
+	*w = (TextWatch){0};
+}
+
+/* Keeps the last 2 * len bytes and compares their end with the text. */
+bool watch_serial(TextWatch *w, u8 b)
+{
+	if (!w->text || w->found || !w->len)
+		return false;
+	if (w->wlen == 2 * w->len) {
+		memmove(w->win, w->win + w->len, w->len);
+		w->wlen = w->len;
 	}
+	w->win[w->wlen++] = (char)b;
+	if (w->wlen >= w->len && !memcmp(w->win + w->wlen - w->len, w->text, w->len))
+		w->found = true;
+	return w->found;
 }
 
 static void host_serial(void *ctx, int com, u8 b)
@@ -60,7 +77,9 @@ static void host_serial(void *ctx, int com, u8 b)
 		fputc(b, ipl->serial_f);
 	if (!ipl->headless && !ipl->console_vga)
 		console_serial_out(ipl, b);
-	until_feed(ipl, b);
+	if (watch_serial(&ipl->until, b))
+		machine_request_stop(ipl->m);
+	watch_serial(&ipl->wait, b);
 }
 
 static void host_debug(void *ctx, u16 port, u8 b)
@@ -74,7 +93,7 @@ static void host_debug(void *ctx, u16 port, u8 b)
 		fputc(b, ipl->bioslog_f);
 }
 
-static bool screen_has(Ipl *ipl, const char *text)
+bool ipl_screen_has(Ipl *ipl, const char *text)
 {
 	VgaText t;
 	vga_text_dump(&ipl->m->vga, &t);
@@ -187,6 +206,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	const char *serial = NULL, *screen = NULL, *debugcon = NULL, *bioslog = NULL, *post = NULL;
 	const char *until = NULL, *timeout_s = NULL, *bios = NULL, *kernel = NULL, *initrd = NULL;
 	const char *append = NULL, *trace = NULL, *trace_file = NULL, *ips_s = NULL;
+	const char *script = NULL;
 	bool headless = false, pace = false, no_pace = false;
 	const CpOpt opts[] = {
 		{"headless", NULL, &headless}, {"serial", &serial, NULL},
@@ -197,7 +217,8 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		{"initrd", &initrd, NULL},     {"append", &append, NULL},
 		{"trace", &trace, NULL},       {"trace-file", &trace_file, NULL},
 		{"ips", &ips_s, NULL},         {"pace", NULL, &pace},
-		{"no-pace", NULL, &no_pace},   {NULL, NULL, NULL},
+		{"no-pace", NULL, &no_pace},   {"script", &script, NULL},
+		{NULL, NULL, NULL},
 	};
 	char *pos[1];
 	int npos, rc;
@@ -235,24 +256,21 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	ipl->cp = cp;
 	ipl->headless = headless;
 	ipl->screen_path = screen;
-	ipl->until = until;
 	ipl->trace_lo = 0;
 	ipl->trace_hi = 0xFFFF;
-	if (until) {
-		ipl->until_len = strlen(until);
-		ipl->window = malloc(2 * ipl->until_len);
-		if (!ipl->window) {
-			free(ipl);
-			return msg(VDM_NOMEM, 'E', "Out of memory"), VMCP_ENOMEM;
-		}
+	rc = 0;
+	if (until && watch_start(&ipl->until, until)) {
+		msg(VDM_NOMEM, 'E', "Out of memory");
+		rc = VMCP_ENOMEM;
+		goto out;
 	}
 	if (trace && !parse_trace(ipl, trace)) {
 		msg(VMM_BAD_ARG, 'E', "--trace takes a list of io, vd and cpu, not %s", trace);
-		free(ipl->window);
-		free(ipl);
-		return VMCP_EINVAL;
+		rc = VMCP_EINVAL;
+		goto out;
 	}
-	rc = 0;
+	if (script && (rc = script_load(ipl, script)))
+		goto out;
 	ipl->serial_f = open_out(serial, "serial", &rc);
 	ipl->debugcon_f = open_out(debugcon, "debug console", &rc);
 	ipl->bioslog_f = open_out(bioslog, "BIOS log", &rc);
@@ -319,6 +337,14 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		CpuExit ex;
 		MachineStop st = machine_run(ipl->m, machine_now(ipl->m) + SLICE_NS, &ex);
 		report_host_errors(ipl);
+		if (ipl->script) {
+			/* Before the stop checks: a script may act on the guest's last words. */
+			script_step(ipl);
+			if (ipl->quit) {
+				stop_msg = VMM_STOPPED;
+				break;
+			}
+		}
 		if (st == MACH_STOP_POWEROFF) {
 			stop_msg = VMM_POWEROFF;
 			break;
@@ -328,12 +354,28 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 			break;
 		}
 		if (st == MACH_STOP_IO_TRAP) {
-			/* Only the CP traps ports (io_set_trap); report and carry on. */
-			msg(VMM_IO_TRAP, 'I', "I/O trap: %s port %04x size %d", ex.write ? "out" : "in",
-			    ex.port, ex.size);
+			/* A port the CP asked to see (trap io): the access has not happened yet; the
+			 * next machine_run performs it. With a console the VM stops at the CP
+			 * prompt, as z/VM's TRACE ... NORUN does. */
+			if (ex.write)
+				msg(VMM_IO_TRAP, 'I', "I/O trap: out port %04x size %d value %0*x", ex.port,
+				    ex.size, 2 * ex.size, ex.value);
+			else
+				msg(VMM_IO_TRAP, 'I', "I/O trap: in port %04x size %d", ex.port, ex.size);
+			if (ipl->interactive) {
+				vmcmd_read_loop(ipl);
+				if (ipl->quit) {
+					stop_msg = VMM_STOPPED;
+					break;
+				}
+				wall0 = wall_ns();
+				virt0 = machine_now(ipl->m);
+			}
 		}
-		if (ipl->found || (ipl->until && screen_has(ipl, ipl->until))) {
-			ipl->found = true;
+		if (!ipl->interactive)
+			console_feed(ipl);
+		if (ipl->until.found || (ipl->until.text && ipl_screen_has(ipl, ipl->until.text))) {
+			ipl->until.found = true;
 			stop_msg = VMM_UNTIL_FOUND;
 			break;
 		}
@@ -402,7 +444,9 @@ out:
 	close_out(ipl->bioslog_f, "BIOS log", bioslog, &rc);
 	close_out(ipl->post_f, "POST code", post, &rc);
 	close_out(ipl->trace_f, "trace", trace_file, &rc);
-	free(ipl->window);
+	watch_stop(&ipl->until);
+	watch_stop(&ipl->wait);
+	script_free(ipl);
 	free(ipl);
 	return rc;
 }

@@ -129,15 +129,20 @@ bool console_poll(Ipl *ipl)
 			}
 		}
 	}
-	if (ipl->inlen) {
-		size_t took = ipl->console_vga
-				      ? feed_keyboard(ipl)
-				      : (size_t)uart_receive(&ipl->m->com[0], ipl->in, (int)ipl->inlen);
-		memmove(ipl->in, ipl->in + took, ipl->inlen - took);
-		ipl->inlen -= took;
-	}
+	console_feed(ipl);
 	fflush(stdout);
 	return escape;
+}
+
+void console_feed(Ipl *ipl)
+{
+	if (!ipl->inlen)
+		return;
+	size_t took = ipl->console_vga
+			      ? feed_keyboard(ipl)
+			      : (size_t)uart_receive(&ipl->m->com[0], ipl->in, (int)ipl->inlen);
+	memmove(ipl->in, ipl->in + took, ipl->inlen - took);
+	ipl->inlen -= took;
 }
 
 /* SGR colour codes of the 8 CGA colours (the VGA's default palette order). */

@@ -61,7 +61,8 @@ typedef struct CpCtx {
 	"ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE] [--bioslog FILE]\n" \
 	"ipl NAME [--post FILE] [--until TEXT] [--timeout SECONDS] [--trace io,vd,cpu] "           \
 	"[--trace-file FILE]\n"                                                                    \
-	"ipl NAME [--bios FILE | --kernel K [--initrd I] [--append TEXT]] [--ips N] [--pace|--no-pace]"
+	"ipl NAME [--bios FILE | --kernel K [--initrd I] [--append TEXT]] [--ips N] [--pace|--no-pace]\n" \
+	"ipl NAME [--script FILE]"
 
 typedef int (*CpCmdFn)(CpCtx *cp, int argc, char **argv);
 

@@ -31,9 +31,25 @@ enum {
 	VMM_DISPLAY = 514,
 	VMM_IO_TRAP = 515,
 	VMM_HOST_IO = 516,
+	VMM_SCRIPT = 517,
 };
 
 #define CONSOLE_ESCAPE 0x1D /* Ctrl-] */
+
+/* Watches for a text on COM1 (a window over the last bytes) and on the text screen. */
+typedef struct TextWatch {
+	char *text;    /* NULL: not watching */
+	size_t len;
+	char *win;     /* the last 2 * len serial bytes */
+	size_t wlen;
+	bool found;
+} TextWatch;
+
+/* Starts watching for text (copied); returns VMCP_ENOMEM or 0. */
+int watch_start(TextWatch *w, const char *text);
+void watch_stop(TextWatch *w);
+/* A byte of COM1 output; returns true when it completes the text. */
+bool watch_serial(TextWatch *w, u8 b);
 
 typedef struct Ipl {
 	CpCtx *cp;
@@ -59,16 +75,18 @@ typedef struct Ipl {
 	u64 next_draw_ns;
 	char text[VGA_TEXT_MAX_ROWS * (VGA_TEXT_MAX_COLS * 4 + 1) + 1]; /* screen as text */
 
-	/* --until: a window over the serial output, and the screen. */
-	const char *until;
-	size_t until_len;
-	char *window;
-	size_t wlen;
-	bool found;
+	TextWatch until;   /* --until */
+
+	/* --script: lines run in order; a wait line holds the rest back until its text
+	 * appears. */
+	char **script;
+	int nscript, script_next;
+	TextWatch wait;
 
 	/* Tracing (trace io, trace vd). */
 	bool trace_io, trace_vd, trace_cpu;
 	u16 trace_lo, trace_hi;
+	bool trapping;     /* trap io set: a trapped access stops at the CP prompt */
 
 	bool quit;         /* shutdown/logoff typed at the CP prompt */
 	u64 host_errors;   /* VD host failures already reported */
@@ -88,6 +106,18 @@ bool console_poll(Ipl *ipl);
 void console_draw(Ipl *ipl, bool force);
 /* COM1 output to the terminal. */
 void console_serial_out(Ipl *ipl, u8 byte);
+
+/* Feeds host input waiting in ipl->in to the console device (keyboard or COM1). */
+void console_feed(Ipl *ipl);
+
+/* True if text is on the VGA text screen now. */
+bool ipl_screen_has(Ipl *ipl, const char *text);
+
+/* Scripts (script.c): reads and checks FILE (message 517 with the line on error). */
+int script_load(Ipl *ipl, const char *path);
+/* Runs script lines up to the next wait that is not yet satisfied. */
+void script_step(Ipl *ipl);
+void script_free(Ipl *ipl);
 
 /* VM commands (vmcmd.c): runs one command line; returns 1 when the VM should resume
  * (begin), 0 to stay at the CP prompt, -1 when the VM is to end (shutdown/logoff). */

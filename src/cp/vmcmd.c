@@ -9,6 +9,7 @@
  *   trace io [on|off] [PORT[-PORT]]  I/O trace (after the device answers)
  *   trace vd [on|off]                VD manager trace: guest sector -> real sector
  *   trace cpu [on|off]               one line per instruction (CS:EIP, bytes, registers)
+ *   trap io PORT[-PORT] [on|off]     stop at the CP prompt before each access to the ports
  *   system reset | ipl               reset the machine (the BIOS boots again)
  *   shutdown | logoff                end the VM
  *   help                             this list
@@ -152,6 +153,22 @@ static bool word_is(const char *w, const char *full, size_t min)
 	return n >= min && n <= strlen(full) && !strncasecmp(w, full, n);
 }
 
+/* Parses PORT or PORT-PORT (hex). */
+static bool port_range(const char *s, u16 *lo, u16 *hi)
+{
+	char *end;
+	unsigned long a = strtoul(s, &end, 16), b = a;
+	if (end == s)
+		return false;
+	if (*end == '-')
+		b = strtoul(end + 1, &end, 16);
+	if (*end || a > b || b > 0xFFFF)
+		return false;
+	*lo = (u16)a;
+	*hi = (u16)b;
+	return true;
+}
+
 static int trace_cmd(Ipl *ipl, char **w, int n)
 {
 	if (n < 2)
@@ -163,16 +180,8 @@ static int trace_cmd(Ipl *ipl, char **w, int n)
 						     strcasecmp(w[2], "off") ? w[2] : NULL);
 		ipl->trace_lo = 0;
 		ipl->trace_hi = 0xFFFF;
-		if (range) {
-			char *end;
-			unsigned long lo = strtoul(range, &end, 16), hi = lo;
-			if (*end == '-')
-				hi = strtoul(end + 1, &end, 16);
-			if (*end || lo > hi || hi > 0xFFFF)
-				return msg(VMM_BAD_ARG, 'E', "trace io: bad port range %s", range), 0;
-			ipl->trace_lo = (u16)lo;
-			ipl->trace_hi = (u16)hi;
-		}
+		if (range && !port_range(range, &ipl->trace_lo, &ipl->trace_hi))
+			return msg(VMM_BAD_ARG, 'E', "trace io: bad port range %s", range), 0;
 	} else if (word_is(w[1], "vd", 2)) {
 		ipl->trace_vd = on;
 	} else if (word_is(w[1], "cpu", 3)) {
@@ -182,6 +191,20 @@ static int trace_cmd(Ipl *ipl, char **w, int n)
 	}
 	vmcmd_apply_trace(ipl);
 	msg(VMM_TRACE, 'I', "trace %s %s", w[1], on ? "on" : "off");
+	return 0;
+}
+
+/* trap io PORT[-PORT] [on|off]: the CPU leaves the guest before each access to these
+ * ports (the trap path, cpu.h), and the VM stops at the CP prompt. */
+static int trap_cmd(Ipl *ipl, char **w, int n)
+{
+	u16 lo, hi;
+	if (n < 3 || !word_is(w[1], "io", 2) || !port_range(w[2], &lo, &hi))
+		return msg(VMM_BAD_ARG, 'E', "trap io PORT[-PORT] [on|off]"), 0;
+	bool on = !(n >= 4 && !strcasecmp(w[3], "off"));
+	io_set_trap(ipl->m->io, lo, (u32)hi - lo + 1, on);
+	ipl->trapping = ipl->m->io->ntrap != 0;
+	msg(VMM_TRACE, 'I', "trap io %04x-%04x %s", lo, hi, on ? "on" : "off");
 	return 0;
 }
 
@@ -216,6 +239,8 @@ int vmcmd_exec(Ipl *ipl, char *line)
 	}
 	if (word_is(w[0], "trace", 2))
 		return trace_cmd(ipl, w, n);
+	if (word_is(w[0], "trap", 3))
+		return trap_cmd(ipl, w, n);
 	if ((word_is(w[0], "system", 3) && n >= 2 && word_is(w[1], "reset", 5)) ||
 	    word_is(w[0], "ipl", 3)) {
 		machine_reset(ipl->m);
@@ -224,7 +249,8 @@ int vmcmd_exec(Ipl *ipl, char *line)
 	}
 	if (word_is(w[0], "help", 1)) {
 		puts("begin | display registers | display memory ADDR [LEN] | query [vd] |\n"
-		     "trace io|vd|cpu [on|off] [PORT[-PORT]] | system reset | ipl | shutdown");
+		     "trace io|vd|cpu [on|off] [PORT[-PORT]] | trap io PORT[-PORT] [on|off] |\n"
+		     "system reset | ipl | shutdown");
 		return 0;
 	}
 	msg(VMM_UNKNOWN_CMD, 'E', "Unknown VM command %s; help lists them", w[0]);

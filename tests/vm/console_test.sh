@@ -23,5 +23,18 @@ ok test "$rc" -eq 0 "shutdown at the CP prompt ends the VM (exit $rc)"
 ok grep -q "VMCP501I" out2.txt "shutdown: stopped message"
 printf '\035bogus\nshutdown\n' | "$VMCP" ipl c --timeout 60 >out3.txt 2>&1
 ok grep -q "VMCP509E Unknown VM command bogus" out3.txt "unknown VM command: numbered message"
-[ "$T_FAIL" -eq 0 ] || show out.txt 80
+# trap io: the CPU leaves the guest before each access to COM1's data port; the VM stops
+# at the CP prompt with the value about to be written. The first such access is the
+# boot sector's INT 14h init: SeaBIOS writes the 9600-baud divisor's low byte (0C) with
+# DLAB set. The trap is then removed and the held access completes: the line speed is
+# set and no character is lost.
+printf '\035trap io 3f8\nbegin\ndisplay registers\ntrap io 3f8 off\nbegin\n' |
+  "$VMCP" ipl c --until DONE --timeout 120 >out4.txt 2>&1
+rc=$?
+ok test "$rc" -eq 0 "trapped run ends at DONE (exit $rc)"
+ok grep -q "VMCP515I I/O trap: out port 03f8 size 1 value 0c" out4.txt "INT 14h's divisor write trapped before the device saw it"
+ok test "$(grep -c VMCP515I out4.txt)" -eq 1 "one trap, then the trap was removed"
+ok grep -q "VMCP boot sector running" out4.txt "the held byte was written after begin"
+ok grep -qE '^CS +f000 ' out4.txt "the VM stopped inside the BIOS's INT 14h code"
+[ "$T_FAIL" -eq 0 ] || { show out.txt 80; show out4.txt 60; }
 summary

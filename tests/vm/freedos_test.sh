@@ -22,6 +22,17 @@ for size in 360K 720K 1200K 1.4MB; do
   ok test "$(head -n 1 "$vm.screen")" = 'A:\>' "FreeDOS $size: AUTOEXEC.BAT ran (cls, prompt on line 1)"
   [ "$RC" -eq 0 ] || show "$vm.screen"
 done
+# The keyboard: a script waits for the prompt and types a DOS command on the 8042
+# (VGA console: the text goes through the PS/2 keyboard, scan code set 2 translated to
+# set 1); COMMAND.COM's answer must appear on the screen.
+printf 'wait A:\\>\ntype ver\\r\nwait FreeCom version\ntype dir\\r\nwait bytes free\ncp shutdown\n' >dos.script
+run ipl fd14 --headless --screen typed.screen --script dos.script --timeout 300
+ok test "$RC" -eq 0 "the script ran to its shutdown (exit $RC)"
+ok contains typed.screen 'A:\>ver' "the typed command echoed at the prompt"
+ok contains typed.screen "FreeCom version" "VER's answer on the screen"
+ok contains typed.screen "KERNEL   SYS" "DIR lists the floppy"
+[ "$RC" -eq 0 ] || show typed.screen
+
 bash "$MKIMG" freedos-hd hd.img "$imgs/freedos-minimal-1.4MB.img"
 run define vm dos --memory 16M --boot hda --console vga
 run define vd dos hda 32M
