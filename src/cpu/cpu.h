@@ -24,6 +24,7 @@
 
 #include "base/base.h"
 #include "bus/iobus.h"
+#include "bus/irq.h"
 #include "bus/membus.h"
 
 typedef struct Cpu Cpu;
@@ -37,7 +38,7 @@ typedef enum CpuModel {
 
 typedef struct CpuConfig {
 	CpuModel model;
-	bool fpu; /* x87 present (CPU core II) */
+	bool fpu; /* x87 present (on the 386: a 387 in the socket) */
 } CpuConfig;
 
 /* General registers in Intel encoding order. */
@@ -165,6 +166,31 @@ void cpu_get_state(const Cpu *cpu, CpuState *st);
 /* Loads a whole state (segment caches as given, no descriptor checks): for tests and
  * for a direct kernel boot. Flushes internal caches. */
 void cpu_set_state(Cpu *cpu, const CpuState *st);
+
+/* The x87 state as FSAVE stores it (32-bit protected-mode layout): tw is the full tag
+ * word worked out of the contents, st[i] is ST(i) in the FSTP m80 byte order. */
+typedef struct CpuFpuState {
+	u16 cw, sw, tw;
+	u16 fop;       /* last non-control instruction's opcode (11 bits) */
+	u16 fcs, fds;  /* its CS and its memory operand's selector */
+	u32 fip, fdp;  /* its offset and its memory operand's offset */
+	u8 st[8][10];
+} CpuFpuState;
+
+/* Reads the x87 state (zeros without an x87). */
+void cpu_get_fpu_state(const Cpu *cpu, CpuFpuState *st);
+/* Loads the x87 state as FRSTOR would: a tag other than 11 means "not empty"; ES and B
+ * follow the flags and masks. */
+void cpu_set_fpu_state(Cpu *cpu, const CpuFpuState *st);
+
+/* The PC-AT's x87 error wiring (SDM vol. 1 appendix D): with CR0.NE = 0, FERR# goes
+ * high while an unmasked x87 exception is pending (from the end of the instruction that
+ * raised it until FNCLEX, FNINIT, FLDENV or FRSTOR clears it), and the board latches it
+ * into IRQ13; while FERR# is high and IGNNE# low, the next waiting x87 instruction waits
+ * for an interrupt. The board's port F0h write clears the IRQ13 latch and asserts IGNNE#
+ * until FERR# falls. */
+void cpu_set_ferr_line(Cpu *cpu, IrqLine line);
+void cpu_set_ignne(Cpu *cpu, bool level);
 
 /* Translates a linear address as a supervisor read would (paging when enabled).
  * Returns 0 and *paddr, or -1 if not mapped. */
