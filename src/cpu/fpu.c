@@ -417,7 +417,7 @@ u32 fpu_check_store(Cpu *c, int seg, u32 ea, u32 n)
 	u32 lin = lin_w(c, seg, ea, n);
 	mem_translate(c, lin, true, false);
 	if ((lin ^ (lin + n - 1)) & ~MEM_PAGE_MASK)
-		mem_translate(c, lin + n - 1, true, false);
+		mem_translate(c, (lin + n - 1) & ~MEM_PAGE_MASK, true, false);
 	return lin;
 }
 
