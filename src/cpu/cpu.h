@@ -1,9 +1,10 @@
 /* cpu.h: VMCP's x86 CPU, as seen from outside src/cpu/.
  *
- * A Cpu is an interpreter for the i386..i686 integer machine: real, protected and
- * virtual-8086 mode with segmentation, 32-bit paging and hardware task switches (later:
- * the x87, VME; see src/cpu/README.md). It has no global state and no knowledge of
- * devices: it reaches memory only through a MemBus and ports only through an IoBus.
+ * A Cpu is an interpreter for the i386..i686: real, protected and virtual-8086 mode
+ * with segmentation, 32-bit paging and hardware task switches, and the x87 when
+ * CpuConfig.fpu is set (later: VME, PAE; see src/cpu/README.md). It has no global state
+ * and no knowledge of devices: it reaches memory only through a MemBus and ports only
+ * through an IoBus.
  *
  * The trap path (the paper's figures 2 and 3): every IN/OUT/INS/OUTS passes through one
  * function inside the CPU (cpu_io_in/cpu_io_out in src/cpu/), which applies the

@@ -47,11 +47,18 @@ __asm__(".pushsection .text\n\t"
 	".popsection");
 
 /* The instruction, between the setup that loads the control word (and with FLDENV the
- * condition codes) and the read-back of status, flags and the window. */
-#define HOST_RUN(setup, env)                                                            \
+ * condition codes) and the read-back of status, flags and the window. Two dummy values
+ * (FLD1) go in below the window, so that the two FSTP m80 that read it back never find
+ * an empty register, whatever the instruction popped: no exception can be raised after
+ * FNCLEX, and the guest's control word can stay until the end. FLDCW is left out when
+ * the guest's control word is the host's (as 037Fh, FNINIT's, usually is), FNCLEX when
+ * there is nothing to clear (masked flags stay set on the host until the next run). */
+#define HOST_RUN(setup)                                                                 \
 	__asm__ volatile(                                                               \
 		"fnstcw %[save]\n\t"                                                    \
 		setup                                                                   \
+		"fld1\n\t"                                                              \
+		"fld1\n\t"                                                              \
 		"fldt %[b]\n\t"                                                         \
 		"fldt %[a]\n\t"                                                         \
 		"fnstsw %[sw0]\n\t"                                                     \
@@ -65,9 +72,12 @@ __asm__(".pushsection .text\n\t"
 		"setz %[zf]\n\t"                                                        \
 		"setp %[pf]\n\t"                                                        \
 		"setc %[cf]\n\t"                                                        \
-		"fnstsw %[sw]\n\t"                                                      \
-		"fnclex\n\t"                                                            \
-		"fldcw %[masked]\n\t"                                                   \
+		"fnstsw %%ax\n\t"                                                      \
+		"movw %%ax, %[sw]\n\t"                                                  \
+		"testb $0x80, %%al\n\t" /* ES: clear before the stores wait */          \
+		"jz 4f\n\t"                                                             \
+		"fnclex\n"                                                             \
+		"4:\n\t"                                                                \
 		"fstpt %[a]\n\t"                                                        \
 		"fstpt %[b]\n\t"                                                        \
 		"ffree %%st(0)\n\t"                                                     \
@@ -78,12 +88,15 @@ __asm__(".pushsection .text\n\t"
 		"ffree %%st(5)\n\t"                                                     \
 		"ffree %%st(6)\n\t"                                                     \
 		"ffree %%st(7)\n\t"                                                     \
-		"fldcw %[save]"                                                         \
+		"movw %[cw], %%ax\n\t"                                                  \
+		"cmpw %%ax, %[save]\n\t"                                                \
+		"je 3f\n\t"                                                             \
+		"fldcw %[save]\n"                                                       \
+		"3:"                                                                    \
 		: [a] "+m"(o->st[0]), [b] "+m"(o->st[1]), [mem] "+m"(o->mem),           \
 		  [save] "=m"(save), [sw0] "=m"(sw0), [sw] "=m"(sw), [zf] "=m"(zf),     \
 		  [pf] "=m"(pf), [cf] "=m"(cf)                                          \
-		: [cw] "m"(o->cw), [env] "m"(env), [masked] "m"(masked), [idx] "r"(idx),\
-		  "S"(o->mem)                                                           \
+		: [cw] "m"(o->cw), [env] "m"(env), [idx] "r"(idx), "S"(o->mem)          \
 		: "rax", "r11", "cc", "memory", "st", "st(1)", "st(2)", "st(3)", "st(4)", \
 		  "st(5)", "st(6)", "st(7)")
 
@@ -114,7 +127,6 @@ void fpu_host_exec(FpuHostOp *o, u8 op, u8 modrm)
 {
 	u64 n = (modrm >> 6) != 3 ? (modrm >> 3) & 7u : 8u + (modrm & 0x3Fu);
 	u64 idx = ((op & 7u) * 72 + n) * 16;
-	static const u16 masked = 0x037F; /* all exceptions masked, for the stores */
 	const u16 cc = 0x4500;            /* C0, C2, C3 */
 	u16 save, sw0, sw;
 	u8 zf, pf, cf;
@@ -122,13 +134,22 @@ void fpu_host_exec(FpuHostOp *o, u8 op, u8 modrm)
 		/* the environment: control word, condition codes, all registers empty */
 		u32 env[7] = {0xFFFF0000u | o->cw, 0xFFFF0000u | (o->sw & (cc | 0x0200)),
 			      0xFFFFFFFFu, 0, 0, 0, 0};
-		HOST_RUN("fldenv %[env]\n\t", env);
+		HOST_RUN("fldenv %[env]\n\t");
 		/* the window's loads cleared C1, which the FCOMI family leaves alone */
 		if ((op == 0xDB || op == 0xDF) && modrm >= 0xE8)
 			sw = (u16)((sw & ~0x0200) | (o->sw & 0x0200));
 	} else {
 		u32 env = 0;
-		HOST_RUN("fnclex\n\tfldcw %[cw]\n\t", env);
+		HOST_RUN("fnstsw %%ax\n\t" /* flags left by the last run, or others */
+			 "testb $0x3F, %%al\n\t"
+			 "jz 5f\n\t"
+			 "fnclex\n"
+			 "5:\n\t"
+			 "movw %[cw], %%ax\n\t"
+			 "cmpw %%ax, %[save]\n\t"
+			 "je 2f\n\t"
+			 "fldcw %[cw]\n"
+			 "2:\n\t");
 		sw = (u16)((sw & ~cc) | (o->sw & cc));
 	}
 	o->sw = sw;
