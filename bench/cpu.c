@@ -8,6 +8,8 @@
  *   bench/cpu [ITERATIONS]          run and print MIPS (wall clock and CPU time)
  *   bench/cpu --dump FILE ITER      write the raw loop (org 10000h) for a boot image
  *   bench/cpu --count ITER          print the guest instructions of ITER iterations
+ *   bench/cpu --x87 [ITERATIONS]    the same for bench/x87loop.asm (11 of its 13
+ *                                   instructions are x87 ones), with an x87
  * Guest instructions are retired instructions as the CPU counts them (a REP string
  * instruction counts once per 4096-element chunk). */
 #include <stdio.h>
@@ -35,6 +37,16 @@ static const u8 loop_bin[] = {
 	0x00, 0x00, 0x00, 0x00,
 };
 
+/* nasm -f bin bench/x87loop.asm (iterations at offset 1) */
+static const u8 x87loop_bin[] = {
+	0xbd, 0x44, 0x33, 0x22, 0x11, 0xdb, 0xe3, 0xc7, 0x05, 0x08, 0x00, 0x02, 0x00, 0x39,
+	0x30, 0x00, 0x00, 0xd9, 0xe8, 0xd9, 0xee, 0xd8, 0xc1, 0xd9, 0xc0, 0xdc, 0xc8, 0xd9,
+	0xfa, 0xd8, 0xf2, 0xdd, 0x1d, 0x00, 0x00, 0x02, 0x00, 0xdb, 0x05, 0x08, 0x00, 0x02,
+	0x00, 0xdb, 0x1d, 0x0c, 0x00, 0x02, 0x00, 0xd9, 0xc9, 0xd9, 0xc9, 0xd8, 0xd1, 0xdf,
+	0xe0, 0x4d, 0x75, 0xd9, 0x0f, 0x01, 0x1d, 0x44, 0x00, 0x01, 0x00, 0xcc, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00,
+};
+
 static void loop_image(u8 *out, u32 iter)
 {
 	memcpy(out, loop_bin, sizeof(loop_bin));
@@ -48,8 +60,9 @@ static double now(clockid_t id)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Runs the loop; returns the instructions retired, times in *wall and *cpu. */
-static u64 run_loop(u32 iter, double *wall, double *cpu_s)
+/* Runs the loop (the x87 one with x87); returns the instructions retired, times in
+ * *wall and *cpu. */
+static u64 run_loop(u32 iter, bool x87, double *wall, double *cpu_s)
 {
 	MemBus mem;
 	if (mem_init(&mem, 16 << 20) < 0)
@@ -58,13 +71,20 @@ static u64 run_loop(u32 iter, double *wall, double *cpu_s)
 	if (!io)
 		exit(1);
 	io_init(io);
-	CpuConfig cfg = {CPU_MODEL_P6, false};
+	CpuConfig cfg = {CPU_MODEL_P6, x87};
 	Cpu *c = cpu_new(&cfg, &mem, io);
 	if (!c)
 		exit(1);
-	u8 img[sizeof(loop_bin)];
-	loop_image(img, iter);
-	mem_write_buf(&mem, LOOP_ORG, img, sizeof(img));
+	if (x87) {
+		u8 img[sizeof(x87loop_bin)];
+		memcpy(img, x87loop_bin, sizeof(img));
+		put_le32(img + 1, iter);
+		mem_write_buf(&mem, LOOP_ORG, img, sizeof(img));
+	} else {
+		u8 img[sizeof(loop_bin)];
+		loop_image(img, iter);
+		mem_write_buf(&mem, LOOP_ORG, img, sizeof(img));
+	}
 	CpuState st;
 	cpu_get_state(c, &st);
 	st.cr0 |= CR0_PE;
@@ -106,12 +126,19 @@ int main(int argc, char **argv)
 	}
 	double wall, cpu_s;
 	if (argc == 3 && !strcmp(argv[1], "--count")) {
-		printf("%llu\n", (unsigned long long)run_loop((u32)strtoul(argv[2], NULL, 0), &wall, &cpu_s));
+		printf("%llu\n", (unsigned long long)run_loop((u32)strtoul(argv[2], NULL, 0), false,
+							     &wall, &cpu_s));
 		return 0;
 	}
-	u32 iter = argc > 1 ? (u32)strtoul(argv[1], NULL, 0) : 200000;
-	u64 n = run_loop(iter, &wall, &cpu_s);
-	printf("vmcp: %llu guest instructions in %.3f s wall, %.3f s CPU: %.1f MIPS (wall), %.1f MIPS (CPU time)\n",
-	       (unsigned long long)n, wall, cpu_s, (double)n / wall / 1e6, (double)n / cpu_s / 1e6);
+	bool x87 = argc > 1 && !strcmp(argv[1], "--x87");
+	if (x87) {
+		argc--;
+		argv++;
+	}
+	u32 iter = argc > 1 ? (u32)strtoul(argv[1], NULL, 0) : x87 ? 2000000 : 200000;
+	u64 n = run_loop(iter, x87, &wall, &cpu_s);
+	printf("vmcp%s: %llu guest instructions in %.3f s wall, %.3f s CPU: %.1f MIPS (wall), %.1f MIPS (CPU time)\n",
+	       x87 ? " (x87 loop)" : "", (unsigned long long)n, wall, cpu_s, (double)n / wall / 1e6,
+	       (double)n / cpu_s / 1e6);
 	return 0;
 }

@@ -3,9 +3,10 @@
 #
 # CPU: guest MIPS of VMCP's interpreter on bench/loop.asm (ALU, memory, branches,
 # call/ret, stack, REP MOVS/STOS in flat 32-bit protected mode), measured in-process by
-# bench/cpu (best of 3). Then the same guest code side by side on QEMU (TCG) and Bochs
-# when they are installed: bench/boot.asm + the loop make a boot floppy that ends in a
-# triple fault, which makes both exit (QEMU -no-reboot, Bochs reset_on_triple_fault=0).
+# bench/cpu (best of 3); then the x87 loop (bench/x87loop.asm) once. Then the same
+# guest code side by side on QEMU (TCG) and Bochs when they are installed: bench/boot.asm
+# + the loop make a boot floppy that ends in a triple fault, which makes both exit (QEMU
+# -no-reboot, Bochs reset_on_triple_fault=0).
 # Each emulator runs it with two iteration counts; MIPS = difference in guest
 # instructions (VMCP's count of the same code) / difference in wall time, so boot and
 # start-up time cancel out. Timings on this shared 2-core host vary by 10-20 %.
@@ -24,6 +25,8 @@ for _ in 1 2 3; do
   if [ -z "$best" ] || awk -v a="$mips" -v b="$best" 'BEGIN{exit !(a>b)}'; then best=$mips; bestline=$line; fi
 done
 echo "$bestline"
+echo "== x87: bench/x87loop.asm on VMCP (in-process; 11 of 13 instructions are x87 ones)"
+"$cpu" --x87 || exit 1
 
 now() { echo "${EPOCHREALTIME/./}"; } # microseconds
 image() { # image ITER -> path of a boot floppy running ITER iterations

@@ -72,6 +72,8 @@ static void reset_common(Cpu *c, bool full)
 	c->bp_skip_valid = false;
 	c->delivering = -1;
 	__atomic_and_fetch(&c->events, ~(u32)(EV_NMI | EV_EXIT), __ATOMIC_RELAXED);
+	if (full && c->cfg.fpu)
+		fpu_reset(c, true); /* INIT leaves the x87 alone */
 	tlb_flush(c);
 	icache_flush(c);
 	cpu_update_slow(c);

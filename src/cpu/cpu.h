@@ -1,9 +1,10 @@
 /* cpu.h: VMCP's x86 CPU, as seen from outside src/cpu/.
  *
- * A Cpu is an interpreter for the i386..i686 integer machine: real, protected and
- * virtual-8086 mode with segmentation, 32-bit paging and hardware task switches (later:
- * the x87, VME; see src/cpu/README.md). It has no global state and no knowledge of
- * devices: it reaches memory only through a MemBus and ports only through an IoBus.
+ * A Cpu is an interpreter for the i386..i686: real, protected and virtual-8086 mode
+ * with segmentation, 32-bit paging and hardware task switches, and the x87 when
+ * CpuConfig.fpu is set (later: VME, PAE; see src/cpu/README.md). It has no global state
+ * and no knowledge of devices: it reaches memory only through a MemBus and ports only
+ * through an IoBus.
  *
  * The trap path (the paper's figures 2 and 3): every IN/OUT/INS/OUTS passes through one
  * function inside the CPU (cpu_io_in/cpu_io_out in src/cpu/), which applies the
@@ -24,6 +25,7 @@
 
 #include "base/base.h"
 #include "bus/iobus.h"
+#include "bus/irq.h"
 #include "bus/membus.h"
 
 typedef struct Cpu Cpu;
@@ -37,7 +39,7 @@ typedef enum CpuModel {
 
 typedef struct CpuConfig {
 	CpuModel model;
-	bool fpu; /* x87 present (CPU core II) */
+	bool fpu; /* x87 present (on the 386: a 387 in the socket) */
 } CpuConfig;
 
 /* General registers in Intel encoding order. */
@@ -165,6 +167,31 @@ void cpu_get_state(const Cpu *cpu, CpuState *st);
 /* Loads a whole state (segment caches as given, no descriptor checks): for tests and
  * for a direct kernel boot. Flushes internal caches. */
 void cpu_set_state(Cpu *cpu, const CpuState *st);
+
+/* The x87 state as FSAVE stores it (32-bit protected-mode layout): tw is the full tag
+ * word worked out of the contents, st[i] is ST(i) in the FSTP m80 byte order. */
+typedef struct CpuFpuState {
+	u16 cw, sw, tw;
+	u16 fop;       /* last non-control instruction's opcode (11 bits) */
+	u16 fcs, fds;  /* its CS and its memory operand's selector */
+	u32 fip, fdp;  /* its offset and its memory operand's offset */
+	u8 st[8][10];
+} CpuFpuState;
+
+/* Reads the x87 state (zeros without an x87). */
+void cpu_get_fpu_state(const Cpu *cpu, CpuFpuState *st);
+/* Loads the x87 state as FRSTOR would: a tag other than 11 means "not empty"; ES and B
+ * follow the flags and masks. */
+void cpu_set_fpu_state(Cpu *cpu, const CpuFpuState *st);
+
+/* The PC-AT's x87 error wiring (SDM vol. 1 appendix D): with CR0.NE = 0, FERR# goes
+ * high while an unmasked x87 exception is pending (from the end of the instruction that
+ * raised it until FNCLEX, FNINIT, FLDENV or FRSTOR clears it), and the board latches it
+ * into IRQ13; while FERR# is high and IGNNE# low, the next waiting x87 instruction waits
+ * for an interrupt. The board's port F0h write clears the IRQ13 latch and asserts IGNNE#
+ * until FERR# falls. */
+void cpu_set_ferr_line(Cpu *cpu, IrqLine line);
+void cpu_set_ignne(Cpu *cpu, bool level);
 
 /* Translates a linear address as a supervisor read would (paging when enabled).
  * Returns 0 and *paddr, or -1 if not mapped. */

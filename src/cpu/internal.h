@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "cpu/fpu_host.h"
 
 typedef struct Insn Insn;
 typedef struct Block Block;
@@ -158,6 +159,22 @@ enum {
 /* siglongjmp codes */
 enum { JMP_FAULT = 1, JMP_EXIT = 2 };
 
+/* The x87 (fpu.c, fpu_env.c): eight physical registers R0-R7, ST(i) being
+ * R((TOP + i) & 7). Only "empty" is kept of the tag word: FSTENV/FSAVE work the other
+ * tags out of the contents, as the P6 does. */
+typedef struct Fpu {
+	F80 st[8];
+	u16 cw;      /* bit 6 reads as 1 */
+	u16 sw;      /* TOP in bits 11-13; ES and B set exactly while a flag is unmasked */
+	u8 empty;    /* bit i: R(i) is empty (tag 11) */
+	u16 fop;     /* last non-control instruction: bits 10-8 of its escape, its ModRM */
+	u16 fcs, fds; /* its CS and its memory operand's segment selector */
+	u32 fip, fdp; /* its offset (prefixes included) and its memory operand's offset */
+	bool ferr;   /* the FERR# output (CR0.NE = 0) */
+	bool ignne;  /* the IGNNE# input */
+	IrqLine ferr_line;
+} Fpu;
+
 /* exception vectors */
 enum {
 	EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6,
@@ -233,6 +250,7 @@ struct Cpu {
 	int (*intr_ack)(void *ctx);
 	void *intr_ctx;
 	u32 msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
+	Fpu fpu;
 
 	/* CP-side tools */
 	FILE *trace;
@@ -803,6 +821,28 @@ static inline const Block *block_at(Cpu *c)
 }
 /* One instruction at CS:EIP, decoded afresh into c->scratch (single-step paths). */
 const Block *icache_decode_one(Cpu *c);
+
+/* ---- the x87 (fpu.c, fpu_env.c) ---- */
+/* The x87 after RESET (full) or FNINIT (!full). */
+void fpu_reset(Cpu *c, bool full);
+/* ES and B from the flags and masks; FERR# follows. Call after changing SW or CW. */
+void fpu_update_es(Cpu *c);
+/* The waiting instructions' check (SDM vol. 1 8.7): a pending unmasked exception
+ * raises #MF with CR0.NE = 1; with NE = 0 it asserts FERR# and, unless IGNNE# is
+ * asserted, freezes the CPU before the instruction until an interrupt. Returns false
+ * when frozen (the caller stops). */
+bool fpu_check_pending(Cpu *c);
+/* The control instructions (fpu_env.c), which do not record the last instruction. */
+enum { FPU_C_LDENV, FPU_C_LDCW, FPU_C_STENV, FPU_C_STCW, FPU_C_RSTOR, FPU_C_SAVE,
+       FPU_C_STSW, FPU_C_STSW_AX, FPU_C_CLEX, FPU_C_INIT, FPU_C_NOP };
+void fpu_control(Cpu *c, const Insn *d, int which);
+/* The tag word FSTENV stores: 11 empty, 01 zero, 10 special, 00 valid. */
+u16 fpu_tag_word(const Cpu *c);
+/* Bounds and page checks of a store of n bytes at seg:ea (nothing written); returns
+ * its linear address. */
+u32 fpu_check_store(Cpu *c, int seg, u32 ea, u32 n);
+void fpu_write_bytes(Cpu *c, u32 lin, const u8 *p, u32 n);
+u32 fpu_read_bytes(Cpu *c, int seg, u32 ea, u8 *p, u32 n);
 
 /* ---- handlers shared across files ---- */
 void op_ud(Cpu *c, const Insn *d);

@@ -188,9 +188,10 @@ u32 mem_rd_slow(Cpu *c, u32 lin, int size)
 void mem_wr_slow(Cpu *c, u32 lin, u32 val, int size)
 {
 	if (unlikely(crosses(lin, size))) {
-		/* both pages must be writable before either is written */
+		/* both pages must be writable before either is written; a fault on the
+		 * second names its first byte in CR2, as the byte-wise reads do */
 		mem_translate(c, lin, true, false);
-		mem_translate(c, lin + (u32)size - 1, true, false);
+		mem_translate(c, (lin + (u32)size - 1) & ~MEM_PAGE_MASK, true, false);
 		for (int i = 0; i < size; i++)
 			wr8_lin(c, lin + (u32)i, val >> (8 * i));
 		return;
@@ -216,7 +217,7 @@ u8 *mem_wr_prepare(Cpu *c, u32 lin, int size)
 {
 	if (crosses(lin, size)) {
 		mem_translate(c, lin, true, false);
-		mem_translate(c, lin + (u32)size - 1, true, false);
+		mem_translate(c, (lin + (u32)size - 1) & ~MEM_PAGE_MASK, true, false);
 		return NULL;
 	}
 	tlb_fill(c, lin, true);

@@ -441,8 +441,8 @@ void op_rdtsc(Cpu *c, const Insn *d)
 	c->r[R_EAX] = (u32)t;
 	c->r[R_EDX] = (u32)(t >> 32);
 }
-enum { MSR_TSC = 0x10, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175,
-       MSR_SYSENTER_EIP = 0x176 };
+enum { MSR_TSC = 0x10, MSR_BIOS_SIGN_ID = 0x8B, MSR_SYSENTER_CS = 0x174,
+       MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176 };
 void op_rdmsr(Cpu *c, const Insn *d)
 {
 	(void)d;
@@ -450,6 +450,8 @@ void op_rdmsr(Cpu *c, const Insn *d)
 	u64 v;
 	switch (c->r[R_ECX]) {
 	case MSR_TSC: v = c->icount + c->tsc_offset; break;
+	/* the P6's microcode update signature: revision 0 (no update loaded) */
+	case MSR_BIOS_SIGN_ID: if (model(c) < CPU_MODEL_P6) GP0(c); v = 0; break;
 	case MSR_SYSENTER_CS: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_cs; break;
 	case MSR_SYSENTER_ESP: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_esp; break;
 	case MSR_SYSENTER_EIP: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_eip; break;
@@ -465,6 +467,7 @@ void op_wrmsr(Cpu *c, const Insn *d)
 	u64 v = (u64)c->r[R_EDX] << 32 | c->r[R_EAX];
 	switch (c->r[R_ECX]) {
 	case MSR_TSC: c->tsc_offset = v - c->icount; break;
+	case MSR_BIOS_SIGN_ID: if (model(c) < CPU_MODEL_P6) GP0(c); break; /* CPUID refills it */
 	case MSR_SYSENTER_CS: if (model(c) < CPU_MODEL_P6) GP0(c); c->msr_sysenter_cs = (u32)v; break;
 	case MSR_SYSENTER_ESP: if (model(c) < CPU_MODEL_P6) GP0(c); c->msr_sysenter_esp = (u32)v; break;
 	case MSR_SYSENTER_EIP: if (model(c) < CPU_MODEL_P6) GP0(c); c->msr_sysenter_eip = (u32)v; break;

@@ -23,6 +23,7 @@
  *   0x402                     debug console (SeaBIOS log) -> host (--debugcon)
  *   0x4D0-0x4D1               ELCR (PIC edge/level)
  *   0x0E9                     Bochs debug port             -> host (--post/e9)
+ *   0x0F0 (write)             x87 error latch clear   13   FERR# -> latch -> IRQ13; IGNNE#
  *   0xAFE0-0xAFE3             GPE0 (PIIX4 PM)
  *   0xCF8-0xCFF               PCI configuration #1; 0xCF9 PIIX3 reset control
  *   PCI 00:00.0 i440FX (PAM shadowing of 0xC0000-0xFFFFF), 00:01.0 PIIX3 ISA, 00:01.1
@@ -102,6 +103,34 @@ static void wire_pirq_irq(void *ctx, int irq, int level)
 	Machine *m = ctx;
 	wire_or(m, &m->irq_pirq, irq, level);
 }
+
+/* The x87's error wiring, the PC-AT way (SDM vol. 1 D.2.1.1, figure D-1): a rising
+ * FERR# (an unmasked x87 exception with CR0.NE = 0) sets a latch that drives IRQ13; a
+ * write to port F0h clears the latch and, while FERR# is high, asserts IGNNE# so the
+ * handler's x87 instructions run; IGNNE# falls with FERR# (FNCLEX, FNINIT...). */
+static void wire_ferr(void *ctx, int n, int level)
+{
+	Machine *m = ctx;
+	(void)n;
+	if (level && !m->ferr)
+		wire_isa_irq(m, 13, 1);
+	if (!level)
+		cpu_set_ignne(m->cpu, false);
+	m->ferr = level != 0;
+}
+
+static void x87_latch_write(void *ctx, u16 port, u32 val, int size)
+{
+	Machine *m = ctx;
+	(void)port;
+	(void)val;
+	(void)size;
+	wire_isa_irq(m, 13, 0);
+	if (m->ferr)
+		cpu_set_ignne(m->cpu, true);
+}
+
+static const IoOps x87_latch_io_ops = {NULL, x87_latch_write, 1, "x87 error latch"};
 
 enum { A20_KBC, A20_PORT92 };
 /* Gate A20 is the OR of the 8042's output port bit 1 and port 92h bit 1. */
@@ -262,8 +291,9 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 			return fail(m, r, why, whylen, NULL);
 	}
 
-	/* The CPU, its INTR input from the PIC and its INTA cycle to the PIC. */
-	CpuConfig cc = {.model = cfg->cpu, .fpu = false};
+	/* The CPU, its INTR input from the PIC and its INTA cycle to the PIC; the i486DX
+	 * and later have their x87 on the chip (the 386 gets no 387). */
+	CpuConfig cc = {.model = cfg->cpu, .fpu = cfg->cpu >= CPU_MODEL_486};
 	m->cpu = cpu_new(&cc, mem, io);
 	if (!m->cpu)
 		return fail(m, VMCP_ENOMEM, why, whylen, "out of memory for the CPU");
@@ -278,6 +308,12 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	map(io, 0x4D0, 2, &pic_elcr_io_ops, &m->pic);
 	irq_connect(&m->pic.intr, wire_intr, m, 0);
 	cpu_set_intr_ack(m->cpu, pic_ack, &m->pic);
+
+	/* The x87's FERR# into the IRQ13 latch, port F0h (clear, IGNNE#). */
+	IrqLine ferr;
+	irq_connect(&ferr, wire_ferr, m, 0);
+	cpu_set_ferr_line(m->cpu, ferr);
+	io_map(io, 0xF0, 1, &x87_latch_io_ops, m);
 
 	/* 8254 PIT, port 61h. */
 	pit_init(&m->pit, clk);
@@ -428,6 +464,7 @@ void machine_reset(Machine *m)
 	if (m->cfg.bios_raw)
 		vga_preset_mode3(&m->vga);
 	cpu_reset(m->cpu);
+	wire_isa_irq(m, 13, 0); /* the x87 error latch */
 	__atomic_and_fetch(&m->requests, MACH_REQ_STOP, __ATOMIC_SEQ_CST);
 	m->resets++;
 }

@@ -97,6 +97,7 @@ typedef struct Machine {
 	/* Wires the board combines. */
 	bool a20_kbc, a20_port92;
 	u16 irq_isa, irq_pirq; /* levels from ISA devices and from PIRQ routing, per IRQ */
+	bool ferr;             /* the x87's FERR# (its rising edge sets the IRQ13 latch) */
 
 	volatile u32 requests; /* MACH_REQ_* */
 	u64 resets;            /* how many resets happened (tests, query) */

@@ -491,6 +491,22 @@ static void test_system(void)
 	CHECK_EQ(run(v), CPU_EXIT_HLT);
 	CHECK_EQ(peek32(v, RES + 4), 7);
 	CHECK_EQ(peek32(v, RES + 8), CODE + 8);
+	/* the microcode signature MSR 8Bh is the P6's: #GP(0) on the Pentium */
+	poke(v, CODE, "b9 8b 00 00 00 0f 32 f4");
+	pm_start(v, 0, 0);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CHECK_EQ(peek32(v, RES + 4), 13);
+	vm_free(v);
+	/* P6: write 0, CPUID, read: revision 0 (what Linux's early_init_intel does) */
+	v = vm_new(CPU_MODEL_P6);
+	pm_setup(v);
+	poke(v, CODE, "b9 8b 00 00 00 31 c0 31 d2 0f 30 b8 01 00 00 00 0f a2 b9 8b 00 00 00 "
+		      "b8 ff ff ff ff ba ff ff ff ff 0f 32 f4");
+	pm_start(v, 0, 0);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	cpu_get_state(v->cpu, &st);
+	CHECK_EQ(st.gpr[R_EAX], 0);
+	CHECK_EQ(st.gpr[R_EDX], 0);
 	vm_free(v);
 }
 

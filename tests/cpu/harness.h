@@ -19,7 +19,8 @@ typedef struct Vm {
 	Cpu *cpu;
 } Vm;
 
-static inline Vm *vm_new(CpuModel model)
+/* A machine whose CPU has the configuration cfg (model, x87). */
+static inline Vm *vm_new_cfg(const CpuConfig *cfg)
 {
 	Vm *v = calloc(1, sizeof(*v));
 	if (!v || mem_init(&v->mem, 4 << 20) < 0)
@@ -29,13 +30,19 @@ static inline Vm *vm_new(CpuModel model)
 	if (!v->io)
 		abort();
 	io_init(v->io);
-	CpuConfig cfg = {model, false};
-	v->cpu = cpu_new(&cfg, &v->mem, v->io);
+	v->cpu = cpu_new(cfg, &v->mem, v->io);
 	if (!v->cpu)
 		abort();
 	if (getenv("CPU_TEST_TRACE")) /* debugging aid: trace every instruction */
 		cpu_set_trace(v->cpu, stderr);
 	return v;
+}
+
+/* A machine with a CPU of the given model and no x87. */
+static inline Vm *vm_new(CpuModel model)
+{
+	CpuConfig cfg = {model, false};
+	return vm_new_cfg(&cfg);
 }
 
 static inline void vm_free(Vm *v)

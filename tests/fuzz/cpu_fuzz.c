@@ -11,7 +11,10 @@
  * ring 0 and ring 3 (each with or without paging) and virtual-8086. The run is bounded
  * (at most FUZZ_BUDGET instructions in up to four cpu_run calls), with INTR and NMI
  * raised between calls, a trapped port range, a CP breakpoint and the trace on some
- * inputs.
+ * inputs. The x87 (every model has one, but a 386 runs without on some inputs) starts
+ * from the FNINIT state or from a state drawn from the input (control, status and tag
+ * words, registers), with CR0.NE, MP, TS and EM from the input, so escapes reach
+ * #NM, #MF, the FERR# freeze and every numeric path.
  * Any crash, sanitizer report (UBSan halts on the first) or broken invariant aborts:
  * cpu_run must return within its budget with icount advanced by what it reports, for
  * an expected reason; MMIO sees only addresses in its range and sizes 1, 2 and 4; the
@@ -55,7 +58,7 @@ typedef struct Mach {
 } Mach;
 
 typedef struct Fz {
-	Mach m[4];
+	Mach m[5]; /* one per CpuModel with an x87, then a 386 without */
 	IoBus io;
 	Cpu *cpu;    /* the one running */
 	u8 *rom_buf; /* canary, ROM, canary */
@@ -123,9 +126,9 @@ static Fz *fz_get(void)
 	return f;
 }
 
-static Mach *mach_for(Fz *f, int model)
+static Mach *mach_for(Fz *f, int model, bool fpu)
 {
-	Mach *m = &f->m[model];
+	Mach *m = &f->m[fpu ? model : 4];
 	if (!m->cpu) {
 		if (mem_init(&m->mem, RAM) < 0)
 			fail("mem_init");
@@ -133,7 +136,7 @@ static Mach *mach_for(Fz *f, int model)
 		mem_map_rom(&m->mem, 0xFFFF0000u, ROM_LEN, f->rom_buf + CANARY);
 		if (mem_map_mmio(&m->mem, MMIO, MMIO_LEN, &fz_mmio_ops, f) < 0)
 			fail("mem_map_mmio");
-		CpuConfig cfg = {(CpuModel)model, false};
+		CpuConfig cfg = {(CpuModel)model, fpu};
 		m->cpu = cpu_new(&cfg, &m->mem, &f->io);
 		if (!m->cpu)
 			fail("cpu_new");
@@ -314,7 +317,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool paging = (hdr[0] & 0x20) && model != CPU_MODEL_386;
 	bool iret_handlers = hdr[0] & 0x40;
 	u8 opt = hdr[1];
-	Mach *m = mach_for(f, model);
+	u32 x87 = get_le32(hdr + 36) >> 16; /* EFLAGS bits the state leaves unused */
+	Mach *m = mach_for(f, model, model != CPU_MODEL_386 || !(x87 & 0x80));
 	Cpu *cpu = m->cpu;
 
 	/* a fresh machine: RAM zeroed, system area, code, A20 on */
@@ -335,7 +339,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CpuState st;
 	make_state(hdr, mode, paging, &st);
 	cpu_reset(cpu); /* nothing latched from the last input (NMI, shadows...) */
+	/* x87: CR0.NE (#MF or the FERR# freeze), MP, TS, EM (rarely), and a state */
+	st.cr0 |= (x87 & 1 ? CR0_NE : 0) | (x87 & 2 ? CR0_MP : 0) | (x87 & 4 ? CR0_TS : 0) |
+		  ((x87 & 0x18) == 0x18 ? CR0_EM : 0);
 	cpu_set_state(cpu, &st); /* also drops the decoded code and TLB of earlier inputs */
+	if (x87 & 0x20) {
+		CpuFpuState fs;
+		memset(&fs, 0, sizeof(fs));
+		fs.cw = (u16)get_le16(hdr + 40);
+		fs.sw = (u16)get_le16(hdr + 42);
+		fs.tw = (u16)get_le16(hdr + 44);
+		static const u8 exp_hi[4] = {0x00, 0x3F, 0x40, 0x7F}; /* tiny, ~1, big, huge/NaN */
+		for (int i = 0; i < 8; i++) {
+			memcpy(fs.st[i], data + 4 + 8 * (size_t)i, 8); /* registers, flags, I/O bitmap */
+			fs.st[i][8] = hdr[46 + i];
+			fs.st[i][9] = (u8)(exp_hi[(hdr[54 + i / 4] >> (2 * (i & 3))) & 3] |
+					   (hdr[47 + i] & 0x80));
+		}
+		cpu_set_fpu_state(cpu, &fs);
+	}
 	cpu_set_intr(cpu, false);
 	cpu_set_nmi(cpu, false);
 	cpu_clear_breakpoints(cpu);
