@@ -2,9 +2,11 @@
 # tools/mkinitrd.sh: Debian's i386 Linux for VMCP, fetched from Debian's package
 # registry (apt-get download + dpkg -x, nothing installed, nothing committed).
 #
-#   mkinitrd.sh kernel OUT CACHE   the bzImage of the newest linux-image-6.1.0-N-686-unsigned
+#   mkinitrd.sh kernel OUT CACHE   the bzImage of the newest linux-image-6.1.0-N-686-unsigned;
+#                                  keeps the modules for an IDE disk in CACHE/modules
 #   mkinitrd.sh initrd OUT CACHE   a gzip'd cpio (newc) initramfs: Debian's busybox-static
-#                                  (i386) as /bin/busybox, /init (below), /dev/console
+#                                  (i386) as /bin/busybox, /init (below), /dev/console,
+#                                  and CACHE/modules (when there) in /lib/modules
 #
 # CACHE keeps the downloaded packages between runs. i386 packages need the i386 dpkg
 # architecture (shared/NOTES.md): when it is missing and we are root it is added and
@@ -13,13 +15,18 @@
 # goes in without mknod or root. /init installs busybox's applets, mounts /proc, /sys
 # and devtmpfs, prints a line of floating-point results worked out by busybox awk (i386
 # code: double arithmetic on the x87; Debian's build has no math functions), then starts
-# a shell with job control on the console ("/ # ").
+# a shell with job control on the console ("/ # "). With "vmcp.disk" on the kernel's
+# command line it instead loads the disk modules, checksums the first MiB of /dev/sda,
+# writes a pattern to /dev/sdb and powers the machine off (tests/vm/debian_test.sh).
 set -eu
 die() { echo "mkinitrd.sh: $*" >&2; exit 1; }
 [ $# -eq 3 ] || die "usage: mkinitrd.sh kernel|initrd OUT CACHE"
 what=$1 out=$2 cache=$3
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
+# Tests run in parallel and share one cache: one mkinitrd.sh at a time in it.
+exec 9>"$cache/.lock"
+flock 9
 case $out in /*) ;; *) out=$PWD/$out ;; esac
 
 i386_ready() {
@@ -53,6 +60,37 @@ kernel)
 	rm -rf "$cache/kernel" && mkdir -p "$cache/kernel"
 	dpkg -x "$deb" "$cache/kernel"
 	cp "$cache"/kernel/boot/vmlinuz-* "$out"
+	# The modules a disk needs (Debian builds libata and SCSI as modules): ata_piix
+	# (the PIIX3 IDE function) and sd_mod (/dev/sdX), with everything they depend on,
+	# in load order, for the initramfs.
+	rm -rf "$cache/modules" && mkdir -p "$cache/modules"
+	python3 - "$cache/kernel/lib/modules" "$cache/modules" ata_piix sd_mod <<'PY'
+# Each .ko names its dependencies in its .modinfo section ("depends=a,b"); walk them
+# depth first so that every module comes after those it needs.
+import os, re, shutil, sys
+root, dest, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
+path = {}
+for d, _, files in os.walk(root):
+    for f in files:
+        if f.endswith(".ko"):
+            path[f[:-3].replace("-", "_")] = os.path.join(d, f)
+order = []
+def visit(name):
+    name = name.replace("-", "_")
+    if name in order:
+        return
+    if name not in path:
+        sys.exit("mkinitrd.sh: no module " + name)
+    m = re.search(rb"\0depends=([^\0]*)\0", open(path[name], "rb").read())
+    for dep in (m.group(1).decode().split(",") if m and m.group(1) else []):
+        visit(dep)
+    order.append(name)
+for w in wanted:
+    visit(w)
+for name in order:
+    shutil.copy(path[name], os.path.join(dest, name + ".ko"))
+open(os.path.join(dest, "order"), "w").write("\n".join(order) + "\n")
+PY
 	rm -rf "$cache/kernel"
 	;;
 initrd)
@@ -71,14 +109,29 @@ mount -t devtmpfs devtmpfs /dev
 echo "vmcp-initrd: $(uname -s) $(uname -r) $(uname -m)"
 awk 'BEGIN { for (k = 1; k <= 100; k++) s += 1 / (k * k)
 	printf "vmcp-initrd: x87 %.17g %.9f %.6f\n", 1 / 3, 355 / 113, s }'
+# vmcp.disk on the command line: load the disk modules, checksum the first MiB of
+# /dev/sda (read by Linux's ata_piix), write a pattern to sectors 100-101 of /dev/sdb,
+# and power the machine off (ACPI S5).
+if grep -q vmcp.disk /proc/cmdline; then
+	for m in $(cat /lib/modules/order); do insmod /lib/modules/$m.ko || echo "vmcp-initrd: insmod $m failed"; done
+	n=0; while [ ! -b /dev/sdb ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	echo "vmcp-initrd: sda $(dd if=/dev/sda bs=64k count=16 2>/dev/null | md5sum)"
+	awk 'BEGIN { for (i = 0; i < 1024; i++) printf "vmcp-linux-%04d|", i }' > /tmp/pat
+	dd if=/tmp/pat of=/dev/sdb bs=512 seek=100 conv=fsync 2>/dev/null &&
+		echo "vmcp-initrd: sdb written $(md5sum < /tmp/pat)"
+	sync
+	echo "vmcp-initrd: power off"
+	sleep 1 # the console's output drains before the kernel's shutdown messages
+	poweroff -f
+fi
 echo "vmcp-initrd: shell"
 exec setsid cttyhack sh
 EOF
-	python3 - "$x/bin/busybox" "$cache/init" "$out" <<'EOF'
+	python3 - "$x/bin/busybox" "$cache/init" "$out" "$cache/modules" <<'EOF'
 # A cpio "newc" archive (the initramfs format, Documentation/driver-api/early-userspace/
 # buffer-format.rst): a 110-byte ASCII header per entry, name and data padded to 4 bytes.
-import gzip, stat, sys
-busybox, init, out = sys.argv[1:4]
+import gzip, os, stat, sys
+busybox, init, out, mods = sys.argv[1:5]
 entries = []
 def add(name, mode, data=b"", rdev=(0, 0)):
     entries.append((name, mode, data, rdev))
@@ -88,6 +141,11 @@ add("bin/busybox", stat.S_IFREG | 0o755, open(busybox, "rb").read())
 add("bin/sh", stat.S_IFLNK | 0o777, b"busybox")
 add("init", stat.S_IFREG | 0o755, open(init, "rb").read())
 add("dev/console", stat.S_IFCHR | 0o600, rdev=(5, 1))
+if os.path.isfile(os.path.join(mods, "order")):
+    add("lib", stat.S_IFDIR | 0o755)
+    add("lib/modules", stat.S_IFDIR | 0o755)
+    for f in sorted(os.listdir(mods)):
+        add("lib/modules/" + f, stat.S_IFREG | 0o644, open(os.path.join(mods, f), "rb").read())
 def pad(n):
     return b"\0" * (-n % 4)
 arc = bytearray()
