@@ -1,51 +1,69 @@
 #!/usr/bin/env bash
 # bench/boot.sh: wall-clock time to boot the same disk on VMCP, QEMU (TCG) and Bochs:
-# a FAT disk with SYSLINUX (Debian's) and the test kernel (tests/vm/guest/testkernel.asm),
-# from power-on through SeaBIOS's POST and SYSLINUX to the kernel's last line on COM1.
-# Each emulator runs the same image with the same SeaBIOS; the clock stops when
-# "testkernel: done" appears in its serial output (polled every 20 ms). Run several
+# a FAT disk with SYSLINUX (Debian's) and a kernel, from power-on through SeaBIOS's POST
+# and SYSLINUX to a line the guest prints on COM1. Two guests:
+#   testkernel  tests/vm/guest/testkernel.asm, to "testkernel: done" (the firmware path)
+#   linux       Debian's i386 686 kernel and a busybox initramfs (tools/mkinitrd.sh), to
+#               "vmcp-initrd: shell" (decompression, kernel init, init's first lines)
+# Each emulator runs the same image with the same SeaBIOS and a P6-class CPU; the clock
+# stops when the line appears in its serial output (polled every 20 ms). Run several
 # times and compare within one run: neighbours on the host move all figures.
-#   BUILD=build/release VMCP=build/release/vmcp bash bench/boot.sh [ROUNDS]
+#   BUILD=build/release VMCP=build/release/vmcp bash bench/boot.sh [ROUNDS] [GUEST]
 set -u
 : "${BUILD:?}" "${VMCP:?}"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-rounds=${1:-3}
+rounds=${1:-3} guest=${2:-testkernel}
 w=$(mktemp -d)
 trap 'rm -rf "$w"' EXIT
-bash "$ROOT/tools/mkimg.sh" testkernel "$w/kernel.bin"
-printf 'initrd for the boot benchmark\n' >"$w/initrd.txt"
-bash "$ROOT/tools/mkimg.sh" syslinux "$w/disk.img" "$w/kernel.bin" "$w/initrd.txt" "console=ttyS0"
+case $guest in
+testkernel)
+	bash "$ROOT/tools/mkimg.sh" testkernel "$w/kernel.bin"
+	printf 'initrd for the boot benchmark\n' >"$w/initrd.txt"
+	bash "$ROOT/tools/mkimg.sh" syslinux "$w/disk.img" "$w/kernel.bin" "$w/initrd.txt" "console=ttyS0"
+	until_text="testkernel: done" cap=60 mem=64;;
+linux)
+	if ! bash "$ROOT/tools/mkinitrd.sh" kernel "$w/kernel.bin" "$BUILD/linux-cache" >"$w/fetch.log" 2>&1 ||
+	   ! bash "$ROOT/tools/mkinitrd.sh" initrd "$w/initrd.gz" "$BUILD/linux-cache" >>"$w/fetch.log" 2>&1; then
+		echo "bench/boot.sh linux: Debian's packages could not be fetched: $(tail -n 1 "$w/fetch.log")"
+		exit 0
+	fi
+	bash "$ROOT/tools/mkimg.sh" syslinux "$w/disk.img" "$w/kernel.bin" "$w/initrd.gz" "console=ttyS0"
+	until_text="vmcp-initrd: shell" cap=600 mem=128;;
+*)
+	echo "bench/boot.sh: GUEST is testkernel or linux" >&2; exit 2;;
+esac
 export VMCP_DASD="$w/dasd"
 "$VMCP" format --size 64M >/dev/null
-"$VMCP" define vm bench --memory 64M --boot hda >/dev/null
+"$VMCP" define vm bench --memory ${mem}M --cpu i686 --boot hda >/dev/null
 "$VMCP" define vd bench hda 16M >/dev/null
 "$VMCP" vd import bench hda "$w/disk.img" >/dev/null
 now() { date +%s.%N; }
 
-# wait_for FILE PID: seconds until "testkernel: done" is in FILE (or 60 s), then kill PID.
+# wait_for FILE PID T0: seconds from T0 until $until_text is in FILE (or $cap s), then
+# kill PID.
 wait_for() {
 	local f=$1 pid=$2 t0=$3 i
-	for i in $(seq 3000); do
-		if grep -q "testkernel: done" "$f" 2>/dev/null; then break; fi
+	for i in $(seq $((cap * 50))); do
+		if grep -qF "$until_text" "$f" 2>/dev/null; then break; fi
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.02
 	done
 	local t1; t1=$(now)
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-	grep -q "testkernel: done" "$f" 2>/dev/null && awk "BEGIN{printf \"%.2f\", $t1 - $t0}" || printf 'failed'
+	grep -qF "$until_text" "$f" 2>/dev/null && awk "BEGIN{printf \"%.2f\", $t1 - $t0}" || printf 'failed'
 }
 
 vmcp_run() {
 	local t0; t0=$(now)
-	"$VMCP" ipl bench --headless --until "testkernel: done" --timeout 60 >/dev/null 2>&1
-	awk "BEGIN{printf \"%.2f\", $(now) - $t0}"
+	"$VMCP" ipl bench --headless --until "$until_text" --timeout $cap >/dev/null 2>&1 &&
+		awk "BEGIN{printf \"%.2f\", $(now) - $t0}" || printf 'failed'
 }
 
 qemu_run() {
 	command -v qemu-system-i386 >/dev/null || { printf 'n/a'; return; }
 	rm -f "$w/q.serial"
 	local t0; t0=$(now)
-	qemu-system-i386 -M pc -accel tcg,thread=single -m 64 -display none -nodefaults -device VGA \
+	qemu-system-i386 -M pc -accel tcg,thread=single -cpu pentium2 -m $mem -display none -nodefaults -device VGA \
 		-serial file:"$w/q.serial" -drive file="$w/disk.img",format=raw,if=ide,snapshot=on \
 		>/dev/null 2>&1 &
 	wait_for "$w/q.serial" $! "$t0"
@@ -57,7 +75,7 @@ bochs_run() {
 	cat >"$w/bochsrc" <<EOT
 display_library: sdl2
 config_interface: textconfig
-megs: 64
+megs: $mem
 romimage: file=/usr/share/seabios/bios.bin
 vgaromimage: file=/usr/share/seabios/vgabios-isavga.bin
 pci: enabled=1, chipset=i440fx
@@ -80,7 +98,7 @@ EOT
 	wait_for "$w/b.serial" $! "$t0"
 }
 
-echo "boot to the test kernel's last line (SeaBIOS + SYSLINUX), wall-clock seconds"
+echo "boot of the $guest disk to \"$until_text\" (SeaBIOS + SYSLINUX), wall-clock seconds"
 printf '%-8s %8s %8s %8s\n' round VMCP QEMU Bochs
 for r in $(seq "$rounds"); do
 	printf '%-8s %8s %8s %8s\n' "$r" "$(vmcp_run)" "$(qemu_run)" "$(bochs_run)"
