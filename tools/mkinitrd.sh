@@ -3,7 +3,7 @@
 # registry (apt-get download + dpkg -x, nothing installed, nothing committed).
 #
 #   mkinitrd.sh kernel OUT CACHE   the bzImage of the newest linux-image-6.1.0-N-686-unsigned;
-#                                  keeps the modules for an IDE disk in CACHE/modules
+#                                  keeps the modules for IDE disks and ext4 in CACHE/modules
 #   mkinitrd.sh initrd OUT CACHE   a gzip'd cpio (newc) initramfs: Debian's busybox-static
 #                                  (i386) as /bin/busybox, /init (below), /dev/console,
 #                                  and CACHE/modules (when there) in /lib/modules
@@ -16,8 +16,7 @@
 # and devtmpfs, prints a line of floating-point results worked out by busybox awk (i386
 # code: double arithmetic on the x87; Debian's build has no math functions), then starts
 # a shell with job control on the console ("/ # "). With "vmcp.disk" on the kernel's
-# command line it instead loads the disk modules, checksums the first MiB of /dev/sda,
-# writes a pattern to /dev/sdb and powers the machine off (tests/vm/debian_test.sh).
+# command line it instead runs a disk test (below) and powers the machine off.
 set -eu
 die() { echo "mkinitrd.sh: $*" >&2; exit 1; }
 [ $# -eq 3 ] || die "usage: mkinitrd.sh kernel|initrd OUT CACHE"
@@ -60,11 +59,11 @@ kernel)
 	rm -rf "$cache/kernel" && mkdir -p "$cache/kernel"
 	dpkg -x "$deb" "$cache/kernel"
 	cp "$cache"/kernel/boot/vmlinuz-* "$out"
-	# The modules a disk needs (Debian builds libata and SCSI as modules): ata_piix
-	# (the PIIX3 IDE function) and sd_mod (/dev/sdX), with everything they depend on,
-	# in load order, for the initramfs.
+	# The modules a disk needs (Debian builds libata, SCSI and ext4 as modules): ata_piix
+	# (the PIIX3 IDE function), sd_mod (/dev/sdX), ext4 and crc32c_generic (ext4's
+	# metadata checksums), with everything they depend on, in load order.
 	rm -rf "$cache/modules" && mkdir -p "$cache/modules"
-	python3 - "$cache/kernel/lib/modules" "$cache/modules" ata_piix sd_mod <<'PY'
+	python3 - "$cache/kernel/lib/modules" "$cache/modules" ata_piix sd_mod crc32c_generic ext4 <<'PY'
 # Each .ko names its dependencies in its .modinfo section ("depends=a,b"); walk them
 # depth first so that every module comes after those it needs.
 import os, re, shutil, sys
@@ -109,19 +108,38 @@ mount -t devtmpfs devtmpfs /dev
 echo "vmcp-initrd: $(uname -s) $(uname -r) $(uname -m)"
 awk 'BEGIN { for (k = 1; k <= 100; k++) s += 1 / (k * k)
 	printf "vmcp-initrd: x87 %.17g %.9f %.6f\n", 1 / 3, 355 / 113, s }'
-# vmcp.disk on the command line: load the disk modules, checksum the first MiB of
-# /dev/sda (read by Linux's ata_piix), write a pattern to sectors 100-101 of /dev/sdb,
-# and power the machine off (ACPI S5).
+# vmcp.disk on the command line: the disk test (tests/vm/debian_test.sh). Loads the
+# modules, lists the disks Linux found (name, sectors, ATA port and target), then finds
+# each by its size in sectors as the command line gives it: vmcp.boot=N (prints the MD5
+# of its first MiB), vmcp.raw=N (writes 16 KiB at sector 100), vmcp.ext4=N (mounts it,
+# prints /hello.txt, writes /from-linux.txt, unmounts); powers off (ACPI S5).
 if grep -q vmcp.disk /proc/cmdline; then
 	for m in $(cat /lib/modules/order); do insmod /lib/modules/$m.ko || echo "vmcp-initrd: insmod $m failed"; done
-	n=0; while [ ! -b /dev/sdb ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
-	echo "vmcp-initrd: sda $(dd if=/dev/sda bs=64k count=16 2>/dev/null | md5sum)"
-	awk 'BEGIN { for (i = 0; i < 1024; i++) printf "vmcp-linux-%04d|", i }' > /tmp/pat
-	dd if=/tmp/pat of=/dev/sdb bs=512 seek=100 conv=fsync 2>/dev/null &&
-		echo "vmcp-initrd: sdb written $(md5sum < /tmp/pat)"
+	arg() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
+	want=0; for r in boot raw ext4; do [ -n "$(arg vmcp.$r)" ] && want=$((want + 1)); done
+	n=0; while [ "$(ls -d /sys/block/sd* 2>/dev/null | wc -l)" -lt $want ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	for b in /sys/block/sd*; do
+		echo "vmcp-initrd: disk ${b##*/} $(cat $b/size) $(readlink -f $b/device | grep -o 'ata[0-9]*/host[0-9]*/target[0-9:]*')"
+	done
+	echo 1 >/proc/sys/kernel/printk # no kernel lines in the middle of ours
+	disk() { for b in /sys/block/sd*; do [ "$(cat $b/size)" = "$(arg vmcp.$1)" ] && echo /dev/${b##*/}; done; }
+	d=$(disk boot); [ -n "$d" ] && echo "vmcp-initrd: boot $(dd if=$d bs=64k count=16 2>/dev/null | md5sum)"
+	d=$(disk raw)
+	if [ -n "$d" ]; then
+		awk 'BEGIN { for (i = 0; i < 1024; i++) printf "vmcp-linux-%04d|", i }' > /tmp/pat
+		dd if=/tmp/pat of=$d bs=512 seek=100 conv=fsync 2>/dev/null &&
+			echo "vmcp-initrd: raw written $(md5sum < /tmp/pat)"
+	fi
+	d=$(disk ext4)
+	if [ -n "$d" ] && mkdir -p /mnt && mount -t ext4 $d /mnt; then
+		echo "vmcp-initrd: ext4 hello: $(cat /mnt/hello.txt)"
+		echo "written by Linux $(uname -r) on VMCP" > /mnt/from-linux.txt
+		umount /mnt && echo "vmcp-initrd: ext4 written and unmounted"
+	fi
 	sync
 	echo "vmcp-initrd: power off"
 	sleep 1 # the console's output drains before the kernel's shutdown messages
+	echo 7 >/proc/sys/kernel/printk
 	poweroff -f
 fi
 echo "vmcp-initrd: shell"
