@@ -153,7 +153,10 @@ void fpu_host_exec(FpuHostOp *o, u8 op, u8 modrm)
 		sw = (u16)((sw & ~cc) | (o->sw & cc));
 	}
 	o->sw = sw;
+	/* sw0, zf, pf and cf are outputs of the asm in HOST_RUN, which cppcheck cannot see */
+	// cppcheck-suppress uninitvar
 	o->dtop = (s8)((((sw >> 11) - (sw0 >> 11)) + 4) & 7) - 4;
+	// cppcheck-suppress uninitvar
 	o->flags_set = !(zf && pf && !cf);
 	o->zpc = (u8)((cf ? 0x01 : 0) | (pf ? 0x04 : 0) | (zf ? 0x40 : 0));
 }

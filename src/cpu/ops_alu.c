@@ -343,9 +343,9 @@ void op_idiv_ev32(Cpu *c, const Insn *d)
 void op_daa(Cpu *c, const Insn *d)
 {
 	u32 f = cpu_eflags(c), al = R8(c, 0), old_al = al;
-	bool cf = false, af = false;
+	bool cf, af = false;
+	/* (the SDM's carry from this first step is overwritten by the second) */
 	if ((al & 0xF) > 9 || (f & FLAG_AF)) {
-		cf = (f & FLAG_CF) || al + 6 > 0xFF;
 		al = (al + 6) & 0xFF;
 		af = true;
 	}

@@ -177,7 +177,6 @@ static void bitop(Cpu *c, const Insn *d, int kind, u32 off, bool reg_off)
 		bit = off & (bits - 1);
 		if (kind == BT_TEST) {
 			v = rdv(c, d->seg, ea, n);
-			r = v;
 		} else {
 			RmwRef m = rmw_prep(c, d->seg, ea, n);
 			v = rmw_rd(c, &m, n);
