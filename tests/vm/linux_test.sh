@@ -5,7 +5,8 @@
 # kernel boot on COM1 to a shell prompt. Checked on the serial log: the kernel finds the
 # x87 ("x86/fpu: x87 FPU will use FSAVE", not "no FPU found"), no MSR access errors,
 # init runs, busybox awk's double arithmetic on the x87 prints what a real x87 prints,
-# and the shell prompts "/ # ". Skipped when the packages cannot be fetched.
+# and the shell prompts "/ # "; the kernel's messages reach the VGA text screen too.
+# Skipped when the packages cannot be fetched.
 . "$ROOT/tests/vm/lib.sh"
 cache="$BUILD/linux-cache"
 if ! bash "$ROOT/tools/mkinitrd.sh" kernel vmlinuz "$cache" >fetch.log 2>&1 ||
@@ -16,8 +17,8 @@ fi
 run format --size 16M
 run define vm lx --memory 128M --cpu i686
 start=${EPOCHREALTIME/./}
-run ipl lx --headless --kernel vmlinuz --initrd initrd.gz --append "console=ttyS0" \
-  --serial serial.txt --until "/ # " --timeout 800
+run ipl lx --headless --kernel vmlinuz --initrd initrd.gz --append "console=tty0 console=ttyS0" \
+  --serial serial.txt --screen screen.txt --until "/ # " --timeout 800
 us=$(( ${EPOCHREALTIME/./} - start ))
 echo "boot to the shell prompt: $((us / 1000000)).$(( (us / 100000) % 10 )) s wall"
 ok test "$RC" -eq 0 "the kernel boots to the shell prompt (exit $RC)"
@@ -30,5 +31,10 @@ ok contains serial.txt "vmcp-initrd: Linux 6.1.0-" "busybox runs"
 ok contains serial.txt "vmcp-initrd: x87 0.33333333333333331 3.141592920 1.634984" \
   "x87 arithmetic in user space (busybox awk)"
 ok contains serial.txt "/ # " "the shell prompt"
+# console=tty0 too: the kernel's messages also go to the VGA text screen (Linux's vgacon
+# programs the CRTC and scrolls by moving the start address); the dump shows the last
+# 25 rows.
+ok contains screen.txt "Run /init as init process" "the kernel's last lines on the VGA text screen"
+ok test "$(wc -l <screen.txt)" -ge 24 "a full text screen ($(wc -l <screen.txt) lines)"
 [ "$T_FAIL" -eq 0 ] || show serial.txt 400
 summary
