@@ -22,8 +22,8 @@ testkernel)
 	bash "$ROOT/tools/mkimg.sh" syslinux "$w/disk.img" "$w/kernel.bin" "$w/initrd.txt" "console=ttyS0"
 	until_text="testkernel: done" cap=60 mem=64;;
 linux)
-	if ! bash "$ROOT/tools/mkinitrd.sh" kernel "$w/kernel.bin" "$BUILD/linux-cache" >"$w/fetch.log" 2>&1 ||
-	   ! bash "$ROOT/tools/mkinitrd.sh" initrd "$w/initrd.gz" "$BUILD/linux-cache" >>"$w/fetch.log" 2>&1; then
+	if ! bash "$ROOT/tools/mkinitrd.sh" kernel "$w/kernel.bin" "$ROOT/build/linux-cache" >"$w/fetch.log" 2>&1 ||
+	   ! bash "$ROOT/tools/mkinitrd.sh" initrd "$w/initrd.gz" "$ROOT/build/linux-cache" >>"$w/fetch.log" 2>&1; then
 		echo "bench/boot.sh linux: Debian's packages could not be fetched: $(tail -n 1 "$w/fetch.log")"
 		exit 0
 	fi

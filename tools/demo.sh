@@ -44,10 +44,10 @@ echo "# What the guest printed on COM1:"
 sed 's/^/  | /' "$work/tiny.serial"
 echo
 
-echo "# Fetching Debian's i386 686 kernel and busybox (tools/mkinitrd.sh, cached in $BUILD/linux-cache)"
+echo "# Fetching Debian's i386 686 kernel and busybox (tools/mkinitrd.sh, cached in $ROOT/build/linux-cache)"
 linux=no
-if bash "$ROOT/tools/mkinitrd.sh" kernel "$work/vmlinuz" "$BUILD/linux-cache" >"$work/fetch.log" 2>&1 &&
-   bash "$ROOT/tools/mkinitrd.sh" initrd "$work/initrd.gz" "$BUILD/linux-cache" >>"$work/fetch.log" 2>&1; then
+if bash "$ROOT/tools/mkinitrd.sh" kernel "$work/vmlinuz" "$ROOT/build/linux-cache" >"$work/fetch.log" 2>&1 &&
+   bash "$ROOT/tools/mkinitrd.sh" initrd "$work/initrd.gz" "$ROOT/build/linux-cache" >>"$work/fetch.log" 2>&1; then
 	linux=yes
 	bash "$ROOT/tools/mkimg.sh" syslinux "$work/linux.img" "$work/vmlinuz" "$work/initrd.gz" "console=ttyS0"
 	echo

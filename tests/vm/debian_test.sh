@@ -16,7 +16,7 @@
 # Skipped when Debian's packages cannot be fetched.
 . "$ROOT/tests/vm/lib.sh"
 need_file /usr/share/seabios/bios.bin
-cache="$BUILD/linux-cache"
+cache="$ROOT/build/linux-cache"
 if ! bash "$ROOT/tools/mkinitrd.sh" kernel vmlinuz "$cache" >fetch.log 2>&1 ||
    ! bash "$ROOT/tools/mkinitrd.sh" initrd initrd.gz "$cache" >>fetch.log 2>&1; then
   echo "skipped: Debian's i386 kernel or busybox could not be fetched ($(tail -n 1 fetch.log))"

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Debian's i386 Linux end to end: the newest linux-image-6.1.0-N-686-unsigned (the 686
 # kernel wants a P6 with CMOV and an x87) and a busybox initramfs, both made by
-# tools/mkinitrd.sh from Debian's packages (cached in $BUILD/linux-cache), boot by direct
-# kernel boot on COM1 to a shell prompt. Checked on the serial log: the kernel finds the
-# x87 ("x86/fpu: x87 FPU will use FSAVE", not "no FPU found"), no MSR access errors,
-# init runs, busybox awk's double arithmetic on the x87 prints what a real x87 prints,
-# and the shell prompts "/ # "; the kernel's messages reach the VGA text screen too.
-# Skipped when the packages cannot be fetched.
+# tools/mkinitrd.sh from Debian's packages (cached in build/linux-cache, one cache for
+# every MODE), boot by direct kernel boot on COM1 to a shell prompt. Checked on the
+# serial log: the kernel finds the x87 ("x86/fpu: x87 FPU will use FSAVE", not "no FPU
+# found"), no MSR access errors, init runs, busybox awk's double arithmetic on the x87
+# prints what a real x87 prints, and the shell prompts "/ # "; the kernel's messages
+# reach the VGA text screen too. Skipped when the packages cannot be fetched.
 . "$ROOT/tests/vm/lib.sh"
-cache="$BUILD/linux-cache"
+cache="$ROOT/build/linux-cache"
 if ! bash "$ROOT/tools/mkinitrd.sh" kernel vmlinuz "$cache" >fetch.log 2>&1 ||
    ! bash "$ROOT/tools/mkinitrd.sh" initrd initrd.gz "$cache" >>fetch.log 2>&1; then
   echo "skipped: Debian's i386 kernel or busybox could not be fetched ($(tail -n 1 fetch.log))"
