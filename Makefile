@@ -115,4 +115,4 @@ format:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) $(FUZZ_BUILD) -name "*.d" 2>/dev/null)
+-include $(shell find $(BUILD) $(FUZZ_BUILD) -name "*.d" -type f 2>/dev/null)

@@ -7,6 +7,7 @@
 #   mkinitrd.sh initrd OUT CACHE   a gzip'd cpio (newc) initramfs: Debian's busybox-static
 #                                  (i386) as /bin/busybox, /init (below), /dev/console,
 #                                  and CACHE/modules (when there) in /lib/modules
+#   mkinitrd.sh rootfs DIR CACHE   a busybox root file system tree for mkfs.ext4 -d
 #
 # CACHE keeps the downloaded packages between runs. i386 packages need the i386 dpkg
 # architecture (shared/NOTES.md): when it is missing and we are root it is added and
@@ -19,7 +20,7 @@
 # command line it instead runs a disk test (below) and powers the machine off.
 set -eu
 die() { echo "mkinitrd.sh: $*" >&2; exit 1; }
-[ $# -eq 3 ] || die "usage: mkinitrd.sh kernel|initrd OUT CACHE"
+[ $# -eq 3 ] || die "usage: mkinitrd.sh kernel|initrd|rootfs OUT CACHE"
 what=$1 out=$2 cache=$3
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
@@ -113,8 +114,11 @@ awk 'BEGIN { for (k = 1; k <= 100; k++) s += 1 / (k * k)
 # each by its size in sectors as the command line gives it: vmcp.boot=N (prints the MD5
 # of its first MiB), vmcp.raw=N (writes 16 KiB at sector 100), vmcp.ext4=N (mounts it,
 # prints /hello.txt, writes /from-linux.txt, unmounts); powers off (ACPI S5).
-if grep -q vmcp.disk /proc/cmdline; then
+modules() {
 	for m in $(cat /lib/modules/order); do insmod /lib/modules/$m.ko || echo "vmcp-initrd: insmod $m failed"; done
+}
+if grep -q vmcp.disk /proc/cmdline; then
+	modules
 	arg() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
 	want=0; for r in boot raw ext4; do [ -n "$(arg vmcp.$r)" ] && want=$((want + 1)); done
 	n=0; while [ "$(ls -d /sys/block/sd* 2>/dev/null | wc -l)" -lt $want ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
@@ -141,6 +145,25 @@ if grep -q vmcp.disk /proc/cmdline; then
 	sleep 1 # the console's output drains before the kernel's shutdown messages
 	echo 7 >/proc/sys/kernel/printk
 	poweroff -f
+fi
+# vmcp.root=N: the root file system is the ext4 disk of N sectors (made by "mkinitrd.sh
+# rootfs"): load the modules, mount it and hand over to its /sbin/init.
+n=$(sed -n 's/.*vmcp\.root=\([0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$n" ]; then
+	modules
+	d=; t=0
+	while [ -z "$d" ] && [ $t -lt 100 ]; do
+		for b in /sys/block/sd*; do [ "$(cat $b/size 2>/dev/null)" = "$n" ] && d=/dev/${b##*/}; done
+		[ -n "$d" ] || { sleep 0.1; t=$((t + 1)); }
+	done
+	mkdir -p /newroot
+	if [ -n "$d" ] && mount -t ext4 $d /newroot; then
+		echo "vmcp-initrd: root $d, switching to its /sbin/init"
+		umount /sys /proc
+		umount /dev
+		exec switch_root /newroot /sbin/init
+	fi
+	echo "vmcp-initrd: no root file system on a disk of $n sectors"
 fi
 echo "vmcp-initrd: shell"
 exec setsid cttyhack sh
@@ -177,7 +200,47 @@ with gzip.open(out, "wb", 9) as f:
 EOF
 	rm -rf "$x"
 	;;
+rootfs)
+	# A root file system tree in OUT (a directory), for mkfs.ext4 -d: busybox as init,
+	# /etc/inittab, /etc/init.d/rcS. rcS mounts /proc, /sys and /dev, counts boots in
+	# /var/boots (on the disk: it survives the VM), prints a line, and with vmcp.poweroff
+	# on the command line asks init to power the machine off (init then unmounts what
+	# it can and remounts / read-only, "umount -a -r", as a clean shutdown does).
+	deb=$(fetch busybox-static)
+	x="$cache/busybox-x"
+	rm -rf "$x" && mkdir -p "$x"
+	dpkg -x "$deb" "$x"
+	[ ! -e "$out" ] || [ -z "$(ls -A "$out")" ] || die "$out exists and is not empty"
+	mkdir -p "$out"
+	for d in bin sbin etc/init.d dev proc sys tmp root var; do mkdir -p "$out/$d"; done
+	cp "$x/bin/busybox" "$out/bin/busybox"
+	rm -rf "$x"
+	ln -s busybox "$out/bin/sh"
+	ln -s ../bin/busybox "$out/sbin/init"
+	cat >"$out/etc/inittab" <<'EOT'
+::sysinit:/etc/init.d/rcS
+::respawn:-/bin/sh
+::shutdown:/bin/busybox umount -a -r
+EOT
+	cat >"$out/etc/init.d/rcS" <<'EOT'
+#!/bin/sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+n=$(cat /var/boots 2>/dev/null || echo 0)
+n=$((n + 1))
+echo $n >/var/boots
+sync
+echo "vmcp-root: Linux $(uname -r), / is $(awk '$2 == "/" { print $1, $3 }' /proc/mounts), boot $n of this disk"
+if grep -q vmcp.poweroff /proc/cmdline; then
+	echo "vmcp-root: power off"
+	poweroff
+fi
+EOT
+	chmod 755 "$out/etc/init.d/rcS"
+	;;
 *)
-	die "usage: mkinitrd.sh kernel|initrd OUT CACHE"
+	die "usage: mkinitrd.sh kernel|initrd|rootfs OUT CACHE"
 	;;
 esac
