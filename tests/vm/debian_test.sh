@@ -16,12 +16,7 @@
 # Skipped when Debian's packages cannot be fetched.
 . "$ROOT/tests/vm/lib.sh"
 need_file /usr/share/seabios/bios.bin
-cache="$ROOT/build/linux-cache"
-if ! bash "$ROOT/tools/mkinitrd.sh" kernel vmlinuz "$cache" >fetch.log 2>&1 ||
-   ! bash "$ROOT/tools/mkinitrd.sh" initrd initrd.gz "$cache" >>fetch.log 2>&1; then
-  echo "skipped: Debian's i386 kernel or busybox could not be fetched ($(tail -n 1 fetch.log))"
-  exit 0
-fi
+need_debian_linux
 need_file /usr/sbin/mkfs.ext4
 bash "$MKIMG" syslinux boot.img vmlinuz initrd.gz \
   "console=ttyS0 vmcp.disk vmcp.boot=32768 vmcp.ext4=16384 vmcp.raw=8192"

@@ -9,6 +9,20 @@ need_file() {
   if [ ! -e "$1" ]; then echo "skipped: $1 not found"; exit 0; fi
 }
 
+# need_debian_linux [WHAT:OUT ...]: Debian's i386 686 kernel as vmlinuz and the busybox
+# initramfs as initrd.gz in the test's directory, and whatever else tools/mkinitrd.sh
+# makes (e.g. rootfs:root), from Debian's packages cached in build/linux-cache; skips
+# the whole test when they cannot be fetched.
+need_debian_linux() {
+  local w
+  for w in kernel:vmlinuz initrd:initrd.gz "$@"; do
+    if ! bash "$ROOT/tools/mkinitrd.sh" "${w%%:*}" "${w#*:}" "$ROOT/build/linux-cache" >>fetch.log 2>&1; then
+      echo "skipped: Debian's i386 kernel or busybox could not be fetched ($(tail -n 1 fetch.log))"
+      exit 0
+    fi
+  done
+}
+
 # contains FILE TEXT: FILE holds TEXT (a fixed string).
 contains() { grep -qF -- "$2" "$1"; }
 

@@ -8,12 +8,7 @@
 # prints what a real x87 prints, and the shell prompts "/ # "; the kernel's messages
 # reach the VGA text screen too. Skipped when the packages cannot be fetched.
 . "$ROOT/tests/vm/lib.sh"
-cache="$ROOT/build/linux-cache"
-if ! bash "$ROOT/tools/mkinitrd.sh" kernel vmlinuz "$cache" >fetch.log 2>&1 ||
-   ! bash "$ROOT/tools/mkinitrd.sh" initrd initrd.gz "$cache" >>fetch.log 2>&1; then
-  echo "skipped: Debian's i386 kernel or busybox could not be fetched ($(tail -n 1 fetch.log))"
-  exit 0
-fi
+need_debian_linux
 run format --size 16M
 run define vm lx --memory 128M --cpu i686
 start=${EPOCHREALTIME/./}

@@ -11,13 +11,7 @@
 . "$ROOT/tests/vm/lib.sh"
 need_file /usr/share/seabios/bios.bin
 need_file /usr/sbin/mkfs.ext4
-cache="$ROOT/build/linux-cache"
-if ! bash "$ROOT/tools/mkinitrd.sh" kernel vmlinuz "$cache" >fetch.log 2>&1 ||
-   ! bash "$ROOT/tools/mkinitrd.sh" initrd initrd.gz "$cache" >>fetch.log 2>&1 ||
-   ! bash "$ROOT/tools/mkinitrd.sh" rootfs root "$cache" >>fetch.log 2>&1; then
-  echo "skipped: Debian's i386 kernel or busybox could not be fetched ($(tail -n 1 fetch.log))"
-  exit 0
-fi
+need_debian_linux rootfs:root
 # cryptomgr.notests: the kernel skips its crypto self-tests (3 of its 8 billion
 # instructions); linux_test and debian_test boot with them.
 bash "$MKIMG" syslinux boot.img vmlinuz initrd.gz \
