@@ -143,6 +143,20 @@ static void report_host_errors(Ipl *ipl)
 	ipl->host_errors = total;
 }
 
+/* The CP prompt while the VM is stopped (VM commands until begin or shutdown). Returns
+ * false when the VM is to end; otherwise pacing starts again from now (the time spent
+ * at the prompt is not owed to the guest) and the screen is redrawn. */
+static bool cp_prompt(Ipl *ipl, u64 *wall0, u64 *virt0)
+{
+	vmcmd_read_loop(ipl);
+	if (ipl->quit)
+		return false;
+	*wall0 = wall_ns();
+	*virt0 = machine_now(ipl->m);
+	ipl->next_draw_ns = 0;
+	return true;
+}
+
 static FILE *open_out(const char *path, const char *what, int *rc)
 {
 	if (!path)
@@ -324,15 +338,9 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	for (;;) {
 		/* Host input first, so an escape typed before the guest runs stops it at the
 		 * reset vector. */
-		if (ipl->interactive && console_poll(ipl)) {
-			vmcmd_read_loop(ipl);
-			if (ipl->quit) {
-				stop_msg = VMM_STOPPED;
-				break;
-			}
-			wall0 = wall_ns();
-			virt0 = machine_now(ipl->m);
-			ipl->next_draw_ns = 0;
+		if (ipl->interactive && console_poll(ipl) && !cp_prompt(ipl, &wall0, &virt0)) {
+			stop_msg = VMM_STOPPED;
+			break;
 		}
 		CpuExit ex;
 		MachineStop st = machine_run(ipl->m, machine_now(ipl->m) + SLICE_NS, &ex);
@@ -362,14 +370,9 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 				    ex.size, 2 * ex.size, ex.value);
 			else
 				msg(VMM_IO_TRAP, 'I', "I/O trap: in port %04x size %d", ex.port, ex.size);
-			if (ipl->interactive) {
-				vmcmd_read_loop(ipl);
-				if (ipl->quit) {
-					stop_msg = VMM_STOPPED;
-					break;
-				}
-				wall0 = wall_ns();
-				virt0 = machine_now(ipl->m);
+			if (ipl->interactive && !cp_prompt(ipl, &wall0, &virt0)) {
+				stop_msg = VMM_STOPPED;
+				break;
 			}
 		}
 		if (!ipl->interactive)

@@ -15,12 +15,18 @@ static const char *const dev_names[VM_DEV_COUNT] = {"hda", "hdb", "hdc", "hdd", 
 static const char *const cpu_names[] = {"i386", "i486", "pentium", "i686"};
 static const char *const console_names[] = {[VM_CONSOLE_SERIAL] = "serial", [VM_CONSOLE_VGA] = "vga"};
 
+/* The index of S in the N names of TABLE, or -1. */
+static int name_index(const char *const *table, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (table[i] && !strcmp(s, table[i]))
+			return (int)i;
+	return -1;
+}
+
 int vm_dev_index(const char *name)
 {
-	for (int i = 0; i < VM_DEV_COUNT; i++)
-		if (!strcmp(name, dev_names[i]))
-			return i;
-	return -1;
+	return name_index(dev_names, ARRAY_SIZE(dev_names), name);
 }
 
 const char *vm_dev_name(int i)
@@ -35,10 +41,7 @@ const char *vm_cpu_name(CpuModel m)
 
 int vm_cpu_parse(const char *s)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(cpu_names); i++)
-		if (!strcmp(s, cpu_names[i]))
-			return (int)i;
-	return -1;
+	return name_index(cpu_names, ARRAY_SIZE(cpu_names), s);
 }
 
 const char *vm_console_name(int console)
@@ -48,10 +51,7 @@ const char *vm_console_name(int console)
 
 int vm_console_parse(const char *s)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(console_names); i++)
-		if (!strcmp(s, console_names[i]))
-			return (int)i;
-	return -1;
+	return name_index(console_names, ARRAY_SIZE(console_names), s);
 }
 
 bool vm_name_valid(const char *name, const char **why)
