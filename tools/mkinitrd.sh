@@ -117,25 +117,34 @@ awk 'BEGIN { for (k = 1; k <= 100; k++) s += 1 / (k * k)
 modules() {
 	for m in $(cat /lib/modules/order); do insmod /lib/modules/$m.ko || echo "vmcp-initrd: insmod $m failed"; done
 }
+# arg NAME: the number NAME= gives on the kernel command line (empty if none).
+arg() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
+# disk ROLE: /dev/sdX of the disk whose size in sectors vmcp.ROLE= gives, waiting up to
+# 10 s for the driver to find it (empty if there is no such argument or disk).
+disk() {
+	local n=$(arg vmcp.$1) t=0 b
+	[ -n "$n" ] || return 0
+	while [ $t -lt 100 ]; do
+		for b in /sys/block/sd*; do
+			[ "$(cat $b/size 2>/dev/null)" = "$n" ] && { echo /dev/${b##*/}; return 0; }
+		done
+		sleep 0.1; t=$((t + 1))
+	done
+}
 if grep -q vmcp.disk /proc/cmdline; then
 	modules
-	arg() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" /proc/cmdline; }
-	want=0; for r in boot raw ext4; do [ -n "$(arg vmcp.$r)" ] && want=$((want + 1)); done
-	n=0; while [ "$(ls -d /sys/block/sd* 2>/dev/null | wc -l)" -lt $want ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	boot=$(disk boot) raw=$(disk raw) ext4=$(disk ext4)
 	for b in /sys/block/sd*; do
 		echo "vmcp-initrd: disk ${b##*/} $(cat $b/size) $(readlink -f $b/device | grep -o 'ata[0-9]*/host[0-9]*/target[0-9:]*')"
 	done
 	echo 1 >/proc/sys/kernel/printk # no kernel lines in the middle of ours
-	disk() { for b in /sys/block/sd*; do [ "$(cat $b/size)" = "$(arg vmcp.$1)" ] && echo /dev/${b##*/}; done; }
-	d=$(disk boot); [ -n "$d" ] && echo "vmcp-initrd: boot $(dd if=$d bs=64k count=16 2>/dev/null | md5sum)"
-	d=$(disk raw)
-	if [ -n "$d" ]; then
+	[ -n "$boot" ] && echo "vmcp-initrd: boot $(dd if=$boot bs=64k count=16 2>/dev/null | md5sum)"
+	if [ -n "$raw" ]; then
 		awk 'BEGIN { for (i = 0; i < 1024; i++) printf "vmcp-linux-%04d|", i }' > /tmp/pat
-		dd if=/tmp/pat of=$d bs=512 seek=100 conv=fsync 2>/dev/null &&
+		dd if=/tmp/pat of=$raw bs=512 seek=100 conv=fsync 2>/dev/null &&
 			echo "vmcp-initrd: raw written $(md5sum < /tmp/pat)"
 	fi
-	d=$(disk ext4)
-	if [ -n "$d" ] && mkdir -p /mnt && mount -t ext4 $d /mnt; then
+	if [ -n "$ext4" ] && mkdir -p /mnt && mount -t ext4 $ext4 /mnt; then
 		echo "vmcp-initrd: ext4 hello: $(cat /mnt/hello.txt)"
 		echo "written by Linux $(uname -r) on VMCP" > /mnt/from-linux.txt
 		umount /mnt && echo "vmcp-initrd: ext4 written and unmounted"
@@ -148,22 +157,17 @@ if grep -q vmcp.disk /proc/cmdline; then
 fi
 # vmcp.root=N: the root file system is the ext4 disk of N sectors (made by "mkinitrd.sh
 # rootfs"): load the modules, mount it and hand over to its /sbin/init.
-n=$(sed -n 's/.*vmcp\.root=\([0-9]*\).*/\1/p' /proc/cmdline)
-if [ -n "$n" ]; then
+if [ -n "$(arg vmcp.root)" ]; then
 	modules
-	d=; t=0
-	while [ -z "$d" ] && [ $t -lt 100 ]; do
-		for b in /sys/block/sd*; do [ "$(cat $b/size 2>/dev/null)" = "$n" ] && d=/dev/${b##*/}; done
-		[ -n "$d" ] || { sleep 0.1; t=$((t + 1)); }
-	done
+	root=$(disk root)
 	mkdir -p /newroot
-	if [ -n "$d" ] && mount -t ext4 $d /newroot; then
-		echo "vmcp-initrd: root $d, switching to its /sbin/init"
+	if [ -n "$root" ] && mount -t ext4 $root /newroot; then
+		echo "vmcp-initrd: root $root, switching to its /sbin/init"
 		umount /sys /proc
 		umount /dev
 		exec switch_root /newroot /sbin/init
 	fi
-	echo "vmcp-initrd: no root file system on a disk of $n sectors"
+	echo "vmcp-initrd: no root file system on a disk of $(arg vmcp.root) sectors"
 fi
 echo "vmcp-initrd: shell"
 exec setsid cttyhack sh
