@@ -81,7 +81,9 @@ MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 		}
 		case CPU_EXIT_SHUTDOWN:
 			/* Triple fault: the chipset answers the shutdown cycle with a reset, as a
-			 * PC (and QEMU) does. */
+			 * PC (and QEMU) does, unless the CP holds it for inspection. */
+			if (m->hold_shutdown)
+				return MACH_STOP_SHUTDOWN;
 			machine_request(m, MACH_REQ_SYS_RESET);
 			break;
 		case CPU_EXIT_IO:
