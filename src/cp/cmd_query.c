@@ -12,11 +12,13 @@
 
 /* What the CP of the real disk says of its VMs (its query-names reply), or NULL when no
  * CP runs (then no VM runs). */
-static Json *cp_names(CpCtx *cp)
+static Json *cp_names(CpCtx *cp, char *sock, size_t n)
 {
 	CpConn c;
 	if (cpconn_open(&c, cp->dasd, false, true))
 		return NULL;
+	if (sock)
+		snprintf(sock, n, "%s/sock", c.dir);
 	Json *r = cpconn_call(&c, "query-names", NULL, 10000);
 	cpconn_close(&c);
 	return r;
@@ -56,7 +58,8 @@ static int query_names(CpCtx *cp, bool json)
 	if (!v)
 		return rc;
 	vmfat_close(v);
-	Json *r = cp_names(cp);
+	char sock[CPSOCK_PATH_MAX + 8] = "";
+	Json *r = cp_names(cp, sock, sizeof(sock));
 	const Json *list = r ? json_get(r, "return") : NULL;
 	if (r && !list) {
 		rc = cpconn_reply_status(r);
@@ -68,6 +71,11 @@ static int query_names(CpCtx *cp, bool json)
 		JsonWriter w;
 		jw_init(&w);
 		jw_obj(&w);
+		jw_key(&w, "socket");
+		if (sock[0])
+			jw_str(&w, sock);
+		else
+			jw_null(&w);
 		jw_key(&w, "vms");
 		if (n)
 			jw_value(&w, list);
@@ -133,7 +141,7 @@ static int query_vm(CpCtx *cp, Vmfat *v, const char *name, bool json)
 	int rows = 0;
 	if (need_vm(v, name))
 		return VMCP_ENOENT;
-	Json *names = cp_names(cp);
+	Json *names = cp_names(cp, NULL, 0);
 	if (json)
 		fprintf(o, "{\"vms\": [");
 	for (u32 i = 0; i < v->dir.nfile; i++) {

@@ -494,9 +494,13 @@ static CpVm *vm_new(Cp *cp, const char *name)
 		if (!v)
 			return NULL;
 	}
-	spool_close(v);
-	linebuf_free(&v->link.in);
-	outbuf_free(&v->link.out);
+	if (v->used) {
+		spool_close(v);
+		if (v->link.fd >= 0)
+			close(v->link.fd);
+		linebuf_free(&v->link.in);
+		outbuf_free(&v->link.out);
+	}
 	*v = (CpVm){0};
 	v->used = true;
 	v->gen = ++cp->next_gen;
@@ -688,7 +692,9 @@ static void vm_event(Cp *cp, CpVm *v, const Json *j)
 		size_t len = strlen(text);
 		if (len > 8 && !strncmp(text, "VMCP", 4) && text[7] == 'E')
 			snprintf(v->error, sizeof(v->error), "%s", text);
-		snprintf(v->message, sizeof(v->message), "%s", text);
+		/* CP READ is a prompt, not a reason: the message before it says why. */
+		if (strncmp(text, "VMCP510I", 8))
+			snprintf(v->message, sizeof(v->message), "%s", text);
 		Client *c = client_by_id(cp, v->attached);
 		if (c) {
 			JsonWriter w;
@@ -1081,6 +1087,7 @@ static void cmd_start(Cp *cp, Client *c, const char *id, const Json *a)
 	int rc = 0;
 	start_child(cp, v, a, err, sizeof(err), &rc);
 	if (rc) {
+		spool_close(v);
 		v->used = false;
 		send_error(&c->p, id, "StartFailed", CPS_FAILED, rc, "Cannot start VM %s: %s", name, err);
 		return;
@@ -1794,6 +1801,8 @@ int cp_cmd_cp(CpCtx *ctx, int argc, char **argv)
 	cp->lfd = cp->sfd = cp->lockfd = -1;
 	for (int i = 0; i < CP_MAX_CLIENTS; i++)
 		cp->clients[i].p.fd = -1;
+	for (int i = 0; i < CP_MAX_VMS; i++)
+		cp->vms[i].link.fd = cp->vms[i].spool_fd = -1;
 	char why[300];
 	if (!realpath(ctx->dasd, cp->dasd)) {
 		msg(CPS_RUNDIR, 'E', "Cannot use real disk %s: %s", ctx->dasd, strerror(errno));

@@ -555,6 +555,8 @@ void session_run(VmSession *s)
 		CpuExit ex = {0};
 		MachineStop st = machine_run(s->m, machine_now(s->m) + SLICE_NS, &ex);
 		after_slice(s, st, &ex);
+		if (s->serial_f)
+			fflush(s->serial_f); /* a file someone may be following */
 		link_flush(s, false);
 		if (!s->end && s->state == VMS_RUNNING) {
 			int ms = wait_ms(s);

@@ -6,6 +6,8 @@
 #include "base/err.h"
 #include "vm/machine.h"
 
+#define DEAD_DRAIN_NS 10000000ull /* 10 ms: a 9600-baud UART sends 9 characters */
+
 void machine_request(Machine *m, u32 req)
 {
 	__atomic_or_fetch(&m->requests, req, __ATOMIC_SEQ_CST);
@@ -63,8 +65,23 @@ MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 			cpu_get_state(m->cpu, &st);
 			u64 next = clock_next_deadline(c);
 			if (!(st.eflags & FLAG_IF) || next == CLOCK_NEVER) {
-				/* Only an NMI could wake it, and nothing here raises one. */
-				if (handle_requests(m) == MACH_STOP_POWEROFF)
+				/* Only an NMI could wake it, and nothing here raises one. The chips
+				 * go on, though: a character in the UART's shift register still
+				 * leaves it. They get DEAD_DRAIN_NS of virtual time before the
+				 * machine is called dead. */
+				u64 drain = clock_now(c) + DEAD_DRAIN_NS;
+				while ((next = clock_next_deadline(c)) != CLOCK_NEVER && next <= drain &&
+				       !m->requests) {
+					now = clock_now(c);
+					if (next > now) {
+						m->halted_ns += next - now;
+						cpu_advance_tsc(m->cpu, (next - now) * 1000 / c->ps_per_insn);
+						clock_advance_to(c, next);
+					}
+					clock_run_timers(c);
+				}
+				int r = handle_requests(m);
+				if (r == MACH_STOP_POWEROFF)
 					return MACH_STOP_POWEROFF;
 				return MACH_STOP_DEAD;
 			}
