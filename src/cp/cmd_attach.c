@@ -324,27 +324,31 @@ int cp_cmd_attach(CpCtx *cp, int argc, char **argv)
 	json_free(r);
 	bool eof = false;
 	while (!at->done) {
+		/* Lines already read (with a reply) first: the fd will not say so again. */
+		for (;;) {
+			bool to;
+			Json *ev = cpconn_read(&at->c, 0, &to);
+			if (!ev)
+				break;
+			on_event(at, ev);
+			json_free(ev);
+			if (at->done)
+				break;
+		}
+		if (at->done || at->c.in.eof)
+			break;
 		struct pollfd pfd[2] = {{at->c.fd, POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
 		int nf = eof ? 1 : 2;
 		if (poll(pfd, (nfds_t)nf, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents) {
-			if (linebuf_fill(&at->c.in, at->c.fd) < -1 || at->c.in.eof) {
+			ssize_t k = linebuf_fill(&at->c.in, at->c.fd);
+			if (k < -1 || (k == 0 && !(at->c.in.len && memchr(at->c.in.buf, '\n', at->c.in.len)))) {
 				if (!at->done) {
 					term_message(&at->term, "VMCP601E The CP closed the connection", true);
 					at->rc = VMCP_EIO;
 				}
 				break;
-			}
-			for (;;) {
-				bool to;
-				Json *ev = cpconn_read(&at->c, 0, &to);
-				if (!ev)
-					break;
-				on_event(at, ev);
-				json_free(ev);
-				if (at->done)
-					break;
 			}
 		}
 		if (nf == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {

@@ -1189,6 +1189,12 @@ static void cmd_attach(Cp *cp, Client *c, const char *id, const Json *a)
 	CpVm *v = live_vm(cp, c, id, a);
 	if (!v)
 		return;
+	if (v->terminal) {
+		send_error(&c->p, id, "Attached", CPS_ATTACHED, VMCP_EBUSY,
+			   "VM %s's console is the terminal of vmcp ipl (pid %d); vmcp send and force reach it",
+			   v->name, (int)v->pid);
+		return;
+	}
 	Client *old = client_by_id(cp, v->attached);
 	if (old && old != c) {
 		if (!json_get_bool(a, "force", false)) {

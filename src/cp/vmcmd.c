@@ -427,6 +427,9 @@ int vmcmd_exec(VmSession *s, const char *text, FILE *out, const char *cwd)
 	}
 	if (word_is(w[0], "system", 3) || word_is(w[0], "ipl", 3))
 		return bad(out, "system reset | ipl, with nothing more");
+	if (word_is(w[0], "disconnect", 4))
+		return bad(out, "disconnect is for a console attached with vmcp attach; this one runs "
+			   "the VM (vmcp ipl): shutdown ends it, begin or Ctrl-] resumes it");
 	if (word_is(w[0], "help", 1)) {
 		fputs(VMCMD_HELP, out);
 		return VMCMD_STAY;
