@@ -600,10 +600,15 @@ void jw_double(JsonWriter *w, double v)
 {
 	char buf[40];
 	sep(w);
-	if (!isfinite(v))
+	if (!isfinite(v)) {
 		put(w, "null", 4);
-	else
-		put(w, buf, (size_t)snprintf(buf, sizeof(buf), "%.6g", v));
+		return;
+	}
+	/* The shortest of 15 or 17 digits that reads back as the same double. */
+	int n = snprintf(buf, sizeof(buf), "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		n = snprintf(buf, sizeof(buf), "%.17g", v);
+	put(w, buf, (size_t)n);
 }
 
 void jw_bool(JsonWriter *w, bool v)
