@@ -41,6 +41,20 @@ static int handle_requests(Machine *m)
 	return -1;
 }
 
+/* Lets virtual time pass up to t with the CPU halted: the TSC counts on (one cycle per
+ * instruction time), due timers fire. */
+static void pass_halted(Machine *m, u64 t)
+{
+	Clock *c = &m->clock;
+	u64 now = clock_now(c);
+	if (t > now) {
+		m->halted_ns += t - now;
+		cpu_advance_tsc(m->cpu, (t - now) * 1000 / c->ps_per_insn);
+		clock_advance_to(c, t);
+	}
+	clock_run_timers(c);
+}
+
 MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 {
 	Clock *c = &m->clock;
@@ -71,29 +85,13 @@ MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 				 * machine is called dead. */
 				u64 drain = clock_now(c) + DEAD_DRAIN_NS;
 				while ((next = clock_next_deadline(c)) != CLOCK_NEVER && next <= drain &&
-				       !m->requests) {
-					now = clock_now(c);
-					if (next > now) {
-						m->halted_ns += next - now;
-						cpu_advance_tsc(m->cpu, (next - now) * 1000 / c->ps_per_insn);
-						clock_advance_to(c, next);
-					}
-					clock_run_timers(c);
-				}
-				int r = handle_requests(m);
-				if (r == MACH_STOP_POWEROFF)
-					return MACH_STOP_POWEROFF;
+				       !m->requests)
+					pass_halted(m, next);
+				if (m->requests)
+					continue; /* a power-off, a reset or a stop came meanwhile */
 				return MACH_STOP_DEAD;
 			}
-			u64 t = MIN(next, until_ns);
-			now = clock_now(c);
-			if (t > now) {
-				m->halted_ns += t - now;
-				/* The TSC counts through HLT: one cycle per instruction time. */
-				cpu_advance_tsc(m->cpu, (t - now) * 1000 / c->ps_per_insn);
-				clock_advance_to(c, t);
-				clock_run_timers(c);
-			}
+			pass_halted(m, MIN(next, until_ns));
 			break;
 		}
 		case CPU_EXIT_SHUTDOWN:
