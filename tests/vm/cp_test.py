@@ -7,63 +7,17 @@ interrupts off stays in the CP, inspectable with `send NAME display registers`, 
 `system reset` and `begin` boot it again; `force` ends one while the others go on; a
 VM whose host process crashes (SIGSEGV) is reported failed with a numbered message and
 the others go on; afterwards every VD export holds exactly what its own VM wrote."""
-import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cplib  # noqa: E402
 
-VMCP = os.environ["VMCP"]
-DASD = os.path.abspath("vmcp.dasd")
-T_PASS = T_FAIL = 0
-LOG = open("cp_test.log", "a")
-
-
-def ok(cond, text):
-    global T_PASS, T_FAIL
-    if cond:
-        T_PASS += 1
-    else:
-        T_FAIL += 1
-        print("FAIL cp_test: " + text, flush=True)
-
-
-def vmcp(*args, timeout=120):
-    p = subprocess.run([VMCP, "--dasd", DASD] + list(args), capture_output=True, text=True,
-                       timeout=timeout)
-    LOG.write("$ vmcp %s\n%s%s[exit %d]\n" % (" ".join(args), p.stdout, p.stderr, p.returncode))
-    LOG.flush()
-    return p.returncode, p.stdout + p.stderr
-
-
-def names():
-    rc, out = vmcp("query", "names", "--json")
-    j = json.loads(out)
-    return {v["name"]: v for v in j["vms"]}, j
-
-
-def wait_spool(name, text, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        rc, out = vmcp("spool", name)
-        if text in out:
-            return True
-        time.sleep(0.3)
-    return False
-
-
-def wait_state(name, state, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        n, _ = names()
-        if name in n and n[name]["state"] == state:
-            return True
-        time.sleep(0.2)
-    return False
+H = cplib.Harness("cp_test")
+VMCP, DASD, ok, vmcp = H.vmcp_bin, H.dasd, H.ok, H.vmcp
+names, wait_spool, wait_state = H.names, H.wait_spool, H.wait_state
 
 
 def type_into(cp, name, text):
@@ -233,5 +187,4 @@ for vm, lines in (("e1", [b"alpha1", b"alpha2", b"x", b"alpha3"]), ("e2", [b"bet
 ok(sector("e2.out", 0) == sector("echo.img", 0), "the boot sectors are intact")
 rc, out = vmcp("check")
 ok(rc == 0, "the directory checks clean")
-print("%d passed, %d failed" % (T_PASS, T_FAIL))
-sys.exit(1 if T_FAIL else 0)
+sys.exit(H.summary())

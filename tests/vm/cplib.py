@@ -8,6 +8,7 @@ import pty
 import select
 import socket
 import stat
+import subprocess
 import time
 
 
@@ -169,3 +170,56 @@ class Pty:
             os.waitpid(self.pid, 0)
         except OSError:
             pass
+
+
+class Harness:
+    """What the CP tests share: counted assertions, vmcp commands logged to NAME.log,
+    and waits on what the CP says of a VM."""
+
+    def __init__(self, name):
+        self.name = name
+        self.vmcp_bin = os.environ["VMCP"]
+        self.dasd = os.path.abspath("vmcp.dasd")
+        self.passed = self.failed = 0
+        self.log = open(name + ".log", "a")
+
+    def ok(self, cond, text):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL %s: %s" % (self.name, text), flush=True)
+
+    def vmcp(self, *args, timeout=120):
+        p = subprocess.run([self.vmcp_bin, "--dasd", self.dasd] + list(args), capture_output=True,
+                           text=True, timeout=timeout)
+        self.log.write("$ vmcp %s\n%s%s[exit %d]\n" % (" ".join(args), p.stdout, p.stderr, p.returncode))
+        self.log.flush()
+        return p.returncode, p.stdout + p.stderr
+
+    def names(self):
+        """query names --json: the VMs by name, and the whole object."""
+        rc, out = self.vmcp("query", "names", "--json")
+        j = json.loads(out)
+        return {v["name"]: v for v in j["vms"]}, j
+
+    def wait_state(self, name, state, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end:
+            n, _ = self.names()
+            if name in n and n[name]["state"] == state:
+                return True
+            time.sleep(0.2)
+        return False
+
+    def wait_spool(self, name, text, timeout=60):
+        end = time.time() + timeout
+        while time.time() < end:
+            if text in self.vmcp("spool", name)[1]:
+                return True
+            time.sleep(0.3)
+        return False
+
+    def summary(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        return 1 if self.failed else 0

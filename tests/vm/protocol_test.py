@@ -17,23 +17,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cplib  # noqa: E402
 
-VMCP = os.environ["VMCP"]
-DASD = os.path.abspath("vmcp.dasd")
-T_PASS = T_FAIL = 0
-
-
-def ok(cond, text):
-    global T_PASS, T_FAIL
-    if cond:
-        T_PASS += 1
-    else:
-        T_FAIL += 1
-        print("FAIL protocol_test: " + text, flush=True)
-
-
-def vmcp(*args):
-    p = subprocess.run([VMCP, "--dasd", DASD] + list(args), capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout + p.stderr
+H = cplib.Harness("protocol_test")
+VMCP, DASD, ok, vmcp = H.vmcp_bin, H.dasd, H.ok, H.vmcp
 
 
 def is_error(r, cls, num):
@@ -183,5 +168,4 @@ except subprocess.TimeoutExpired:
     out = b""
 ok(cpd.returncode == 0 and b"CP of" in out and b"ends" in out, "SIGTERM ends the foreground CP (%r)" % cpd.returncode)
 ok(not os.path.exists(sock), "and its socket goes")
-print("%d passed, %d failed" % (T_PASS, T_FAIL))
-sys.exit(1 if T_FAIL else 0)
+sys.exit(H.summary())
