@@ -497,6 +497,23 @@ static CpVm *vm_new(Cp *cp, const char *name)
 	return v;
 }
 
+/* force's reply: {"vm", "state", "message"} of a VM that ended. */
+static void reply_ended(Client *c, const char *id, const CpVm *v)
+{
+	JsonWriter w;
+	reply_ok_begin(&w);
+	jw_obj(&w);
+	jw_key(&w, "vm");
+	jw_str(&w, v->name);
+	jw_key(&w, "state");
+	jw_str(&w, state_name(v->state));
+	jw_key(&w, "message");
+	jw_str(&w, v->message);
+	jw_end_obj(&w);
+	reply_end(&w, id);
+	peer_send(&c->p, &w, false);
+}
+
 static void finish_pendings(Cp *cp, CpVm *v)
 {
 	for (int i = 0; i < CP_MAX_PENDING; i++) {
@@ -506,18 +523,7 @@ static void finish_pendings(Cp *cp, CpVm *v)
 		Client *c = client_by_id(cp, p->client);
 		if (c) {
 			if (p->kind == P_FORCE) {
-				JsonWriter w;
-				reply_ok_begin(&w);
-				jw_obj(&w);
-				jw_key(&w, "vm");
-				jw_str(&w, v->name);
-				jw_key(&w, "state");
-				jw_str(&w, state_name(v->state));
-				jw_key(&w, "message");
-				jw_str(&w, v->message);
-				jw_end_obj(&w);
-				reply_end(&w, p->req_id);
-				peer_send(&c->p, &w, false);
+				reply_ended(c, p->req_id, v);
 			} else if (p->kind == P_START) {
 				int code = v->end_exit ? -v->end_exit : VMCP_EIO;
 				if (v->end_exit == 124)
@@ -1130,18 +1136,7 @@ static void cmd_force(Cp *cp, Client *c, const char *id, const Json *a)
 	CpVm *v = name ? vm_find(cp, name) : NULL;
 	if (v && !vm_live(v)) {
 		/* Already ended: the entry goes. */
-		JsonWriter w;
-		reply_ok_begin(&w);
-		jw_obj(&w);
-		jw_key(&w, "vm");
-		jw_str(&w, v->name);
-		jw_key(&w, "state");
-		jw_str(&w, state_name(v->state));
-		jw_key(&w, "message");
-		jw_str(&w, v->message);
-		jw_end_obj(&w);
-		reply_end(&w, id);
-		peer_send(&c->p, &w, false);
+		reply_ended(c, id, v);
 		v->used = false;
 		return;
 	}
