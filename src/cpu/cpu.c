@@ -16,16 +16,6 @@
 #include "cpu/internal.h"
 #include "cpu/ops.h"
 
-static u32 reset_edx(const Cpu *c)
-{
-	switch (c->cfg.model) {
-	case CPU_MODEL_386: return 0x0308;
-	case CPU_MODEL_486: return 0x0421;
-	case CPU_MODEL_PENTIUM: return 0x0525;
-	default: return 0x0633;
-	}
-}
-
 static void set_seg_raw(Cpu *c, int segno, u16 sel, u32 base, u32 limit, u16 attr)
 {
 	SegCache *s = &c->seg[segno];
@@ -39,7 +29,7 @@ static void set_seg_raw(Cpu *c, int segno, u16 sel, u32 base, u32 limit, u16 att
 static void reset_common(Cpu *c, bool full)
 {
 	memset(c->r, 0, sizeof(c->r));
-	c->r[R_EDX] = reset_edx(c);
+	c->r[R_EDX] = cpuid_signature(c);
 	c->eip = 0xFFF0;
 	c->eip_insn = 0xFFF0;
 	c->eflags = 2;
@@ -74,6 +64,7 @@ static void reset_common(Cpu *c, bool full)
 	__atomic_and_fetch(&c->events, ~(u32)(EV_NMI | EV_EXIT), __ATOMIC_RELAXED);
 	if (full && c->cfg.fpu)
 		fpu_reset(c, true); /* INIT leaves the x87 alone */
+	sse_reset(c, full);
 	tlb_flush(c);
 	icache_flush(c);
 	cpu_update_slow(c);
@@ -85,6 +76,8 @@ Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io)
 	if (!c)
 		return NULL;
 	c->cfg = *cfg;
+	if (cfg->model >= CPU_MODEL_P4)
+		c->cfg.fpu = true; /* its MMX registers are the x87's */
 	c->mem = mem;
 	c->io = io;
 	if (icache_init(c) < 0) {

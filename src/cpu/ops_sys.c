@@ -1,6 +1,6 @@
 /* ops_sys.c: system instructions: CLI/STI, HLT, LGDT/LIDT/SGDT/SIDT, LLDT/SLDT, LTR/STR,
  * LMSW/SMSW, CLTS, MOV to/from CR0-CR4, DR0-DR7 and the 386/486 test registers, LAR,
- * LSL, VERR, VERW, ARPL, INVD/WBINVD/INVLPG, CPUID, RDTSC, RDMSR/WRMSR, UD2.
+ * LSL, VERR, VERW, ARPL, INVD/WBINVD/INVLPG, RDTSC, RDPMC, RDMSR/WRMSR, UD2.
  * Reference: Intel SDM vol. 2 (each instruction), vol. 3A 2.5 (control registers), 17.2
  * (debug registers), 5.10 (pointer validation: LAR/LSL/VERR/VERW/ARPL).
  * Privilege checks sit here, in front of each operation: CPL 0 in protected mode (and
@@ -294,7 +294,10 @@ void op_clts(Cpu *c, const Insn *d)
 static u32 cr4_writable(const Cpu *c)
 {
 	/* Pentium: TSD, DE, PSE, MCE; P6 adds PGE (global pages are flushed like the
-	 * others) and PCE. VME/PVI (V86 extensions) and PAE are not modelled. */
+	 * others) and PCE; the Pentium 4 OSFXSR and OSXMMEXCPT (SSE, sse_state.c).
+	 * VME/PVI (V86 extensions) and PAE are not modelled. */
+	if (model(c) >= CPU_MODEL_P4)
+		return 0x1DCu | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	if (model(c) >= CPU_MODEL_P6)
 		return 0x1DCu;
 	return model(c) >= CPU_MODEL_PENTIUM ? 0x5Cu : 0;
@@ -407,31 +410,7 @@ void op_invlpg_m(Cpu *c, const Insn *d)
 	tlb_flush(c);
 }
 
-/* ---- identification, time stamp, MSRs ---- */
-void op_cpuid(Cpu *c, const Insn *d)
-{
-	(void)d;
-	u32 leaf = c->r[R_EAX];
-	u32 sig, feat = c->cfg.fpu ? 1u : 0u;
-	switch (model(c)) {
-	case CPU_MODEL_486: sig = 0x0421; break;                          /* i486DX */
-	case CPU_MODEL_PENTIUM: sig = 0x0525; feat |= 0x138; break;       /* PSE TSC MSR CX8 */
-	default: sig = 0x0633; feat |= 0x138 | 0x2000 | 0x8000; break;    /* + PGE CMOV */
-	}
-	if (leaf == 0) {
-		c->r[R_EAX] = 1;
-		c->r[R_EBX] = 0x756E6547; /* "GenuineIntel" */
-		c->r[R_EDX] = 0x49656E69;
-		c->r[R_ECX] = 0x6C65746E;
-	} else if (leaf == 1) {
-		c->r[R_EAX] = sig;
-		c->r[R_EBX] = 0;
-		c->r[R_ECX] = 0;
-		c->r[R_EDX] = feat;
-	} else {
-		c->r[R_EAX] = c->r[R_EBX] = c->r[R_ECX] = c->r[R_EDX] = 0;
-	}
-}
+/* ---- time stamp, performance counters, MSRs (CPUID: cpuid.c) ---- */
 void op_rdtsc(Cpu *c, const Insn *d)
 {
 	(void)d;
@@ -440,6 +419,21 @@ void op_rdtsc(Cpu *c, const Insn *d)
 	u64 t = c->icount + c->tsc_offset;
 	c->r[R_EAX] = (u32)t;
 	c->r[R_EDX] = (u32)(t >> 32);
+}
+/* RDPMC (P6 and later): #GP(0) outside ring 0 unless CR4.PCE, and for a counter the
+ * model lacks (ECX 0-1 on the P6; 0-17 on the Pentium 4, whose ECX bit 31 asks for a
+ * "fast" 32-bit read). No event selects are modelled (their MSRs #GP), so no counter
+ * ever starts: each reads 0. */
+void op_rdpmc(Cpu *c, const Insn *d)
+{
+	(void)d;
+	if (!(c->cr4 & CR4_PCE) && pmode(c) && (v86(c) || c->cpl != 0))
+		GP0(c);
+	u32 n = c->r[R_ECX];
+	if (model(c) >= CPU_MODEL_P4 ? (n & 0x7FFFFFFFu) > 17 : n > 1)
+		GP0(c);
+	c->r[R_EAX] = 0;
+	c->r[R_EDX] = 0;
 }
 enum { MSR_TSC = 0x10, MSR_BIOS_SIGN_ID = 0x8B, MSR_SYSENTER_CS = 0x174,
        MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176 };
