@@ -101,6 +101,7 @@ void cpu_reset(Cpu *c)
 	reset_common(c, true);
 	c->tsc_offset = 0 - c->icount;
 	c->msr_sysenter_cs = c->msr_sysenter_esp = c->msr_sysenter_eip = 0;
+	c->msr_misc_enable = MISC_ENABLE_RESET;
 	c->stats.last_exception = -1;
 }
 

@@ -265,6 +265,8 @@ struct Cpu {
 	int (*intr_ack)(void *ctx);
 	void *intr_ctx;
 	u32 msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
+	u64 msr_misc_enable; /* IA32_MISC_ENABLE (Pentium 4; ops_sys.c) */
+#define MISC_ENABLE_RESET 0x1801ull
 	Fpu fpu;
 	Sse sse;
 

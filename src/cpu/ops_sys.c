@@ -435,8 +435,14 @@ void op_rdpmc(Cpu *c, const Insn *d)
 	c->r[R_EAX] = 0;
 	c->r[R_EDX] = 0;
 }
-enum { MSR_TSC = 0x10, MSR_BIOS_SIGN_ID = 0x8B, MSR_SYSENTER_CS = 0x174,
-       MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176 };
+enum { MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_BIOS_SIGN_ID = 0x8B, MSR_SYSENTER_CS = 0x174,
+       MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176, MSR_MISC_ENABLE = 0x1A0 };
+/* IA32_MISC_ENABLE (Pentium 4), MISC_ENABLE_RESET after RESET: fast strings (bit 0) on,
+ * BTS and PEBS unavailable (11, 12), performance monitoring not available (7 clear:
+ * there are no counters); the read/write bits keep what is written (thermal control 3, FERR# multiplexing 10, TM2
+ * 13, EIST 16, MONITOR 18, adjacent-line prefetch 19, limit CPUID 22, xTPR 23, XD 34),
+ * the others read as they are. */
+#define MISC_ENABLE_RW 0x400CD2409ull
 void op_rdmsr(Cpu *c, const Insn *d)
 {
 	(void)d;
@@ -449,6 +455,9 @@ void op_rdmsr(Cpu *c, const Insn *d)
 	case MSR_SYSENTER_CS: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_cs; break;
 	case MSR_SYSENTER_ESP: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_esp; break;
 	case MSR_SYSENTER_EIP: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_eip; break;
+	case MSR_MISC_ENABLE: if (model(c) < CPU_MODEL_P4) GP0(c); v = c->msr_misc_enable; break;
+	/* the Pentium 4's platform ID (bits 52:50, what microcode updates match): 0 */
+	case MSR_PLATFORM_ID: if (model(c) < CPU_MODEL_P4) GP0(c); v = 0; break;
 	default: GP0(c);
 	}
 	c->r[R_EAX] = (u32)v;
@@ -465,6 +474,11 @@ void op_wrmsr(Cpu *c, const Insn *d)
 	case MSR_SYSENTER_CS: if (model(c) < CPU_MODEL_P6) GP0(c); c->msr_sysenter_cs = (u32)v; break;
 	case MSR_SYSENTER_ESP: if (model(c) < CPU_MODEL_P6) GP0(c); c->msr_sysenter_esp = (u32)v; break;
 	case MSR_SYSENTER_EIP: if (model(c) < CPU_MODEL_P6) GP0(c); c->msr_sysenter_eip = (u32)v; break;
+	case MSR_MISC_ENABLE:
+		if (model(c) < CPU_MODEL_P4)
+			GP0(c);
+		c->msr_misc_enable = (c->msr_misc_enable & ~MISC_ENABLE_RW) | (v & MISC_ENABLE_RW);
+		break;
 	default: GP0(c);
 	}
 }

@@ -21,7 +21,8 @@
  *  - the MMX registers in the x87: a write sets the exponent to all ones, TOP to 0 and
  *    every tag valid; EMMS empties; a pending x87 exception is #MF for MMX forms and
  *    for CVTPI2PS from an MMX register, not for SSE forms or CVTPI2PS from memory;
- *  - PAUSE, the hint NOPs (no memory access, no fault), CLFLUSH's segment check, RDPMC. */
+ *  - PAUSE, the hint NOPs (no memory access, no fault), CLFLUSH's segment check, RDPMC;
+ *  - the Pentium 4's IA32_MISC_ENABLE and IA32_PLATFORM_ID (#GP on the P6). */
 #include "../test.h"
 #include "harness.h"
 
@@ -597,6 +598,40 @@ static void test_misc(void)
 	vm_free(v);
 }
 
+/* ---- the Pentium 4's MSRs: IA32_MISC_ENABLE, IA32_PLATFORM_ID ---- */
+static int msr(Vm *v, const char *code, u32 ecx, u32 eax, u32 edx)
+{
+	pm_at(v, 0, 0);
+	CpuState st = state(v);
+	st.gpr[R_ECX] = ecx;
+	st.gpr[R_EAX] = eax;
+	st.gpr[R_EDX] = edx;
+	cpu_set_state(v->cpu, &st);
+	poke(v, CODE, code);
+	return run(v);
+}
+
+static void test_msr(void)
+{
+	Vm *v = svm(CPU_MODEL_P4);
+	const char *rd = "0f 32 f4", *wr_rd = "0f 30 0f 32 f4";
+	CHECK(msr(v, rd, 0x1A0, 0, 0) == -1 && state(v).gpr[R_EAX] == 0x1801 && state(v).gpr[R_EDX] == 0,
+	      "MISC_ENABLE after RESET: fast strings, no BTS/PEBS (%X)", state(v).gpr[R_EAX]);
+	/* the read/write bits take what is written (limit CPUID 22, XD disable 34), the
+	 * read-only ones stay (7, 11, 12) */
+	CHECK(msr(v, wr_rd, 0x1A0, 0x00400080, 4) == -1 && state(v).gpr[R_EAX] == 0x00401800 &&
+	      state(v).gpr[R_EDX] == 4, "MISC_ENABLE written: %X:%X", state(v).gpr[R_EDX],
+	      state(v).gpr[R_EAX]);
+	CHECK(msr(v, rd, 0x17, 0, 0) == -1 && state(v).gpr[R_EAX] == 0 && state(v).gpr[R_EDX] == 0,
+	      "PLATFORM_ID reads 0");
+	CHECK(msr(v, wr_rd, 0x17, 0, 0) == 13, "PLATFORM_ID is read-only (#GP)");
+	vm_free(v);
+	v = svm(CPU_MODEL_P6);
+	CHECK(msr(v, rd, 0x1A0, 0, 0) == 13, "P6: no MISC_ENABLE (#GP)");
+	CHECK(msr(v, rd, 0x17, 0, 0) == 13, "P6: no PLATFORM_ID (#GP)");
+	vm_free(v);
+}
+
 int main(void)
 {
 	test_cpuid();
@@ -607,5 +642,6 @@ int main(void)
 	test_fxsave();
 	test_mmx_x87();
 	test_misc();
+	test_msr();
 	return test_summary();
 }
