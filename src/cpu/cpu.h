@@ -193,7 +193,7 @@ void cpu_get_fpu_state(const Cpu *cpu, CpuFpuState *st);
  * follow the flags and masks. */
 void cpu_set_fpu_state(Cpu *cpu, const CpuFpuState *st);
 
-/* The SSE state (zeros on models without SSE): XMM0-XMM7 (little-endian bytes) and
+/* The SSE state (its RESET values on models without SSE): XMM0-XMM7 (little-endian) and
  * MXCSR. The MMX registers are the significands of the x87 registers (CpuFpuState). */
 typedef struct CpuSseState {
 	u8 xmm[8][16];
