@@ -12,7 +12,7 @@
 #include "base/err.h"
 
 static const char *const dev_names[VM_DEV_COUNT] = {"hda", "hdb", "hdc", "hdd", "fda", "fdb"};
-static const char *const cpu_names[] = {"i386", "i486", "pentium", "i686"};
+static const char *const cpu_names[] = {"i386", "i486", "pentium", "i686", "pentium4"};
 static const char *const console_names[] = {[VM_CONSOLE_SERIAL] = "serial", [VM_CONSOLE_VGA] = "vga"};
 
 /* The index of S in the N names of TABLE, or -1. */

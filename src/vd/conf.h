@@ -32,7 +32,7 @@ enum { VM_CONSOLE_SERIAL, VM_CONSOLE_VGA };
 int vm_dev_index(const char *name);
 /* The name of device index i ("hda"), or "?" out of range. */
 const char *vm_dev_name(int i);
-/* CPU model names as the config file spells them: i386, i486, pentium, i686. */
+/* CPU model names as the config file spells them: i386, i486, pentium, i686, pentium4. */
 const char *vm_cpu_name(CpuModel m);
 /* The model named s, or -1. */
 int vm_cpu_parse(const char *s);

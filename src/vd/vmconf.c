@@ -96,7 +96,7 @@ static int vm_line(void *ctx, const ConfLine *l, ConfErr *e)
 	case K_CPU: {
 		int m = vm_cpu_parse(l->value);
 		if (m < 0)
-			return conf_err(e, l->line, "cpu: unknown model %s (i386, i486, pentium, i686)", l->value);
+			return conf_err(e, l->line, "cpu: unknown model %s (i386, i486, pentium, i686, pentium4)", l->value);
 		c->cpu = (CpuModel)m;
 		return 0;
 	}

@@ -82,6 +82,8 @@ static void test_sizes_names(void)
 	CHECK_EQ(vm_dev_index("hde"), -1);
 	CHECK_EQ(vm_cpu_parse("pentium"), CPU_MODEL_PENTIUM);
 	CHECK_EQ(vm_cpu_parse("i686"), CPU_MODEL_P6);
+	CHECK_EQ(vm_cpu_parse("pentium4"), CPU_MODEL_P4);
+	CHECK(!strcmp(vm_cpu_name(CPU_MODEL_P4), "pentium4"), "pentium4 name");
 	CHECK_EQ(vm_cpu_parse("686"), -1);
 
 	char vm[VM_NAME_MAX + 1];
