@@ -159,6 +159,22 @@ ok("beta1" not in out, "a new start begins a new spool")
 rc, out = vmcp("force", "e2")
 ok(rc == 0, "force e2 again")
 
+# force --shutdown: the ACPI power button, and a guest that answers it by powering off.
+rc, out = vmcp("start", "pb")
+ok(rc == 0 and wait_spool("pb", "pwrbtn: waiting"), "start pb (a guest that waits for the power button)")
+t0 = time.time()
+rc, out = vmcp("force", "pb", "--shutdown", "--timeout", "60")
+ok(rc == 0 and "VMCP614I VM pb ended (powered-off)" in out, "force --shutdown: the guest powered off (%s)" % out.strip())
+ok(time.time() - t0 < 30, "without waiting for the timeout")
+ok(wait_spool("pb", "pwrbtn: pressed"), "the guest saw the button")
+# A guest that ignores the button is ended when the timeout passes.
+rc, out = vmcp("start", "e2")
+ok(rc == 0 and wait_spool("e2", "echo> "), "e2 started again")
+t0 = time.time()
+rc, out = vmcp("force", "e2", "--shutdown", "--timeout", "2")
+ok(rc == 0 and "VMCP614I VM e2 ended (ended)" in out and time.time() - t0 >= 2,
+   "force --shutdown of a guest that ignores the button ends it after the timeout (%s)" % out.strip())
+
 # FreeDOS, when the images are there: a VGA console through the protocol's attach.
 if os.path.exists("fd14.img"):
     rc, out = vmcp("start", "dos")
