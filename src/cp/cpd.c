@@ -99,6 +99,7 @@ typedef struct CpVm {
 	bool end_said;            /* the VM sent its ended state */
 	u64 ended_ms;
 	u64 kill_at_ms;           /* force: SIGKILL if still there then (0: not ending) */
+	bool killed;              /* the CP killed it (it did not end when told) */
 	u64 powerdown_until_ms;   /* force --shutdown: waiting for the guest until then */
 	long next_req;
 } CpVm;
@@ -550,7 +551,14 @@ static void vm_finish(Cp *cp, CpVm *v)
 		return;
 	int st;
 	bool said = true; /* the message came from the VM (and is in its spool already) */
-	if (v->child && v->reaped && WIFSIGNALED(v->wstatus)) {
+	if (v->killed) {
+		snprintf(v->message, sizeof(v->message),
+			 "VMCP%03dI VM %s forced off: killed, it did not end within %d s", CPS_FORCED,
+			 v->name, CP_END_MS / 1000);
+		st = VMC_ENDED;
+		v->end_exit = 128 + SIGKILL;
+		said = false;
+	} else if (v->child && v->reaped && WIFSIGNALED(v->wstatus)) {
 		int sig = WTERMSIG(v->wstatus);
 		snprintf(v->message, sizeof(v->message),
 			 "VMCP%03dE VM %s failed: its host process (pid %d) ended by signal %d (%s)",
@@ -1529,15 +1537,9 @@ static void timers(Cp *cp)
 			cplog(cp, "VM %s (pid %d) did not end: killed", v->name, (int)v->pid);
 			kill(v->pid, SIGKILL);
 			v->kill_at_ms = 0;
-			if (!v->child) {
-				/* Not ours to reap: it is gone with its link. */
-				snprintf(v->message, sizeof(v->message), "VMCP%03dI VM %s forced off (killed)",
-					 CPS_FORCED, v->name);
-				spool_line(cp, v, v->message, strlen(v->message));
-				v->end_said = true;
-				snprintf(v->end_reason, sizeof(v->end_reason), "forced");
-				link_down(cp, v);
-			}
+			v->killed = true;
+			if (!v->child)
+				link_down(cp, v); /* not ours to reap: it is gone with its link */
 		}
 	}
 }

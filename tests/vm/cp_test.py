@@ -149,8 +149,21 @@ ok(n["e3"]["state"] == "running", "e3 runs on")
 ok(type_into(cp, "e3", "gamma2\r") and wait_spool("e3", "got: gamma2"), "e3 still answers")
 rc, out = vmcp("spool", "e1")
 ok("VMCP609E" in out and "got: alpha3" in out, "e1's spool is readable after the crash, with the reason")
+# A hung VM (its host process stopped): the CP still answers at once about all, a send
+# to it times out, force kills it.
+os.kill(n["e3"]["pid"], signal.SIGSTOP)
+t0 = time.time()
+n, _ = names()
+ok(time.time() - t0 < 3 and n["e3"]["state"] == "running", "with e3 hung, query names answers at once")
+r = cp.call("send", {"name": "e3", "command": "query", "timeout": 2}, timeout=20)
+ok(r and "error" in r and r["error"]["class"] == "Timeout" and r["error"]["desc"].startswith("VMCP608E"),
+   "a send to the hung VM times out (608)")
+t0 = time.time()
 rc, out = vmcp("force", "e3")
-ok(rc == 0, "force e3")
+dt = time.time() - t0
+n, _ = names()
+ok(rc == 0 and 8 < dt < 30 and n["e3"]["state"] == "ended" and "killed" in n["e3"]["message"],
+   "force kills the hung VM after 10 s (%.1f s, %s)" % (dt, n["e3"]["message"]))
 rc, out = vmcp("start", "e2")
 ok(rc == 0, "e2 starts again after its end")
 ok(wait_spool("e2", "echo> "), "e2 boots again")
