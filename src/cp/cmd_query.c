@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "cp/cp.h"
+#include "vd/vdconf.h"
 #include "cp/cpsock.h"
 
 /* What the CP of the real disk says of its VMs (its query-names reply), or NULL when no

@@ -39,7 +39,7 @@
 #include "cp/cp.h"
 #include "cp/cpsock.h"
 #include "cp/session.h"
-#include "vd/conf.h"
+#include "conf/conf.h"
 
 #define CP_MAX_CLIENTS 64
 #define CP_MAX_VMS 64
@@ -50,7 +50,6 @@
 #define CP_SEND_MS 30000          /* default wait for a VM command's answer */
 #define CP_CLIENT_OUT_MAX (16u << 20) /* output queued for a client that does not read */
 #define CP_RECENT 8192            /* serial output kept for a console that attaches */
-#define CP_SPOOL_DEFAULT (4u << 20)
 
 typedef struct Peer {
 	int fd;
@@ -346,7 +345,7 @@ static void spool_open(Cp *cp, CpVm *v)
 	unlink(p1);
 	v->spool_fd = open(p0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	v->spool_bytes = 0;
-	v->spool_max = CP_SPOOL_DEFAULT;
+	v->spool_max = VM_SPOOL_DEFAULT;
 	v->spool_line_start = true;
 	if (v->spool_fd < 0)
 		cplog(cp, "Cannot write the spool of VM %s at %s: %s", v->name, p0, strerror(errno));
@@ -359,10 +358,17 @@ static void spool_close(CpVm *v)
 	v->spool_fd = -1;
 }
 
-/* Appends to the spool; the older half is dropped when the newer one is full. Every
- * follower of the VM gets the same bytes. */
+/* Appends to the spool; the older half is dropped when the newer one is full, so the
+ * spool never holds more than spool_max bytes and always at least the newest half.
+ * Every follower of the VM gets the same bytes. */
 static void spool_add(Cp *cp, CpVm *v, const char *p, size_t n)
 {
+	while (n > v->spool_max / 2) {
+		size_t k = v->spool_max / 2;
+		spool_add(cp, v, p, k);
+		p += k;
+		n -= k;
+	}
 	if (!n)
 		return;
 	for (int i = 0; i < CP_MAX_CLIENTS; i++) {
@@ -819,6 +825,9 @@ static void vm_register_info(CpVm *v, const Json *a)
 	if ((s = json_get_str(a, "engine")))
 		snprintf(v->engine, sizeof(v->engine), "%s", s);
 	v->memory = (u64)json_get_num(a, "memory", 0);
+	/* The spool's size, from the VM's config file (bounded here too). */
+	double sp = json_get_num(a, "spool", VM_SPOOL_DEFAULT);
+	v->spool_max = sp >= VM_SPOOL_MIN && sp <= VM_SPOOL_MAX ? (u64)sp : VM_SPOOL_DEFAULT;
 	v->terminal = json_get_bool(a, "terminal", false);
 	const Json *vds = json_get(a, "vds");
 	v->vds[0] = 0;

@@ -91,6 +91,8 @@ int link_open(VmSession *s)
 	jw_str(&w, s->console_vga ? "vga" : "serial");
 	jw_key(&w, "memory");
 	jw_uint(&w, s->vm.config.memory);
+	jw_key(&w, "spool");
+	jw_uint(&w, s->vm.config.spool);
 	jw_key(&w, "cpu");
 	jw_str(&w, vm_cpu_name(s->vm.config.cpu));
 	jw_key(&w, "engine");

@@ -609,9 +609,9 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 		goto fail;
 	}
 	if (o->memory) {
-		if (o->memory < VM_MEMORY_MIN || o->memory > VM_MEMORY_MAX || o->memory % 4096) {
-			msg(VMM_BAD_ARG, 'E', "--memory must be 1M to 3584M in 4K steps");
-			rc = VMCP_EINVAL;
+		const char *why;
+		if ((rc = vm_memory_check(o->memory, &why))) {
+			msg(VMM_BAD_ARG, 'E', "--memory %llu %s", (unsigned long long)o->memory, why);
 			goto fail;
 		}
 		s->vm.config.memory = o->memory;

@@ -89,15 +89,43 @@ class Cp:
                 self.events.append(m)
         return None
 
-    def wait_event(self, name, vm=None, timeout=30, pred=None):
-        """The first event called name (for vm), from those kept or those to come."""
+    def wait_output(self, vm, text, timeout=30):
+        """Waits until the CONSOLE events of vm (to an attached client), joined, hold text;
+        the joined output is kept in self.output[vm]."""
+        if not hasattr(self, "output"):
+            self.output = {}
         end = time.time() + timeout
         while True:
-            for i, e in enumerate(self.events):
+            keep = []
+            for e in self.events:
                 d = e.get("data", {})
-                if e["event"] == name and (vm is None or d.get("vm") == vm) and (pred is None or pred(d)):
-                    del self.events[i]
-                    return e
+                if e["event"] == "CONSOLE" and d.get("vm") == vm:
+                    self.output[vm] = self.output.get(vm, "") + d["data"]
+                else:
+                    keep.append(e)
+            self.events = keep
+            if text in self.output.get(vm, ""):
+                return True
+            left = end - time.time()
+            if left <= 0:
+                return False
+            m = self.recv(left)
+            if m is None:
+                return False
+            if "event" in m:
+                self.events.append(m)
+
+    def wait_event(self, name, vm=None, timeout=30, pred=None):
+        """The first event called name (for vm), from those kept or those to come."""
+        def match(e):
+            d = e.get("data", {})
+            return e["event"] == name and (vm is None or d.get("vm") == vm) and (pred is None or pred(d))
+        for i, e in enumerate(self.events):
+            if match(e):
+                del self.events[i]
+                return e
+        end = time.time() + timeout
+        while True:
             left = end - time.time()
             if left <= 0:
                 return None
@@ -105,6 +133,8 @@ class Cp:
             if m is None:
                 return None
             if "event" in m:
+                if match(m):
+                    return m
                 self.events.append(m)
 
 
