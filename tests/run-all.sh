@@ -42,7 +42,14 @@ for t in "${tests[@]}"; do
   name=${t#"$BUILD/"}; name=${name%.sh}
   log="$logdir/$(echo "$name" | tr '/' '_').log"
   start=${EPOCHREALTIME/./}
-  if [[ $t == *.sh ]]; then timeout "$timeout_s" bash "$t" >"$log" 2>&1; else timeout "$timeout_s" "$t" >"$log" 2>&1; fi
+  # A script may ask for more time with a line "# test-timeout: SECONDS" (a first build
+  # of a cached guest image).
+  tt=$timeout_s
+  if [[ $t == *.sh ]]; then
+    want=$(sed -n 's/^# test-timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
+    [ -n "$want" ] && [ "$want" -gt "$tt" ] && tt=$want
+  fi
+  if [[ $t == *.sh ]]; then timeout "$tt" bash "$t" >"$log" 2>&1; else timeout "$tt" "$t" >"$log" 2>&1; fi
   rc=$?
   us=$(( ${EPOCHREALTIME/./} - start )); secs=$((us / 1000000)).$(( (us / 100000) % 10 ))
   summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)

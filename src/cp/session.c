@@ -471,16 +471,17 @@ static void serve_host(VmSession *s, int ms)
 static void after_slice(VmSession *s, MachineStop st, const CpuExit *ex)
 {
 	report_host_errors(s);
+	if (st == MACH_STOP_POWEROFF) {
+		end_run(s, VMM_POWEROFF);
+		return;
+	}
 	if (s->script) {
-		/* Before the stop checks: a script may act on the guest's last words. */
+		/* Before the other stop checks: a script may act on the guest's last words. */
 		script_step(s);
 		if (s->script_done && !s->inlen && !s->end)
 			end_run(s, VMM_SCRIPT_DONE);
 	}
 	switch (st) {
-	case MACH_STOP_POWEROFF:
-		end_run(s, VMM_POWEROFF);
-		return;
 	case MACH_STOP_DEAD:
 		if (!s->o.hold) {
 			end_run(s, VMM_DEAD);
