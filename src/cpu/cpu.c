@@ -74,6 +74,7 @@ static void reset_common(Cpu *c, bool full)
 	__atomic_and_fetch(&c->events, ~(u32)(EV_NMI | EV_EXIT), __ATOMIC_RELAXED);
 	if (full && c->cfg.fpu)
 		fpu_reset(c, true); /* INIT leaves the x87 alone */
+	apic_cpu_reset(c, full);
 	tlb_flush(c);
 	icache_flush(c);
 	cpu_update_slow(c);
@@ -87,6 +88,7 @@ Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io)
 	c->cfg = *cfg;
 	c->mem = mem;
 	c->io = io;
+	c->apic_page = 1;
 	if (icache_init(c) < 0) {
 		free(c);
 		return NULL;
@@ -246,6 +248,8 @@ void cpu_clear_breakpoints(Cpu *c)
 static int take_interrupt(Cpu *c)
 {
 	u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
+	if (c->wait_sipi)
+		return 0; /* deaf to INTR and NMI until a start-up IPI */
 	if (c->icount == c->inhibit_icount) {
 		bool want = ((ev & EV_NMI) && !c->nmi_blocked) ||
 			    ((ev & EV_INTR) && (c->eflags & FLAG_IF));
@@ -382,6 +386,10 @@ static CpuExitReason run_loop(Cpu *c)
 			return CPU_EXIT_BUDGET;
 		u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
 		if (unlikely(ev & ~(u32)EV_SLOW) || unlikely(c->halted)) {
+			if (ev & (EV_INIT | EV_SIPI)) {
+				apic_take_init_sipi(c);
+				continue;
+			}
 			if (ev & EV_EXIT) {
 				__atomic_and_fetch(&c->events, ~(u32)EV_EXIT, __ATOMIC_RELAXED);
 				return CPU_EXIT_REQUEST;
@@ -468,6 +476,7 @@ void cpu_get_state(const Cpu *c, CpuState *st)
 	memcpy(st->dr, c->dr, sizeof(st->dr));
 	st->tsc = c->icount + c->tsc_offset;
 	st->halted = c->halted;
+	st->wait_sipi = c->wait_sipi;
 }
 
 void cpu_set_state(Cpu *c, const CpuState *st)
@@ -495,7 +504,8 @@ void cpu_set_state(Cpu *c, const CpuState *st)
 	c->pending_dr6 = 0;
 	c->db_icount = ~0ull;
 	c->tsc_offset = st->tsc - c->icount;
-	c->halted = st->halted;
+	c->halted = st->halted || st->wait_sipi;
+	c->wait_sipi = st->wait_sipi && c->apic.read;
 	c->shutdown = false;
 	c->cpl = v86(c) ? 3 : pmode(c) ? (c->seg[SEG_CS].sel & 3) : 0;
 	seg_cpl_changed(c);

@@ -101,6 +101,7 @@ typedef struct CpuState {
 	u32 dr[8];
 	u64 tsc;
 	bool halted;
+	bool wait_sipi; /* an application processor waiting for a start-up IPI */
 } CpuState;
 
 typedef enum CpuExitReason {
@@ -153,6 +154,33 @@ void cpu_set_intr(Cpu *cpu, bool level);
 void cpu_set_intr_ack(Cpu *cpu, int (*ack)(void *ctx), void *ctx);
 /* The NMI input: a rising edge latches one NMI. */
 void cpu_set_nmi(Cpu *cpu, bool level);
+
+/* The local APIC (P6 and later; the model lives in src/dev/lapic.c). The CPU keeps the
+ * IA32_APIC_BASE MSR (0x1B: base 0xFEE00000, EN bit 11 and, for the bootstrap
+ * processor, BSP bit 8 after RESET; INIT keeps it) and sends its own physical accesses
+ * to the 4 KiB page at that base to read/write (offset 0-0xFFF) while EN is set: other
+ * bus masters, and other CPUs, never see this CPU's APIC there. msr_changed hears every
+ * WRMSR and RESET of the MSR. With an APIC attached, CPUID.1 reports it (EDX bit 9
+ * while EN is set, the initial APIC ID in EBX bits 31:24). The APIC reaches the CPU
+ * through the INTR input and its INTA cycle (cpu_set_intr, cpu_set_intr_ack), the NMI
+ * input, cpu_signal_init and cpu_signal_sipi. */
+typedef struct CpuApic {
+	u32 (*read)(void *ctx, u32 offset, int size);
+	void (*write)(void *ctx, u32 offset, u32 val, int size);
+	void (*msr_changed)(void *ctx, u64 value);
+	void *ctx;
+} CpuApic;
+void cpu_attach_apic(Cpu *cpu, const CpuApic *apic, u8 apic_id, bool bsp);
+
+/* INIT from the APIC (an INIT IPI, or INIT# from the chipset), taken at the next
+ * instruction boundary: the processor state as cpu_init_signal leaves it; then the
+ * bootstrap processor runs from the reset vector and an application processor (an
+ * attached APIC without the BSP bit) waits for a start-up IPI: halted, deaf to INTR
+ * and NMI. RESET puts an application processor in that state too. */
+void cpu_signal_init(Cpu *cpu);
+/* A start-up IPI: a processor waiting for one starts in real mode at vector * 4096
+ * (CS = vector << 8, IP = 0) at the next boundary; otherwise it is ignored. */
+void cpu_signal_sipi(Cpu *cpu, u8 vector);
 
 /* Moves the time-stamp counter forward by cycles without executing anything: the run
  * loop calls it when it lets virtual time jump over a halted stretch, so that RDTSC

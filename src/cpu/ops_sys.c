@@ -424,8 +424,11 @@ void op_cpuid(Cpu *c, const Insn *d)
 		c->r[R_EDX] = 0x49656E69;
 		c->r[R_ECX] = 0x6C65746E;
 	} else if (leaf == 1) {
+		/* the local APIC, while IA32_APIC_BASE enables it, and its initial ID */
+		if (c->apic.read && (c->apic_base & 0x800))
+			feat |= 0x200;
 		c->r[R_EAX] = sig;
-		c->r[R_EBX] = 0;
+		c->r[R_EBX] = c->apic.read ? (u32)c->apic_id << 24 : 0;
 		c->r[R_ECX] = 0;
 		c->r[R_EDX] = feat;
 	} else {
@@ -448,6 +451,8 @@ void op_rdmsr(Cpu *c, const Insn *d)
 	(void)d;
 	need_cpl0(c);
 	u64 v;
+	if (apic_msr_read(c, c->r[R_ECX], &v))
+		goto done;
 	switch (c->r[R_ECX]) {
 	case MSR_TSC: v = c->icount + c->tsc_offset; break;
 	/* the P6's microcode update signature: revision 0 (no update loaded) */
@@ -457,6 +462,7 @@ void op_rdmsr(Cpu *c, const Insn *d)
 	case MSR_SYSENTER_EIP: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_eip; break;
 	default: GP0(c);
 	}
+done:
 	c->r[R_EAX] = (u32)v;
 	c->r[R_EDX] = (u32)(v >> 32);
 }
@@ -465,6 +471,8 @@ void op_wrmsr(Cpu *c, const Insn *d)
 	(void)d;
 	need_cpl0(c);
 	u64 v = (u64)c->r[R_EDX] << 32 | c->r[R_EAX];
+	if (apic_msr_write(c, c->r[R_ECX], v))
+		return;
 	switch (c->r[R_ECX]) {
 	case MSR_TSC: c->tsc_offset = v - c->icount; break;
 	case MSR_BIOS_SIGN_ID: if (model(c) < CPU_MODEL_P6) GP0(c); break; /* CPUID refills it */

@@ -30,7 +30,11 @@
  *   PIIX3 IDE (BAR4: bus master), 00:01.3 PIIX4 PM (PMBA; SCI on IRQ 9), 00:02.0 VGA
  *   (its ROM BAR holds the VGA BIOS).
  *   Memory: RAM from 0; the BIOS image at 4 GiB minus its size and its last 128 KiB
- *   below 1 MiB through PAM.
+ *   below 1 MiB through PAM; on a P6 machine the 82093AA I/O APIC at 0xFEC00000 (ISA
+ *   IRQ n, the same line the 8259A sees, on its pin n; its messages and the local
+ *   APIC's IPIs on the APIC bus) and the CPU's local APIC at 0xFEE00000 (inside the
+ *   CPU), whose LINT0 takes the 8259A's INT (ExtINT, virtual-wire mode) and whose
+ *   output is the CPU's INTR; without an APIC the 8259A drives INTR directly.
  * Ports 0x510-0x51B (QEMU fw_cfg) stay unmapped on purpose: SeaBIOS must not find it. */
 #include <errno.h>
 #include <stdio.h>
@@ -69,16 +73,61 @@ static int fail(Machine *m, int r, char *why, size_t whylen, const char *reason)
 
 /* ---- Wires ------------------------------------------------------------------ */
 
+/* The 8259A's INT: the local APIC's LINT0 on a P6 machine, else the CPU's INTR. */
 static void wire_intr(void *ctx, int n, int level)
 {
 	Machine *m = ctx;
-	cpu_set_intr(m->cpu, level != 0);
+	if (m->has_apic)
+		lapic_set_lint(&m->lapic, 0, level);
+	else
+		cpu_set_intr(m->cpu, level != 0);
 }
 
+/* ISA IRQ n reaches 8259A input n and I/O APIC pin n. */
 static void pic_update(Machine *m, int irq)
 {
 	u16 bit = (u16)(1u << irq);
-	pic_set_irq(&m->pic, irq, ((m->irq_isa | m->irq_pirq) & bit) != 0);
+	bool level = ((m->irq_isa | m->irq_pirq) & bit) != 0;
+	pic_set_irq(&m->pic, irq, level);
+	if (m->has_apic)
+		ioapic_set_irq(&m->ioapic, irq, level);
+}
+
+/* The local APIC's side of the CPU. */
+static void apic_cpu_intr(void *ctx, bool level)
+{
+	cpu_set_intr(ctx, level);
+}
+
+static void apic_cpu_nmi(void *ctx)
+{
+	cpu_set_nmi(ctx, true);
+	cpu_set_nmi(ctx, false);
+}
+
+static void apic_cpu_init(void *ctx)
+{
+	cpu_signal_init(ctx);
+}
+
+static void apic_cpu_sipi(void *ctx, u8 vector)
+{
+	cpu_signal_sipi(ctx, vector);
+}
+
+/* The APIC bus: I/O APIC messages and IPIs to the local APICs. */
+static void wire_apic_bus(void *ctx, const ApicMsg *msg)
+{
+	Machine *m = ctx;
+	Lapic *apics[1] = {&m->lapic};
+	lapic_bus_deliver(apics, 1, msg);
+}
+
+/* A local APIC's EOI of a level-triggered vector, to the I/O APIC. */
+static void wire_apic_eoi(void *ctx, u8 vector)
+{
+	Machine *m = ctx;
+	ioapic_eoi(&m->ioapic, vector);
 }
 
 /* One of the two sources ORed onto a PIC input changed. */
@@ -309,6 +358,29 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	irq_connect(&m->pic.intr, wire_intr, m, 0);
 	cpu_set_intr_ack(m->cpu, pic_ack, &m->pic);
 
+	/* P6: the local APIC between the 8259A and the CPU (its registers inside the CPU,
+	 * the INTA cycle through it, ExtINT to the 8259A), the I/O APIC on the memory
+	 * bus, both on the APIC bus. */
+	m->has_apic = cfg->cpu >= CPU_MODEL_P6;
+	if (m->has_apic) {
+		Lapic *l = &m->lapic;
+		lapic_init(l, clk, 0, 0);
+		l->cpu = (LapicCpu){m->cpu, apic_cpu_intr, apic_cpu_nmi, apic_cpu_init, apic_cpu_sipi};
+		l->send = wire_apic_bus;
+		l->send_ctx = m;
+		l->eoi = wire_apic_eoi;
+		l->eoi_ctx = m;
+		l->extint_ack = pic_ack;
+		l->extint_ctx = &m->pic;
+		cpu_attach_apic(m->cpu, &(CpuApic){lapic_read, lapic_write, lapic_msr_changed, l}, 0, true);
+		cpu_set_intr_ack(m->cpu, lapic_ack, l);
+		ioapic_init(&m->ioapic);
+		m->ioapic.send = wire_apic_bus;
+		m->ioapic.send_ctx = m;
+		if ((r = mem_map_mmio(mem, 0xFEC00000u, MEM_PAGE_SIZE, &ioapic_mmio_ops, &m->ioapic)))
+			return fail(m, r, why, whylen, "no room for the I/O APIC's MMIO");
+	}
+
 	/* The x87's FERR# into the IRQ13 latch, port F0h (clear, IGNNE#). */
 	IrqLine ferr;
 	irq_connect(&ferr, wire_ferr, m, 0);
@@ -443,6 +515,10 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 void machine_reset(Machine *m)
 {
 	pic_reset(&m->pic);
+	if (m->has_apic) {
+		lapic_reset(&m->lapic);
+		ioapic_reset(&m->ioapic);
+	}
 	pit_reset(&m->pit);
 	rtc_reset(&m->rtc);
 	kbc_reset(&m->kbc);
@@ -484,6 +560,12 @@ void machine_prepare_direct_boot(Machine *m, const CpuState *st)
 	pci_cfg_write(p, isa, 0x60, 0x0B0B0A0A, 4); /* PIRQA-D -> 10, 10, 11, 11 */
 	io_write(m->io, 0x4D1, 0x0C, 1);          /* ELCR: IRQ 10, 11 level */
 	vga_preset_mode3(&m->vga);
+	if (m->has_apic) {
+		/* SeaBIOS's smp_setup: the APIC on, LINT0 ExtINT (virtual wire), LINT1 NMI */
+		lapic_write(&m->lapic, 0xF0, lapic_read(&m->lapic, 0xF0, 4) | 0x100, 4);
+		lapic_write(&m->lapic, 0x350, 0x8700, 4);
+		lapic_write(&m->lapic, 0x360, 0x8400, 4);
+	}
 	cpu_set_state(m->cpu, st);
 }
 

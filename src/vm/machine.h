@@ -21,7 +21,9 @@
 #include "dev/fdc.h"
 #include "dev/i440fx.h"
 #include "dev/ide.h"
+#include "dev/ioapic.h"
 #include "dev/kbc.h"
+#include "dev/lapic.h"
 #include "dev/pci.h"
 #include "dev/pic.h"
 #include "dev/piix3.h"
@@ -93,6 +95,10 @@ typedef struct Machine {
 	PiixIde pide;
 	AcpiPm pm;
 	Vga vga;
+	/* The APICs (P6 machines): the CPU's local APIC, the 82093AA at 0xFEC00000. */
+	bool has_apic;
+	Lapic lapic;
+	IoApic ioapic;
 
 	/* Wires the board combines. */
 	bool a20_kbc, a20_port92;

@@ -31,6 +31,8 @@ static int handle_requests(Machine *m)
 	} else if (req & MACH_REQ_CPU_RESET) {
 		/* The AT's reset pulses (8042, port 92h, PIIX3 soft reset) reset only the
 		 * processor; the chips keep their state. */
+		if (m->has_apic)
+			lapic_reset(&m->lapic); /* inside the processor */
 		cpu_reset(m->cpu);
 		m->resets++;
 	}
