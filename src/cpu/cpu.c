@@ -165,6 +165,11 @@ void cpu_request_exit(Cpu *c)
 	__atomic_fetch_or(&c->events, EV_EXIT, __ATOMIC_RELAXED);
 }
 
+void cpu_set_pause_exit(Cpu *c, bool on)
+{
+	c->pause_exit = on;
+}
+
 void cpu_set_intr(Cpu *c, bool level)
 {
 	c->intr_line = level;
@@ -394,6 +399,10 @@ static CpuExitReason run_loop(Cpu *c)
 				__atomic_and_fetch(&c->events, ~(u32)EV_EXIT, __ATOMIC_RELAXED);
 				return CPU_EXIT_REQUEST;
 			}
+			if (ev & EV_PAUSE) {
+				__atomic_and_fetch(&c->events, ~(u32)EV_PAUSE, __ATOMIC_RELAXED);
+				return CPU_EXIT_PAUSE;
+			}
 			if (ev & (EV_NMI | EV_INTR)) {
 				int t = take_interrupt(c);
 				if (t > 0) {
@@ -520,6 +529,15 @@ void cpu_set_state(Cpu *c, const CpuState *st)
 void cpu_advance_tsc(Cpu *c, u64 cycles)
 {
 	c->tsc_offset += cycles;
+}
+
+void cpu_skip_icount(Cpu *c, u64 n)
+{
+	c->icount += n;
+	if (c->inhibit_icount != ~0ull)
+		c->inhibit_icount += n;
+	if (c->db_icount != ~0ull)
+		c->db_icount += n;
 }
 
 void cpu_get_stats(const Cpu *c, CpuStats *s)

@@ -111,6 +111,7 @@ typedef enum CpuExitReason {
 	CPU_EXIT_BREAKPOINT, /* a CP breakpoint at exit.addr (linear), before executing it */
 	CPU_EXIT_IO,         /* a trapped port access, before it happens (see above) */
 	CPU_EXIT_REQUEST,    /* cpu_request_exit() was called (device, another thread) */
+	CPU_EXIT_PAUSE,      /* a PAUSE retired, with cpu_set_pause_exit (a spin-wait) */
 } CpuExitReason;
 
 typedef struct CpuExit {
@@ -147,6 +148,11 @@ CpuExitReason cpu_run(Cpu *cpu, u64 budget, CpuExit *exit);
 /* Makes the current (or next) cpu_run return CPU_EXIT_REQUEST at the next instruction
  * boundary. Safe to call from a device callback or another thread. */
 void cpu_request_exit(Cpu *cpu);
+
+/* With on, a PAUSE (F3 90, the spin-wait hint; a NOP to the guest) ends cpu_run with
+ * CPU_EXIT_PAUSE once it retired: a machine whose CPUs take turns on one thread gives
+ * the turn to another CPU, the one the spinning CPU waits for. */
+void cpu_set_pause_exit(Cpu *cpu, bool on);
 
 /* The INTR input (level): a PIC output wired here by the board. When the CPU takes the
  * interrupt it calls ack(ctx), which returns the vector (the PIC's INTA cycle). */
@@ -187,6 +193,13 @@ void cpu_signal_sipi(Cpu *cpu, u8 vector);
  * keeps counting at one cycle per virtual instruction time, as a real TSC counts through
  * HLT. */
 void cpu_advance_tsc(Cpu *cpu, u64 cycles);
+
+/* A multiprocessor machine's processors take turns (src/vm/run.c): before its turn a
+ * processor skips the n instructions the others retired meanwhile. Its icount (the
+ * machine's instruction time, which drives the clock) and its time-stamp counter move
+ * on by n, and state counted in instructions (the STI/MOV SS shadow) moves with them;
+ * nothing executes. */
+void cpu_skip_icount(Cpu *cpu, u64 n);
 
 /* Retired-instruction counter (drives the virtual clock). */
 const u64 *cpu_icount(const Cpu *cpu);

@@ -156,6 +156,7 @@ enum {
 	EV_SLOW = 8,    /* single-step mode: TF, trace, breakpoints, DR7 */
 	EV_INIT = 16,   /* an INIT from the APIC */
 	EV_SIPI = 32,   /* a start-up IPI from the APIC (sipi_vector) */
+	EV_PAUSE = 64,  /* a PAUSE with pause_exit: cpu_run returns CPU_EXIT_PAUSE */
 };
 
 /* siglongjmp codes */
@@ -260,6 +261,7 @@ struct Cpu {
 	u8 apic_id;        /* the initial APIC ID (CPUID) */
 	bool wait_sipi;    /* an AP waiting for a start-up IPI (halted as well) */
 	u8 sipi_vector;
+	bool pause_exit;   /* PAUSE ends cpu_run (cpu_set_pause_exit) */
 	Fpu fpu;
 
 	/* CP-side tools */

@@ -22,6 +22,7 @@
 #define VD_MAX_BYTES (2 * TiB)
 #define VM_MEMORY_MIN (1 * MiB)
 #define VM_MEMORY_MAX (3584 * MiB)
+#define VM_CPUS_MAX 8        /* processors of a VM (APIC IDs 0..7) */
 
 /* The devices a VD can be: ATA hda..hdd (primary master/slave, secondary master/slave)
  * and floppies fda, fdb. */
@@ -61,6 +62,7 @@ typedef struct ConfErr {
 typedef struct VmConf {
 	u64 memory; /* bytes */
 	CpuModel cpu;
+	int cpus;   /* 1..VM_CPUS_MAX; more than one needs i686 (local APICs) */
 	int console;             /* VM_CONSOLE_* */
 	int nboot;
 	u8 boot[VM_DEV_COUNT];   /* device indexes, in boot order */
@@ -68,13 +70,14 @@ typedef struct VmConf {
 } VmConf;
 
 /* The defaults of `vmcp define vm` and of keys a config file leaves out: 64M, i686,
- * boot hda,fda, serial console, no VDs. */
+ * one CPU, boot hda,fda, serial console, no VDs. */
 void vmconf_default(VmConf *c);
 /* Parses the config file of VM vm (len bytes, not NUL-terminated). Returns 0 or
  * VMCP_EINVAL with *e filled. */
 int vmconf_parse(const char *vm, const char *text, size_t len, VmConf *c, ConfErr *e);
 /* A new config file text for VM vm (malloc'd, NUL-terminated), or NULL if out of
- * memory. Device lines are written for has_dev[] in device order. */
+ * memory. Device lines are written for has_dev[] in device order; "cpus" only when
+ * there is more than one. */
 char *vmconf_format(const char *vm, const VmConf *c);
 /* The boot order as the config file spells it ("hda,fda") into buf (n bytes). */
 void vmconf_boot_text(const VmConf *c, char *buf, size_t n);

@@ -78,7 +78,7 @@ static void wire_intr(void *ctx, int n, int level)
 {
 	Machine *m = ctx;
 	if (m->has_apic)
-		lapic_set_lint(&m->lapic, 0, level);
+		lapic_set_lint(&m->lapic[0], 0, level);
 	else
 		cpu_set_intr(m->cpu, level != 0);
 }
@@ -115,12 +115,19 @@ static void apic_cpu_sipi(void *ctx, u8 vector)
 	cpu_signal_sipi(ctx, vector);
 }
 
-/* The APIC bus: I/O APIC messages and IPIs to the local APICs. */
+/* The APIC bus: I/O APIC messages and IPIs to the local APICs. A CPU that sent an IPI
+ * to others ends its turn, so that they answer soon (run.c). */
 static void wire_apic_bus(void *ctx, const ApicMsg *msg)
 {
 	Machine *m = ctx;
-	Lapic *apics[1] = {&m->lapic};
-	lapic_bus_deliver(apics, 1, msg);
+	Lapic *apics[VM_CPUS_MAX];
+	for (int i = 0; i < m->ncpus; i++)
+		apics[i] = &m->lapic[i];
+	lapic_bus_deliver(apics, m->ncpus, msg);
+	if (msg->source >= 0 && m->ncpus > 1) {
+		m->yield = true;
+		cpu_request_exit(m->cpus[m->cur]);
+	}
 }
 
 /* A local APIC's EOI of a level-triggered vector, to the I/O APIC. */
@@ -211,9 +218,11 @@ static void wire_poweroff(void *ctx, int n, int level)
 		machine_request(ctx, MACH_REQ_POWEROFF);
 }
 
+/* A timer armed earlier than the running slice's end: the running CPU stops there. */
 static void kick_cpu(void *ctx)
 {
-	cpu_request_exit(ctx);
+	Machine *m = ctx;
+	cpu_request_exit(m->cpus[m->cur]);
 }
 
 static void com1_tx(void *ctx, u8 b)
@@ -302,7 +311,7 @@ static void cmos_setup(Machine *m)
 			xlat |= (u8)(1 << (2 * i));
 	}
 	rtc_cmos_set(r, 0x39, xlat);
-	rtc_cmos_set(r, CMOS_SMP_COUNT, 0);
+	rtc_cmos_set(r, CMOS_SMP_COUNT, (u8)(m->ncpus - 1)); /* SeaBIOS counts this many APs */
 	rtc_cmos_set_boot_order(r, m->cfg.boot[0], m->cfg.boot[1], m->cfg.boot[2], true);
 	rtc_cmos_checksum(r);
 }
@@ -340,15 +349,24 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 			return fail(m, r, why, whylen, NULL);
 	}
 
-	/* The CPU, its INTR input from the PIC and its INTA cycle to the PIC; the i486DX
-	 * and later have their x87 on the chip (the 386 gets no 387). */
+	/* The CPUs (cpus[0] the bootstrap processor, more only on a P6: they need local
+	 * APICs), their INTR input from the PIC and their INTA cycle to the PIC; the i486DX
+	 * and later have their x87 on the chip (the 386 gets no 387). The clock counts the
+	 * instructions of whichever CPU runs (run.c). */
+	m->ncpus = cfg->cpus > 0 ? cfg->cpus : 1;
+	if (m->ncpus > VM_CPUS_MAX || (m->ncpus > 1 && cfg->cpu < CPU_MODEL_P6))
+		return fail(m, VMCP_EINVAL, why, whylen, "more than one CPU needs i686, at most 8");
 	CpuConfig cc = {.model = cfg->cpu, .fpu = cfg->cpu >= CPU_MODEL_486};
-	m->cpu = cpu_new(&cc, mem, io);
-	if (!m->cpu)
-		return fail(m, VMCP_ENOMEM, why, whylen, "out of memory for the CPU");
+	for (int i = 0; i < m->ncpus; i++) {
+		m->cpus[i] = cpu_new(&cc, mem, io);
+		if (!m->cpus[i])
+			return fail(m, VMCP_ENOMEM, why, whylen, "out of memory for the CPU");
+		cpu_set_pause_exit(m->cpus[i], m->ncpus > 1); /* a spinning CPU gives its turn */
+	}
+	m->cpu = m->cpus[0];
 	clock_attach_icount(clk, cpu_icount(m->cpu));
 	clk->kick = kick_cpu;
-	clk->kick_ctx = m->cpu;
+	clk->kick_ctx = m;
 
 	/* 8259A pair + ELCR. */
 	pic_init(&m->pic);
@@ -363,17 +381,23 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	 * bus, both on the APIC bus. */
 	m->has_apic = cfg->cpu >= CPU_MODEL_P6;
 	if (m->has_apic) {
-		Lapic *l = &m->lapic;
-		lapic_init(l, clk, 0, 0);
-		l->cpu = (LapicCpu){m->cpu, apic_cpu_intr, apic_cpu_nmi, apic_cpu_init, apic_cpu_sipi};
-		l->send = wire_apic_bus;
-		l->send_ctx = m;
-		l->eoi = wire_apic_eoi;
-		l->eoi_ctx = m;
-		l->extint_ack = pic_ack;
-		l->extint_ctx = &m->pic;
-		cpu_attach_apic(m->cpu, &(CpuApic){lapic_read, lapic_write, lapic_msr_changed, l}, 0, true);
-		cpu_set_intr_ack(m->cpu, lapic_ack, l);
+		/* APIC ID i for CPU i; CPU 0 is the bootstrap processor. Only CPU 0's LINT0
+		 * has the 8259A (wire_intr); LINT1 (NMI) is not connected. */
+		for (int i = 0; i < m->ncpus; i++) {
+			Lapic *l = &m->lapic[i];
+			lapic_init(l, clk, i, (u8)i);
+			l->cpu = (LapicCpu){m->cpus[i], apic_cpu_intr, apic_cpu_nmi, apic_cpu_init,
+					    apic_cpu_sipi};
+			l->send = wire_apic_bus;
+			l->send_ctx = m;
+			l->eoi = wire_apic_eoi;
+			l->eoi_ctx = m;
+			l->extint_ack = pic_ack;
+			l->extint_ctx = &m->pic;
+			cpu_attach_apic(m->cpus[i], &(CpuApic){lapic_read, lapic_write, lapic_msr_changed, l},
+					(u8)i, i == 0);
+			cpu_set_intr_ack(m->cpus[i], lapic_ack, l);
+		}
 		ioapic_init(&m->ioapic);
 		m->ioapic.send = wire_apic_bus;
 		m->ioapic.send_ctx = m;
@@ -381,7 +405,8 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 			return fail(m, r, why, whylen, "no room for the I/O APIC's MMIO");
 	}
 
-	/* The x87's FERR# into the IRQ13 latch, port F0h (clear, IGNNE#). */
+	/* The x87's FERR# into the IRQ13 latch, port F0h (clear, IGNNE#): the bootstrap
+	 * processor's (an OS on several CPUs uses CR0.NE, #MF, instead). */
 	IrqLine ferr;
 	irq_connect(&ferr, wire_ferr, m, 0);
 	cpu_set_ferr_line(m->cpu, ferr);
@@ -516,7 +541,8 @@ void machine_reset(Machine *m)
 {
 	pic_reset(&m->pic);
 	if (m->has_apic) {
-		lapic_reset(&m->lapic);
+		for (int i = 0; i < m->ncpus; i++)
+			lapic_reset(&m->lapic[i]);
 		ioapic_reset(&m->ioapic);
 	}
 	pit_reset(&m->pit);
@@ -539,7 +565,18 @@ void machine_reset(Machine *m)
 	vga_reset(&m->vga);
 	if (m->cfg.bios_raw)
 		vga_preset_mode3(&m->vga);
-	cpu_reset(m->cpu);
+	/* Every CPU at the machine's instruction count (their TSCs restart together), CPU
+	 * 0's turn; the APs wait for a start-up IPI. */
+	u64 ic = *cpu_icount(m->cpus[m->cur]);
+	for (int i = 0; i < m->ncpus; i++) {
+		cpu_skip_icount(m->cpus[i], ic - *cpu_icount(m->cpus[i]));
+		cpu_reset(m->cpus[i]);
+	}
+	clock_attach_icount(&m->clock, cpu_icount(m->cpus[0]));
+	m->cur = 0;
+	m->turn_end = 0;
+	m->idle = 0;
+	m->yield = false;
 	wire_isa_irq(m, 13, 0); /* the x87 error latch */
 	__atomic_and_fetch(&m->requests, MACH_REQ_STOP, __ATOMIC_SEQ_CST);
 	m->resets++;
@@ -562,17 +599,19 @@ void machine_prepare_direct_boot(Machine *m, const CpuState *st)
 	vga_preset_mode3(&m->vga);
 	if (m->has_apic) {
 		/* SeaBIOS's smp_setup: the APIC on, LINT0 ExtINT (virtual wire), LINT1 NMI */
-		lapic_write(&m->lapic, 0xF0, lapic_read(&m->lapic, 0xF0, 4) | 0x100, 4);
-		lapic_write(&m->lapic, 0x350, 0x8700, 4);
-		lapic_write(&m->lapic, 0x360, 0x8400, 4);
+		Lapic *l = &m->lapic[0];
+		lapic_write(l, 0xF0, lapic_read(l, 0xF0, 4) | 0x100, 4);
+		lapic_write(l, 0x350, 0x8700, 4);
+		lapic_write(l, 0x360, 0x8400, 4);
 	}
 	cpu_set_state(m->cpu, st);
 }
 
 void machine_free(Machine *m)
 {
-	if (m->cpu)
-		cpu_free(m->cpu);
+	for (int i = 0; i < VM_CPUS_MAX; i++)
+		if (m->cpus[i])
+			cpu_free(m->cpus[i]);
 	if (m->vga.pci.name)
 		pci_dev_free(&m->vga.pci);
 	free(m->io);

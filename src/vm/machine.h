@@ -32,6 +32,7 @@
 #include "dev/rtc.h"
 #include "dev/uart.h"
 #include "dev/vga.h"
+#include "vd/conf.h"
 #include "vd/vd.h"
 
 #define MACHINE_DEFAULT_BIOS "/usr/share/seabios/bios.bin"
@@ -48,6 +49,7 @@ typedef struct MachineHost {
 typedef struct MachineConfig {
 	u64 memory;             /* RAM bytes (1 MiB .. 3.5 GiB, multiple of 4 KiB) */
 	CpuModel cpu;
+	int cpus;               /* processors, 1..VM_CPUS_MAX (more than one: P6); 0: 1 */
 	const char *bios;       /* firmware image; NULL: SeaBIOS */
 	bool bios_raw;          /* a raw ROM (--bios): no VGA BIOS, text mode preset */
 	const char *vgabios;    /* NULL: vgabios-stdvga.bin; "" none */
@@ -72,7 +74,9 @@ typedef struct Machine {
 	Clock clock;
 	MemBus mem;
 	IoBus *io;
-	Cpu *cpu;
+	Cpu *cpu;               /* the bootstrap processor, cpus[0]: what the CP shows */
+	Cpu *cpus[VM_CPUS_MAX]; /* APIC ID i is cpus[i] */
+	int ncpus;
 	u8 *bios;
 	u32 bios_size;
 	u8 *vgabios;
@@ -95,10 +99,18 @@ typedef struct Machine {
 	PiixIde pide;
 	AcpiPm pm;
 	Vga vga;
-	/* The APICs (P6 machines): the CPU's local APIC, the 82093AA at 0xFEC00000. */
+	/* The APICs (P6 machines): each CPU's local APIC, the 82093AA at 0xFEC00000. */
 	bool has_apic;
-	Lapic lapic;
+	Lapic lapic[VM_CPUS_MAX];
 	IoApic ioapic;
+
+	/* Turns of the CPUs (run.c): cpus[cur] runs until the machine's instruction count
+	 * reaches turn_end, halts, or yields (an IPI sent); idle has bit i set while CPU i
+	 * has nothing to do (halted, nothing pending since its last turn). */
+	int cur;
+	u64 turn_end;
+	u32 idle;
+	bool yield;
 
 	/* Wires the board combines. */
 	bool a20_kbc, a20_port92;

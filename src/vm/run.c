@@ -1,16 +1,33 @@
-/* run.c: the run loop of one machine. The CPU runs in slices sized to the next timer
- * deadline (clock_budget); due timers fire between slices; a halted CPU lets virtual
- * time jump to the next deadline (so an idle guest costs nothing and a run stays
- * deterministic); resets and power-off requested by devices during a slice are carried
- * out between slices, outside any device callback. */
+/* run.c: the run loop of one machine. The CPUs run in slices sized to the next timer
+ * deadline (clock_budget); due timers fire between slices; when every CPU is halted,
+ * virtual time jumps to the next deadline (so an idle guest costs nothing and a run
+ * stays deterministic); resets and power-off requested by devices during a slice are
+ * carried out between slices, outside any device callback.
+ *
+ * Several CPUs take turns on this one host thread. A turn lasts until the machine's
+ * instruction count reaches the turn's end (MACH_TURN instructions after it started),
+ * the CPU halts, or it yields: by sending an IPI (board.c), so that the receiver answers
+ * soon, or by a PAUSE, the spin-wait hint of a CPU waiting for another (a lock, a flag,
+ * an answer); then the next CPU in APIC ID order takes over. Virtual time counts the
+ * instructions of the machine, whoever retires them: the CPU taking its turn first
+ * skips the instructions the others retired (cpu_skip_icount), so every CPU's icount
+ * and time-stamp counter read the one machine time and no TSC ever runs backwards
+ * from one CPU to the next. Where a turn ends depends only on the guest (its
+ * instructions, halts, IPIs), never on where machine_run's caller cuts the run (a
+ * timer deadline, until_ns, a stop request ends a slice but not the turn): the same
+ * guest with the same inputs interleaves its CPUs the same way on every run.
+ * docs/smp.md says why one thread and what a thread per CPU would cost. */
 #include "base/err.h"
 #include "vm/machine.h"
+
+#define MACH_TURN 1000 /* instructions of one CPU's turn when there are several */
 
 void machine_request(Machine *m, u32 req)
 {
 	__atomic_or_fetch(&m->requests, req, __ATOMIC_SEQ_CST);
-	if (m->cpu)
-		cpu_request_exit(m->cpu);
+	for (int i = 0; i < m->ncpus; i++)
+		if (m->cpus[i])
+			cpu_request_exit(m->cpus[i]);
 }
 
 void machine_request_stop(Machine *m)
@@ -30,10 +47,15 @@ static int handle_requests(Machine *m)
 		machine_reset(m);
 	} else if (req & MACH_REQ_CPU_RESET) {
 		/* The AT's reset pulses (8042, port 92h, PIIX3 soft reset) reset only the
-		 * processor; the chips keep their state. */
+		 * processor (with its local APIC); the chips keep their state. The other
+		 * processors get INIT from the chipset and wait for a start-up IPI. */
 		if (m->has_apic)
-			lapic_reset(&m->lapic); /* inside the processor */
+			lapic_reset(&m->lapic[0]);
 		cpu_reset(m->cpu);
+		for (int i = 1; i < m->ncpus; i++) {
+			lapic_init_reset(&m->lapic[i]);
+			cpu_signal_init(m->cpus[i]);
+		}
 		m->resets++;
 	}
 	if (req & MACH_REQ_STOP)
@@ -41,9 +63,56 @@ static int handle_requests(Machine *m)
 	return -1;
 }
 
+/* The next CPU's turn: it catches up with the machine's instruction count, and the
+ * clock follows its counter. */
+static void next_turn(Machine *m)
+{
+	u64 now_icount = *cpu_icount(m->cpus[m->cur]);
+	m->cur = (m->cur + 1) % m->ncpus;
+	Cpu *cpu = m->cpus[m->cur];
+	cpu_skip_icount(cpu, now_icount - *cpu_icount(cpu));
+	clock_attach_icount(&m->clock, cpu_icount(cpu));
+	m->turn_end = now_icount + MACH_TURN;
+	m->yield = false;
+}
+
+/* Every CPU is idle: virtual time jumps to the next deadline (at most until_ns), the
+ * time-stamp counters counting through it. Returns a stop reason when nothing can wake
+ * any CPU any more, else -1. */
+static int skip_idle_time(Machine *m, u64 until_ns)
+{
+	Clock *c = &m->clock;
+	u64 next = clock_next_deadline(c);
+	bool wakeable = false;
+	for (int i = 0; i < m->ncpus; i++) {
+		CpuState st;
+		cpu_get_state(m->cpus[i], &st);
+		wakeable |= (st.eflags & FLAG_IF) && !st.wait_sipi;
+	}
+	if (!wakeable || next == CLOCK_NEVER) {
+		/* Only an NMI could wake one, and nothing here raises one. */
+		if (handle_requests(m) == MACH_STOP_POWEROFF)
+			return MACH_STOP_POWEROFF;
+		return MACH_STOP_DEAD;
+	}
+	u64 t = MIN(next, until_ns), now = clock_now(c);
+	if (t > now) {
+		m->halted_ns += t - now;
+		/* The TSC counts through HLT: one cycle per instruction time. */
+		for (int i = 0; i < m->ncpus; i++)
+			cpu_advance_tsc(m->cpus[i], (t - now) * 1000 / c->ps_per_insn);
+		clock_advance_to(c, t);
+	}
+	if (clock_run_timers(c))
+		m->idle = 0;
+	return -1;
+}
+
 MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 {
 	Clock *c = &m->clock;
+	u32 all = (1u << m->ncpus) - 1;
+	m->idle = 0; /* the host may have given the guest input since the last run */
 	for (;;) {
 		int stop = handle_requests(m);
 		if (stop >= 0)
@@ -51,36 +120,29 @@ MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 		u64 now = clock_now(c);
 		if (now >= until_ns)
 			return MACH_STOP_TIME;
+		Cpu *cpu = m->cpus[m->cur];
 		u64 max = (until_ns - now) * 1000 / c->ps_per_insn + 1;
+		if (m->ncpus > 1) {
+			u64 ic = *cpu_icount(cpu);
+			max = MIN(max, m->turn_end > ic ? m->turn_end - ic : 1);
+		}
 		u64 budget = clock_budget(c, max);
 		CpuExit ex;
-		CpuExitReason why = cpu_run(m->cpu, budget, &ex);
-		clock_run_timers(c);
+		CpuExitReason why = cpu_run(cpu, budget, &ex);
+		if (ex.executed)
+			m->idle = 0; /* it may have woken the others */
+		if (clock_run_timers(c))
+			m->idle = 0;
 		switch (why) {
 		case CPU_EXIT_BUDGET:
 		case CPU_EXIT_REQUEST:
 			break;
-		case CPU_EXIT_HLT: {
-			CpuState st;
-			cpu_get_state(m->cpu, &st);
-			u64 next = clock_next_deadline(c);
-			if (!(st.eflags & FLAG_IF) || next == CLOCK_NEVER) {
-				/* Only an NMI could wake it, and nothing here raises one. */
-				if (handle_requests(m) == MACH_STOP_POWEROFF)
-					return MACH_STOP_POWEROFF;
-				return MACH_STOP_DEAD;
-			}
-			u64 t = MIN(next, until_ns);
-			now = clock_now(c);
-			if (t > now) {
-				m->halted_ns += t - now;
-				/* The TSC counts through HLT: one cycle per instruction time. */
-				cpu_advance_tsc(m->cpu, (t - now) * 1000 / c->ps_per_insn);
-				clock_advance_to(c, t);
-				clock_run_timers(c);
-			}
+		case CPU_EXIT_PAUSE:
+			m->yield = true; /* spinning: the others' turn */
 			break;
-		}
+		case CPU_EXIT_HLT:
+			m->idle |= 1u << m->cur;
+			break;
 		case CPU_EXIT_SHUTDOWN:
 			/* Triple fault: the chipset answers the shutdown cycle with a reset, as a
 			 * PC (and QEMU) does. */
@@ -95,5 +157,13 @@ MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 				*exit = ex;
 			return MACH_STOP_BREAKPOINT;
 		}
+		if (m->idle == all) {
+			int s = skip_idle_time(m, until_ns);
+			if (s >= 0)
+				return (MachineStop)s;
+		}
+		if (m->ncpus > 1 && (why == CPU_EXIT_HLT || m->yield ||
+				     *cpu_icount(cpu) >= m->turn_end))
+			next_turn(m);
 	}
 }
