@@ -531,6 +531,18 @@ void cpu_advance_tsc(Cpu *c, u64 cycles)
 	c->tsc_offset += cycles;
 }
 
+bool cpu_idle(const Cpu *c)
+{
+	if (!c->halted || c->shutdown)
+		return false;
+	u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
+	if (ev & (EV_INIT | EV_SIPI | EV_EXIT))
+		return false;
+	if (c->wait_sipi)
+		return true;
+	return !((ev & EV_NMI) && !c->nmi_blocked) && !((ev & EV_INTR) && (c->eflags & FLAG_IF));
+}
+
 void cpu_skip_icount(Cpu *c, u64 n)
 {
 	c->icount += n;

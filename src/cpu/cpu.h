@@ -201,6 +201,11 @@ void cpu_advance_tsc(Cpu *cpu, u64 cycles);
  * nothing executes. */
 void cpu_skip_icount(Cpu *cpu, u64 n);
 
+/* Whether the CPU would do nothing if it ran now: halted (HLT, waiting for a start-up
+ * IPI, or frozen before a waiting x87 instruction) with no interrupt it would take, no
+ * NMI, INIT or start-up IPI pending. */
+bool cpu_idle(const Cpu *cpu);
+
 /* Retired-instruction counter (drives the virtual clock). */
 const u64 *cpu_icount(const Cpu *cpu);
 

@@ -361,7 +361,6 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 		m->cpus[i] = cpu_new(&cc, mem, io);
 		if (!m->cpus[i])
 			return fail(m, VMCP_ENOMEM, why, whylen, "out of memory for the CPU");
-		cpu_set_pause_exit(m->cpus[i], m->ncpus > 1); /* a spinning CPU gives its turn */
 	}
 	m->cpu = m->cpus[0];
 	clock_attach_icount(clk, cpu_icount(m->cpu));
@@ -574,8 +573,7 @@ void machine_reset(Machine *m)
 	}
 	clock_attach_icount(&m->clock, cpu_icount(m->cpus[0]));
 	m->cur = 0;
-	m->turn_end = 0;
-	m->idle = 0;
+	m->turn_start = m->turn_end = 0;
 	m->yield = false;
 	wire_isa_irq(m, 13, 0); /* the x87 error latch */
 	__atomic_and_fetch(&m->requests, MACH_REQ_STOP, __ATOMIC_SEQ_CST);

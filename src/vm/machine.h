@@ -105,11 +105,9 @@ typedef struct Machine {
 	IoApic ioapic;
 
 	/* Turns of the CPUs (run.c): cpus[cur] runs until the machine's instruction count
-	 * reaches turn_end, halts, or yields (an IPI sent); idle has bit i set while CPU i
-	 * has nothing to do (halted, nothing pending since its last turn). */
+	 * reaches turn_end, it halts, or it yields (an IPI sent, a PAUSE). */
 	int cur;
-	u64 turn_end;
-	u32 idle;
+	u64 turn_start, turn_end;
 	bool yield;
 
 	/* Wires the board combines. */

@@ -1,26 +1,32 @@
 /* run.c: the run loop of one machine. The CPUs run in slices sized to the next timer
- * deadline (clock_budget); due timers fire between slices; when every CPU is halted,
- * virtual time jumps to the next deadline (so an idle guest costs nothing and a run
- * stays deterministic); resets and power-off requested by devices during a slice are
- * carried out between slices, outside any device callback.
+ * deadline (clock_budget); due timers fire between slices; when no CPU has anything to
+ * do (each halted with nothing pending: cpu_idle), virtual time jumps to the next
+ * deadline (so an idle guest costs nothing and a run stays deterministic); resets and
+ * power-off requested by devices during a slice are carried out between slices,
+ * outside any device callback.
  *
  * Several CPUs take turns on this one host thread. A turn lasts until the machine's
  * instruction count reaches the turn's end (MACH_TURN instructions after it started),
  * the CPU halts, or it yields: by sending an IPI (board.c), so that the receiver answers
  * soon, or by a PAUSE, the spin-wait hint of a CPU waiting for another (a lock, a flag,
- * an answer); then the next CPU in APIC ID order takes over. Virtual time counts the
- * instructions of the machine, whoever retires them: the CPU taking its turn first
- * skips the instructions the others retired (cpu_skip_icount), so every CPU's icount
- * and time-stamp counter read the one machine time and no TSC ever runs backwards
- * from one CPU to the next. Where a turn ends depends only on the guest (its
- * instructions, halts, IPIs), never on where machine_run's caller cuts the run (a
- * timer deadline, until_ns, a stop request ends a slice but not the turn): the same
- * guest with the same inputs interleaves its CPUs the same way on every run.
- * docs/smp.md says why one thread and what a thread per CPU would cost. */
+ * an answer), once the turn is MACH_PAUSE_MIN instructions old and another CPU has
+ * something to do (two CPUs spinning at once would otherwise hand the turn back and
+ * forth every few instructions, and one alone would stop at every PAUSE of a delay
+ * loop for nothing). Then the next CPU in APIC ID order that has something to do takes over
+ * (the same one goes on when the others are idle). Virtual time counts the instructions
+ * of the machine, whoever retires them: the CPU taking its turn first skips the
+ * instructions the others retired (cpu_skip_icount), so every CPU's icount and
+ * time-stamp counter read the one machine time and no TSC ever runs backwards from one
+ * CPU to the next. Where a turn ends depends only on the guest (its instructions,
+ * halts, IPIs, PAUSEs, its timers), never on where machine_run's caller cuts the run
+ * (until_ns and a stop request end a slice, not the turn): the same guest with the same
+ * inputs interleaves its CPUs the same way on every run. docs/smp.md says why one
+ * thread and what a thread per CPU would cost. */
 #include "base/err.h"
 #include "vm/machine.h"
 
-#define MACH_TURN 1000 /* instructions of one CPU's turn when there are several */
+#define MACH_TURN 1000 /* instructions of one CPU's turn when others have work */
+#define MACH_PAUSE_MIN 200 /* a PAUSE ends a turn only after this many instructions */
 
 void machine_request(Machine *m, u32 req)
 {
@@ -63,22 +69,49 @@ static int handle_requests(Machine *m)
 	return -1;
 }
 
-/* The next CPU's turn: it catches up with the machine's instruction count, and the
- * clock follows its counter. */
+static bool all_idle(const Machine *m)
+{
+	for (int i = 0; i < m->ncpus; i++)
+		if (!cpu_idle(m->cpus[i]))
+			return false;
+	return true;
+}
+
+/* The turn goes to the next CPU after the current one that has something to do (the
+ * current one again if no other has; the next one if none has): it catches up with the
+ * machine's instruction count and the clock follows its counter. */
 static void next_turn(Machine *m)
 {
 	u64 now_icount = *cpu_icount(m->cpus[m->cur]);
-	m->cur = (m->cur + 1) % m->ncpus;
-	Cpu *cpu = m->cpus[m->cur];
+	int next = (m->cur + 1) % m->ncpus;
+	for (int k = 1; k <= m->ncpus; k++) {
+		int i = (m->cur + k) % m->ncpus;
+		if (!cpu_idle(m->cpus[i])) {
+			next = i;
+			break;
+		}
+	}
+	m->cur = next;
+	Cpu *cpu = m->cpus[next];
 	cpu_skip_icount(cpu, now_icount - *cpu_icount(cpu));
 	clock_attach_icount(&m->clock, cpu_icount(cpu));
+	m->turn_start = now_icount;
 	m->turn_end = now_icount + MACH_TURN;
 	m->yield = false;
 }
 
-/* Every CPU is idle: virtual time jumps to the next deadline (at most until_ns), the
- * time-stamp counters counting through it. Returns a stop reason when nothing can wake
- * any CPU any more, else -1. */
+/* Whether a CPU other than the current one has something to do. */
+static bool others_busy(const Machine *m)
+{
+	for (int i = 0; i < m->ncpus; i++)
+		if (i != m->cur && !cpu_idle(m->cpus[i]))
+			return true;
+	return false;
+}
+
+/* No CPU has anything to do: virtual time jumps to the next deadline (at most
+ * until_ns), the time-stamp counters counting through it. Returns a stop reason when
+ * nothing can wake any CPU any more, else -1. */
 static int skip_idle_time(Machine *m, u64 until_ns)
 {
 	Clock *c = &m->clock;
@@ -102,17 +135,14 @@ static int skip_idle_time(Machine *m, u64 until_ns)
 		for (int i = 0; i < m->ncpus; i++)
 			cpu_advance_tsc(m->cpus[i], (t - now) * 1000 / c->ps_per_insn);
 		clock_advance_to(c, t);
+		clock_run_timers(c);
 	}
-	if (clock_run_timers(c))
-		m->idle = 0;
 	return -1;
 }
 
 MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 {
 	Clock *c = &m->clock;
-	u32 all = (1u << m->ncpus) - 1;
-	m->idle = 0; /* the host may have given the guest input since the last run */
 	for (;;) {
 		int stop = handle_requests(m);
 		if (stop >= 0)
@@ -123,25 +153,28 @@ MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 		Cpu *cpu = m->cpus[m->cur];
 		u64 max = (until_ns - now) * 1000 / c->ps_per_insn + 1;
 		if (m->ncpus > 1) {
-			u64 ic = *cpu_icount(cpu);
+			u64 ic = *cpu_icount(cpu), ran = ic - m->turn_start;
 			max = MIN(max, m->turn_end > ic ? m->turn_end - ic : 1);
+			/* PAUSE gives the turn away only to a CPU with work, and only from a turn
+			 * old enough (the first instructions run with it off) */
+			bool pause = others_busy(m);
+			if (pause && ran < MACH_PAUSE_MIN) {
+				max = MIN(max, MACH_PAUSE_MIN - ran);
+				pause = false;
+			}
+			cpu_set_pause_exit(cpu, pause);
 		}
 		u64 budget = clock_budget(c, max);
 		CpuExit ex;
 		CpuExitReason why = cpu_run(cpu, budget, &ex);
-		if (ex.executed)
-			m->idle = 0; /* it may have woken the others */
-		if (clock_run_timers(c))
-			m->idle = 0;
+		clock_run_timers(c);
 		switch (why) {
 		case CPU_EXIT_BUDGET:
 		case CPU_EXIT_REQUEST:
+		case CPU_EXIT_HLT:
 			break;
 		case CPU_EXIT_PAUSE:
 			m->yield = true; /* spinning: the others' turn */
-			break;
-		case CPU_EXIT_HLT:
-			m->idle |= 1u << m->cur;
 			break;
 		case CPU_EXIT_SHUTDOWN:
 			/* Triple fault: the chipset answers the shutdown cycle with a reset, as a
@@ -157,13 +190,15 @@ MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 				*exit = ex;
 			return MACH_STOP_BREAKPOINT;
 		}
-		if (m->idle == all) {
+		bool end = m->ncpus > 1 && (why == CPU_EXIT_HLT || m->yield ||
+					    *cpu_icount(cpu) >= m->turn_end);
+		if (all_idle(m)) {
 			int s = skip_idle_time(m, until_ns);
 			if (s >= 0)
 				return (MachineStop)s;
+			end = m->ncpus > 1;
 		}
-		if (m->ncpus > 1 && (why == CPU_EXIT_HLT || m->yield ||
-				     *cpu_icount(cpu) >= m->turn_end))
+		if (end)
 			next_turn(m);
 	}
 }
