@@ -535,8 +535,9 @@ bool cpu_idle(const Cpu *c)
 {
 	if (!c->halted || c->shutdown)
 		return false;
+	/* (an exit request is no work: a run would only return at once) */
 	u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
-	if (ev & (EV_INIT | EV_SIPI | EV_EXIT))
+	if (ev & (EV_INIT | EV_SIPI))
 		return false;
 	if (c->wait_sipi)
 		return true;
