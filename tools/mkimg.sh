@@ -4,6 +4,7 @@
 # binary; images are made at test time.
 #
 #   mkimg.sh bootsect OUT                       the two-sector INT 10h/13h test guest (1 MiB disk)
+#   mkimg.sh echo OUT                           the echo console guest for the CP tests (1 MiB disk)
 #   mkimg.sh testkernel OUT                     the bzImage-format test kernel
 #   mkimg.sh syslinux OUT KERNEL INITRD APPEND  16 MiB FAT disk: SYSLINUX loads KERNEL as Linux
 #   mkimg.sh freedos-hd OUT FLOPPY              32 MiB partitioned disk: FreeDOS (files from the
@@ -42,6 +43,13 @@ bootsect)
 	need nasm
 	out=$1
 	nasm -f bin -o "$out.bin" "$guest/bootsect.asm"
+	rm -f "$out"; truncate -s 1M "$out"
+	dd if="$out.bin" of="$out" conv=notrunc status=none
+	rm -f "$out.bin";;
+echo)
+	need nasm
+	out=$1
+	nasm -f bin -o "$out.bin" "$guest/echo.asm"
 	rm -f "$out"; truncate -s 1M "$out"
 	dd if="$out.bin" of="$out" conv=notrunc status=none
 	rm -f "$out.bin";;

@@ -7,7 +7,8 @@
  *
  * Message numbers are owned by module, so files never compete for a number:
  *   001-099 base and the command line     100-299 VMFAT, VDDs, VD manager
- *   300-499 CP commands                    500-699 VM, board, devices, console
+ *   300-499 CP commands                    500-599 VM, board, devices, console
+ *   600-699 the CP daemon and its control socket
  *   700-799 CPU                            800-899 tests and tools
  * Severity letters: I (information), W (warning), E (error), S (severe: CP bug). */
 #ifndef VMCP_BASE_ERR_H

@@ -107,9 +107,9 @@ int cp_cmd_define(CpCtx *cp, int argc, char **argv)
 {
 	if (argc < 2)
 		return cp_missing("vm or vd", CP_USAGE_DEFINE_VM "\n" CP_USAGE_DEFINE_VD);
-	if (!strcmp(argv[1], "vm"))
+	if (cp_word(argv[1], "vm", 2))
 		return define_vm(cp, argc - 1, argv + 1);
-	if (!strcmp(argv[1], "vd"))
+	if (cp_word(argv[1], "vd", 2))
 		return define_vd(cp, argc - 1, argv + 1);
 	msg(CPM_UNKNOWN_WHAT, 'E', "Cannot define %s: use define vm or define vd", argv[1]);
 	return VMCP_EINVAL;

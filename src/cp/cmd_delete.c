@@ -11,8 +11,8 @@ int cp_cmd_delete(CpCtx *cp, int argc, char **argv)
 {
 	if (argc < 2)
 		return cp_missing("vm or vd", CP_USAGE_DELETE);
-	bool vm = !strcmp(argv[1], "vm");
-	if (!vm && strcmp(argv[1], "vd")) {
+	bool vm = cp_word(argv[1], "vm", 2);
+	if (!vm && !cp_word(argv[1], "vd", 2)) {
 		msg(CPM_UNKNOWN_WHAT, 'E', "Cannot delete %s: use delete vm or delete vd", argv[1]);
 		return VMCP_EINVAL;
 	}

@@ -68,7 +68,7 @@ int cp_cmd_directory(CpCtx *cp, int argc, char **argv)
 	if (npos < 1)
 		return cp_missing("get, put or list", CP_USAGE_DIRECTORY);
 	const char *op = pos[0];
-	int want = !strcmp(op, "get") ? 2 : !strcmp(op, "put") ? 3 : !strcmp(op, "list") ? 1 : 0;
+	int want = cp_word(op, "get", 3) ? 2 : cp_word(op, "put", 3) ? 3 : cp_word(op, "list", 1) ? 1 : 0;
 	if (!want) {
 		msg(CPM_UNKNOWN_WHAT, 'E', "Unknown directory operation %s: use get, put or list", op);
 		return VMCP_EINVAL;

@@ -8,6 +8,122 @@
 
 #include "base/err.h"
 #include "cp/cp.h"
+#include "cp/cpsock.h"
+
+/* What the CP of the real disk says of its VMs (its query-names reply), or NULL when no
+ * CP runs (then no VM runs). */
+static Json *cp_names(CpCtx *cp, char *sock, size_t n)
+{
+	CpConn c;
+	if (cpconn_open(&c, cp->dasd, false, true))
+		return NULL;
+	if (sock)
+		snprintf(sock, n, "%s/sock", c.dir);
+	Json *r = cpconn_call(&c, "query-names", NULL, 10000);
+	cpconn_close(&c);
+	return r;
+}
+
+/* The CP's entry for VM name in a query-names reply, or NULL. */
+static const Json *names_entry(const Json *names, const char *name)
+{
+	const Json *list = json_get(names, "return");
+	for (size_t i = 0; list && list->type == JSON_ARR && i < list->len; i++) {
+		const char *n = json_get_str(list->items[i], "name");
+		if (n && !strcmp(n, name))
+			return list->items[i];
+	}
+	return NULL;
+}
+
+/* A VM's state as query vm shows it: the CP's word, or "-" when the CP has none. */
+static const char *vm_state(const Json *names, const char *name)
+{
+	const char *st = json_get_str(names_entry(names, name), "state");
+	return st ? st : "-";
+}
+
+static void hms(double s, char *buf, size_t n)
+{
+	unsigned long t = s > 0 ? (unsigned long)s : 0;
+	snprintf(buf, n, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+}
+
+/* query names: the VMs the CP holds, running or ended (until started again or forced). */
+static int query_names(CpCtx *cp, bool json)
+{
+	FILE *o = cp->out;
+	int rc;
+	Vmfat *v = cp_open(cp, VMFAT_OPEN_RDONLY, &rc);
+	if (!v)
+		return rc;
+	vmfat_close(v);
+	char sock[CPSOCK_PATH_MAX + 8] = "";
+	Json *r = cp_names(cp, sock, sizeof(sock));
+	const Json *list = r ? json_get(r, "return") : NULL;
+	if (r && !list) {
+		rc = cpconn_reply_status(r);
+		json_free(r);
+		return rc;
+	}
+	size_t n = list && list->type == JSON_ARR ? list->len : 0;
+	if (json) {
+		JsonWriter w;
+		jw_init(&w);
+		jw_obj(&w);
+		jw_key(&w, "socket");
+		if (sock[0])
+			jw_str(&w, sock);
+		else
+			jw_null(&w);
+		jw_key(&w, "vms");
+		if (n)
+			jw_value(&w, list);
+		else {
+			jw_arr(&w);
+			jw_end_arr(&w);
+		}
+		jw_end_obj(&w);
+		char *text = jw_take(&w, NULL);
+		if (text)
+			fprintf(o, "%s\n", text);
+		free(text);
+		json_free(r);
+		return 0;
+	}
+	if (!n) {
+		msg(CPS_NO_VMS, 'I', "No VMs are running on %s", cp->dasd);
+		json_free(r);
+		return 0;
+	}
+	fprintf(o, "%-16s  %-11s  %7s  %14s  %10s  %9s  %5s  %-15s  %s\n", "VM", "STATE", "PID",
+		"INSTRUCTIONS", "VTIME", "UPTIME", "CPU%", "VDS", "CONSOLE");
+	for (size_t i = 0; i < n; i++) {
+		const Json *e = list->items[i];
+		const char *name = json_get_str(e, "name"), *st = json_get_str(e, "state");
+		const char *con = json_get_str(e, "console");
+		char vds[64] = "", up[32], vt[32], att[48] = "";
+		const Json *d = json_get(e, "vds");
+		for (size_t k = 0; d && d->type == JSON_ARR && k < d->len; k++)
+			if (d->items[k]->type == JSON_STR)
+				snprintf(vds + strlen(vds), sizeof(vds) - strlen(vds), "%s%s", k ? "," : "",
+					 d->items[k]->str);
+		hms(json_get_num(e, "uptime_s", 0), up, sizeof(up));
+		snprintf(vt, sizeof(vt), "%.3fs", json_get_num(e, "vtime_s", 0));
+		if (json_get_bool(e, "attached", false))
+			snprintf(att, sizeof(att), ", attached (pid %d)", (int)json_get_num(e, "attached_pid", 0));
+		else if (json_get_bool(e, "terminal", false))
+			snprintf(att, sizeof(att), ", on its terminal");
+		fprintf(o, "%-16s  %-11s  %7d  %14.0f  %10s  %9s  %5.1f  %-15s  %s%s\n", name ? name : "?",
+			st ? st : "?", (int)json_get_num(e, "pid", 0), json_get_num(e, "instructions", 0), vt,
+			up, json_get_num(e, "cpu_pct", 0), vds[0] ? vds : "-", con ? con : "?", att);
+		const char *m = json_get_str(e, "message");
+		if (st && (!strcmp(st, "failed") || !strcmp(st, "halted")) && m && *m)
+			fprintf(o, "%-16s  %s\n", "", m);
+	}
+	json_free(r);
+	return 0;
+}
 
 /* A query naming a VM needs it defined (its config file may be invalid: query vm says
  * so). Returns 0, or VMCP_ENOENT after the message. */
@@ -25,6 +141,7 @@ static int query_vm(CpCtx *cp, Vmfat *v, const char *name, bool json)
 	int rows = 0;
 	if (need_vm(v, name))
 		return VMCP_ENOENT;
+	Json *names = cp_names(cp, NULL, 0);
 	if (json)
 		fprintf(o, "{\"vms\": [");
 	for (u32 i = 0; i < v->dir.nfile; i++) {
@@ -48,6 +165,8 @@ static int query_vm(CpCtx *cp, Vmfat *v, const char *name, bool json)
 		if (json) {
 			fprintf(o, "%s\n  {\"name\": ", rows ? "," : "");
 			cp_json_str(o, vm);
+			fprintf(o, ", \"state\": ");
+			cp_json_str(o, vm_state(names, vm));
 			if (!ok) {
 				char why[200];
 				snprintf(why, sizeof(why), "line %d: %s", ce.line, ce.text);
@@ -68,13 +187,14 @@ static int query_vm(CpCtx *cp, Vmfat *v, const char *name, bool json)
 			}
 		} else {
 			if (!rows)
-				fprintf(o, "%-16s  %-6s  %-7s  %-7s  %-16s  %s\n", "VM", "MEMORY", "CPU", "CONSOLE", "BOOT",
-					"VDS");
+				fprintf(o, "%-16s  %-11s  %-6s  %-7s  %-7s  %-16s  %s\n", "VM", "STATE", "MEMORY",
+					"CPU", "CONSOLE", "BOOT", "VDS");
 			if (ok)
-				fprintf(o, "%-16s  %-6s  %-7s  %-7s  %-16s  %s\n", vm, mem, vm_cpu_name(c.cpu),
-					vm_console_name(c.console), boot, vds[0] ? vds : "-");
+				fprintf(o, "%-16s  %-11s  %-6s  %-7s  %-7s  %-16s  %s\n", vm, vm_state(names, vm), mem,
+					vm_cpu_name(c.cpu), vm_console_name(c.console), boot, vds[0] ? vds : "-");
 			else
-				fprintf(o, "%-16s  (config file invalid: line %d: %s)\n", vm, ce.line, ce.text);
+				fprintf(o, "%-16s  %-11s  (config file invalid: line %d: %s)\n", vm,
+					vm_state(names, vm), ce.line, ce.text);
 		}
 		rows++;
 	}
@@ -82,6 +202,7 @@ static int query_vm(CpCtx *cp, Vmfat *v, const char *name, bool json)
 		fprintf(o, "%s]}\n", rows ? "\n" : "");
 	else if (!rows)
 		msg(CPM_NONE, 'I', "No VMs are defined");
+	json_free(names);
 	return 0;
 }
 
@@ -260,11 +381,17 @@ int cp_cmd_query(CpCtx *cp, int argc, char **argv)
 	if (r)
 		return r;
 	if (npos < 1)
-		return cp_missing("vm, vd, dasd or space", CP_USAGE_QUERY);
+		return cp_missing("vm, vd, dasd, space or names", CP_USAGE_QUERY);
 	const char *what = pos[0];
-	bool takes_name = !strcmp(what, "vm") || !strcmp(what, "vd");
-	if (!takes_name && strcmp(what, "dasd") && strcmp(what, "space")) {
-		msg(CPM_UNKNOWN_WHAT, 'E', "Cannot query %s: use vm, vd, dasd or space", what);
+	if (cp_word(what, "names", 1))
+		return npos > 1 ? (msg(CPM_EXTRA, 'E', "Too many operands for query names: %s", pos[1]),
+				   VMCP_EINVAL)
+				: query_names(cp, json);
+	bool is_vm = cp_word(what, "vm", 2), is_vd = cp_word(what, "vd", 2);
+	bool is_dasd = cp_word(what, "dasd", 2), is_space = cp_word(what, "space", 2);
+	bool takes_name = is_vm || is_vd;
+	if (!takes_name && !is_dasd && !is_space) {
+		msg(CPM_UNKNOWN_WHAT, 'E', "Cannot query %s: use vm, vd, dasd, space or names", what);
 		return VMCP_EINVAL;
 	}
 	if (npos > 1 && !takes_name) {
@@ -276,11 +403,11 @@ int cp_cmd_query(CpCtx *cp, int argc, char **argv)
 	if (!v)
 		return rc;
 	const char *name = npos > 1 ? pos[1] : NULL;
-	if (!strcmp(what, "vm"))
+	if (is_vm)
 		r = query_vm(cp, v, name, json);
-	else if (!strcmp(what, "vd"))
+	else if (is_vd)
 		r = query_vd(cp, v, name, json);
-	else if (!strcmp(what, "dasd"))
+	else if (is_dasd)
 		r = query_dasd(cp, v, json);
 	else
 		r = query_space(cp, v, json);

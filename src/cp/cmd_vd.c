@@ -257,7 +257,7 @@ int cp_cmd_vd(CpCtx *cp, int argc, char **argv)
 	if (npos < 1)
 		return cp_missing("import, export or resize", CP_USAGE_VD);
 	const char *op = pos[0];
-	bool imp = !strcmp(op, "import"), exp = !strcmp(op, "export"), res = !strcmp(op, "resize");
+	bool imp = cp_word(op, "import", 3), exp = cp_word(op, "export", 3), res = cp_word(op, "resize", 3);
 	if (!imp && !exp && !res) {
 		msg(CPM_UNKNOWN_WHAT, 'E', "Unknown vd operation %s: use import, export or resize", op);
 		return VMCP_EINVAL;

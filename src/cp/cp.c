@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -52,6 +53,12 @@ int cp_args(const char *cmd, int argc, char **argv, const CpOpt *opts, char **po
 		}
 	}
 	return 0;
+}
+
+bool cp_word(const char *w, const char *full, size_t min)
+{
+	size_t n = strlen(w);
+	return n >= min && n <= strlen(full) && !strncasecmp(w, full, n);
 }
 
 int cp_missing(const char *what, const char *usage)

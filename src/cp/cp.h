@@ -53,7 +53,7 @@ typedef struct CpCtx {
 	"define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda] [--console serial|vga]"
 #define CP_USAGE_DEFINE_VD "define vd VM DEV SIZE"
 #define CP_USAGE_DELETE "delete vm NAME\ndelete vd VM DEV"
-#define CP_USAGE_QUERY "query vm [NAME] | vd [VM] | dasd | space  [--json]"
+#define CP_USAGE_QUERY "query vm [NAME] | vd [VM] | dasd | space | names  [--json]"
 #define CP_USAGE_DIRECTORY "directory get NAME\ndirectory put NAME FILE\ndirectory list"
 #define CP_USAGE_VD "vd import VM DEV FILE\nvd export VM DEV FILE\nvd resize VM DEV SIZE"
 #define CP_USAGE_CHECK "check [--repair]"
@@ -62,12 +62,21 @@ typedef struct CpCtx {
 	"ipl NAME [--post FILE] [--until TEXT] [--timeout SECONDS] [--trace io,vd,cpu] "           \
 	"[--trace-file FILE]\n"                                                                    \
 	"ipl NAME [--bios FILE | --kernel K [--initrd I] [--append TEXT]] [--ips N] [--pace|--no-pace]\n" \
-	"ipl NAME [--script FILE]"
+	"ipl NAME [--script FILE] [--memory SIZE]"
+
+#define CP_USAGE_START \
+	"start NAME [--memory SIZE] [--serial FILE] [--screen FILE] [--trace-file FILE] [--no-pace]"
+#define CP_USAGE_ATTACH "attach NAME [--force]"
+#define CP_USAGE_SEND "send NAME VM-COMMAND..."
+#define CP_USAGE_FORCE "force NAME [--shutdown [--timeout SECONDS]]"
+#define CP_USAGE_SPOOL "spool NAME [--follow]"
+#define CP_USAGE_CP "cp"
 
 typedef int (*CpCmdFn)(CpCtx *cp, int argc, char **argv);
 
 typedef struct CpCommand {
 	const char *verb;
+	size_t min;        /* the shortest abbreviation accepted (z/VM style) */
 	CpCmdFn fn;
 	const char *usage; /* one line per form, '\n'-separated */
 } CpCommand;
@@ -85,6 +94,13 @@ typedef struct CpOpt {
  * missing value, too many operands). */
 int cp_args(const char *cmd, int argc, char **argv, const CpOpt *opts, char **pos, int maxpos,
 	    int *npos);
+/* Connects to the CP of the real disk without starting one (a running VM has one).
+ * Returns 0, or the code after the message (VMCP_ENOENT: name is not running). */
+typedef struct CpConn CpConn;
+int cp_connect_running(CpCtx *cp, CpConn *c, const char *name);
+/* True if word w abbreviates full down to at least min characters, in any case (z/VM's
+ * command abbreviations: `q names` for `query names`). */
+bool cp_word(const char *w, const char *full, size_t min);
 /* Prints "missing operand" with the usage (a CP_USAGE_* text, its forms joined by " | ")
  * and returns VMCP_EINVAL. */
 int cp_missing(const char *what, const char *usage);
@@ -122,5 +138,11 @@ int cp_cmd_query(CpCtx *cp, int argc, char **argv);
 int cp_cmd_directory(CpCtx *cp, int argc, char **argv);
 int cp_cmd_vd(CpCtx *cp, int argc, char **argv);
 int cp_cmd_check(CpCtx *cp, int argc, char **argv);
+int cp_cmd_start(CpCtx *cp, int argc, char **argv);
+int cp_cmd_attach(CpCtx *cp, int argc, char **argv);
+int cp_cmd_send(CpCtx *cp, int argc, char **argv);
+int cp_cmd_force(CpCtx *cp, int argc, char **argv);
+int cp_cmd_spool(CpCtx *cp, int argc, char **argv);
+int cp_cmd_cp(CpCtx *cp, int argc, char **argv);
 
 #endif

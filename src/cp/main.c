@@ -9,18 +9,27 @@
 
 #include "base/err.h"
 #include "cp/cp.h"
-#include "cp/ipl.h"
+#include "cp/session.h"
 #include "vm/vmblock.h"
 
+/* Verbs may be abbreviated down to min characters and typed in any case, as z/VM's CP
+ * commands are (`vmcp q names`); the ones that destroy (format, delete, force) are
+ * spelled out. */
 static const CpCommand commands[] = {
-	{"format", cp_cmd_format, CP_USAGE_FORMAT},
-	{"define", cp_cmd_define, CP_USAGE_DEFINE_VM "\n" CP_USAGE_DEFINE_VD},
-	{"delete", cp_cmd_delete, CP_USAGE_DELETE},
-	{"query", cp_cmd_query, CP_USAGE_QUERY},
-	{"directory", cp_cmd_directory, CP_USAGE_DIRECTORY},
-	{"vd", cp_cmd_vd, CP_USAGE_VD},
-	{"check", cp_cmd_check, CP_USAGE_CHECK},
-	{"ipl", cp_cmd_ipl, CP_USAGE_IPL},
+	{"format", 6, cp_cmd_format, CP_USAGE_FORMAT},
+	{"define", 3, cp_cmd_define, CP_USAGE_DEFINE_VM "\n" CP_USAGE_DEFINE_VD},
+	{"delete", 6, cp_cmd_delete, CP_USAGE_DELETE},
+	{"query", 1, cp_cmd_query, CP_USAGE_QUERY},
+	{"directory", 3, cp_cmd_directory, CP_USAGE_DIRECTORY},
+	{"vd", 2, cp_cmd_vd, CP_USAGE_VD},
+	{"check", 3, cp_cmd_check, CP_USAGE_CHECK},
+	{"ipl", 1, cp_cmd_ipl, CP_USAGE_IPL},
+	{"start", 3, cp_cmd_start, CP_USAGE_START},
+	{"attach", 3, cp_cmd_attach, CP_USAGE_ATTACH},
+	{"send", 4, cp_cmd_send, CP_USAGE_SEND},
+	{"force", 5, cp_cmd_force, CP_USAGE_FORCE},
+	{"spool", 2, cp_cmd_spool, CP_USAGE_SPOOL},
+	{"cp", 2, cp_cmd_cp, CP_USAGE_CP},
 };
 
 static void usage(FILE *f)
@@ -71,9 +80,9 @@ int main(int argc, char **argv)
 	int rc = VMCP_EINVAL;
 	const CpCommand *c = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].verb))
+		if (cp_word(argv[1], commands[i].verb, commands[i].min))
 			c = &commands[i];
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+	if (cp_word(argv[1], "help", 1) || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		rc = 0;
 	} else if (c) {

@@ -9,14 +9,16 @@
  *   cp COMMAND    run a VM command (display, query, trace, trap, system reset...);
  *                 `cp shutdown` ends the run
  *
- * A script runs with or without --headless; --until and --timeout still apply. */
+ * Typed keys reach the guest at a typist's pace (session_type). The run ends when the
+ * last line is done (a wait satisfied, typed keys delivered), unless --until or
+ * --timeout or the guest ends it first. A script runs with or without --headless. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
-#include "cp/ipl.h"
+#include "cp/session.h"
 
 /* Decodes the escapes of a type line into out; returns the length, or -1 on a bad
  * escape. */
@@ -60,7 +62,7 @@ static int fail(const char *path, int line, const char *why)
 	return VMCP_EINVAL;
 }
 
-int script_load(Ipl *ipl, const char *path)
+int script_load(VmSession *s, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f) {
@@ -94,18 +96,18 @@ int script_load(Ipl *ipl, const char *path)
 		}
 		if (rc)
 			break;
-		char **nl = realloc(ipl->script, (size_t)(ipl->nscript + 1) * sizeof(*nl));
+		char **nl = realloc(s->script, (size_t)(s->nscript + 1) * sizeof(*nl));
 		char *copy = strdup(p);
 		if (!nl || !copy) {
 			free(copy);
 			if (nl)
-				ipl->script = nl;
+				s->script = nl;
 			rc = VMCP_ENOMEM;
 			msg(VMM_SCRIPT, 'E', "Out of memory reading script %s", path);
 			break;
 		}
-		ipl->script = nl;
-		ipl->script[ipl->nscript++] = copy;
+		s->script = nl;
+		s->script[s->nscript++] = copy;
 	}
 	if (!rc && ferror(f))
 		rc = fail(path, no, "read error");
@@ -113,47 +115,48 @@ int script_load(Ipl *ipl, const char *path)
 	return rc;
 }
 
-void script_free(Ipl *ipl)
+void script_free(VmSession *s)
 {
-	for (int i = 0; i < ipl->nscript; i++)
-		free(ipl->script[i]);
-	free(ipl->script);
-	ipl->script = NULL;
-	ipl->nscript = 0;
+	for (int i = 0; i < s->nscript; i++)
+		free(s->script[i]);
+	free(s->script);
+	s->script = NULL;
+	s->nscript = 0;
 }
 
-void script_step(Ipl *ipl)
+void script_step(VmSession *s)
 {
-	if (ipl->wait.text) {
-		if (!ipl->wait.found && !ipl_screen_has(ipl, ipl->wait.text))
+	if (s->wait.text) {
+		if (!s->wait.found && !session_screen_has(s, s->wait.text))
 			return;
-		watch_stop(&ipl->wait);
+		watch_stop(&s->wait);
 	}
-	while (ipl->script_next < ipl->nscript && !ipl->quit) {
-		char *p = ipl->script[ipl->script_next++];
+	while (s->script_next < s->nscript && !s->end) {
+		char *p = s->script[s->script_next++];
 		if (!strncmp(p, "wait ", 5)) {
-			if (watch_start(&ipl->wait, p + 5)) {
-				msg(VMM_SCRIPT, 'E', "Out of memory");
-				ipl->quit = true;
+			if (watch_start(&s->wait, p + 5)) {
+				session_msg(s, VMM_SCRIPT, 'E', "Out of memory");
+				s->end = true;
 			}
 			return;
 		}
 		if (!strncmp(p, "type ", 5)) {
 			u8 buf[512];
 			int n = unescape(p + 5, buf, sizeof(buf));
-			size_t room = sizeof(ipl->in) - ipl->inlen;
-			size_t k = MIN((size_t)n, room);
-			memcpy(ipl->in + ipl->inlen, buf, k);
-			ipl->inlen += k;
-			console_feed(ipl);
+			session_type(s, buf, (size_t)n);
 			continue;
 		}
 		/* cp COMMAND */
-		char cmd[512];
-		snprintf(cmd, sizeof(cmd), "%s", p + 3);
-		printf("%s\n", cmd);
-		if (vmcmd_exec(ipl, cmd) < 0)
-			ipl->quit = true;
+		printf("%s\n", p + 3);
+		int r = vmcmd_exec(s, p + 3, stdout, NULL);
 		fflush(stdout);
+		if (r == VMCMD_END) {
+			s->end = true;
+			s->stop_msg = VMM_STOPPED;
+		} else if (r == VMCMD_BEGIN) {
+			session_begin(s);
+		}
 	}
+	if (s->script_next >= s->nscript && !s->wait.text)
+		s->script_done = true;
 }

@@ -670,65 +670,6 @@ bool kbc_key(Kbc *k, KbcKey key, bool down)
 	return true;
 }
 
-/* ASCII to key and modifiers (1 Shift, 2 Ctrl) on a US layout. */
-static bool ascii_key(int ch, KbcKey *key, int *mods)
-{
-	static const char unshifted[] = "`1234567890-=qwertyuiop[]\\asdfghjkl;'zxcvbnm,./ ";
-	static const char shifted[] = "~!@#$%^&*()_+QWERTYUIOP{}|ASDFGHJKL:\"ZXCVBNM<>? ";
-	static const KbcKey keys[] = {
-		KBC_KEY_GRAVE, KBC_KEY_1, KBC_KEY_2, KBC_KEY_3, KBC_KEY_4, KBC_KEY_5, KBC_KEY_6,
-		KBC_KEY_7, KBC_KEY_8, KBC_KEY_9, KBC_KEY_0, KBC_KEY_MINUS, KBC_KEY_EQUAL,
-		KBC_KEY_Q, KBC_KEY_W, KBC_KEY_E, KBC_KEY_R, KBC_KEY_T, KBC_KEY_Y, KBC_KEY_U,
-		KBC_KEY_I, KBC_KEY_O, KBC_KEY_P, KBC_KEY_LBRACKET, KBC_KEY_RBRACKET,
-		KBC_KEY_BACKSLASH, KBC_KEY_A, KBC_KEY_S, KBC_KEY_D, KBC_KEY_F, KBC_KEY_G,
-		KBC_KEY_H, KBC_KEY_J, KBC_KEY_K, KBC_KEY_L, KBC_KEY_SEMICOLON, KBC_KEY_APOSTROPHE,
-		KBC_KEY_Z, KBC_KEY_X, KBC_KEY_C, KBC_KEY_V, KBC_KEY_B, KBC_KEY_N, KBC_KEY_M,
-		KBC_KEY_COMMA, KBC_KEY_PERIOD, KBC_KEY_SLASH, KBC_KEY_SPACE,
-	};
-	*mods = 0;
-	switch (ch) {
-	case '\n':
-	case '\r':
-		*key = KBC_KEY_ENTER;
-		return true;
-	case '\t':
-		*key = KBC_KEY_TAB;
-		return true;
-	case '\b':
-	case 0x7F:
-		*key = KBC_KEY_BACKSPACE;
-		return true;
-	case 0x1B:
-		*key = KBC_KEY_ESC;
-		return true;
-	default:
-		break;
-	}
-	if (ch >= 0x01 && ch <= 0x1A) {
-		/* Ctrl+letter: the lower-case letter's key with Ctrl. */
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			if (unshifted[i] == 'a' + ch - 1) {
-				*key = keys[i];
-				*mods = 2;
-				return true;
-			}
-		}
-		return false;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		if (unshifted[i] == ch) {
-			*key = keys[i];
-			return true;
-		}
-		if (shifted[i] == ch && ch != ' ') {
-			*key = keys[i];
-			*mods = 1;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* Set 2 bytes of pressing and releasing key (set 1 takes no more). */
 static int tap_bytes(KbcKey key)
 {
@@ -747,30 +688,24 @@ bool kbc_tap(Kbc *k, KbcKey key)
 	return true;
 }
 
-bool kbc_char_has_key(int ch)
+bool kbc_chord(Kbc *k, KbcKey mod, KbcKey key)
 {
-	KbcKey key;
-	int mods;
-	return ascii_key(ch, &key, &mods);
-}
-
-bool kbc_type_char(Kbc *k, int ch)
-{
-	KbcKey key;
-	int mods;
-	if (!ascii_key(ch, &key, &mods))
-		return false;
-	KbcKey mod = mods == 1 ? KBC_KEY_LSHIFT : mods == 2 ? KBC_KEY_LCTRL : KBC_KEY_NONE;
-	int need = tap_bytes(key) + (mod ? tap_bytes(mod) : 0);
-	if (k->kkeys.count + need > KBC_QUEUE)
+	if (mod <= KBC_KEY_NONE || mod >= KBC_KEY_COUNT)
+		return kbc_tap(k, key);
+	if (key <= KBC_KEY_NONE || key >= KBC_KEY_COUNT)
+		return true;
+	if (k->kkeys.count + tap_bytes(key) + tap_bytes(mod) > KBC_QUEUE)
 		return false; /* all or nothing */
-	if (mod)
-		kbc_key(k, mod, true);
+	kbc_key(k, mod, true);
 	kbc_key(k, key, true);
 	kbc_key(k, key, false);
-	if (mod)
-		kbc_key(k, mod, false);
+	kbc_key(k, mod, false);
 	return true;
+}
+
+bool kbc_keys_pending(const Kbc *k)
+{
+	return k->kkeys.count != 0 || (k->obf && !k->obf_aux);
 }
 
 bool kbc_mouse_move(Kbc *k, int dx, int dy, int buttons)

@@ -10,8 +10,9 @@
  * AT's 8042 only pulls the CPU's RESET).
  * Host side: kbc_key() presses/releases a key (KbcKey codes, the keyboard sends its
  * scan code set 2 or 1 codes, the controller translates set 2 to set 1 when command
- * byte bit 6 is set), kbc_type_char() types an ASCII character on a US layout,
- * kbc_mouse_move() reports mouse motion. */
+ * byte bit 6 is set), kbc_chord() taps a key with a modifier held, kbc_mouse_move()
+ * reports mouse motion. Which key a character is (the layout) is the console's business
+ * (src/cp/keys.c), not the keyboard's. */
 #ifndef VMCP_DEV_KBC_H
 #define VMCP_DEV_KBC_H
 
@@ -102,14 +103,14 @@ bool kbc_key(Kbc *k, KbcKey key, bool down);
  * no room for the two (true also when a disabled keyboard discards them). */
 bool kbc_tap(Kbc *k, KbcKey key);
 
-/* Types ASCII character ch (US layout): press and release, with Shift or Ctrl around
- * it as needed ('\n' and '\r' are Enter, '\b' and 0x7F Backspace, '\t' Tab, 0x1B Esc,
- * 0x01-0x1A Ctrl+letter), all or nothing. Returns false for a character with no key
- * (see kbc_char_has_key), or no room. */
-bool kbc_type_char(Kbc *k, int ch);
+/* Presses mod, taps key and releases mod (Shift+A, Ctrl+C), all or nothing: returns
+ * false if the keyboard's buffer has no room for the whole sequence. mod KBC_KEY_NONE:
+ * a plain tap. */
+bool kbc_chord(Kbc *k, KbcKey mod, KbcKey key);
 
-/* True if ASCII character ch has a key kbc_type_char can type. */
-bool kbc_char_has_key(int ch);
+/* True while key bytes wait in the keyboard's buffer or in the controller's output
+ * buffer unread: a typist's next key can wait for the guest to take this one. */
+bool kbc_keys_pending(const Kbc *k);
 
 /* Reports mouse motion (dx right, dy up, in counts) and the buttons (bit 0 left, 1
  * right, 2 middle) as one stream-mode packet when reporting is enabled; accumulated

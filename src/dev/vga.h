@@ -94,14 +94,5 @@ void vga_preset_mode3(Vga *v);
 /* Reads the current text screen: start address, rows and columns from the CRTC, the
  * characters and attributes, the cursor. */
 void vga_text_dump(const Vga *v, VgaText *t);
-/* Writes t's rows as lines ending in '\n', characters converted from code page 437 to
- * UTF-8 (ascii: to ASCII, '?' for what has no ASCII form), NUL and 0xFF shown as
- * spaces, trailing spaces trimmed. Returns the length of the whole text (as snprintf:
- * at most len - 1 bytes are written, then a NUL). */
-size_t vga_text_lines(const VgaText *t, char *buf, size_t len, bool ascii);
-/* The Unicode code point of code page 437 character c as the VGA font draws it. */
-u32 vga_cp437(u8 c);
-/* The same character encoded in UTF-8 into out (1 to 3 bytes); returns the length. */
-size_t vga_cp437_utf8(u8 c, char out[3]);
 
 #endif

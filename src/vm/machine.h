@@ -115,6 +115,7 @@ typedef struct Machine {
 	u16 irq_isa, irq_pirq; /* levels from ISA devices and from PIRQ routing, per IRQ */
 	bool ferr;             /* the x87's FERR# (its rising edge sets the IRQ13 latch) */
 
+	bool hold_shutdown;    /* a triple fault stops the run instead of resetting */
 	volatile u32 requests; /* MACH_REQ_* */
 	u64 resets;            /* how many resets happened (tests, query) */
 	u64 halted_ns;         /* virtual time spent halted */
@@ -144,6 +145,7 @@ typedef enum MachineStop {
 	MACH_STOP_REQUEST,   /* machine_request_stop() */
 	MACH_STOP_IO_TRAP,   /* a trapped port access, details in *exit */
 	MACH_STOP_BREAKPOINT,
+	MACH_STOP_SHUTDOWN,  /* a triple fault, held for the CP (machine_hold_shutdown) */
 } MachineStop;
 
 /* Runs the guest until virtual time reaches until_ns or an event. Timers fire as
@@ -160,5 +162,55 @@ void machine_request(Machine *m, u32 req);
 void machine_request_stop(Machine *m);
 
 static inline u64 machine_now(const Machine *m) { return clock_now(&m->clock); }
+
+/* ---- The host interface (host.c) ----
+ * Everything the CP does with a machine goes through these functions: console input
+ * and output, keys, the screen, I/O trap and trace settings, memory and register reads
+ * and writes, counters. src/cp never reaches into a chip's struct. */
+
+/* Counters of a machine, for `query` and `query names`. */
+typedef struct MachineStats {
+	u64 instructions; /* retired since the machine was built */
+	u64 now_ns;       /* virtual time */
+	u64 halted_ns;    /* virtual time spent halted */
+	u64 resets;       /* resets after the first power-on RESET */
+} MachineStats;
+void machine_stats(const Machine *m, MachineStats *s);
+
+/* The CPU's registers, and loading new ones (STORE, BEGIN ADDR). */
+void machine_get_regs(const Machine *m, CpuState *st);
+void machine_set_regs(Machine *m, const CpuState *st);
+/* Guest physical memory as the CPU sees it (RAM, ROM, MMIO), len bytes at pa. */
+void machine_read_phys(Machine *m, u32 pa, void *buf, u32 len);
+void machine_write_phys(Machine *m, u32 pa, const void *buf, u32 len);
+
+/* The VGA text screen now (cells, attributes, cursor; graphics set in a graphics mode). */
+void machine_screen(const Machine *m, VgaText *t);
+/* Taps key with mod held (KBC_KEY_NONE: none), all or nothing: false when the keyboard
+ * has no room now. */
+bool machine_key(Machine *m, KbcKey mod, KbcKey key);
+/* True while earlier keys wait in the keyboard or the controller, unread by the guest. */
+bool machine_keys_pending(const Machine *m);
+/* Host bytes into serial port com's receiver (0 = COM1); returns how many it took. */
+int machine_serial_in(Machine *m, int com, const u8 *buf, int n);
+/* Virtual ns one character takes on serial port com at its programmed speed. */
+u64 machine_serial_char_ns(const Machine *m, int com);
+
+/* I/O tracing: fn sees every access to ports lo..hi after the device answered; fn NULL
+ * turns tracing off on every port. */
+void machine_trace_io(Machine *m, u16 lo, u16 hi, IoTraceFn fn, void *ctx);
+/* I/O traps: accesses to ports lo..hi leave machine_run with MACH_STOP_IO_TRAP before
+ * they happen (the paper's trap to the CP). */
+void machine_trap_io(Machine *m, u16 lo, u16 hi, bool on);
+/* True if any port is trapped. */
+bool machine_io_trapping(const Machine *m);
+/* One line per instruction to out (NULL: off). */
+void machine_trace_cpu(Machine *m, FILE *out);
+
+/* hold: a triple fault ends machine_run with MACH_STOP_SHUTDOWN (the CP shows it and
+ * holds the VM) instead of the chipset's reset; machine_reset then restarts it. */
+void machine_hold_shutdown(Machine *m, bool hold);
+/* Presses the ACPI power button (an SCI if the guest enabled it). */
+void machine_power_button(Machine *m);
 
 #endif

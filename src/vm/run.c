@@ -26,6 +26,7 @@
 #include "vm/machine.h"
 
 #define MACH_TURN 1000 /* instructions of one CPU's turn when others have work */
+#define DEAD_DRAIN_NS 10000000ull /* 10 ms: a 9600-baud UART sends 9 characters */
 #define MACH_PAUSE_MIN 200 /* a PAUSE ends a turn only after this many instructions */
 
 void machine_request(Machine *m, u32 req)
@@ -109,6 +110,20 @@ static bool others_busy(const Machine *m)
 	return false;
 }
 
+/* Halted time: virtual time moves to t, the time-stamp counters counting through it
+ * (one cycle per instruction time, as a real TSC counts through HLT). */
+static void advance_to(Machine *m, u64 t)
+{
+	Clock *c = &m->clock;
+	u64 now = clock_now(c);
+	if (t <= now)
+		return;
+	m->halted_ns += t - now;
+	for (int i = 0; i < m->ncpus; i++)
+		cpu_advance_tsc(m->cpus[i], (t - now) * 1000 / c->ps_per_insn);
+	clock_advance_to(c, t);
+}
+
 /* No CPU has anything to do: virtual time jumps to the next deadline (at most
  * until_ns), the time-stamp counters counting through it. Returns a stop reason when
  * nothing can wake any CPU any more, else -1. */
@@ -123,20 +138,20 @@ static int skip_idle_time(Machine *m, u64 until_ns)
 		wakeable |= (st.eflags & FLAG_IF) && !st.wait_sipi;
 	}
 	if (!wakeable || next == CLOCK_NEVER) {
-		/* Only an NMI could wake one, and nothing here raises one. */
+		/* Only an NMI could wake one, and nothing here raises one. The chips go on,
+		 * though: a character in the UART's shift register still leaves it. They get
+		 * DEAD_DRAIN_NS of virtual time before the machine is called dead. */
+		u64 drain = clock_now(c) + DEAD_DRAIN_NS;
+		while ((next = clock_next_deadline(c)) != CLOCK_NEVER && next <= drain && !m->requests) {
+			advance_to(m, next);
+			clock_run_timers(c);
+		}
 		if (handle_requests(m) == MACH_STOP_POWEROFF)
 			return MACH_STOP_POWEROFF;
 		return MACH_STOP_DEAD;
 	}
-	u64 t = MIN(next, until_ns), now = clock_now(c);
-	if (t > now) {
-		m->halted_ns += t - now;
-		/* The TSC counts through HLT: one cycle per instruction time. */
-		for (int i = 0; i < m->ncpus; i++)
-			cpu_advance_tsc(m->cpus[i], (t - now) * 1000 / c->ps_per_insn);
-		clock_advance_to(c, t);
-		clock_run_timers(c);
-	}
+	advance_to(m, MIN(next, until_ns));
+	clock_run_timers(c);
 	return -1;
 }
 
@@ -178,7 +193,9 @@ MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 			break;
 		case CPU_EXIT_SHUTDOWN:
 			/* Triple fault: the chipset answers the shutdown cycle with a reset, as a
-			 * PC (and QEMU) does. */
+			 * PC (and QEMU) does, unless the CP holds it for inspection. */
+			if (m->hold_shutdown)
+				return MACH_STOP_SHUTDOWN;
 			machine_request(m, MACH_REQ_SYS_RESET);
 			break;
 		case CPU_EXIT_IO:

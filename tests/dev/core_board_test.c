@@ -123,7 +123,7 @@ int main(void)
 	CHECK_EQ(count[0x70], 1024);
 	CHECK_EQ(count[0x0F] + count[0x77], 0); /* no spurious interrupts */
 
-	kbc_type_char(&kbc, 'q');
+	kbc_tap(&kbc, KBC_KEY_Q);
 	run_to(NS_PER_SEC + 1000);
 	CHECK_EQ(count[0x09], 2);
 	CHECK_EQ(last_key, 0x90); /* 'q' released, set 1 */

@@ -13,6 +13,7 @@
 #include "bus/iobus.h"
 #include "bus/membus.h"
 #include "dev/pci.h"
+#include "cp/screen.h"
 #include "dev/vga.h"
 #include "../test.h"
 #include "pcitest.h"
@@ -251,7 +252,7 @@ static void test_text(void)
 	CHECK_EQ(b->text.cursor_end, 0x0E);
 	CHECK(b->text.blink, "mode 3 has blink on");
 	static char out[8192];
-	size_t n = vga_text_lines(&b->text, out, sizeof(out), false);
+	size_t n = screen_text(&b->text, out, sizeof(out), 0);
 	const char *expect_head = "Hello, VGA\n\xE2\x95\x94\xE2\x95\x90\xE2\x95\x97\n\n";
 	CHECK(strncmp(out, expect_head, strlen(expect_head)) == 0, "dump head: %.40s", out);
 	int lines = 0;
@@ -260,11 +261,11 @@ static void test_text(void)
 	CHECK_EQ(lines, 25);
 	CHECK_EQ(n, strlen(out));
 	CHECK(n >= 2 && strcmp(out + n - 2, "Z\n") == 0, "last line");
-	n = vga_text_lines(&b->text, out, sizeof(out), true);
+	n = screen_text(&b->text, out, sizeof(out), SCREEN_ASCII);
 	CHECK(strncmp(out, "Hello, VGA\n???\n", 15) == 0, "ascii dump");
 	/* Truncation as snprintf. */
 	char small[8];
-	CHECK_EQ(vga_text_lines(&b->text, small, sizeof(small), true), n);
+	CHECK_EQ(screen_text(&b->text, small, sizeof(small), SCREEN_ASCII), n);
 	CHECK(strcmp(small, "Hello, ") == 0, "truncated");
 
 	/* Cursor off (CR0A bit 5). */
@@ -279,7 +280,7 @@ static void test_text(void)
 	outw(b, 0x3D4, 0x080C);
 	outw(b, 0x3D4, 0x000D);
 	vga_text_dump(b->vga, &b->text);
-	n = vga_text_lines(&b->text, out, sizeof(out), true);
+	n = screen_text(&b->text, out, sizeof(out), SCREEN_ASCII);
 	CHECK(strncmp(out, "page one\n", 9) == 0, "page 1: %.20s", out);
 	CHECK_EQ(b->text.cursor_row, -1); /* the cursor is on page 0 */
 
@@ -288,7 +289,7 @@ static void test_text(void)
 	vga_text_dump(b->vga, &b->text);
 	CHECK_EQ(b->text.rows, 25);
 	CHECK_EQ(b->text.cols, 80);
-	CHECK_EQ(vga_text_lines(&b->text, out, sizeof(out), false), 25);
+	CHECK_EQ(screen_text(&b->text, out, sizeof(out), 0), 25);
 	wb(b, 0xB8000, 'A');
 	vga_text_dump(b->vga, &b->text);
 	CHECK_EQ(b->text.ch[0][0], 'A');
@@ -298,14 +299,14 @@ static void test_text(void)
 	vga_text_dump(b->vga, &b->text);
 	CHECK(b->text.graphics, "graphics");
 	CHECK_EQ(b->text.rows, 0);
-	CHECK_EQ(vga_cp437(0xDB), 0x2588);
-	CHECK_EQ(vga_cp437(0x01), 0x263A);
-	CHECK_EQ(vga_cp437('a'), 'a');
+	CHECK_EQ(screen_cp437(0xDB), 0x2588);
+	CHECK_EQ(screen_cp437(0x01), 0x263A);
+	CHECK_EQ(screen_cp437('a'), 'a');
 	char enc[3];
-	CHECK(vga_cp437_utf8(0xDB, enc) == 3 && !memcmp(enc, "\xE2\x96\x88", 3), "CP437 DBh in UTF-8");
-	CHECK(vga_cp437_utf8(0x82, enc) == 2 && !memcmp(enc, "\xC3\xA9", 2), "CP437 82h in UTF-8");
-	CHECK(vga_cp437_utf8('a', enc) == 1 && enc[0] == 'a', "CP437 'a' in UTF-8");
-	CHECK(vga_cp437_utf8(0, enc) == 1 && enc[0] == ' ', "CP437 NUL shows as a space");
+	CHECK(screen_cp437_utf8(0xDB, enc) == 3 && !memcmp(enc, "\xE2\x96\x88", 3), "CP437 DBh in UTF-8");
+	CHECK(screen_cp437_utf8(0x82, enc) == 2 && !memcmp(enc, "\xC3\xA9", 2), "CP437 82h in UTF-8");
+	CHECK(screen_cp437_utf8('a', enc) == 1 && enc[0] == 'a', "CP437 'a' in UTF-8");
+	CHECK(screen_cp437_utf8(0, enc) == 1 && enc[0] == ' ', "CP437 NUL shows as a space");
 	board_free(b);
 }
 
@@ -595,7 +596,7 @@ static void test_garbage(void)
 	CHECK(b->text.rows <= VGA_TEXT_MAX_ROWS && b->text.cols <= VGA_TEXT_MAX_COLS,
 	      "dump within bounds");
 	char buf[64];
-	vga_text_lines(&b->text, buf, sizeof(buf), false);
+	screen_text(&b->text, buf, sizeof(buf), 0);
 	CHECK(strlen(buf) < sizeof(buf), "terminated");
 	board_free(b);
 }

@@ -14,6 +14,7 @@
 #include "dev/i440fx.h"
 #include "dev/pci.h"
 #include "dev/piix3.h"
+#include "cp/screen.h"
 #include "dev/vga.h"
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
@@ -124,7 +125,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		default:
 			vga_text_dump(&b->vga, &b->text);
-			vga_text_lines(&b->text, b->lines, sizeof(b->lines), d[1] & 1);
+			screen_text(&b->text, b->lines, sizeof(b->lines), (d[1] & 1) ? SCREEN_ASCII : 0);
 			break;
 		}
 	}

@@ -32,6 +32,21 @@ ok contains typed.screen 'A:\>ver' "the typed command echoed at the prompt"
 ok contains typed.screen "FreeCom version" "VER's answer on the screen"
 ok contains typed.screen "KERNEL   SYS" "DIR lists the floppy"
 [ "$RC" -eq 0 ] || show typed.screen
+# A command longer than the BIOS's 15-key buffer, typed by a script: the keys come at a
+# typist's pace, so DOS takes every one (all at once, it kept 15 and dropped the rest).
+# SET shows the variable's name in capitals: only the whole name typed matches. The
+# script ends the run when its last line (a wait) is done: no --until needed.
+cat >long.script <<'SCRIPT'
+wait A:\>
+type set thequickbrownfoxjumpsoverthelazydog=yes\r
+type set\r
+wait THEQUICKBROWNFOXJUMPSOVERTHELAZYDOG=yes
+SCRIPT
+run ipl fd14 --headless --screen long.screen --script long.script --timeout 300
+ok test "$RC" -eq 0 "the long-command script ran to its end (exit $RC)"
+ok contains "$T_LOG" "VMCP519I VM fd14 stopped: its script is done" "the run ended with the script"
+ok contains long.screen "THEQUICKBROWNFOXJUMPSOVERTHELAZYDOG=yes" "DOS took all 51 keys"
+[ "$RC" -eq 0 ] || show long.screen
 
 bash "$MKIMG" freedos-hd hd.img "$imgs/freedos-minimal-1.4MB.img"
 run define vm dos --memory 16M --boot hda --console vga

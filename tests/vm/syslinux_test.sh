@@ -29,7 +29,7 @@ printf '# answer the boot prompt\nwait boot:\ntype test typed=yes\\r\nwait testk
 run ipl slp --headless --serial serial2.txt --script boot.script --until "VMCP-NEVER" --timeout 120
 ok contains serial2.txt "boot: test typed=yes" "SYSLINUX echoed the typed line"
 ok grep -q "^cmdline: BOOT_IMAGE=vmlinuz .*typed=yes" serial2.txt "the typed option reached the kernel"
-ok contains "$T_LOG" "VM slp: i686" "the script's cp query ran"
+ok contains "$T_LOG" "VM slp: running, i686" "the script's cp query ran"
 printf 'type \\q\n' >bad.script
 run ipl slp --headless --script bad.script --timeout 5
 ok test "$RC" -eq 1 "a bad script escape is refused (exit $RC)"

@@ -1,0 +1,98 @@
+/* host.c: the machine's host interface (machine.h): the one door through which the CP
+ * reads and drives a machine, so that src/cp names no chip and a change inside a device
+ * model never reaches the CP. */
+#include "vm/machine.h"
+
+void machine_stats(const Machine *m, MachineStats *s)
+{
+	CpuStats cs;
+	cpu_get_stats(m->cpu, &cs);
+	s->instructions = cs.instructions;
+	s->now_ns = machine_now(m);
+	s->halted_ns = m->halted_ns;
+	s->resets = m->resets ? m->resets - 1 : 0;
+}
+
+void machine_get_regs(const Machine *m, CpuState *st)
+{
+	cpu_get_state(m->cpu, st);
+}
+
+void machine_set_regs(Machine *m, const CpuState *st)
+{
+	cpu_set_state(m->cpu, st);
+}
+
+void machine_read_phys(Machine *m, u32 pa, void *buf, u32 len)
+{
+	mem_read_buf(&m->mem, pa, buf, len);
+}
+
+void machine_write_phys(Machine *m, u32 pa, const void *buf, u32 len)
+{
+	mem_write_buf(&m->mem, pa, buf, len);
+}
+
+void machine_screen(const Machine *m, VgaText *t)
+{
+	vga_text_dump(&m->vga, t);
+}
+
+bool machine_key(Machine *m, KbcKey mod, KbcKey key)
+{
+	return kbc_chord(&m->kbc, mod, key);
+}
+
+bool machine_keys_pending(const Machine *m)
+{
+	return kbc_keys_pending(&m->kbc);
+}
+
+int machine_serial_in(Machine *m, int com, const u8 *buf, int n)
+{
+	if (com < 0 || com >= (int)ARRAY_SIZE(m->com))
+		return 0;
+	return uart_receive(&m->com[com], buf, n);
+}
+
+u64 machine_serial_char_ns(const Machine *m, int com)
+{
+	if (com < 0 || com >= (int)ARRAY_SIZE(m->com))
+		return 0;
+	return uart_char_ns(&m->com[com]);
+}
+
+void machine_trace_io(Machine *m, u16 lo, u16 hi, IoTraceFn fn, void *ctx)
+{
+	io_set_trace(m->io, 0, IO_PORTS, false);
+	if (fn && lo <= hi) {
+		io_set_trace(m->io, lo, (u32)hi - lo + 1, true);
+		io_set_trace_fn(m->io, fn, ctx);
+	}
+}
+
+void machine_trap_io(Machine *m, u16 lo, u16 hi, bool on)
+{
+	if (lo <= hi)
+		io_set_trap(m->io, lo, (u32)hi - lo + 1, on);
+}
+
+bool machine_io_trapping(const Machine *m)
+{
+	return m->io->ntrap != 0;
+}
+
+void machine_trace_cpu(Machine *m, FILE *out)
+{
+	cpu_set_trace(m->cpu, out);
+}
+
+void machine_hold_shutdown(Machine *m, bool hold)
+{
+	m->hold_shutdown = hold;
+}
+
+void machine_power_button(Machine *m)
+{
+	acpi_power_button(&m->pm);
+}
