@@ -11,6 +11,27 @@ export BUILD VMCP TESTDATA="${TESTDATA:-}" ROOT="$PWD"
 timeout_s=${TEST_TIMEOUT:-900}
 logdir="$BUILD/test-logs"; mkdir -p "$logdir"
 total_pass=0 total_fail=0 skipped=0
+# Under the sanitizers, the reports of every process a test starts (the CP and the VM
+# processes run in the background, their stderr in log files) go to files here; a test
+# after which a report appears fails, and so does the run if one appears at its end.
+sandir="$logdir/sanitizer"
+if [ "${MODE:-}" = asan ]; then
+  rm -rf "$sandir"; mkdir -p "$sandir/seen"
+  export ASAN_OPTIONS="log_path=$sandir/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+  export UBSAN_OPTIONS="log_path=$sandir/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+fi
+# sanitizer_reports: prints and files away the reports that appeared; returns 1 if any.
+sanitizer_reports() {
+  [ -d "$sandir" ] || return 0
+  local f found=0
+  for f in "$sandir"/asan.* "$sandir"/ubsan.*; do
+    [ -e "$f" ] || continue
+    found=1
+    echo "    | sanitizer report $(basename "$f"):"; head -n 25 "$f" | sed 's/^/    | /'
+    mv "$f" "$sandir/seen/"
+  done
+  return $found
+}
 tests=()
 for t in $(find "$BUILD/tests" -type f -name '*_test' 2>/dev/null | sort) \
          $(find tests -name '*_test.sh' | sort); do
@@ -42,8 +63,18 @@ for t in "${tests[@]}"; do
   if [ "$f" -ne 0 ]; then
     grep -E '^(FAIL|not ok)' "$log" | head -n 20 | sed 's/^/    | /'
   fi
+  sanitizer_reports || { echo "FAIL $name: a sanitizer report (above)"; f=$((f + 1)); }
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f))
 done
+# CPs started in the background end some seconds after their last VM: wait for this
+# build's, then look for their reports too.
+for _ in $(seq 60); do
+  alive=0
+  for p in /proc/[0-9]*; do [ "$(readlink "$p/exe" 2>/dev/null)" = "$VMCP" ] && alive=1 && break; done
+  [ $alive -eq 0 ] && break
+  sleep 0.5
+done
+sanitizer_reports || { echo "FAIL: a sanitizer report from a background process (above)"; total_fail=$((total_fail + 1)); }
 [ "$skipped" -gt 0 ] && echo "($skipped test programs skipped: their material is missing)"
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -5,6 +5,7 @@
 #
 #   mkimg.sh bootsect OUT                       the two-sector INT 10h/13h test guest (1 MiB disk)
 #   mkimg.sh echo OUT                           the echo console guest for the CP tests (1 MiB disk)
+#   mkimg.sh pwrbtn OUT                         a guest that powers off at the ACPI power button
 #   mkimg.sh testkernel OUT                     the bzImage-format test kernel
 #   mkimg.sh syslinux OUT KERNEL INITRD APPEND  16 MiB FAT disk: SYSLINUX loads KERNEL as Linux
 #   mkimg.sh freedos-hd OUT FLOPPY              32 MiB partitioned disk: FreeDOS (files from the
@@ -46,10 +47,10 @@ bootsect)
 	rm -f "$out"; truncate -s 1M "$out"
 	dd if="$out.bin" of="$out" conv=notrunc status=none
 	rm -f "$out.bin";;
-echo)
+echo|pwrbtn)
 	need nasm
 	out=$1
-	nasm -f bin -o "$out.bin" "$guest/echo.asm"
+	nasm -f bin -o "$out.bin" "$guest/$cmd.asm"
 	rm -f "$out"; truncate -s 1M "$out"
 	dd if="$out.bin" of="$out" conv=notrunc status=none
 	rm -f "$out.bin";;

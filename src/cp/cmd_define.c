@@ -10,6 +10,7 @@
 
 #include "base/err.h"
 #include "cp/cp.h"
+#include "vd/vdconf.h"
 
 
 static int define_vm(CpCtx *cp, int argc, char **argv)

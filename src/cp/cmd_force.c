@@ -45,18 +45,12 @@ int cp_cmd_force(CpCtx *cp, int argc, char **argv)
 	jw_key(&w, "timeout");
 	jw_double(&w, timeout);
 	jw_end_obj(&w);
-	char *args = jw_take(&w, NULL);
-	Json *r = args ? cpconn_call(&c, "force", args, (int)(timeout * 1000) + 60000) : NULL;
-	free(args);
+	Json *r = cpconn_ask(&c, "force", &w, (int)(timeout * 1000) + 60000, &rc);
 	cpconn_close(&c);
 	if (!r)
-		return VMCP_EIO;
-	rc = cpconn_reply_status(r);
-	if (!rc) {
-		const Json *ret = json_get(r, "return");
-		const char *st = json_get_str(ret, "state");
-		msg(CPS_FORCED, 'I', "VM %s ended (%s)", pos[0], st ? st : "?");
-	}
+		return rc;
+	const char *st = json_get_str(json_get(r, "return"), "state");
+	msg(CPS_FORCED, 'I', "VM %s ended (%s)", pos[0], st ? st : "?");
 	json_free(r);
-	return rc;
+	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "cp/cp.h"
+#include "vd/vdconf.h"
 #include "cp/cpsock.h"
 
 /* What the CP of the real disk says of its VMs (its query-names reply), or NULL when no
@@ -117,9 +118,12 @@ static int query_names(CpCtx *cp, bool json)
 		fprintf(o, "%-16s  %-11s  %7d  %14.0f  %10s  %9s  %5.1f  %-15s  %s%s\n", name ? name : "?",
 			st ? st : "?", (int)json_get_num(e, "pid", 0), json_get_num(e, "instructions", 0), vt,
 			up, json_get_num(e, "cpu_pct", 0), vds[0] ? vds : "-", con ? con : "?", att);
-		const char *m = json_get_str(e, "message");
+		/* Why it failed or halted, and a host-side failure of a VM that runs on. */
+		const char *m = json_get_str(e, "message"), *err = json_get_str(e, "error");
 		if (st && (!strcmp(st, "failed") || !strcmp(st, "halted")) && m && *m)
 			fprintf(o, "%-16s  %s\n", "", m);
+		else if (err && *err)
+			fprintf(o, "%-16s  %s\n", "", err);
 	}
 	json_free(r);
 	return 0;

@@ -51,21 +51,15 @@ int cp_cmd_send(CpCtx *cp, int argc, char **argv)
 	jw_key(&w, "cwd");
 	jw_str(&w, cwd);
 	jw_end_obj(&w);
-	char *args = jw_take(&w, NULL);
-	Json *r = args ? cpconn_call(&c, "send", args, 40000) : NULL;
-	free(args);
+	Json *r = cpconn_ask(&c, "send", &w, 40000, &rc);
 	cpconn_close(&c);
 	if (!r)
-		return VMCP_EIO;
-	rc = cpconn_reply_status(r);
-	if (!rc) {
-		const Json *ret = json_get(r, "return");
-		const Json *out = json_get(ret, "output");
-		if (out && out->type == JSON_STR)
-			fwrite(out->str, 1, out->len, stdout);
-		int exit = (int)json_get_num(ret, "rc", 0);
-		rc = exit == 124 ? VMCP_ETIMEOUT : exit ? -exit : 0;
-	}
+		return rc;
+	const Json *ret = json_get(r, "return");
+	const Json *out = json_get(ret, "output");
+	if (out && out->type == JSON_STR)
+		fwrite(out->str, 1, out->len, stdout);
+	int exit = (int)json_get_num(ret, "rc", 0);
 	json_free(r);
-	return rc;
+	return exit == 124 ? VMCP_ETIMEOUT : exit ? -exit : 0;
 }

@@ -65,14 +65,11 @@ int cp_cmd_spool(CpCtx *cp, int argc, char **argv)
 	jw_key(&w, "follow");
 	jw_bool(&w, follow);
 	jw_end_obj(&w);
-	char *args = jw_take(&w, NULL);
-	Json *r = args ? cpconn_call(&c, "spool", args, 30000) : NULL;
-	free(args);
+	Json *r = cpconn_ask(&c, "spool", &w, 30000, &rc);
 	if (!r) {
 		cpconn_close(&c);
-		return VMCP_EIO;
+		return rc;
 	}
-	rc = cpconn_reply_status(r);
 	const Json *ret = json_get(r, "return");
 	const char *state = json_get_str(ret, "state");
 	u8 *data;

@@ -74,17 +74,12 @@ int cp_cmd_start(CpCtx *cp, int argc, char **argv)
 	jw_key(&w, "cwd");
 	jw_str(&w, cwd);
 	jw_end_obj(&w);
-	char *args = jw_take(&w, NULL);
-	Json *r = args ? cpconn_call(&c, "start", args, 75000) : NULL;
-	free(args);
+	Json *r = cpconn_ask(&c, "start", &w, 75000, &rc);
 	cpconn_close(&c);
 	if (!r)
-		return VMCP_EIO;
-	rc = cpconn_reply_status(r);
-	if (!rc) {
-		const Json *ret = json_get(r, "return");
-		msg(CPS_STARTED, 'I', "VM %s started (pid %d)", pos[0], (int)json_get_num(ret, "pid", 0));
-	}
+		return rc;
+	msg(CPS_STARTED, 'I', "VM %s started (pid %d)", pos[0],
+	    (int)json_get_num(json_get(r, "return"), "pid", 0));
 	json_free(r);
-	return rc;
+	return 0;
 }

@@ -39,7 +39,7 @@
 #include "cp/cp.h"
 #include "cp/cpsock.h"
 #include "cp/session.h"
-#include "vd/conf.h"
+#include "conf/conf.h"
 
 #define CP_MAX_CLIENTS 64
 #define CP_MAX_VMS 64
@@ -50,7 +50,6 @@
 #define CP_SEND_MS 30000          /* default wait for a VM command's answer */
 #define CP_CLIENT_OUT_MAX (16u << 20) /* output queued for a client that does not read */
 #define CP_RECENT 8192            /* serial output kept for a console that attaches */
-#define CP_SPOOL_DEFAULT (4u << 20)
 
 typedef struct Peer {
 	int fd;
@@ -99,6 +98,7 @@ typedef struct CpVm {
 	bool end_said;            /* the VM sent its ended state */
 	u64 ended_ms;
 	u64 kill_at_ms;           /* force: SIGKILL if still there then (0: not ending) */
+	bool killed;              /* the CP killed it (it did not end when told) */
 	u64 powerdown_until_ms;   /* force --shutdown: waiting for the guest until then */
 	long next_req;
 } CpVm;
@@ -225,37 +225,29 @@ static void reply_end(JsonWriter *w, const char *req_id)
 	jw_end_obj(w);
 }
 
+static void ok_empty(Peer *p, const char *id)
+{
+	JsonWriter w;
+	reply_ok_begin(&w);
+	jw_obj(&w);
+	jw_end_obj(&w);
+	reply_end(&w, id);
+	peer_send(p, &w, false);
+}
+
 /* {"error": {"class", "desc": "VMCPnnnE ...", "code", "exit"}, "id"} */
 static void send_error(Peer *p, const char *req_id, const char *cls, int num, int code,
 		       const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 static void send_error(Peer *p, const char *req_id, const char *cls, int num, int code,
 		       const char *fmt, ...)
 {
-	char desc[700];
-	int k = snprintf(desc, sizeof(desc), "VMCP%03dE ", num);
+	char text[700];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(desc + k, sizeof(desc) - (size_t)k, fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	JsonWriter w;
-	jw_init(&w);
-	jw_obj(&w);
-	jw_key(&w, "error");
-	jw_obj(&w);
-	jw_key(&w, "class");
-	jw_str(&w, cls);
-	jw_key(&w, "desc");
-	jw_str(&w, desc);
-	jw_key(&w, "code");
-	jw_int(&w, code);
-	jw_key(&w, "exit");
-	jw_int(&w, vmcp_exit_code(code));
-	jw_end_obj(&w);
-	if (req_id) {
-		jw_key(&w, "id");
-		jw_raw(&w, req_id, strlen(req_id));
-	}
-	jw_end_obj(&w);
+	cpsock_error(&w, req_id, cls, num, code, text);
 	peer_send(p, &w, false);
 }
 
@@ -303,27 +295,15 @@ static void event_to(Client *c, JsonWriter *w, bool bulky)
 	free(text);
 }
 
-/* A request to a VM over its link; returns the id used, or -1 when the link is down. */
-static long vm_request(CpVm *v, const char *cmd, void (*args)(JsonWriter *, const void *),
-		       const void *ctx)
+/* A request to a VM over its link (args_json: its arguments object, or NULL); returns
+ * the id used, or -1 when the link is down. */
+static long vm_request(CpVm *v, const char *cmd, const char *args_json)
 {
 	if (v->link.fd < 0)
 		return -1;
 	long id = ++v->next_req;
 	JsonWriter w;
-	jw_init(&w);
-	jw_obj(&w);
-	jw_key(&w, "execute");
-	jw_str(&w, cmd);
-	if (args) {
-		jw_key(&w, "arguments");
-		jw_obj(&w);
-		args(&w, ctx);
-		jw_end_obj(&w);
-	}
-	jw_key(&w, "id");
-	jw_int(&w, id);
-	jw_end_obj(&w);
+	cpsock_request(&w, cmd, args_json, id);
 	peer_send(&v->link, &w, false);
 	return id;
 }
@@ -365,7 +345,7 @@ static void spool_open(Cp *cp, CpVm *v)
 	unlink(p1);
 	v->spool_fd = open(p0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	v->spool_bytes = 0;
-	v->spool_max = CP_SPOOL_DEFAULT;
+	v->spool_max = VM_SPOOL_DEFAULT;
 	v->spool_line_start = true;
 	if (v->spool_fd < 0)
 		cplog(cp, "Cannot write the spool of VM %s at %s: %s", v->name, p0, strerror(errno));
@@ -378,10 +358,17 @@ static void spool_close(CpVm *v)
 	v->spool_fd = -1;
 }
 
-/* Appends to the spool; the older half is dropped when the newer one is full. Every
- * follower of the VM gets the same bytes. */
+/* Appends to the spool; the older half is dropped when the newer one is full, so the
+ * spool never holds more than spool_max bytes and always at least the newest half.
+ * Every follower of the VM gets the same bytes. */
 static void spool_add(Cp *cp, CpVm *v, const char *p, size_t n)
 {
+	while (n > v->spool_max / 2) {
+		size_t k = v->spool_max / 2;
+		spool_add(cp, v, p, k);
+		p += k;
+		n -= k;
+	}
 	if (!n)
 		return;
 	for (int i = 0; i < CP_MAX_CLIENTS; i++) {
@@ -517,6 +504,23 @@ static CpVm *vm_new(Cp *cp, const char *name)
 	return v;
 }
 
+/* force's reply: {"vm", "state", "message"} of a VM that ended. */
+static void reply_ended(Client *c, const char *id, const CpVm *v)
+{
+	JsonWriter w;
+	reply_ok_begin(&w);
+	jw_obj(&w);
+	jw_key(&w, "vm");
+	jw_str(&w, v->name);
+	jw_key(&w, "state");
+	jw_str(&w, state_name(v->state));
+	jw_key(&w, "message");
+	jw_str(&w, v->message);
+	jw_end_obj(&w);
+	reply_end(&w, id);
+	peer_send(&c->p, &w, false);
+}
+
 static void finish_pendings(Cp *cp, CpVm *v)
 {
 	for (int i = 0; i < CP_MAX_PENDING; i++) {
@@ -526,18 +530,7 @@ static void finish_pendings(Cp *cp, CpVm *v)
 		Client *c = client_by_id(cp, p->client);
 		if (c) {
 			if (p->kind == P_FORCE) {
-				JsonWriter w;
-				reply_ok_begin(&w);
-				jw_obj(&w);
-				jw_key(&w, "vm");
-				jw_str(&w, v->name);
-				jw_key(&w, "state");
-				jw_str(&w, state_name(v->state));
-				jw_key(&w, "message");
-				jw_str(&w, v->message);
-				jw_end_obj(&w);
-				reply_end(&w, p->req_id);
-				peer_send(&c->p, &w, false);
+				reply_ended(c, p->req_id, v);
 			} else if (p->kind == P_START) {
 				int code = v->end_exit ? -v->end_exit : VMCP_EIO;
 				if (v->end_exit == 124)
@@ -564,7 +557,14 @@ static void vm_finish(Cp *cp, CpVm *v)
 		return;
 	int st;
 	bool said = true; /* the message came from the VM (and is in its spool already) */
-	if (v->child && v->reaped && WIFSIGNALED(v->wstatus)) {
+	if (v->killed) {
+		snprintf(v->message, sizeof(v->message),
+			 "VMCP%03dI VM %s forced off: killed, it did not end within %d s", CPS_FORCED,
+			 v->name, CP_END_MS / 1000);
+		st = VMC_ENDED;
+		v->end_exit = 128 + SIGKILL;
+		said = false;
+	} else if (v->child && v->reaped && WIFSIGNALED(v->wstatus)) {
 		int sig = WTERMSIG(v->wstatus);
 		snprintf(v->message, sizeof(v->message),
 			 "VMCP%03dE VM %s failed: its host process (pid %d) ended by signal %d (%s)",
@@ -576,7 +576,14 @@ static void vm_finish(Cp *cp, CpVm *v)
 	} else if (!v->end_said) {
 		if (v->child && v->reaped && WIFEXITED(v->wstatus))
 			v->end_exit = WEXITSTATUS(v->wstatus);
-		if (v->ran || !v->message[0]) {
+		if ((v->ran || !v->message[0]) && v->child && v->reaped) {
+			snprintf(v->message, sizeof(v->message),
+				 "VMCP%03dE VM %s failed: its host process (pid %d) exited with status %d "
+				 "without ending the VM (see %s/%s.log)", CPS_FAILED, v->name, (int)v->pid,
+				 v->end_exit, cp->dir, v->name);
+			snprintf(v->error, sizeof(v->error), "%s", v->message);
+			said = false;
+		} else if (v->ran || !v->message[0]) {
 			snprintf(v->message, sizeof(v->message),
 				 "VMCP%03dE VM %s failed: its host process (pid %d) went away without "
 				 "ending the VM", CPS_FAILED, v->name, (int)v->pid);
@@ -818,6 +825,9 @@ static void vm_register_info(CpVm *v, const Json *a)
 	if ((s = json_get_str(a, "engine")))
 		snprintf(v->engine, sizeof(v->engine), "%s", s);
 	v->memory = (u64)json_get_num(a, "memory", 0);
+	/* The spool's size, from the VM's config file (bounded here too). */
+	double sp = json_get_num(a, "spool", VM_SPOOL_DEFAULT);
+	v->spool_max = sp >= VM_SPOOL_MIN && sp <= VM_SPOOL_MAX ? (u64)sp : VM_SPOOL_DEFAULT;
 	v->terminal = json_get_bool(a, "terminal", false);
 	const Json *vds = json_get(a, "vds");
 	v->vds[0] = 0;
@@ -847,12 +857,7 @@ static void vm_line(Cp *cp, CpVm *v, const char *line, size_t n)
 			snprintf(idtext, sizeof(idtext), "%ld", (long)id->num);
 		if (cmd && !strcmp(cmd, "register")) {
 			vm_register_info(v, json_get(j, "arguments"));
-			JsonWriter w;
-			reply_ok_begin(&w);
-			jw_obj(&w);
-			jw_end_obj(&w);
-			reply_end(&w, idtext);
-			peer_send(&v->link, &w, false);
+			ok_empty(&v->link, idtext);
 		} else {
 			send_error(&v->link, idtext, "CommandNotFound", CPS_UNKNOWN, VMCP_EINVAL,
 				   "A VM may only register");
@@ -1047,6 +1052,29 @@ static void cmd_query_names(Cp *cp, Client *c, const char *id)
 	peer_send(&c->p, &w, false);
 }
 
+/* The VM name of a request, valid; else NULL after the error reply. */
+static const char *arg_name(Client *c, const char *id, const Json *a, const char *cmd)
+{
+	const char *name = json_get_str(a, "name");
+	const char *why = "";
+	if (name && vm_name_valid(name, &why))
+		return name;
+	send_error(&c->p, id, "BadArguments", CPS_ARGS, VMCP_EINVAL, "%s needs a valid VM name%s%s", cmd,
+		   name ? ": " : "", name ? why : "");
+	return NULL;
+}
+
+/* The VM a request names is not running: else NULL after the error reply. */
+static bool not_running(Cp *cp, Client *c, const char *id, const char *name)
+{
+	CpVm *v = vm_find(cp, name);
+	if (!v || !vm_live(v))
+		return true;
+	send_error(&c->p, id, "AlreadyRunning", CPS_RUNNING, VMCP_EBUSY, "VM %s is already running (pid %d)",
+		   name, (int)v->pid);
+	return false;
+}
+
 static CpVm *live_vm(Cp *cp, Client *c, const char *id, const Json *a)
 {
 	const char *name = json_get_str(a, "name");
@@ -1065,20 +1093,11 @@ static CpVm *live_vm(Cp *cp, Client *c, const char *id, const Json *a)
 
 static void cmd_start(Cp *cp, Client *c, const char *id, const Json *a)
 {
-	const char *name = json_get_str(a, "name");
-	const char *why;
-	if (!name || !vm_name_valid(name, &why)) {
-		send_error(&c->p, id, "BadArguments", CPS_ARGS, VMCP_EINVAL, "start needs a valid VM name%s%s",
-			   name ? ": " : "", name ? why : "");
+	const char *name = arg_name(c, id, a, "start");
+	if (!name || !not_running(cp, c, id, name))
 		return;
-	}
-	CpVm *v = vm_find(cp, name);
-	if (v && vm_live(v)) {
-		send_error(&c->p, id, "AlreadyRunning", CPS_RUNNING, VMCP_EBUSY,
-			   "VM %s is already running (pid %d)", name, (int)v->pid);
-		return;
-	}
-	if (!(v = vm_new(cp, name))) {
+	CpVm *v = vm_new(cp, name);
+	if (!v) {
 		send_error(&c->p, id, "Busy", CPS_BUSY, VMCP_ENOSPC, "The CP holds %d VMs already",
 			   CP_MAX_VMS);
 		return;
@@ -1096,18 +1115,6 @@ static void cmd_start(Cp *cp, Client *c, const char *id, const Json *a)
 		send_error(&c->p, id, "Busy", CPS_BUSY, VMCP_ENOSPC, "Too many requests waiting");
 }
 
-static void send_args(JsonWriter *w, const void *ctx)
-{
-	const Json *a = ctx;
-	jw_key(w, "line");
-	jw_str(w, json_get_str(a, "command"));
-	const char *cwd = json_get_str(a, "cwd");
-	if (cwd) {
-		jw_key(w, "cwd");
-		jw_str(w, cwd);
-	}
-}
-
 static void cmd_send(Cp *cp, Client *c, const char *id, const Json *a)
 {
 	CpVm *v = live_vm(cp, c, id, a);
@@ -1117,7 +1124,19 @@ static void cmd_send(Cp *cp, Client *c, const char *id, const Json *a)
 		send_error(&c->p, id, "BadArguments", CPS_ARGS, VMCP_EINVAL, "send needs a command");
 		return;
 	}
-	long r = vm_request(v, "command", send_args, a);
+	JsonWriter w;
+	jw_init(&w);
+	jw_obj(&w);
+	jw_key(&w, "line");
+	jw_str(&w, json_get_str(a, "command"));
+	if (json_get_str(a, "cwd")) {
+		jw_key(&w, "cwd");
+		jw_str(&w, json_get_str(a, "cwd"));
+	}
+	jw_end_obj(&w);
+	char *args = jw_take(&w, NULL);
+	long r = args ? vm_request(v, "command", args) : -1;
+	free(args);
 	if (r < 0) {
 		send_error(&c->p, id, "NotRunning", CPS_NOT_RUNNING, VMCP_ENOENT,
 			   "VM %s is not answering (its link is down)", v->name);
@@ -1134,18 +1153,7 @@ static void cmd_force(Cp *cp, Client *c, const char *id, const Json *a)
 	CpVm *v = name ? vm_find(cp, name) : NULL;
 	if (v && !vm_live(v)) {
 		/* Already ended: the entry goes. */
-		JsonWriter w;
-		reply_ok_begin(&w);
-		jw_obj(&w);
-		jw_key(&w, "vm");
-		jw_str(&w, v->name);
-		jw_key(&w, "state");
-		jw_str(&w, state_name(v->state));
-		jw_key(&w, "message");
-		jw_str(&w, v->message);
-		jw_end_obj(&w);
-		reply_end(&w, id);
-		peer_send(&c->p, &w, false);
+		reply_ended(c, id, v);
 		v->used = false;
 		return;
 	}
@@ -1154,23 +1162,17 @@ static void cmd_force(Cp *cp, Client *c, const char *id, const Json *a)
 	u64 now = cpsock_now_ms();
 	if (json_get_bool(a, "shutdown", false)) {
 		double t = json_get_num(a, "timeout", 60);
-		vm_request(v, "powerbutton", NULL, NULL);
+		vm_request(v, "powerbutton", NULL);
 		v->powerdown_until_ms = now + (u64)ntoint(t * 1000.0);
 		if (!pend_add(cp, P_FORCE, c, id, v, 0, (u64)ntoint(t * 1000.0) + 2 * CP_END_MS))
 			send_error(&c->p, id, "Busy", CPS_BUSY, VMCP_ENOSPC, "Too many requests waiting");
 		return;
 	}
-	if (vm_request(v, "end", NULL, NULL) < 0 && !v->child)
+	if (vm_request(v, "end", NULL) < 0 && !v->child)
 		kill(v->pid, SIGKILL);
 	v->kill_at_ms = now + CP_END_MS;
 	if (!pend_add(cp, P_FORCE, c, id, v, 0, 3 * CP_END_MS))
 		send_error(&c->p, id, "Busy", CPS_BUSY, VMCP_ENOSPC, "Too many requests waiting");
-}
-
-static void screen_args(JsonWriter *w, const void *ctx)
-{
-	jw_key(w, "on");
-	jw_bool(w, *(const bool *)ctx);
 }
 
 static void detach(Cp *cp, Client *c)
@@ -1180,8 +1182,7 @@ static void detach(Cp *cp, Client *c)
 	if (!v || v->attached != c->id)
 		return;
 	v->attached = 0;
-	bool off = false;
-	vm_request(v, "screen", screen_args, &off);
+	vm_request(v, "screen", "{\"on\":false}");
 }
 
 static void cmd_attach(Cp *cp, Client *c, const char *id, const Json *a)
@@ -1230,17 +1231,8 @@ static void cmd_attach(Cp *cp, Client *c, const char *id, const Json *a)
 	jw_end_obj(&w);
 	reply_end(&w, id);
 	peer_send(&c->p, &w, false);
-	if (!strcmp(v->console, "vga")) {
-		bool on = true;
-		vm_request(v, "screen", screen_args, &on);
-	}
-}
-
-static void input_args(JsonWriter *w, const void *ctx)
-{
-	const Json *d = ctx;
-	jw_key(w, "data");
-	jw_value(w, d);
+	if (!strcmp(v->console, "vga"))
+		vm_request(v, "screen", "{\"on\":true}");
 }
 
 static void cmd_input(Cp *cp, Client *c, const char *id, const Json *a)
@@ -1260,23 +1252,24 @@ static void cmd_input(Cp *cp, Client *c, const char *id, const Json *a)
 		return;
 	}
 	free(bytes);
-	vm_request(v, "input", input_args, d);
 	JsonWriter w;
-	reply_ok_begin(&w);
+	jw_init(&w);
 	jw_obj(&w);
+	jw_key(&w, "data");
+	jw_value(&w, d);
 	jw_end_obj(&w);
-	reply_end(&w, id);
-	peer_send(&c->p, &w, false);
+	char *args = jw_take(&w, NULL);
+	if (args)
+		vm_request(v, "input", args);
+	free(args);
+	ok_empty(&c->p, id);
 }
 
 static void cmd_spool(Cp *cp, Client *c, const char *id, const Json *a)
 {
-	const char *name = json_get_str(a, "name");
-	const char *why;
-	if (!name || !vm_name_valid(name, &why)) {
-		send_error(&c->p, id, "BadArguments", CPS_ARGS, VMCP_EINVAL, "spool needs a valid VM name");
+	const char *name = arg_name(c, id, a, "spool");
+	if (!name)
 		return;
-	}
 	size_t n;
 	char *data = spool_read(cp, name, &n);
 	CpVm *v = vm_find(cp, name);
@@ -1297,38 +1290,20 @@ static void cmd_spool(Cp *cp, Client *c, const char *id, const Json *a)
 		c->follow_gen = v->gen;
 }
 
-static void ok_empty(Client *c, const char *id)
-{
-	JsonWriter w;
-	reply_ok_begin(&w);
-	jw_obj(&w);
-	jw_end_obj(&w);
-	reply_end(&w, id);
-	peer_send(&c->p, &w, false);
-}
-
 static void cmd_register(Cp *cp, Client *c, const char *id, const Json *a)
 {
-	const char *name = json_get_str(a, "name");
-	const char *why;
-	if (!name || !vm_name_valid(name, &why)) {
-		send_error(&c->p, id, "BadArguments", CPS_ARGS, VMCP_EINVAL, "register needs a valid VM name");
+	const char *name = arg_name(c, id, a, "register");
+	if (!name || !not_running(cp, c, id, name))
 		return;
-	}
-	CpVm *v = vm_find(cp, name);
-	if (v && vm_live(v)) {
-		send_error(&c->p, id, "AlreadyRunning", CPS_RUNNING, VMCP_EBUSY,
-			   "VM %s is already running (pid %d)", name, (int)v->pid);
-		return;
-	}
-	if (!(v = vm_new(cp, name))) {
+	CpVm *v = vm_new(cp, name);
+	if (!v) {
 		send_error(&c->p, id, "Busy", CPS_BUSY, VMCP_ENOSPC, "The CP holds %d VMs already", CP_MAX_VMS);
 		return;
 	}
 	vm_register_info(v, a);
 	v->pid = c->p.pid;
 	v->child = false;
-	ok_empty(c, id);
+	ok_empty(&c->p, id);
 	/* The connection becomes the VM's link. */
 	v->link = c->p;
 	c->p = (Peer){.fd = -1};
@@ -1378,18 +1353,18 @@ static void client_line(Cp *cp, Client *c, const char *line, size_t n)
 		cmd_attach(cp, c, id, a);
 	} else if (!strcmp(cmd, "detach")) {
 		detach(cp, c);
-		ok_empty(c, id);
+		ok_empty(&c->p, id);
 	} else if (!strcmp(cmd, "input")) {
 		cmd_input(cp, c, id, a);
 	} else if (!strcmp(cmd, "spool")) {
 		cmd_spool(cp, c, id, a);
 	} else if (!strcmp(cmd, "subscribe")) {
 		c->subscribe_all = json_get_bool(a, "all", true);
-		ok_empty(c, id);
+		ok_empty(&c->p, id);
 	} else if (!strcmp(cmd, "register")) {
 		cmd_register(cp, c, id, a);
 	} else if (!strcmp(cmd, "quit")) {
-		ok_empty(c, id);
+		ok_empty(&c->p, id);
 		cp->quitting = true;
 	} else {
 		send_error(&c->p, id, "CommandNotFound", CPS_UNKNOWN, VMCP_EINVAL,
@@ -1564,22 +1539,16 @@ static void timers(Cp *cp)
 		if (v->powerdown_until_ms && now >= v->powerdown_until_ms) {
 			/* The guest did not power off: end it. */
 			v->powerdown_until_ms = 0;
-			vm_request(v, "end", NULL, NULL);
+			vm_request(v, "end", NULL);
 			v->kill_at_ms = now + CP_END_MS;
 		}
 		if (v->kill_at_ms && now >= v->kill_at_ms && v->pid > 0) {
 			cplog(cp, "VM %s (pid %d) did not end: killed", v->name, (int)v->pid);
 			kill(v->pid, SIGKILL);
 			v->kill_at_ms = 0;
-			if (!v->child) {
-				/* Not ours to reap: it is gone with its link. */
-				snprintf(v->message, sizeof(v->message), "VMCP%03dI VM %s forced off (killed)",
-					 CPS_FORCED, v->name);
-				spool_line(cp, v, v->message, strlen(v->message));
-				v->end_said = true;
-				snprintf(v->end_reason, sizeof(v->end_reason), "forced");
-				link_down(cp, v);
-			}
+			v->killed = true;
+			if (!v->child)
+				link_down(cp, v); /* not ours to reap: it is gone with its link */
 		}
 	}
 }
@@ -1605,7 +1574,7 @@ static void quit_all(Cp *cp)
 	for (int i = 0; i < CP_MAX_VMS; i++) {
 		CpVm *v = &cp->vms[i];
 		if (vm_live(v) && !v->kill_at_ms) {
-			vm_request(v, "end", NULL, NULL);
+			vm_request(v, "end", NULL);
 			v->kill_at_ms = cpsock_now_ms() + CP_END_MS;
 		}
 	}

@@ -386,21 +386,51 @@ Json *cpconn_read(CpConn *c, int timeout_ms, bool *timed_out)
 	}
 }
 
+void cpsock_error(JsonWriter *w, const char *id_json, const char *cls, int num, int code,
+		  const char *text)
+{
+	char desc[800];
+	snprintf(desc, sizeof(desc), "VMCP%03dE %s", num, text);
+	jw_init(w);
+	jw_obj(w);
+	jw_key(w, "error");
+	jw_obj(w);
+	jw_key(w, "class");
+	jw_str(w, cls);
+	jw_key(w, "desc");
+	jw_str(w, desc);
+	jw_key(w, "code");
+	jw_int(w, code);
+	jw_key(w, "exit");
+	jw_int(w, vmcp_exit_code(code));
+	jw_end_obj(w);
+	if (id_json) {
+		jw_key(w, "id");
+		jw_raw(w, id_json, strlen(id_json));
+	}
+	jw_end_obj(w);
+}
+
+void cpsock_request(JsonWriter *w, const char *cmd, const char *args_json, long id)
+{
+	jw_init(w);
+	jw_obj(w);
+	jw_key(w, "execute");
+	jw_str(w, cmd);
+	if (args_json) {
+		jw_key(w, "arguments");
+		jw_raw(w, args_json, strlen(args_json));
+	}
+	jw_key(w, "id");
+	jw_int(w, id);
+	jw_end_obj(w);
+}
+
 long cpconn_send(CpConn *c, const char *cmd, const char *args)
 {
 	long id = c->next_id++;
 	JsonWriter w;
-	jw_init(&w);
-	jw_obj(&w);
-	jw_key(&w, "execute");
-	jw_str(&w, cmd);
-	if (args) {
-		jw_key(&w, "arguments");
-		jw_raw(&w, args, strlen(args));
-	}
-	jw_key(&w, "id");
-	jw_int(&w, id);
-	jw_end_obj(&w);
+	cpsock_request(&w, cmd, args, id);
 	jw_raw(&w, "\n", 1);
 	size_t n;
 	char *text = jw_take(&w, &n);
@@ -442,6 +472,19 @@ Json *cpconn_call(CpConn *c, const char *cmd, const char *args, int timeout_ms)
 			c->on_event(c->ctx, j);
 		json_free(j);
 	}
+}
+
+Json *cpconn_ask(CpConn *c, const char *cmd, JsonWriter *args, int timeout_ms, int *rc)
+{
+	char *text = args ? jw_take(args, NULL) : NULL;
+	Json *r = !args || text ? cpconn_call(c, cmd, text, timeout_ms) : NULL;
+	free(text);
+	*rc = r ? cpconn_reply_status(r) : VMCP_EIO;
+	if (*rc) {
+		json_free(r);
+		return NULL;
+	}
+	return r;
 }
 
 int cpconn_reply_status(const Json *reply)

@@ -115,6 +115,18 @@ Json *cpconn_read(CpConn *c, int timeout_ms, bool *timed_out);
  * or a negative VMCP_E* code. */
 long cpconn_send(CpConn *c, const char *cmd, const char *args);
 
+/* The protocol's shapes, built in w (initialised here): an error reply {"error":
+ * {"class", "desc": "VMCPnnnE text", "code", "exit"}, "id"} (id_json: the request's id as
+ * JSON text, or NULL), and a request {"execute", "arguments" (JSON text or NULL), "id"}. */
+void cpsock_error(JsonWriter *w, const char *id_json, const char *cls, int num, int code,
+		  const char *text);
+void cpsock_request(JsonWriter *w, const char *cmd, const char *args_json, long id);
+
+/* cpconn_call with the arguments from a writer (taken and freed): the reply when it is
+ * a "return" (json_free it); otherwise NULL with *rc the failure's code, after its
+ * numbered message. */
+Json *cpconn_ask(CpConn *c, const char *cmd, JsonWriter *args, int timeout_ms, int *rc);
+
 /* A reply's error as its numbered message, printed; returns the exit-status code it
  * carries (a negative VMCP_E* code), or 0 for a "return" reply. */
 int cpconn_reply_status(const Json *reply);

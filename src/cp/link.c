@@ -91,6 +91,8 @@ int link_open(VmSession *s)
 	jw_str(&w, s->console_vga ? "vga" : "serial");
 	jw_key(&w, "memory");
 	jw_uint(&w, s->vm.config.memory);
+	jw_key(&w, "spool");
+	jw_uint(&w, s->vm.config.spool);
 	jw_key(&w, "cpu");
 	jw_str(&w, vm_cpu_name(s->vm.config.cpu));
 	jw_key(&w, "engine");
@@ -394,27 +396,11 @@ static void end_reply(VmSession *s, JsonWriter *w, const Json *id)
 
 static void error_reply(VmSession *s, const Json *id, int num, int code, const char *text)
 {
+	char idtext[64] = "";
+	if (id && id->type == JSON_NUM)
+		snprintf(idtext, sizeof(idtext), "%.0f", id->num);
 	JsonWriter w;
-	jw_init(&w);
-	jw_obj(&w);
-	jw_key(&w, "error");
-	jw_obj(&w);
-	jw_key(&w, "class");
-	jw_str(&w, "GenericError");
-	char desc[300];
-	snprintf(desc, sizeof(desc), "VMCP%03dE %s", num, text);
-	jw_key(&w, "desc");
-	jw_str(&w, desc);
-	jw_key(&w, "code");
-	jw_int(&w, code);
-	jw_key(&w, "exit");
-	jw_int(&w, vmcp_exit_code(code));
-	jw_end_obj(&w);
-	if (id) {
-		jw_key(&w, "id");
-		jw_value(&w, id);
-	}
-	jw_end_obj(&w);
+	cpsock_error(&w, idtext[0] ? idtext : NULL, "GenericError", num, code, text);
 	send_line(s, &w, false);
 }
 

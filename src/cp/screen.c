@@ -51,20 +51,7 @@ u32 screen_cp437(u8 c)
 
 size_t screen_cp437_utf8(u8 c, char out[3])
 {
-	u32 cp = cp437[c];
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	out[0] = (char)(0xE0 | cp >> 12);
-	out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-	out[2] = (char)(0x80 | (cp & 0x3F));
-	return 3;
+	return utf8_put(out, cp437[c]); /* every CP437 glyph is below U+10000 */
 }
 
 /* Appends n bytes to buf (len bytes, *pos used so far), always counting them. */

@@ -18,7 +18,6 @@
 #include "base/err.h"
 #include "cp/keys.h"
 #include "cp/screen.h"
-#include "vm/linuxboot.h"
 
 #define SLICE_NS 10000000ull   /* virtual time between looks at the host side */
 #define KEY_GAP_NS 10000000ull /* a typist's keys at most every 10 ms (100 a second) */
@@ -610,9 +609,9 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 		goto fail;
 	}
 	if (o->memory) {
-		if (o->memory < VM_MEMORY_MIN || o->memory > VM_MEMORY_MAX || o->memory % 4096) {
-			msg(VMM_BAD_ARG, 'E', "--memory must be 1M to 3584M in 4K steps");
-			rc = VMCP_EINVAL;
+		const char *why;
+		if ((rc = vm_memory_check(o->memory, &why))) {
+			msg(VMM_BAD_ARG, 'E', "--memory %llu %s", (unsigned long long)o->memory, why);
 			goto fail;
 		}
 		s->vm.config.memory = o->memory;
@@ -637,15 +636,10 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 		goto fail;
 	}
 	s->m = s->vm.machine;
-	if (o->kernel) {
-		CpuState st;
-		LinuxBootInfo info;
-		if ((rc = linuxboot_load(&s->m->mem, o->kernel, o->initrd, o->append ? o->append : "",
-					 &st, &info, why, sizeof(why)))) {
-			session_msg(s, VMM_KERNEL, 'E', "Cannot load the kernel: %s", why);
-			goto fail;
-		}
-		machine_prepare_direct_boot(s->m, &st);
+	if (o->kernel && (rc = machine_boot_linux(s->m, o->kernel, o->initrd, o->append ? o->append : "",
+						  why, sizeof(why)))) {
+		session_msg(s, VMM_KERNEL, 'E', "Cannot load the kernel: %s", why);
+		goto fail;
 	}
 	machine_hold_shutdown(s->m, o->hold);
 	session_apply_trace(s);

@@ -125,7 +125,7 @@ typedef struct VmSession {
 	bool console_vga;   /* the console is the VGA text screen (else COM1) */
 	Term term;
 	bool stdin_eof;
-	u8 in[4096];        /* typed input waiting for the guest's keyboard or COM1 */
+	u8 in[65536];       /* typed input waiting for the guest's keyboard or COM1 */
 	size_t inlen;
 	u64 next_key_ns;    /* virtual time the next key may be typed */
 	u8 cpin[4096];      /* piped input after a begin: for the next CP READ */

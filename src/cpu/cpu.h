@@ -35,6 +35,7 @@ typedef enum CpuModel {
 	CPU_MODEL_486,     /* i486: CPUID, BSWAP, CMPXCHG, XADD, INVLPG, WP/AM */
 	CPU_MODEL_PENTIUM, /* P5: RDTSC, CMPXCHG8B, CR4, RDMSR/WRMSR */
 	CPU_MODEL_P6,      /* i686 (Pentium Pro/II): CMOV, FCMOV, FCOMI, SYSENTER, PGE */
+	CPU_MODEL_P4,      /* Pentium 4 (Prescott): MMX, FXSR, SSE, SSE2, SSE3, CLFLUSH */
 } CpuModel;
 
 typedef struct CpuConfig {
@@ -87,6 +88,14 @@ typedef struct CpuSeg {
 #define CR0_NW 0x20000000u
 #define CR0_CD 0x40000000u
 #define CR0_PG 0x80000000u
+
+#define CR4_TSD 0x00000004u
+#define CR4_DE 0x00000008u
+#define CR4_PSE 0x00000010u
+#define CR4_PGE 0x00000080u
+#define CR4_PCE 0x00000100u
+#define CR4_OSFXSR 0x00000200u     /* the OS saves SSE state with FXSAVE: SSE enabled */
+#define CR4_OSXMMEXCPT 0x00000400u /* the OS handles #XM (else SIMD exceptions are #UD) */
 
 /* The architectural state, for the CP's display, tests and save/restore. */
 typedef struct CpuState {
@@ -229,6 +238,16 @@ void cpu_get_fpu_state(const Cpu *cpu, CpuFpuState *st);
 /* Loads the x87 state as FRSTOR would: a tag other than 11 means "not empty"; ES and B
  * follow the flags and masks. */
 void cpu_set_fpu_state(Cpu *cpu, const CpuFpuState *st);
+
+/* The SSE state (its RESET values on models without SSE): XMM0-XMM7 (little-endian) and
+ * MXCSR. The MMX registers are the significands of the x87 registers (CpuFpuState). */
+typedef struct CpuSseState {
+	u8 xmm[8][16];
+	u32 mxcsr;
+} CpuSseState;
+void cpu_get_sse_state(const Cpu *cpu, CpuSseState *st);
+/* Loads it; MXCSR bits the model lacks are dropped. */
+void cpu_set_sse_state(Cpu *cpu, const CpuSseState *st);
 
 /* The PC-AT's x87 error wiring (SDM vol. 1 appendix D): with CR0.NE = 0, FERR# goes
  * high while an unmasked x87 exception is pending (from the end of the instruction that

@@ -1,5 +1,6 @@
 /* decode.c: the instruction decoder and the opcode tables (one-byte map, 0F two-byte map,
- * ModRM groups), i8086 through P6 integer instructions.
+ * ModRM groups), i8086 through P6 integer instructions; the 0F opcodes that a mandatory
+ * prefix selects (SSE/SSE2/SSE3 and MMX) are in decode_sse.c.
  *
  * Reference: Intel SDM vol. 2, chapter 2 (instruction format, ModRM and SIB tables
  * 2-1..2-3) and appendix A (opcode maps). The tables read like the maps: each entry
@@ -10,47 +11,11 @@
  * lockable instruction with a memory destination decodes to op_ud, as on the 386.
  * Decoding depends only on the bytes, CS.D and the model, never on other CPU state, so
  * a decoded block stays valid until its bytes change. */
+#include "cpu/decode.h"
 #include "cpu/internal.h"
 #include "cpu/ops.h"
+#include "cpu/sse.h"
 
-enum {
-	A_MODRM = 0x0001,
-	A_RMB = 0x0002,   /* the r/m register is a byte register */
-	A_REGB = 0x0004,  /* the reg register is a byte register */
-	A_BYTE = A_RMB | A_REGB,
-	A_END = 0x0008,   /* ends a decoded block (control transfer) */
-	A_GRP = 0x0010,   /* ModRM.reg selects the entry of group[arg] */
-	A_REGOP = 0x0020, /* register in the low 3 opcode bits (into reg) */
-	A_MEMONLY = 0x0040, /* mod == 3 is #UD */
-	A_REGONLY = 0x0080, /* mod is ignored and read as 3 (MOV CRn/DRn/TRn) */
-	A_LOCK = 0x0100,  /* LOCK allowed (with a memory destination) */
-	A_SREG = 0x0200,  /* reg = arg (a segment register number) */
-};
-/* immediate kinds, in bits 12-15 of attr */
-enum { I_NONE, I_B, I_BS, I_V, I_W, I_MOFFS, I_FAR, I_ENTER, I_JB, I_JV, I_ONE };
-#define IMM(k) ((k) << 12)
-#define IMMKIND(a) ((a) >> 12)
-
-typedef struct OpEntry {
-	OpFn f16, f32;
-	u16 attr;
-	u8 model; /* CpuModel that introduced it */
-	u8 arg;
-} OpEntry;
-
-#define OP(f, a) {f, f, (a), 0, 0}
-#define OPV(f16, f32, a) {f16, f32, (a), 0, 0}
-#define OPM(f, a, m) {f, f, (a), (m), 0}
-#define OPVM(f16, f32, a, m) {f16, f32, (a), (m), 0}
-#define SREG(f, s) {f, f, A_SREG, 0, (s)}
-#define GRP(g, a) {NULL, NULL, (u16)((a) | A_GRP), 0, (g)}
-#define UDE OP(op_ud, 0)
-#define JB jb, IMM(I_JB)
-#define JV jv, IMM(I_JV)
-#define JCC_(cc, f, imm) OP(op_j##cc##_##f, (imm) | A_END)
-#define JCC(cc, ...) JCC_(cc, __VA_ARGS__)
-#define P5 CPU_MODEL_PENTIUM
-#define I486 CPU_MODEL_486
 
 #define ALU_ROW(name, lk)                                                              \
 	OP(op_##name##_eb_gb, A_MODRM | A_BYTE | (lk)),                                \
@@ -186,16 +151,21 @@ static const OpEntry op2[256] = {
 	[0x08] = OPM(op_invd, 0, I486),
 	[0x09] = OPM(op_invd, 0, I486),
 	[0x0B] = OP(op_ud, 0),
+	[0x10 ... 0x17] = PFXE,
+	[0x18 ... 0x1F] = OPM(op_nop, A_MODRM, CPU_MODEL_P6), /* hint NOPs, PREFETCHh */
 	[0x20] = OP(op_mov_rd_cd, A_MODRM | A_REGONLY),
 	[0x21] = OP(op_mov_rd_dd, A_MODRM | A_REGONLY),
 	[0x22] = OP(op_mov_cd_rd, A_MODRM | A_REGONLY | A_END),
 	[0x23] = OP(op_mov_dd_rd, A_MODRM | A_REGONLY | A_END),
 	[0x24] = OP(op_mov_rd_td, A_MODRM | A_REGONLY),
 	[0x26] = OP(op_mov_td_rd, A_MODRM | A_REGONLY),
+	[0x28 ... 0x2F] = PFXE,
 	[0x30] = OPM(op_wrmsr, 0, P5),
 	[0x31] = OPM(op_rdtsc, 0, P5),
 	[0x32] = OPM(op_rdmsr, 0, P5),
+	[0x33] = OPM(op_rdpmc, 0, CPU_MODEL_P6),
 	[0x40 ... 0x4F] = OPM(op_cmovcc_gv_ev, A_MODRM, CPU_MODEL_P6),
+	[0x50 ... 0x7F] = PFXE,
 	[0x80] = JCC(o, JV), JCC(no, JV), JCC(b, JV), JCC(ae, JV), JCC(e, JV), JCC(ne, JV),
 	JCC(be, JV), JCC(a, JV), JCC(s, JV), JCC(ns, JV), JCC(p, JV), JCC(np, JV), JCC(l, JV),
 	JCC(ge, JV), JCC(le, JV), JCC(g, JV),
@@ -211,6 +181,7 @@ static const OpEntry op2[256] = {
 	[0xAB] = OP(op_bts_ev_gv, A_MODRM | A_LOCK),
 	[0xAC] = OP(op_shrd_ev_gv_ib, A_MODRM | IMM(I_B)),
 	[0xAD] = OP(op_shrd_ev_gv_cl, A_MODRM),
+	[0xAE] = PFXE,
 	[0xAF] = OPV(op_imul_gv_ev16, op_imul_gv_ev32, A_MODRM),
 	[0xB0] = OPM(op_cmpxchg_eb_gb, A_MODRM | A_BYTE | A_LOCK, I486),
 	[0xB1] = OPM(op_cmpxchg_ev_gv, A_MODRM | A_LOCK, I486),
@@ -228,8 +199,10 @@ static const OpEntry op2[256] = {
 	[0xBF] = OP(op_movsx_gv_ew, A_MODRM),
 	[0xC0] = OPM(op_xadd_eb_gb, A_MODRM | A_BYTE | A_LOCK, I486),
 	[0xC1] = OPM(op_xadd_ev_gv, A_MODRM | A_LOCK, I486),
+	[0xC2 ... 0xC6] = PFXE,
 	[0xC7] = GRP(G9, A_MODRM),
 	[0xC8 ... 0xCF] = OPM(op_bswap_rd, A_REGOP, I486),
+	[0xD0 ... 0xFF] = PFXE,
 };
 
 #define EB_IB(n, a) {op_##n##_eb_ib, op_##n##_eb_ib, (a), 0, 0}
@@ -331,6 +304,9 @@ int cpu_decode(const DecodeIn *in, Insn *d)
 		NEED(1);
 		op = b[pos++];
 		e = &op2[op];
+		if (e->attr & A_PFX)
+			e = &sse_map[op][(flags & INSN_REP) ? PFX_F3 : (flags & INSN_REPNE) ? PFX_F2 :
+					 o32 != in->code32 ? PFX_66 : PFX_NONE];
 	} else {
 		e = &op1[op];
 	}
@@ -349,11 +325,11 @@ int cpu_decode(const DecodeIn *in, Insn *d)
 		rm = m & 7;
 		if (attr & A_REGONLY)
 			mod = 3;
-		if (attr & A_GRP) {
-			const OpEntry *g = &group[e->arg][reg];
+		if (attr & (A_GRP | A_SGRP)) {
+			const OpEntry *g = (attr & A_GRP) ? &group[e->arg][reg] : &sse_group[e->arg][reg];
 			f16 = g->f16;
 			f32 = g->f32;
-			attr = (attr & ~(u32)A_GRP) | g->attr;
+			attr = (attr & ~(u32)(A_GRP | A_SGRP)) | g->attr;
 			if (g->model > emodel)
 				emodel = g->model;
 		}

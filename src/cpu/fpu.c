@@ -27,10 +27,11 @@
  *
  * Last instruction and data pointers: every non-control instruction records its CS:EIP
  * (prefixes included), its opcode, and, with a memory operand, its segment selector
- * and offset (FSTENV/FSAVE store them). Not modelled: the 8087/287 (projective
- * infinity, FENI/FDISI are no-ops as on the 387), FISTTP and the SSE world (no FXSR in
- * CPUID), #AC on x87 operands, the 486/Pentium's choice of asserting FERR# at the next
- * instruction (FERR# rises at the end of the faulting one, as on the P6). */
+ * and offset (FSTENV/FSAVE store them). FISTTP (SSE3) exists on the Pentium 4; the
+ * MMX registers alias the physical registers' significands (sse.h). Not modelled: the
+ * 8087/287 (projective infinity, FENI/FDISI are no-ops as on the 387), #AC on x87
+ * operands, the 486/Pentium's choice of asserting FERR# at the next instruction (FERR#
+ * rises at the end of the faulting one, as on the P6). */
 #include "cpu/internal.h"
 #include "cpu/ops.h"
 
@@ -149,6 +150,7 @@ enum {
 	F_NOWAIT = 0x100, /* a non-waiting control instruction */
 	F_P6 = 0x200,    /* FCMOVcc, FCOMI family: P6 and later */
 	F_NCE = 0x400,   /* FSTP1: an empty ST(0) is popped without a stack fault */
+	F_SSE3 = 0x800,  /* FISTTP: the Pentium 4 (SSE3) and later */
 };
 /* memory formats (K_STORE: which indefinite a masked stack fault stores) */
 enum { MF_REAL, MF_INT, MF_BCD };
@@ -199,6 +201,14 @@ static FpuOp dec_store(u8 msize, u8 mfmt, int pops)
 	p.msize = msize;
 	p.mfmt = mfmt;
 	p.pops = (u8)pops;
+	return p;
+}
+
+/* FISTTP (SSE3): FISTP with truncation, whatever the rounding control. */
+static FpuOp dec_fisttp(u8 msize)
+{
+	FpuOp p = dec_store(msize, MF_INT, 1);
+	p.flags |= F_SSE3;
 	return p;
 }
 
@@ -296,6 +306,7 @@ static FpuOp fpu_decode(int op, int modrm, bool mem)
 		if (mem) {
 			switch (reg) {
 			case 0: p = dec_load(4); break;                 /* FILD m32 */
+			case 1: p = dec_fisttp(4); break;               /* FISTTP m32 */
 			case 2: p = dec_store(4, MF_INT, 0); break;     /* FIST m32 */
 			case 3: p = dec_store(4, MF_INT, 1); break;     /* FISTP m32 */
 			case 5: p = dec_load(10); break;                /* FLD m80 */
@@ -328,6 +339,7 @@ static FpuOp fpu_decode(int op, int modrm, bool mem)
 		if (mem) {
 			switch (reg) {
 			case 0: p = dec_load(8); break;
+			case 1: p = dec_fisttp(8); break;               /* FISTTP m64 */
 			case 2: p = dec_store(8, MF_REAL, 0); break;
 			case 3: p = dec_store(8, MF_REAL, 1); break;
 			case 4: p = op_ctrl(FPU_C_RSTOR, 0); break;
@@ -368,6 +380,7 @@ static FpuOp fpu_decode(int op, int modrm, bool mem)
 		if (mem) {
 			switch (reg) {
 			case 0: p = dec_load(2); break;                 /* FILD m16 */
+			case 1: p = dec_fisttp(2); break;               /* FISTTP m16 */
 			case 2: p = dec_store(2, MF_INT, 0); break;
 			case 3: p = dec_store(2, MF_INT, 1); break;
 			case 4: p = dec_load(10); break;                /* FBLD */
@@ -628,7 +641,8 @@ static void fpu_exec(Cpu *c, const Insn *d)
 {
 	bool mem = (d->flags & INSN_MEM) != 0;
 	FpuOp p = fpu_decode(d->op, d->modrm, mem);
-	if (p.kind == K_UD || ((p.flags & F_P6) && model(c) < CPU_MODEL_P6))
+	if (p.kind == K_UD || ((p.flags & F_P6) && model(c) < CPU_MODEL_P6) ||
+	    ((p.flags & F_SSE3) && model(c) < CPU_MODEL_P4))
 		UD(c);
 	if (!(p.flags & F_NOWAIT) && !fpu_check_pending(c))
 		return;

@@ -178,11 +178,26 @@ typedef struct Fpu {
 	IrqLine ferr_line;
 } Fpu;
 
+/* SSE (sse_state.c): XMM0-XMM7 and MXCSR. The MMX registers are the significands of
+ * the x87's physical registers (MMi is Fpu.st[i].m). */
+typedef union Xmm {
+	u8 b[16];
+	u16 w[8];
+	u32 d[4];
+	u64 q[2];
+} Xmm;
+
+typedef struct Sse {
+	Xmm xmm[8];
+	u32 mxcsr;
+	u32 mxcsr_mask; /* the bits MXCSR implements: FFFFh, or FFBFh without DAZ */
+} Sse;
+
 /* exception vectors */
 enum {
 	EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6,
 	EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13,
-	EXC_PF = 14, EXC_MF = 16, EXC_AC = 17
+	EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_XM = 19
 };
 
 struct Cpu {
@@ -262,7 +277,10 @@ struct Cpu {
 	bool wait_sipi;    /* an AP waiting for a start-up IPI (halted as well) */
 	u8 sipi_vector;
 	bool pause_exit;   /* PAUSE ends cpu_run (cpu_set_pause_exit) */
+	u64 msr_misc_enable; /* IA32_MISC_ENABLE (Pentium 4; ops_sys.c) */
+#define MISC_ENABLE_RESET 0x1801ull
 	Fpu fpu;
+	Sse sse;
 
 	/* CP-side tools */
 	FILE *trace;
@@ -874,6 +892,12 @@ u32 fpu_read_bytes(Cpu *c, int seg, u32 ea, u8 *p, u32 n);
 /* ---- handlers shared across files ---- */
 void op_ud(Cpu *c, const Insn *d);
 void op_gp_toolong(Cpu *c, const Insn *d);
+
+/* ---- SSE (sse_state.c) and identification (cpuid.c) ---- */
+/* XMM registers and MXCSR after RESET (full) or INIT (!full: kept). */
+void sse_reset(Cpu *c, bool full);
+/* The processor signature (CPUID.1 EAX, EDX after RESET). */
+u32 cpuid_signature(const Cpu *c);
 
 /* model gates */
 static inline bool is486(const Cpu *c) { return c->cfg.model >= CPU_MODEL_486; }

@@ -156,20 +156,27 @@ void op_bound_gv_ma(Cpu *c, const Insn *d)
 	}
 }
 
-/* ENTER Iw,Ib: SDM pseudo-code; all stack writes are checked before ESP/EBP change. */
+/* ENTER Iw,Ib (SDM vol. 2 ENTER): push (E)BP; the frame pointer is (E)SP after that
+ * push (all of ESP for a 32-bit operand, whatever the stack size); with a nesting level,
+ * copy level-1 frame pointers from [(E)BP - n], [(E)BP - 2n] ... (E)BP stepping by the
+ * stack's address size, then push the frame pointer; then (E)SP -= size by the stack's
+ * size, and the new stack top must take a write of the operand size: the segment limit
+ * (#SS(0)) and the page (#PF, as a write would, SDM "a write using the final value of
+ * the stack pointer") are checked though nothing is written there. (E)BP and (E)SP
+ * change only after every check, so a fault leaves them as they were (the bytes pushed
+ * below ESP may stay written, which no program can tell). */
 void op_enter_iw_ib(Cpu *c, const Insn *d)
 {
 	u32 size = d->imm & 0xFFFF, level = d->imm2 & 31;
-	bool big = c->stack32, o = o32(d);
+	bool o = o32(d);
 	int n = o ? 4 : 2;
-	u32 m = big ? 0xFFFFFFFFu : 0xFFFF;
-	u32 sp = c->r[R_ESP] & m, bp = c->r[R_EBP];
-	sp = (sp - (u32)n) & m;
+	u32 m = sp_mask(c);
+	u32 sp = (c->r[R_ESP] - (u32)n) & m, bp = c->r[R_EBP];
 	wrv(c, SEG_SS, sp, bp, n);
-	u32 frame = sp;
+	u32 frame = (c->r[R_ESP] & ~m) | sp;
 	if (level > 0) {
 		for (u32 i = 1; i < level; i++) {
-			bp = big ? bp - (u32)n : (bp & ~0xFFFFu) | ((bp - (u32)n) & 0xFFFF);
+			bp = (bp & ~m) | ((bp - (u32)n) & m);
 			u32 v = rdv(c, SEG_SS, bp & m, n);
 			sp = (sp - (u32)n) & m;
 			wrv(c, SEG_SS, sp, v, n);
@@ -178,8 +185,7 @@ void op_enter_iw_ib(Cpu *c, const Insn *d)
 		wrv(c, SEG_SS, sp, frame, n);
 	}
 	sp = (sp - size) & m;
-	/* the 386 checks that the final stack top is addressable (#SS) */
-	lin_w(c, SEG_SS, sp, 1);
+	rmw_prep(c, SEG_SS, sp, n); /* limit and page checks of a write at the new top */
 	if (o)
 		c->r[R_EBP] = frame;
 	else

@@ -197,16 +197,31 @@ void op_pop_ev(Cpu *c, const Insn *d)
 	}
 }
 
-/* PUSH Sreg: with a 32-bit operand size a doubleword slot is used and the selector is
- * zero-extended. The segment number is in reg. */
-void op_push_sreg(Cpu *c, const Insn *d) { pushv(c, c->seg[d->reg].sel, o32(d)); }
+/* PUSH Sreg: with a 32-bit operand size a doubleword slot is used, but the selector is
+ * written with a 16-bit move, leaving the slot's upper word as it was (the 386, the 486
+ * and later Intel chips; the SDM allows either; Bochs does the same). The segment
+ * number is in reg. */
+void op_push_sreg(Cpu *c, const Insn *d)
+{
+	if (!o32(d)) {
+		push16(c, c->seg[d->reg].sel);
+		return;
+	}
+	u32 sp = (c->r[R_ESP] - 4) & sp_mask(c);
+	wr16(c, SEG_SS, sp, c->seg[d->reg].sel);
+	set_sp(c, sp);
+}
+/* POP Sreg: the pop, and so the ESP (or SP) update, is by the stack's size before the
+ * load; POP SS loading a stack of the other size changes only how later accesses use
+ * ESP. */
 void op_pop_sreg(Cpu *c, const Insn *d)
 {
 	int n = o32(d) ? 4 : 2;
+	u32 m = sp_mask(c);
 	u32 sp = get_sp(c);
 	u16 sel = (u16)rdv(c, SEG_SS, sp, n);
 	seg_load(c, d->reg, sel);
-	set_sp(c, sp + (u32)n);
+	c->r[R_ESP] = (c->r[R_ESP] & ~m) | ((sp + (u32)n) & m);
 	if (d->reg == SEG_SS)
 		c->inhibit_icount = c->icount + 1;
 }

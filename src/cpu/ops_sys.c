@@ -1,6 +1,6 @@
 /* ops_sys.c: system instructions: CLI/STI, HLT, LGDT/LIDT/SGDT/SIDT, LLDT/SLDT, LTR/STR,
  * LMSW/SMSW, CLTS, MOV to/from CR0-CR4, DR0-DR7 and the 386/486 test registers, LAR,
- * LSL, VERR, VERW, ARPL, INVD/WBINVD/INVLPG, CPUID, RDTSC, RDMSR/WRMSR, UD2.
+ * LSL, VERR, VERW, ARPL, INVD/WBINVD/INVLPG, RDTSC, RDPMC, RDMSR/WRMSR, UD2.
  * Reference: Intel SDM vol. 2 (each instruction), vol. 3A 2.5 (control registers), 17.2
  * (debug registers), 5.10 (pointer validation: LAR/LSL/VERR/VERW/ARPL).
  * Privilege checks sit here, in front of each operation: CPL 0 in protected mode (and
@@ -294,7 +294,10 @@ void op_clts(Cpu *c, const Insn *d)
 static u32 cr4_writable(const Cpu *c)
 {
 	/* Pentium: TSD, DE, PSE, MCE; P6 adds PGE (global pages are flushed like the
-	 * others) and PCE. VME/PVI (V86 extensions) and PAE are not modelled. */
+	 * others) and PCE; the Pentium 4 OSFXSR and OSXMMEXCPT (SSE, sse_state.c).
+	 * VME/PVI (V86 extensions) and PAE are not modelled. */
+	if (model(c) >= CPU_MODEL_P4)
+		return 0x1DCu | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	if (model(c) >= CPU_MODEL_P6)
 		return 0x1DCu;
 	return model(c) >= CPU_MODEL_PENTIUM ? 0x5Cu : 0;
@@ -407,34 +410,7 @@ void op_invlpg_m(Cpu *c, const Insn *d)
 	tlb_flush(c);
 }
 
-/* ---- identification, time stamp, MSRs ---- */
-void op_cpuid(Cpu *c, const Insn *d)
-{
-	(void)d;
-	u32 leaf = c->r[R_EAX];
-	u32 sig, feat = c->cfg.fpu ? 1u : 0u;
-	switch (model(c)) {
-	case CPU_MODEL_486: sig = 0x0421; break;                          /* i486DX */
-	case CPU_MODEL_PENTIUM: sig = 0x0525; feat |= 0x138; break;       /* PSE TSC MSR CX8 */
-	default: sig = 0x0633; feat |= 0x138 | 0x2000 | 0x8000; break;    /* + PGE CMOV */
-	}
-	if (leaf == 0) {
-		c->r[R_EAX] = 1;
-		c->r[R_EBX] = 0x756E6547; /* "GenuineIntel" */
-		c->r[R_EDX] = 0x49656E69;
-		c->r[R_ECX] = 0x6C65746E;
-	} else if (leaf == 1) {
-		/* the local APIC, while IA32_APIC_BASE enables it, and its initial ID */
-		if (c->apic.read && (c->apic_base & 0x800))
-			feat |= 0x200;
-		c->r[R_EAX] = sig;
-		c->r[R_EBX] = c->apic.read ? (u32)c->apic_id << 24 : 0;
-		c->r[R_ECX] = 0;
-		c->r[R_EDX] = feat;
-	} else {
-		c->r[R_EAX] = c->r[R_EBX] = c->r[R_ECX] = c->r[R_EDX] = 0;
-	}
-}
+/* ---- time stamp, performance counters, MSRs (CPUID: cpuid.c) ---- */
 void op_rdtsc(Cpu *c, const Insn *d)
 {
 	(void)d;
@@ -444,8 +420,29 @@ void op_rdtsc(Cpu *c, const Insn *d)
 	c->r[R_EAX] = (u32)t;
 	c->r[R_EDX] = (u32)(t >> 32);
 }
-enum { MSR_TSC = 0x10, MSR_BIOS_SIGN_ID = 0x8B, MSR_SYSENTER_CS = 0x174,
-       MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176 };
+/* RDPMC (P6 and later): #GP(0) outside ring 0 unless CR4.PCE, and for a counter the
+ * model lacks (ECX 0-1 on the P6; 0-17 on the Pentium 4, whose ECX bit 31 asks for a
+ * "fast" 32-bit read). No event selects are modelled (their MSRs #GP), so no counter
+ * ever starts: each reads 0. */
+void op_rdpmc(Cpu *c, const Insn *d)
+{
+	(void)d;
+	if (!(c->cr4 & CR4_PCE) && pmode(c) && (v86(c) || c->cpl != 0))
+		GP0(c);
+	u32 n = c->r[R_ECX];
+	if (model(c) >= CPU_MODEL_P4 ? (n & 0x7FFFFFFFu) > 17 : n > 1)
+		GP0(c);
+	c->r[R_EAX] = 0;
+	c->r[R_EDX] = 0;
+}
+enum { MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_BIOS_SIGN_ID = 0x8B, MSR_SYSENTER_CS = 0x174,
+       MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176, MSR_MISC_ENABLE = 0x1A0 };
+/* IA32_MISC_ENABLE (Pentium 4), MISC_ENABLE_RESET after RESET: fast strings (bit 0) on,
+ * BTS and PEBS unavailable (11, 12), performance monitoring not available (7 clear:
+ * there are no counters); the read/write bits keep what is written (thermal control 3, FERR# multiplexing 10, TM2
+ * 13, EIST 16, MONITOR 18, adjacent-line prefetch 19, limit CPUID 22, xTPR 23, XD 34),
+ * the others read as they are. */
+#define MISC_ENABLE_RW 0x400CD2409ull
 void op_rdmsr(Cpu *c, const Insn *d)
 {
 	(void)d;
@@ -460,6 +457,9 @@ void op_rdmsr(Cpu *c, const Insn *d)
 	case MSR_SYSENTER_CS: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_cs; break;
 	case MSR_SYSENTER_ESP: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_esp; break;
 	case MSR_SYSENTER_EIP: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_eip; break;
+	case MSR_MISC_ENABLE: if (model(c) < CPU_MODEL_P4) GP0(c); v = c->msr_misc_enable; break;
+	/* the Pentium 4's platform ID (bits 52:50, what microcode updates match): 0 */
+	case MSR_PLATFORM_ID: if (model(c) < CPU_MODEL_P4) GP0(c); v = 0; break;
 	default: GP0(c);
 	}
 done:
@@ -479,6 +479,11 @@ void op_wrmsr(Cpu *c, const Insn *d)
 	case MSR_SYSENTER_CS: if (model(c) < CPU_MODEL_P6) GP0(c); c->msr_sysenter_cs = (u32)v; break;
 	case MSR_SYSENTER_ESP: if (model(c) < CPU_MODEL_P6) GP0(c); c->msr_sysenter_esp = (u32)v; break;
 	case MSR_SYSENTER_EIP: if (model(c) < CPU_MODEL_P6) GP0(c); c->msr_sysenter_eip = (u32)v; break;
+	case MSR_MISC_ENABLE:
+		if (model(c) < CPU_MODEL_P4)
+			GP0(c);
+		c->msr_misc_enable = (c->msr_misc_enable & ~MISC_ENABLE_RW) | (v & MISC_ENABLE_RW);
+		break;
 	default: GP0(c);
 	}
 }

@@ -128,8 +128,10 @@ void task_switch(Cpu *c, u16 tsel, int reason, bool has_err, u32 err, u32 ext)
 	} else {
 		neip = sys_rd16(c, nb + T16_IP);
 		nfl = sys_rd16(c, nb + T16_FLAGS);
+		/* "the upper 16 bits of the registers are modified and not maintained"
+		 * (SDM vol. 3A 7.6): they read as all ones afterwards, as in Bochs */
 		for (int i = 0; i < 8; i++)
-			ngpr[i] = (c->r[i] & 0xFFFF0000u) | sys_rd16(c, nb + T16_AX + (u32)i * 2);
+			ngpr[i] = 0xFFFF0000u | sys_rd16(c, nb + T16_AX + (u32)i * 2);
 		for (int i = 0; i < 4; i++)
 			nsel[order[i]] = (u16)sys_rd16(c, nb + T16_ES + (u32)i * 2);
 		nsel[SEG_FS] = nsel[SEG_GS] = 0;
@@ -145,8 +147,14 @@ void task_switch(Cpu *c, u16 tsel, int reason, bool has_err, u32 err, u32 ext)
 		sys_wr32(c, ob + T32_EFLAGS, fl);
 		for (int i = 0; i < 8; i++)
 			sys_wr32(c, ob + T32_EAX + (u32)i * 4, c->r[i]);
-		for (int i = 0; i < SEG_COUNT; i++)
-			sys_wr16(c, ob + T32_ES + (u32)i * 4, c->seg[order[i]].sel);
+		/* the Pentium and later write each selector as a doubleword with the upper
+		 * word 0; the 386 and 486 write the word alone (SDM vol. 3B 22.28.2) */
+		for (int i = 0; i < SEG_COUNT; i++) {
+			if (model(c) >= CPU_MODEL_PENTIUM)
+				sys_wr32(c, ob + T32_ES + (u32)i * 4, c->seg[order[i]].sel);
+			else
+				sys_wr16(c, ob + T32_ES + (u32)i * 4, c->seg[order[i]].sel);
+		}
 	} else {
 		sys_wr16(c, ob + T16_IP, c->eip);
 		sys_wr16(c, ob + T16_FLAGS, fl);

@@ -19,7 +19,8 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "vd/conf.h"
+#include "conf/conf.h"
+#include "vd/vdconf.h"
 
 static const struct {
 	u32 kib;

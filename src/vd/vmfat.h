@@ -24,7 +24,7 @@
 
 #include "base/base.h"
 #include "vd/backend.h"
-#include "vd/conf.h"
+#include "conf/conf.h"
 #include "vd/vd.h"
 
 #define VMFAT_VERSION 1

@@ -21,6 +21,7 @@
 
 #include "base/err.h"
 #include "vd/vmfat.h"
+#include "vd/vdconf.h"
 
 #define MAX_REPAIR_NOTES 64
 

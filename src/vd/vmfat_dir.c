@@ -10,6 +10,7 @@
 #include "base/err.h"
 #include "vd/crc32c.h"
 #include "vd/vmfat.h"
+#include "vd/vdconf.h"
 
 /* A directory copy's header: the first 512 bytes of its area. */
 struct vmfat_dir_header {

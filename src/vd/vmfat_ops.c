@@ -18,6 +18,7 @@
 
 #include "base/err.h"
 #include "vd/vmfat.h"
+#include "vd/vdconf.h"
 
 typedef struct Gap {
 	u64 start, count;

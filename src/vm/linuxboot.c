@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "vm/machine.h"
 
 /* Offsets in the setup header / boot_params ("zero page"). */
 enum {
@@ -229,5 +230,16 @@ int linuxboot_load(MemBus *mem, const char *kernel, const char *initrd, const ch
 out:
 	free(k);
 	free(rd);
+	return r;
+}
+
+int machine_boot_linux(Machine *m, const char *kernel, const char *initrd, const char *cmdline,
+		       char *why, size_t whylen)
+{
+	CpuState st;
+	LinuxBootInfo info;
+	int r = linuxboot_load(&m->mem, kernel, initrd, cmdline, &st, &info, why, whylen);
+	if (!r)
+		machine_prepare_direct_boot(m, &st);
 	return r;
 }

@@ -32,7 +32,7 @@
 #include "dev/rtc.h"
 #include "dev/uart.h"
 #include "dev/vga.h"
-#include "vd/conf.h"
+#include "conf/conf.h"
 #include "vd/vd.h"
 
 #define MACHINE_DEFAULT_BIOS "/usr/share/seabios/bios.bin"
@@ -212,5 +212,10 @@ void machine_trace_cpu(Machine *m, FILE *out);
 void machine_hold_shutdown(Machine *m, bool hold);
 /* Presses the ACPI power button (an SCI if the guest enabled it). */
 void machine_power_button(Machine *m);
+/* A direct Linux boot (linuxboot.h): loads kernel, initrd and command line into RAM and
+ * puts the machine in the state the kernel's 32-bit entry expects. Returns 0, or a
+ * VMCP_E* code with the reason in why. */
+int machine_boot_linux(Machine *m, const char *kernel, const char *initrd, const char *cmdline,
+		       char *why, size_t whylen);
 
 #endif

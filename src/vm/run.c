@@ -146,8 +146,8 @@ static int skip_idle_time(Machine *m, u64 until_ns)
 			advance_to(m, next);
 			clock_run_timers(c);
 		}
-		if (handle_requests(m) == MACH_STOP_POWEROFF)
-			return MACH_STOP_POWEROFF;
+		if (m->requests)
+			return -1; /* a power-off, a reset or a stop came meanwhile */
 		return MACH_STOP_DEAD;
 	}
 	advance_to(m, MIN(next, until_ns));

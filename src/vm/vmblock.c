@@ -100,6 +100,21 @@ int vmblock_load(const char *dasd, const char *name, VmBlock *vm)
 	return 0;
 }
 
+/* The CPU a config file's model name stands for. */
+static CpuModel cpu_model(VmCpu c)
+{
+	switch (c) {
+	case VM_CPU_I386: return CPU_MODEL_386;
+	case VM_CPU_I486: return CPU_MODEL_486;
+	case VM_CPU_PENTIUM: return CPU_MODEL_PENTIUM;
+	case VM_CPU_PENTIUM4: return CPU_MODEL_P4;
+	case VM_CPU_I686:
+	case VM_CPU_COUNT:
+		break;
+	}
+	return CPU_MODEL_P6;
+}
+
 /* SeaBIOS's boot device code (CMOS 0x3D/0x38) of a VD device. */
 static int boot_code(int dev)
 {
@@ -111,7 +126,7 @@ int vmblock_build(VmBlock *vm, const MachineConfig *base, char *why, size_t whyl
 	const VmConf *conf = &vm->config;
 	MachineConfig mc = *base;
 	mc.memory = conf->memory;
-	mc.cpu = conf->cpu;
+	mc.cpu = cpu_model(conf->cpu);
 	mc.cpus = conf->cpus;
 	for (int d = 0; d < 4; d++)
 		mc.hd[d] = vmblock_vd(vm, vm_dev_name(VM_DEV_HDA + d));

@@ -12,7 +12,7 @@
 #define VMCP_VM_VMBLOCK_H
 
 #include "base/base.h"
-#include "vd/conf.h"
+#include "conf/conf.h"
 #include "vd/vd.h"
 #include "vd/vmfat.h"
 #include "vm/machine.h"

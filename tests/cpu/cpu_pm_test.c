@@ -11,7 +11,8 @@
  * accesses to system structures from ring 3), and virtual-8086 mode (IRET into it, real-
  * mode segments, the I/O bitmap, INT n to ring 0 or #GP by IOPL), and task switches
  * (CALL through a task gate, IRET back by NT, JMP to a TSS, #DF through a task gate,
- * DR7's local enables cleared). */
+ * DR7's local enables cleared, the selectors saved as words on the 386 and as
+ * doublewords from the Pentium on). */
 #include "../test.h"
 #include "harness.h"
 
@@ -804,6 +805,29 @@ static void test_tasks(void)
 	vm_free(v);
 }
 
+/* The outgoing task's selectors in a 32-bit TSS: the 386 and 486 write each as a word
+ * (the upper word of the slot stays), the Pentium and later as a doubleword with the
+ * upper word 0 (SDM vol. 3B 22.28.2). */
+static void test_tss_selector_writes(void)
+{
+	for (int m = CPU_MODEL_386; m <= CPU_MODEL_P6; m += CPU_MODEL_P6 - CPU_MODEL_386) {
+		Vm *v = vm_new((CpuModel)m);
+		pm_setup(v);
+		task_setup(v, 0x14000);
+		for (u32 i = 0; i < 6; i++)
+			poke32(v, TSS + 72 + 4 * i, 0xDEAD0000u);
+		poke(v, CODE, "9a 00 00 00 00 78 00 f4"); /* call 78h:0 */
+		poke(v, 0x14000, "f4");
+		pm_start(v, 0, 0);
+		CHECK_EQ(run(v), CPU_EXIT_HLT);
+		u32 want_hi = m == CPU_MODEL_386 ? 0xDEAD0000u : 0;
+		CHECK_EQ(peek32(v, TSS + 76), want_hi | S_CODE0); /* CS */
+		CHECK_EQ(peek32(v, TSS + 80), want_hi | S_DATA0); /* SS */
+		CHECK_EQ(peek32(v, TSS + 92), want_hi | (peek32(v, TSS + 92) & 0xFFFF)); /* GS */
+		vm_free(v);
+	}
+}
+
 int main(void)
 {
 	test_real_to_pm();
@@ -820,5 +844,6 @@ int main(void)
 	test_paging();
 	test_v86();
 	test_tasks();
+	test_tss_selector_writes();
 	return test_summary();
 }

@@ -1,4 +1,5 @@
-/* fpu_native_test: every x87 instruction of the P6 checked against the host's x87.
+/* fpu_native_test: every x87 instruction of the P6 (and the Pentium 4's FISTTP) checked
+ * against the host's x87.
  *
  * For each case a random x87 state (registers drawn from every class: zeros, normals
  * across the exponent range, denormals, pseudo-denormals, unnormals, infinities,
@@ -179,7 +180,8 @@ static void add(u8 op, u8 modrm, u8 mt, bool nowait)
 	forms[nforms++] = (Form){op, modrm, mt, nowait};
 }
 
-/* The P6's x87 encodings (SDM vol. 2 A.5), without the environment instructions. */
+/* The P6's x87 encodings (SDM vol. 2 A.5), without the environment instructions, and
+ * the Pentium 4's FISTTP (SSE3). */
 static void build_forms(void)
 {
 	static const u8 arith_mt[8] = {MT_R32, 0, MT_I32, 0, MT_R64, 0, MT_I16, 0};
@@ -194,17 +196,20 @@ static void build_forms(void)
 	add(0xD9, 0x3E, MT_I16, true);
 	/* DB */
 	add(0xDB, 0x06, MT_I32, false);
+	add(0xDB, 0x0E, MT_I32, false); /* FISTTP m32 (SSE3) */
 	add(0xDB, 0x16, MT_I32, false);
 	add(0xDB, 0x1E, MT_I32, false);
 	add(0xDB, 0x2E, MT_R80, false);
 	add(0xDB, 0x3E, MT_R80, false);
 	/* DD */
 	add(0xDD, 0x06, MT_R64, false);
+	add(0xDD, 0x0E, MT_I64, false); /* FISTTP m64 */
 	add(0xDD, 0x16, MT_R64, false);
 	add(0xDD, 0x1E, MT_R64, false);
 	add(0xDD, 0x3E, MT_I16, true);
 	/* DF */
 	add(0xDF, 0x06, MT_I16, false);
+	add(0xDF, 0x0E, MT_I16, false); /* FISTTP m16 */
 	add(0xDF, 0x16, MT_I16, false);
 	add(0xDF, 0x1E, MT_I16, false);
 	add(0xDF, 0x26, MT_BCD, false);
@@ -434,7 +439,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	build_forms();
-	CpuConfig cfg = {CPU_MODEL_P6, true};
+	CpuConfig cfg = {CPU_MODEL_P4, true}; /* the P6's x87 and SSE3's FISTTP */
 	Vm *v = vm_new_cfg(&cfg);
 	guest_setup(v);
 	unsigned long good = 0;

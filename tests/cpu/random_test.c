@@ -1,10 +1,14 @@
 /* random_test.c: random instruction streams must never crash, hang or corrupt the CPU.
  *
- * A million streams, in release and in ASan/UBSan builds alike (about 7 s and 21 s
- * here): 256 random bytes (sometimes led by a run of prefixes) at
+ * A million streams, in release and in ASan/UBSan builds alike (about 10 s and 30 s
+ * here), on a Pentium 4 (so every MMX/SSE/SSE2/SSE3 form is reachable): 256 random
+ * bytes (one stream in 8 led by a run of prefixes, one in 4 made of chunks that start
+ * like MMX/SSE instructions: an optional 66/F2/F3, 0F and an opcode of that map) at
  * linear 0x10000, run from a fresh-ish state for at most RT_BUDGET instructions (in
  * one to three cpu_run calls). The state is random in its general registers and
- * arithmetic flags (one stream in 8 also gets random breakpoints in DR0-DR3/DR7);
+ * arithmetic flags (one stream in 8 also gets random breakpoints in DR0-DR3/DR7), in
+ * the XMM registers and MXCSR, with CR4.OSFXSR/OSXMMEXCPT mostly set and now and then
+ * CR0.EM or TS;
  * the mode is real mode (half the streams), 32-bit protected mode at
  * ring 0 or ring 3, or 16-bit protected mode, with a sane GDT (flat and 16-bit code and
  * data, ring-3 segments, a TSS for the ring-0 stack, and a few odd descriptors: a call
@@ -205,6 +209,14 @@ static void rt_state(Rt *rt, u64 *rng, int mode, CpuState *st)
 		st->eflags |= FLAG_TF;
 	bool sane_sp = (r >> 20 & 7) != 0;
 	st->cr0 = 0x60000010;
+	/* SSE enabled (CR4.OSFXSR, and #XM by OSXMMEXCPT) in most streams; now and then
+	 * CR0.EM or TS (#UD, #NM) and CR0.NE */
+	u64 c4 = rng_next(rng);
+	st->cr4 = (c4 & 7) ? CR4_OSFXSR | ((c4 & 8) ? CR4_OSXMMEXCPT : 0) : 0;
+	if ((c4 >> 4 & 15) == 0)
+		st->cr0 |= (c4 & 0x100) ? CR0_EM : CR0_TS;
+	if (c4 & 0x200)
+		st->cr0 |= CR0_NE;
 	st->gdtr_base = RT_GDT;
 	st->gdtr_limit = 0xFF;
 	st->idtr_base = mode == MODE_REAL ? 0 : RT_IDT;
@@ -295,17 +307,44 @@ static void rt_stream(Rt *rt, u64 seed, u64 n, FILE *trace)
 	u8 code[RT_CODE_LEN];
 	for (int i = 0; i < RT_CODE_LEN; i += 8)
 		put_le64(code + i, rng_next(&rng));
-	if (rng_next(&rng) % 8 == 0) { /* a run of prefixes first */
+	u64 kind = rng_next(&rng) % 8;
+	if (kind == 0) { /* a run of prefixes first */
 		static const u8 pfx[] = { 0x66, 0x67, 0xF2, 0xF3, 0xF0, 0x26, 0x2E, 0x36, 0x3E, 0x64, 0x65, 0x0F };
 		int k = (int)(rng_next(&rng) % 16);
 		for (int i = 0; i < k; i++)
 			code[i] = pfx[rng_next(&rng) % sizeof(pfx)];
+	} else if (kind <= 2) {
+		/* MMX/SSE/SSE2/SSE3: chunks of [66|F2|F3] 0F op (from the prefix-selected
+		 * part of the map, the hint NOPs and group 15) and random bytes after */
+		static const u8 ops[] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x1F,
+					  0x28, 0x29, 0x2A, 0x2B, 0x2C, 0x2D, 0x2E, 0x2F, 0x50, 0x51,
+					  0x58, 0x5A, 0x5B, 0x5E, 0x6F, 0x70, 0x71, 0x72, 0x73, 0x77,
+					  0x7C, 0x7E, 0x7F, 0xAE, 0xC2, 0xC3, 0xC4, 0xC5, 0xC6, 0xD0,
+					  0xD6, 0xD7, 0xE6, 0xE7, 0xF0, 0xF7, 0xFC, 0xF5, 0xE5, 0x63 };
+		static const u8 pfx[] = { 0x66, 0xF2, 0xF3, 0x66, 0xF0, 0x67 };
+		for (int i = 0; i + 8 < RT_CODE_LEN;) {
+			u64 b = rng_next(&rng);
+			if (b & 1)
+				code[i++] = pfx[(b >> 1) % sizeof(pfx)];
+			code[i++] = 0x0F;
+			code[i++] = ops[(b >> 8) % sizeof(ops)];
+			i += 1 + (int)((b >> 16) % 6); /* ModRM, SIB, displacement, imm8: random */
+		}
 	}
 	mem_write_buf(&rt->mem, RT_CODE, code, RT_CODE_LEN);
 
 	CpuState st;
 	rt_state(rt, &rng, mode, &st);
 	cpu_set_state(rt->cpu, &st);
+	/* the SSE state: random XMM registers and MXCSR (masks, DAZ, FTZ, rounding) */
+	CpuSseState ss;
+	for (int i = 0; i < 8; i++)
+		for (int j = 0; j < 16; j += 8)
+			put_le64(ss.xmm[i] + j, rng_next(&rng));
+	ss.mxcsr = (u32)rng_next(&rng) & 0xFFFF;
+	if (ss.mxcsr & 1)
+		ss.mxcsr |= 0x1F80; /* half the streams with every exception masked */
+	cpu_set_sse_state(rt->cpu, &ss);
 	cpu_set_trace(rt->cpu, trace);
 
 	int calls = 1 + (int)(rng_next(&rng) % 3);
@@ -434,7 +473,7 @@ int main(int argc, char **argv)
 	CHECK(io_map(rt->io, 0, IO_PORTS, &rt_port_ops, rt) == 0, "io_map");
 	rt_build_sys(rt->pristine);
 	mem_write_buf(&rt->mem, 0, rt->pristine, RT_SYS_END);
-	CpuConfig cfg = { .model = CPU_MODEL_P6, .fpu = true };
+	CpuConfig cfg = { .model = CPU_MODEL_P4, .fpu = true };
 	rt->cpu = cpu_new(&cfg, &rt->mem, rt->io);
 	if (!rt->cpu) {
 		printf("FAIL cpu_new\n0 passed, 1 failed\n");

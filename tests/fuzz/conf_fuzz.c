@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "vd/conf.h"
+#include "conf/conf.h"
+#include "vd/vdconf.h"
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)

@@ -11,7 +11,10 @@
  * ring 0 and ring 3 (each with or without paging) and virtual-8086. The run is bounded
  * (at most FUZZ_BUDGET instructions in up to four cpu_run calls), with INTR and NMI
  * raised between calls, a trapped port range, a CP breakpoint and the trace on some
- * inputs. The x87 (every model has one, but a 386 runs without on some inputs) starts
+ * inputs. On the Pentium 4 (a P6 input with header bit 7) the XMM registers and MXCSR
+ * come from the input and CR4.OSFXSR/OSXMMEXCPT are set or not, so every MMX/SSE form
+ * reaches its #UD, #NM, #MF, #XM and alignment paths.
+ * The x87 (every model has one, but a 386 runs without on some inputs) starts
  * from the FNINIT state or from a state drawn from the input (control, status and tag
  * words, registers), with CR0.NE, MP, TS and EM from the input, so escapes reach
  * #NM, #MF, the FERR# freeze and every numeric path.
@@ -58,7 +61,7 @@ typedef struct Mach {
 } Mach;
 
 typedef struct Fz {
-	Mach m[5]; /* one per CpuModel with an x87, then a 386 without */
+	Mach m[6]; /* one per CpuModel with an x87, then a 386 without */
 	IoBus io;
 	Cpu *cpu;    /* the one running */
 	u8 *rom_buf; /* canary, ROM, canary */
@@ -128,7 +131,7 @@ static Fz *fz_get(void)
 
 static Mach *mach_for(Fz *f, int model, bool fpu)
 {
-	Mach *m = &f->m[fpu ? model : 4];
+	Mach *m = &f->m[fpu ? model : 5];
 	if (!m->cpu) {
 		if (mem_init(&m->mem, RAM) < 0)
 			fail("mem_init");
@@ -314,6 +317,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const u8 *hdr = data;
 	int mode = hdr[0] % M_COUNT;
 	int model = (hdr[0] >> 3) & 3;
+	if (model == CPU_MODEL_P6 && (hdr[0] & 0x80))
+		model = CPU_MODEL_P4;
 	bool paging = (hdr[0] & 0x20) && model != CPU_MODEL_386;
 	bool iret_handlers = hdr[0] & 0x40;
 	u8 opt = hdr[1];
@@ -342,7 +347,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* x87: CR0.NE (#MF or the FERR# freeze), MP, TS, EM (rarely), and a state */
 	st.cr0 |= (x87 & 1 ? CR0_NE : 0) | (x87 & 2 ? CR0_MP : 0) | (x87 & 4 ? CR0_TS : 0) |
 		  ((x87 & 0x18) == 0x18 ? CR0_EM : 0);
+	if (model == CPU_MODEL_P4) /* SSE: CR4.OSFXSR and OSXMMEXCPT as the input says */
+		st.cr4 |= (hdr[2] & 0x20 ? CR4_OSFXSR : 0) | (hdr[2] & 0x40 ? CR4_OSXMMEXCPT : 0);
 	cpu_set_state(cpu, &st); /* also drops the decoded code and TLB of earlier inputs */
+	if (model == CPU_MODEL_P4) {
+		/* XMM registers from the input (registers, flags, I/O bitmap), MXCSR: masks,
+		 * DAZ, FTZ and rounding from the header */
+		CpuSseState ss;
+		for (int i = 0; i < 8; i++)
+			memcpy(ss.xmm[i], data + 4 + 8 * (size_t)(i & 3), 16);
+		ss.mxcsr = get_le16(hdr + 62);
+		cpu_set_sse_state(cpu, &ss);
+	}
 	if (x87 & 0x20) {
 		CpuFpuState fs;
 		memset(&fs, 0, sizeof(fs));

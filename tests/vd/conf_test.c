@@ -3,7 +3,8 @@
  * in-place edits the CP commands make, default geometries and file-name kinds. */
 #include "../test.h"
 #include "base/err.h"
-#include "vd/conf.h"
+#include "conf/conf.h"
+#include "vd/vdconf.h"
 #include "vd/crc32c.h"
 
 #include <string.h>
@@ -80,8 +81,10 @@ static void test_sizes_names(void)
 	CHECK_EQ(vm_dev_index("hdd"), VM_DEV_HDD);
 	CHECK_EQ(vm_dev_index("fdb"), VM_DEV_FDB);
 	CHECK_EQ(vm_dev_index("hde"), -1);
-	CHECK_EQ(vm_cpu_parse("pentium"), CPU_MODEL_PENTIUM);
-	CHECK_EQ(vm_cpu_parse("i686"), CPU_MODEL_P6);
+	CHECK_EQ(vm_cpu_parse("pentium"), VM_CPU_PENTIUM);
+	CHECK_EQ(vm_cpu_parse("i686"), VM_CPU_I686);
+	CHECK_EQ(vm_cpu_parse("pentium4"), VM_CPU_PENTIUM4);
+	CHECK(!strcmp(vm_cpu_name(VM_CPU_PENTIUM4), "pentium4"), "pentium4 name");
 	CHECK_EQ(vm_cpu_parse("686"), -1);
 
 	char vm[VM_NAME_MAX + 1];
@@ -103,20 +106,27 @@ static void test_vmconf(void)
 	const char *ok = "# a comment\n\n  memory=128M   # trailing\r\n\tcpu = pentium\nboot = fdb,hda\n"
 			 "console = vga\nhdb = web.hdb.vd\nfda=web.fda.vd";
 	CHECK_EQ(vmconf_parse("web", ok, strlen(ok), &c, &e), 0);
-	CHECK(c.memory == 128 * MiB && c.cpu == CPU_MODEL_PENTIUM && c.console == VM_CONSOLE_VGA, "values");
+	CHECK(c.memory == 128 * MiB && c.cpu == VM_CPU_PENTIUM && c.console == VM_CONSOLE_VGA, "values");
 	CHECK(c.nboot == 2 && c.boot[0] == VM_DEV_FDB && c.boot[1] == VM_DEV_HDA, "boot");
 	CHECK(c.has_dev[VM_DEV_HDB] && c.has_dev[VM_DEV_FDA] && !c.has_dev[VM_DEV_HDA], "devices");
 	/* Defaults for an empty file. */
 	CHECK_EQ(vmconf_parse("web", "", 0, &c, &e), 0);
-	CHECK(c.memory == 64 * MiB && c.cpu == CPU_MODEL_P6 && c.nboot == 2 && c.console == VM_CONSOLE_SERIAL,
+	CHECK(c.memory == 64 * MiB && c.cpu == VM_CPU_I686 && c.nboot == 2 && c.console == VM_CONSOLE_SERIAL,
 	      "defaults");
-	/* Round trip. */
+	CHECK(c.spool == 4 * MiB, "the spool defaults to 4M");
+	/* Round trip; the spool line is written only when it is not the default. */
 	c.memory = 3584 * MiB;
 	c.has_dev[VM_DEV_HDC] = true;
 	char *t = vmconf_format("web", &c);
 	VmConf c2;
 	CHECK_EQ(vmconf_parse("web", t, strlen(t), &c2, &e), 0);
 	CHECK(!memcmp(&c, &c2, sizeof(c)), "round trip: %s", t);
+	CHECK(!strstr(t, "spool"), "no spool line for the default");
+	free(t);
+	c.spool = 16 * KiB;
+	t = vmconf_format("web", &c);
+	CHECK_EQ(vmconf_parse("web", t, strlen(t), &c2, &e), 0);
+	CHECK(c2.spool == 16 * KiB && strstr(t, "spool = 16K\n"), "spool round trip: %s", t);
 	free(t);
 
 	struct {
@@ -130,6 +140,8 @@ static void test_vmconf(void)
 		{"memory = 512K\n", 1, "out of range"},
 		{"memory = 4G\n", 1, "out of range"},
 		{"memory = 1000K\n", 1, "out of range"},
+		{"spool = 8K\n", 1, "out of range (16K..1G)"},
+		{"spool = lots\n", 1, "not a size"},
 		{"cpu = z80\n", 1, "unknown model"},
 		{"\n\nboot = hda,hda\n", 3, "listed twice"},
 		{"boot = hda,,fda\n", 1, "separated by commas"},

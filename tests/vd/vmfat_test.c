@@ -91,7 +91,7 @@ static void test_define_and_files(void)
 	VmConf c;
 	vmconf_default(&c);
 	c.memory = 128 * MiB;
-	c.cpu = CPU_MODEL_486;
+	c.cpu = VM_CPU_I486;
 	c.console = VM_CONSOLE_VGA;
 	c.nboot = 1;
 	c.boot[0] = VM_DEV_FDA;

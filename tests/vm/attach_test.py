@@ -7,7 +7,6 @@ attaching again shows the recent output; a second attach is refused naming the f
 console: the screen is drawn, keys go to the guest's keyboard. And `vmcp ipl` in the
 foreground on a terminal: Ctrl-] at its prompt returns to the guest, `disconnect` is
 refused there, and the VM it runs answers `vmcp send` from elsewhere."""
-import json
 import os
 import subprocess
 import sys
@@ -16,52 +15,17 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cplib  # noqa: E402
 
-VMCP = os.environ["VMCP"]
-DASD = os.path.abspath("vmcp.dasd")
-T_PASS = T_FAIL = 0
-LOG = open("attach_test.log", "a")
+H = cplib.Harness("attach_test")
+VMCP, DASD, ok, vmcp = H.vmcp_bin, H.dasd, H.ok, H.vmcp
+wait_spool, wait_state = H.wait_spool, H.wait_state
+LOG = H.log
+
+
 ENV = {"VMCP_DASD": DASD, "TERM": "xterm"}
 
 
-def ok(cond, text):
-    global T_PASS, T_FAIL
-    if cond:
-        T_PASS += 1
-    else:
-        T_FAIL += 1
-        print("FAIL attach_test: " + text, flush=True)
-
-
-def vmcp(*args, timeout=120):
-    p = subprocess.run([VMCP, "--dasd", DASD] + list(args), capture_output=True, text=True,
-                       timeout=timeout)
-    LOG.write("$ vmcp %s\n%s%s[exit %d]\n" % (" ".join(args), p.stdout, p.stderr, p.returncode))
-    LOG.flush()
-    return p.returncode, p.stdout + p.stderr
-
-
 def names():
-    rc, out = vmcp("query", "names", "--json")
-    return {v["name"]: v for v in json.loads(out)["vms"]}
-
-
-def wait_state(name, state, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        n = names()
-        if name in n and n[name]["state"] == state:
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def wait_spool(name, text, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        if text in vmcp("spool", name)[1]:
-            return True
-        time.sleep(0.3)
-    return False
+    return H.names()[0]
 
 
 def attach(*extra):
@@ -183,5 +147,4 @@ ok(e.expect("got: fg"), "the guest answers again")
 e.type("\x1dshutdown\r")
 ok(e.wait(30) == 0, "shutdown ends ipl with exit 0")
 log(e, "ipl")
-print("%d passed, %d failed" % (T_PASS, T_FAIL))
-sys.exit(1 if T_FAIL else 0)
+sys.exit(H.summary())

@@ -7,63 +7,17 @@ interrupts off stays in the CP, inspectable with `send NAME display registers`, 
 `system reset` and `begin` boot it again; `force` ends one while the others go on; a
 VM whose host process crashes (SIGSEGV) is reported failed with a numbered message and
 the others go on; afterwards every VD export holds exactly what its own VM wrote."""
-import json
 import os
 import signal
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cplib  # noqa: E402
 
-VMCP = os.environ["VMCP"]
-DASD = os.path.abspath("vmcp.dasd")
-T_PASS = T_FAIL = 0
-LOG = open("cp_test.log", "a")
-
-
-def ok(cond, text):
-    global T_PASS, T_FAIL
-    if cond:
-        T_PASS += 1
-    else:
-        T_FAIL += 1
-        print("FAIL cp_test: " + text, flush=True)
-
-
-def vmcp(*args, timeout=120):
-    p = subprocess.run([VMCP, "--dasd", DASD] + list(args), capture_output=True, text=True,
-                       timeout=timeout)
-    LOG.write("$ vmcp %s\n%s%s[exit %d]\n" % (" ".join(args), p.stdout, p.stderr, p.returncode))
-    LOG.flush()
-    return p.returncode, p.stdout + p.stderr
-
-
-def names():
-    rc, out = vmcp("query", "names", "--json")
-    j = json.loads(out)
-    return {v["name"]: v for v in j["vms"]}, j
-
-
-def wait_spool(name, text, timeout=60):
-    end = time.time() + timeout
-    while time.time() < end:
-        rc, out = vmcp("spool", name)
-        if text in out:
-            return True
-        time.sleep(0.3)
-    return False
-
-
-def wait_state(name, state, timeout=30):
-    end = time.time() + timeout
-    while time.time() < end:
-        n, _ = names()
-        if name in n and n[name]["state"] == state:
-            return True
-        time.sleep(0.2)
-    return False
+H = cplib.Harness("cp_test")
+VMCP, DASD, ok, vmcp = H.vmcp_bin, H.dasd, H.ok, H.vmcp
+names, wait_spool, wait_state = H.names, H.wait_spool, H.wait_state
 
 
 def type_into(cp, name, text):
@@ -180,21 +134,36 @@ n, _ = names()
 ok(n["e2"]["state"] == "ended" and n["e1"]["state"] == "running", "e2 ended, e1 runs on")
 ok(type_into(cp, "e1", "alpha3\r") and wait_spool("e1", "got: alpha3"), "e1 still answers")
 
-# A crash of one VM's host process.
+# A crash of one VM's host process: SIGSEGV, or under AddressSanitizer (which would
+# catch a SIGSEGV and turn it into a report and an exit) SIGABRT, as a failed assert().
 ev_cp = cplib.Cp(DASD)
-os.kill(n["e1"]["pid"], signal.SIGSEGV)
+asan = os.environ.get("MODE") == "asan"
+os.kill(n["e1"]["pid"], signal.SIGABRT if asan else signal.SIGSEGV)
 ok(wait_state("e1", "failed"), "e1 is reported failed after its host process crashed")
 n, _ = names()
-ok("VMCP609E" in n["e1"]["message"] and "signal 11" in n["e1"]["message"],
-   "with a numbered message (%s)" % n["e1"]["message"])
+ok("VMCP609E" in n["e1"]["message"] and ("signal 6 (Aborted)" if asan else "signal 11 (Segmentation fault)")
+   in n["e1"]["message"], "with a numbered message (%s)" % n["e1"]["message"])
 ev = ev_cp.wait_event("VM_END", "e1", 10)
 ok(ev is not None and ev["data"]["state"] == "failed", "a VM_END event says failed")
 ok(n["e3"]["state"] == "running", "e3 runs on")
 ok(type_into(cp, "e3", "gamma2\r") and wait_spool("e3", "got: gamma2"), "e3 still answers")
 rc, out = vmcp("spool", "e1")
 ok("VMCP609E" in out and "got: alpha3" in out, "e1's spool is readable after the crash, with the reason")
+# A hung VM (its host process stopped): the CP still answers at once about all, a send
+# to it times out, force kills it.
+os.kill(n["e3"]["pid"], signal.SIGSTOP)
+t0 = time.time()
+n, _ = names()
+ok(time.time() - t0 < 3 and n["e3"]["state"] == "running", "with e3 hung, query names answers at once")
+r = cp.call("send", {"name": "e3", "command": "query", "timeout": 2}, timeout=20)
+ok(r and "error" in r and r["error"]["class"] == "Timeout" and r["error"]["desc"].startswith("VMCP608E"),
+   "a send to the hung VM times out (608)")
+t0 = time.time()
 rc, out = vmcp("force", "e3")
-ok(rc == 0, "force e3")
+dt = time.time() - t0
+n, _ = names()
+ok(rc == 0 and 8 < dt < 30 and n["e3"]["state"] == "ended" and "killed" in n["e3"]["message"],
+   "force kills the hung VM after 10 s (%.1f s, %s)" % (dt, n["e3"]["message"]))
 rc, out = vmcp("start", "e2")
 ok(rc == 0, "e2 starts again after its end")
 ok(wait_spool("e2", "echo> "), "e2 boots again")
@@ -202,6 +171,22 @@ rc, out = vmcp("spool", "e2")
 ok("beta1" not in out, "a new start begins a new spool")
 rc, out = vmcp("force", "e2")
 ok(rc == 0, "force e2 again")
+
+# force --shutdown: the ACPI power button, and a guest that answers it by powering off.
+rc, out = vmcp("start", "pb")
+ok(rc == 0 and wait_spool("pb", "pwrbtn: waiting"), "start pb (a guest that waits for the power button)")
+t0 = time.time()
+rc, out = vmcp("force", "pb", "--shutdown", "--timeout", "60")
+ok(rc == 0 and "VMCP614I VM pb ended (powered-off)" in out, "force --shutdown: the guest powered off (%s)" % out.strip())
+ok(time.time() - t0 < 30, "without waiting for the timeout")
+ok(wait_spool("pb", "pwrbtn: pressed"), "the guest saw the button")
+# A guest that ignores the button is ended when the timeout passes.
+rc, out = vmcp("start", "e2")
+ok(rc == 0 and wait_spool("e2", "echo> "), "e2 started again")
+t0 = time.time()
+rc, out = vmcp("force", "e2", "--shutdown", "--timeout", "2")
+ok(rc == 0 and "VMCP614I VM e2 ended (ended)" in out and time.time() - t0 >= 2,
+   "force --shutdown of a guest that ignores the button ends it after the timeout (%s)" % out.strip())
 
 # FreeDOS, when the images are there: a VGA console through the protocol's attach.
 if os.path.exists("fd14.img"):
@@ -231,5 +216,4 @@ for vm, lines in (("e1", [b"alpha1", b"alpha2", b"x", b"alpha3"]), ("e2", [b"bet
 ok(sector("e2.out", 0) == sector("echo.img", 0), "the boot sectors are intact")
 rc, out = vmcp("check")
 ok(rc == 0, "the directory checks clean")
-print("%d passed, %d failed" % (T_PASS, T_FAIL))
-sys.exit(1 if T_FAIL else 0)
+sys.exit(H.summary())

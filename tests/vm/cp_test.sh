@@ -12,6 +12,10 @@ for vm in e1 e2 e3; do
   run define vd $vm hda 1M
   run vd import $vm hda echo.img
 done
+bash "$MKIMG" pwrbtn pb.img
+run define vm pb --memory 4M --boot hda
+run define vd pb hda 1M
+run vd import pb hda pb.img
 img="${TESTDATA:-}/images/freedos-minimal-1.4MB.img"
 if [ -e "$img" ]; then
   cp "$img" fd14.img
@@ -22,6 +26,6 @@ fi
 python3 "$ROOT/tests/vm/cp_test.py"
 rc=$?
 # Whatever the outcome, no VM of this disk outlives the test.
-for vm in e1 e2 e3 dos; do "$VMCP" force $vm >/dev/null 2>&1; done
+for vm in e1 e2 e3 pb dos; do "$VMCP" force $vm >/dev/null 2>&1; done
 [ $rc -eq 0 ] || { show cp_test.log 200; }
 exit $rc

@@ -8,6 +8,7 @@ import pty
 import select
 import socket
 import stat
+import subprocess
 import time
 
 
@@ -88,15 +89,43 @@ class Cp:
                 self.events.append(m)
         return None
 
-    def wait_event(self, name, vm=None, timeout=30, pred=None):
-        """The first event called name (for vm), from those kept or those to come."""
+    def wait_output(self, vm, text, timeout=30):
+        """Waits until the CONSOLE events of vm (to an attached client), joined, hold text;
+        the joined output is kept in self.output[vm]."""
+        if not hasattr(self, "output"):
+            self.output = {}
         end = time.time() + timeout
         while True:
-            for i, e in enumerate(self.events):
+            keep = []
+            for e in self.events:
                 d = e.get("data", {})
-                if e["event"] == name and (vm is None or d.get("vm") == vm) and (pred is None or pred(d)):
-                    del self.events[i]
-                    return e
+                if e["event"] == "CONSOLE" and d.get("vm") == vm:
+                    self.output[vm] = self.output.get(vm, "") + d["data"]
+                else:
+                    keep.append(e)
+            self.events = keep
+            if text in self.output.get(vm, ""):
+                return True
+            left = end - time.time()
+            if left <= 0:
+                return False
+            m = self.recv(left)
+            if m is None:
+                return False
+            if "event" in m:
+                self.events.append(m)
+
+    def wait_event(self, name, vm=None, timeout=30, pred=None):
+        """The first event called name (for vm), from those kept or those to come."""
+        def match(e):
+            d = e.get("data", {})
+            return e["event"] == name and (vm is None or d.get("vm") == vm) and (pred is None or pred(d))
+        for i, e in enumerate(self.events):
+            if match(e):
+                del self.events[i]
+                return e
+        end = time.time() + timeout
+        while True:
             left = end - time.time()
             if left <= 0:
                 return None
@@ -104,6 +133,8 @@ class Cp:
             if m is None:
                 return None
             if "event" in m:
+                if match(m):
+                    return m
                 self.events.append(m)
 
 
@@ -169,3 +200,56 @@ class Pty:
             os.waitpid(self.pid, 0)
         except OSError:
             pass
+
+
+class Harness:
+    """What the CP tests share: counted assertions, vmcp commands logged to NAME.log,
+    and waits on what the CP says of a VM."""
+
+    def __init__(self, name):
+        self.name = name
+        self.vmcp_bin = os.environ["VMCP"]
+        self.dasd = os.path.abspath("vmcp.dasd")
+        self.passed = self.failed = 0
+        self.log = open(name + ".log", "a")
+
+    def ok(self, cond, text):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL %s: %s" % (self.name, text), flush=True)
+
+    def vmcp(self, *args, timeout=120):
+        p = subprocess.run([self.vmcp_bin, "--dasd", self.dasd] + list(args), capture_output=True,
+                           text=True, timeout=timeout)
+        self.log.write("$ vmcp %s\n%s%s[exit %d]\n" % (" ".join(args), p.stdout, p.stderr, p.returncode))
+        self.log.flush()
+        return p.returncode, p.stdout + p.stderr
+
+    def names(self):
+        """query names --json: the VMs by name, and the whole object."""
+        rc, out = self.vmcp("query", "names", "--json")
+        j = json.loads(out)
+        return {v["name"]: v for v in j["vms"]}, j
+
+    def wait_state(self, name, state, timeout=30):
+        end = time.time() + timeout
+        while time.time() < end:
+            n, _ = self.names()
+            if name in n and n[name]["state"] == state:
+                return True
+            time.sleep(0.2)
+        return False
+
+    def wait_spool(self, name, text, timeout=60):
+        end = time.time() + timeout
+        while time.time() < end:
+            if text in self.vmcp("spool", name)[1]:
+                return True
+            time.sleep(0.3)
+        return False
+
+    def summary(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        return 1 if self.failed else 0

@@ -22,6 +22,11 @@ ok test "$RC" -eq 7 "the run ends with exit 7, no space (got $RC)"
 ok contains "$T_LOG" "VMCP516E Host failure on VD hda of VM hf: no space left" "message 516"
 ok contains serial.txt "WRITE FAILED" "the guest saw a disk error"
 ok contains serial.txt "second sector read through INT 13h" "reads still worked"
+# The CP that held the VM reports the host-side failure: failed, with message 516.
+"$VMCP" query names --json >names.json
+json names.json "any(v['name'] == 'hf' and v['state'] == 'failed' and v['error'].startswith('VMCP516E') and v['host_errors'] > 0 for v in j['vms'])"
+run query names
+ok grep -qE "^ +VMCP516E Host failure on VD hda of VM hf" "$T_LOG" "query names shows the failure's message"
 rm -f small/fill
 run check
 ok test "$RC" -eq 0 "the directory checks clean afterwards"

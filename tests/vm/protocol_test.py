@@ -17,23 +17,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cplib  # noqa: E402
 
-VMCP = os.environ["VMCP"]
-DASD = os.path.abspath("vmcp.dasd")
-T_PASS = T_FAIL = 0
-
-
-def ok(cond, text):
-    global T_PASS, T_FAIL
-    if cond:
-        T_PASS += 1
-    else:
-        T_FAIL += 1
-        print("FAIL protocol_test: " + text, flush=True)
-
-
-def vmcp(*args):
-    p = subprocess.run([VMCP, "--dasd", DASD] + list(args), capture_output=True, text=True, timeout=120)
-    return p.returncode, p.stdout + p.stderr
+H = cplib.Harness("protocol_test")
+VMCP, DASD, ok, vmcp = H.vmcp_bin, H.dasd, H.ok, H.vmcp
 
 
 def is_error(r, cls, num):
@@ -131,6 +116,21 @@ e = ev.wait_event("VM_STATE", "p1", 10, lambda d: d["state"] == "stopped")
 ok(e is not None, "a VM_STATE event: stopped")
 r = c.call("send", {"name": "p1", "command": "begin"})
 ok(r and r["return"]["state"] == "running", "begin")
+# The spool is a bounded ring of the size the config file asks (16K here): after some
+# 33K of output it holds the newest, at most 16K, the oldest gone.
+typed = 0
+for i in range(250):
+    c.call("input", {"data": "line%03d-%s\r" % (i, "x" * 50)})
+    if not c.wait_output("p1", "got: line%03d-" % i, 30):
+        break
+    typed += 1
+ok(typed == 250, "250 lines typed and echoed (%d)" % typed)
+d = cplib.run_dir(DASD)
+size = sum(os.path.getsize(d + f) for f in ("/p1.spool", "/p1.spool.1") if os.path.exists(d + f))
+rc, out = vmcp("spool", "p1")
+ok(8192 <= size <= 16384, "the spool holds at most 16K and at least the newest 8K (%d bytes)" % size)
+ok("got: line249-" in out and "echo ready" not in out and "line000" not in out,
+   "the newest output is there, the oldest gone")
 r = c.call("input", {"data": "off\r"})
 e = ev.wait_event("VM_END", "p1", 30)
 ok(e is not None and e["data"]["state"] == "powered-off" and "VMCP504I" in e["data"]["message"],
@@ -183,5 +183,4 @@ except subprocess.TimeoutExpired:
     out = b""
 ok(cpd.returncode == 0 and b"CP of" in out and b"ends" in out, "SIGTERM ends the foreground CP (%r)" % cpd.returncode)
 ok(not os.path.exists(sock), "and its socket goes")
-print("%d passed, %d failed" % (T_PASS, T_FAIL))
-sys.exit(1 if T_FAIL else 0)
+sys.exit(H.summary())

@@ -10,6 +10,9 @@ run format --size 64M
 run define vm p1 --memory 4M --boot hda
 run define vd p1 hda 1M
 run vd import p1 hda echo.img
+# A small console spool (16K) for the ring test.
+"$VMCP" directory get p1.conf >p1.conf && echo "spool = 16K" >>p1.conf
+run directory put p1.conf p1.conf
 python3 "$ROOT/tests/vm/protocol_test.py" </dev/null
 rc=$?
 "$VMCP" force p1 >/dev/null 2>&1

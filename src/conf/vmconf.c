@@ -6,9 +6,10 @@
  *
  *     memory = 64M
  *     cpu = i686
- *     cpus = 2             (processors: 1 to 8, more than one on i686 only)
+ *     cpus = 2             (processors: 1 to 8; more than one from i686 on)
  *     boot = hda,fda
  *     console = serial
+ *     spool = 4M              (the console spool's size; 4M when left out)
  *     hda = web.hda.vd
  */
 #include <stdio.h>
@@ -16,15 +17,16 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "vd/conf.h"
+#include "conf/conf.h"
 
 void vmconf_default(VmConf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->memory = 64 * MiB;
-	c->cpu = CPU_MODEL_P6;
+	c->cpu = VM_CPU_I686;
 	c->cpus = 1;
 	c->console = VM_CONSOLE_SERIAL;
+	c->spool = VM_SPOOL_DEFAULT;
 	c->nboot = 2;
 	c->boot[0] = VM_DEV_HDA;
 	c->boot[1] = VM_DEV_FDA;
@@ -61,7 +63,7 @@ typedef struct VmParse {
 	u32 seen; /* bit per key */
 } VmParse;
 
-enum { K_MEMORY, K_CPU, K_BOOT, K_CONSOLE, K_CPUS, K_DEV0 };
+enum { K_MEMORY, K_CPU, K_BOOT, K_CONSOLE, K_SPOOL, K_CPUS, K_DEV0 };
 
 static int vm_line(void *ctx, const ConfLine *l, ConfErr *e)
 {
@@ -76,13 +78,16 @@ static int vm_line(void *ctx, const ConfLine *l, ConfErr *e)
 		key = K_BOOT;
 	else if (!strcmp(l->key, "console"))
 		key = K_CONSOLE;
+	else if (!strcmp(l->key, "spool"))
+		key = K_SPOOL;
 	else if (!strcmp(l->key, "cpus"))
 		key = K_CPUS;
 	else if (dev >= 0)
 		key = K_DEV0 + dev;
 	else
 		return conf_err(e, l->line,
-				"unknown key %s (memory, cpu, cpus, boot, console, hda..hdd, fda, fdb)", l->key);
+				"unknown key %s (memory, cpu, cpus, boot, console, spool, hda..hdd, fda, fdb)",
+				l->key);
 	if (vp->seen & (1u << key))
 		return conf_err(e, l->line, "%s is set twice", l->key);
 	vp->seen |= 1u << key;
@@ -91,17 +96,20 @@ static int vm_line(void *ctx, const ConfLine *l, ConfErr *e)
 		u64 m;
 		if (size_parse(l->value, &m))
 			return conf_err(e, l->line, "memory: %s is not a size (e.g. 64M)", l->value);
-		if (m < VM_MEMORY_MIN || m > VM_MEMORY_MAX || m % (64 * KiB))
-			return conf_err(e, l->line, "memory: %s is out of range (1M..3584M, a multiple of 64K)",
-					l->value);
+		const char *why;
+		if (vm_memory_check(m, &why))
+			return conf_err(e, l->line, "memory: %s %s", l->value, why);
 		c->memory = m;
 		return 0;
 	}
 	case K_CPU: {
 		int m = vm_cpu_parse(l->value);
-		if (m < 0)
-			return conf_err(e, l->line, "cpu: unknown model %s (i386, i486, pentium, i686)", l->value);
-		c->cpu = (CpuModel)m;
+		if (m < 0) {
+			char list[80];
+			vm_cpu_list(list, sizeof(list));
+			return conf_err(e, l->line, "cpu: unknown model %s (%s)", l->value, list);
+		}
+		c->cpu = (VmCpu)m;
 		return 0;
 	}
 	case K_CPUS: {
@@ -119,6 +127,15 @@ static int vm_line(void *ctx, const ConfLine *l, ConfErr *e)
 		if (c->console < 0)
 			return conf_err(e, l->line, "console: %s is neither serial nor vga", l->value);
 		return 0;
+	case K_SPOOL: {
+		u64 sz;
+		if (size_parse(l->value, &sz))
+			return conf_err(e, l->line, "spool: %s is not a size (e.g. 4M)", l->value);
+		if (sz < VM_SPOOL_MIN || sz > VM_SPOOL_MAX)
+			return conf_err(e, l->line, "spool: %s is out of range (16K..1G)", l->value);
+		c->spool = sz;
+		return 0;
+	}
 	default: {
 		char want[40];
 		conf_vd_file(want, sizeof(want), vp->vm, dev);
@@ -135,8 +152,9 @@ int vmconf_parse(const char *vm, const char *text, size_t len, VmConf *c, ConfEr
 	vmconf_default(c);
 	VmParse vp = {vm, c, 0};
 	int r = conf_lex(text, len, vm_line, &vp, e);
-	if (!r && c->cpus > 1 && c->cpu != CPU_MODEL_P6)
-		return conf_err(e, 0, "cpus: %d processors need cpu = i686 (local APICs)", c->cpus);
+	if (!r && c->cpus > 1 && c->cpu < VM_CPU_I686)
+		return conf_err(e, 0, "cpus: %d processors need cpu = i686 or later (local APICs)",
+				c->cpus);
 	return r;
 }
 
@@ -163,6 +181,11 @@ char *vmconf_format(const char *vm, const VmConf *c)
 			 vm, vm, mem, vm_cpu_name(c->cpu), boot, vm_console_name(c->console));
 	if (c->cpus > 1)
 		n += snprintf(out + n, cap - (size_t)n, "cpus = %d\n", c->cpus);
+	if (c->spool != VM_SPOOL_DEFAULT) {
+		char sp[32];
+		size_format(c->spool, sp, sizeof(sp));
+		n += snprintf(out + n, cap - (size_t)n, "spool = %s\n", sp);
+	}
 	for (int d = 0; d < VM_DEV_COUNT; d++) {
 		if (!c->has_dev[d])
 			continue;

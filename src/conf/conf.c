@@ -2,7 +2,7 @@
  * sizes, and the in-place editing the CP commands use so that a user's comments and
  * layout survive `define vd` or `vd resize` (as z/VM's DIRMAINT edits a directory entry
  * rather than rewriting it). The grammar is in conf.h and docs/commands.md. */
-#include "vd/conf.h"
+#include "conf/conf.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include "base/err.h"
 
 static const char *const dev_names[VM_DEV_COUNT] = {"hda", "hdb", "hdc", "hdd", "fda", "fdb"};
-static const char *const cpu_names[] = {"i386", "i486", "pentium", "i686"};
+static const char *const cpu_names[] = {"i386", "i486", "pentium", "i686", "pentium4"};
 static const char *const console_names[] = {[VM_CONSOLE_SERIAL] = "serial", [VM_CONSOLE_VGA] = "vga"};
 
 /* The index of S in the N names of TABLE, or -1. */
@@ -34,9 +34,18 @@ const char *vm_dev_name(int i)
 	return i >= 0 && i < VM_DEV_COUNT ? dev_names[i] : "?";
 }
 
-const char *vm_cpu_name(CpuModel m)
+const char *vm_cpu_name(VmCpu m)
 {
 	return (unsigned)m < ARRAY_SIZE(cpu_names) ? cpu_names[m] : "?";
+}
+
+void vm_cpu_list(char *buf, size_t n)
+{
+	static_assert(ARRAY_SIZE(cpu_names) == VM_CPU_COUNT, "one name per VmCpu");
+	size_t k = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(cpu_names) && k < n; i++)
+		k += (size_t)snprintf(buf + k, n - k, "%s%s", i ? ", " : "", cpu_names[i]);
 }
 
 int vm_cpu_parse(const char *s)
@@ -317,4 +326,13 @@ int conf_file_kind(const char *name, char *vm, int *dev)
 	d[3] = 0;
 	*dev = vm_dev_index(d);
 	return *dev >= 0 ? 2 : 0;
+}
+
+int vm_memory_check(u64 bytes, const char **why)
+{
+	if (bytes < VM_MEMORY_MIN || bytes > VM_MEMORY_MAX || bytes % (64 * KiB)) {
+		*why = "is out of range (1M..3584M, a multiple of 64K)";
+		return VMCP_EINVAL;
+	}
+	return 0;
 }

@@ -1,7 +1,10 @@
-/* conf.h: the two kinds of text file VMFAT holds, as the paper names them: the config
- * file of a VM ("NAME.conf": memory, CPU model, boot order, console, which VD is which
- * device) and the VD settings file of a VD ("NAME.DEV.vd": capacity, BIOS geometry,
- * type), plus the names and sizes they use. The grammar (docs/commands.md, "Files"):
+/* conf.h: the VM configuration grammar, a room of its own below both the disk layer
+ * (src/vd, which stores and checks the files) and the machine layer (src/vm, which
+ * builds a VM from them): the config file of a VM ("NAME.conf": memory, CPU model, boot
+ * order, console, which VD is which device), the line grammar that it and the VD
+ * settings file ("NAME.DEV.vd", vd/vdconf.h) share, and the names and sizes they use. It
+ * knows no CPU and no disk: a CPU model is a name here (VmCpu), which the machine layer
+ * maps to its CpuModel. The grammar (docs/commands.md, "Files"):
  *
  *     # comment                   (a '#' starts a comment anywhere on a line)
  *     key = value                 (one per line; blank lines are fine)
@@ -9,20 +12,22 @@
  * ASCII only, lines of at most CONF_LINE_MAX characters, each key at most once, files of
  * at most CONF_FILE_MAX bytes. Parsers take untrusted bytes (a `directory put` file, a
  * damaged disk) and never read past len; an error names the line and the reason. */
-#ifndef VMCP_VD_CONF_H
-#define VMCP_VD_CONF_H
+#ifndef VMCP_CONF_CONF_H
+#define VMCP_CONF_CONF_H
+
+#include <stddef.h>
 
 #include "base/base.h"
-#include "cpu/cpu.h"
-#include "vd/vd.h"
 
 #define VM_NAME_MAX 16       /* characters in a VM name */
 #define CONF_FILE_MAX 16384  /* bytes in a config or VD settings file */
 #define CONF_LINE_MAX 200    /* characters in one line */
-#define VD_MAX_BYTES (2 * TiB)
 #define VM_MEMORY_MIN (1 * MiB)
 #define VM_MEMORY_MAX (3584 * MiB)
 #define VM_CPUS_MAX 8        /* processors of a VM (APIC IDs 0..7) */
+#define VM_SPOOL_DEFAULT (4 * MiB)  /* the console spool the CP keeps of a VM */
+#define VM_SPOOL_MIN (16 * KiB)
+#define VM_SPOOL_MAX (1 * GiB)
 
 /* The devices a VD can be: ATA hda..hdd (primary master/slave, secondary master/slave)
  * and floppies fda, fdb. */
@@ -33,10 +38,14 @@ enum { VM_CONSOLE_SERIAL, VM_CONSOLE_VGA };
 int vm_dev_index(const char *name);
 /* The name of device index i ("hda"), or "?" out of range. */
 const char *vm_dev_name(int i);
-/* CPU model names as the config file spells them: i386, i486, pentium, i686. */
-const char *vm_cpu_name(CpuModel m);
+/* The CPU models a config file may name (the machine layer maps each to its CPU). */
+typedef enum VmCpu { VM_CPU_I386, VM_CPU_I486, VM_CPU_PENTIUM, VM_CPU_I686, VM_CPU_PENTIUM4, VM_CPU_COUNT } VmCpu;
+/* CPU model names as the config file spells them: i386, i486, pentium, i686, pentium4. */
+const char *vm_cpu_name(VmCpu m);
 /* The model named s, or -1. */
 int vm_cpu_parse(const char *s);
+/* Every model's name, comma-separated ("i386, i486, ..."), into buf, for messages. */
+void vm_cpu_list(char *buf, size_t n);
 /* Console kinds as the config file spells them: "serial", "vga" ("?" out of range). */
 const char *vm_console_name(int console);
 /* The VM_CONSOLE_* kind named s, or -1. */
@@ -61,13 +70,18 @@ typedef struct ConfErr {
 /* The parsed config file of a VM. */
 typedef struct VmConf {
 	u64 memory; /* bytes */
-	CpuModel cpu;
-	int cpus;   /* 1..VM_CPUS_MAX; more than one needs i686 (local APICs) */
+	VmCpu cpu;
+	int cpus;   /* 1..VM_CPUS_MAX; more than one needs a CPU with a local APIC */
 	int console;             /* VM_CONSOLE_* */
+	u64 spool;               /* bytes of console spool (VM_SPOOL_DEFAULT) */
 	int nboot;
 	u8 boot[VM_DEV_COUNT];   /* device indexes, in boot order */
 	bool has_dev[VM_DEV_COUNT]; /* "hda = NAME.hda.vd" present */
 } VmConf;
+
+/* A VM's memory size: 0, or VMCP_EINVAL with why ("is out of range ..."). The one rule
+ * for it: the config file, define, ipl --memory and start --memory all ask here. */
+int vm_memory_check(u64 bytes, const char **why);
 
 /* The defaults of `vmcp define vm` and of keys a config file leaves out: 64M, i686,
  * one CPU, boot hda,fda, serial console, no VDs. */
@@ -81,34 +95,6 @@ int vmconf_parse(const char *vm, const char *text, size_t len, VmConf *c, ConfEr
 char *vmconf_format(const char *vm, const VmConf *c);
 /* The boot order as the config file spells it ("hda,fda") into buf (n bytes). */
 void vmconf_boot_text(const VmConf *c, char *buf, size_t n);
-
-/* The parsed VD settings file of a VD. */
-typedef struct VdConf {
-	char vm[VM_NAME_MAX + 1];
-	int dev;       /* VM_DEV_* */
-	VdType type;
-	u64 capacity;  /* bytes, a multiple of 512 */
-	VdGeometry geom; /* 0/0/0: "auto", computed by vd_geometry_auto */
-	bool readonly;
-} VdConf;
-
-/* Parses a VD settings file. Returns 0 or VMCP_EINVAL with *e filled. The fields are
- * checked against each other (a floppy's capacity is a standard size, a geometry fits
- * the capacity, a CD-ROM is read-only), not against the directory. */
-int vdconf_parse(const char *text, size_t len, VdConf *c, ConfErr *e);
-/* A new VD settings file text (malloc'd), or NULL if out of memory. */
-char *vdconf_format(const VdConf *c);
-/* Checks a VD size for a device type: 0, or VMCP_EINVAL/VMCP_ERANGE with a reason. */
-int vd_size_check(VdType type, u64 bytes, const char **why);
-/* The geometry the BIOS sees for a VD of this type and size when the settings file says
- * "auto": standard floppy geometries; for disks 16 heads, 63 sectors per track and as
- * many cylinders as fit (at most 16383, the ATA limit; smaller disks get fewer heads and
- * sectors); 0/0/0 for a CD-ROM. */
-VdGeometry vd_geometry_auto(VdType type, u64 sectors);
-/* The type a new VD on device dev gets: floppy for fda/fdb, disk otherwise. */
-VdType vd_type_for_dev(int dev);
-/* The type as the VD settings file spells it: "disk", "floppy", "cdrom". */
-const char *vd_type_name(VdType t);
 
 /* Returns a copy of text (len bytes) with the line "key = value" set: the first line
  * whose key is key is replaced (a trailing comment kept), or the line is appended; with

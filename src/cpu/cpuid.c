@@ -1,0 +1,136 @@
+/* cpuid.c: what each CPU model says about itself: CPUID and the processor signature
+ * that RESET leaves in EDX.
+ *
+ * Reference: Intel SDM vol. 2A CPUID (leaf 0 vendor and highest leaf, leaf 1 signature
+ * and feature flags, leaf 2 cache and TLB descriptors, 80000002h-80000004h the brand
+ * string; "a value above the highest leaf returns the highest basic leaf's data"), AP-485
+ * (processor identification), vol. 3A 9.1.4 (EDX after RESET).
+ *
+ * The models: an i486DX (0421h), a Pentium (0525h), a Pentium Pro/II class P6 (0633h),
+ * all with the highest leaf 1 and nothing else, as VMCP always answered; and a Pentium 4
+ * "Prescott" (family 15, model 3, stepping 4: 90 nm, 16 KiB L1 data cache, 12K-uop
+ * trace cache, 1 MiB L2), with its leaf 2 descriptors and its right-justified brand
+ * string, but without the hyper-threading, thermal, debug-store, machine-check, MTRR,
+ * PAT, PAE, SEP and MONITOR features that chip has and VMCP does not model. The local
+ * APIC bit follows the APIC the board attaches (P6 and later) and its enable bit.
+ *
+ * Feature bits: one table, each bit VMCP implements with the first model that has it:
+ * a bit is set exactly when the instructions and registers behind it work. Adding a
+ * feature (the local APIC, PAE, SEP...) is one line here. */
+#include "cpu/internal.h"
+#include "cpu/ops.h"
+
+enum { R_1EDX, R_1ECX };
+/* A condition on the configuration besides the model. */
+enum { NEED_NONE, NEED_FPU, NEED_APIC };
+
+typedef struct CpuidFeature {
+	u8 reg;   /* R_1EDX or R_1ECX: CPUID.1 output register */
+	u8 bit;
+	u8 model; /* the first CpuModel with it */
+	u8 need;  /* NEED_* */
+} CpuidFeature;
+
+static const CpuidFeature features[] = {
+	{R_1EDX, 0, CPU_MODEL_486, NEED_FPU},   /* FPU: x87 on chip */
+	{R_1EDX, 3, CPU_MODEL_PENTIUM, 0},      /* PSE: 4 MiB pages, CR4.PSE */
+	{R_1EDX, 4, CPU_MODEL_PENTIUM, 0},      /* TSC: RDTSC, CR4.TSD */
+	{R_1EDX, 5, CPU_MODEL_PENTIUM, 0},      /* MSR: RDMSR/WRMSR */
+	{R_1EDX, 8, CPU_MODEL_PENTIUM, 0},      /* CX8: CMPXCHG8B */
+	{R_1EDX, 9, CPU_MODEL_P6, NEED_APIC},   /* APIC: a local APIC attached and enabled */
+	{R_1EDX, 13, CPU_MODEL_P6, 0},          /* PGE: global pages, CR4.PGE */
+	{R_1EDX, 15, CPU_MODEL_P6, 0},          /* CMOV: CMOVcc, FCMOVcc, FCOMI */
+	{R_1EDX, 19, CPU_MODEL_P4, 0},          /* CLFSH: CLFLUSH */
+	{R_1EDX, 23, CPU_MODEL_P4, 0},          /* MMX */
+	{R_1EDX, 24, CPU_MODEL_P4, 0},          /* FXSR: FXSAVE/FXRSTOR, CR4.OSFXSR */
+	{R_1EDX, 25, CPU_MODEL_P4, 0},          /* SSE */
+	{R_1EDX, 26, CPU_MODEL_P4, 0},          /* SSE2 */
+	{R_1ECX, 0, CPU_MODEL_P4, 0},           /* SSE3 (and FISTTP) */
+};
+
+typedef struct CpuidModel {
+	u32 signature;  /* CPUID.1 EAX and EDX after RESET */
+	u32 max_basic;  /* CPUID.0 EAX */
+	u32 max_ext;    /* CPUID.80000000h EAX; 0: no extended leaves (they read as 0) */
+	u32 ebx1;       /* CPUID.1 EBX: CLFLUSH line size, logical processors, APIC ID */
+	u32 leaf2[4];   /* cache and TLB descriptors */
+	const char *brand;
+} CpuidModel;
+
+static const CpuidModel models[] = {
+	[CPU_MODEL_386] = {0x0308, 0, 0, 0, {0}, NULL}, /* no CPUID: the signature only */
+	[CPU_MODEL_486] = {0x0421, 1, 0, 0, {0}, NULL},
+	[CPU_MODEL_PENTIUM] = {0x0525, 1, 0, 0, {0}, NULL},
+	[CPU_MODEL_P6] = {0x0633, 1, 0, 0, {0}, NULL},
+	[CPU_MODEL_P4] = {0x0F34, 2, 0x80000004u, 0x00010800,
+			  {0x605B5001, 0, 0, 0x007C7040},
+			  "              Intel(R) Pentium(R) 4 CPU 2.80GHz"},
+};
+
+static const CpuidModel *model_of(const Cpu *c)
+{
+	return &models[model(c) < (int)ARRAY_SIZE(models) ? model(c) : CPU_MODEL_P6];
+}
+
+u32 cpuid_signature(const Cpu *c)
+{
+	return model_of(c)->signature;
+}
+
+/* The CPUID.1 feature registers of this CPU. */
+static void feature_bits(const Cpu *c, u32 *edx, u32 *ecx)
+{
+	u32 r[2] = {0, 0};
+	for (unsigned i = 0; i < ARRAY_SIZE(features); i++) {
+		const CpuidFeature *f = &features[i];
+		if (model(c) < f->model || (f->need == NEED_FPU && !c->cfg.fpu))
+			continue;
+		/* the APIC bit follows IA32_APIC_BASE.EN (apic.c) */
+		if (f->need == NEED_APIC && !(c->apic.read && (c->apic_base & 0x800)))
+			continue;
+		r[f->reg] |= 1u << f->bit;
+	}
+	*edx = r[R_1EDX];
+	*ecx = r[R_1ECX];
+}
+
+static void set4(Cpu *c, u32 a, u32 b, u32 cc, u32 d)
+{
+	c->r[R_EAX] = a;
+	c->r[R_EBX] = b;
+	c->r[R_ECX] = cc;
+	c->r[R_EDX] = d;
+}
+
+void op_cpuid(Cpu *c, const Insn *d)
+{
+	(void)d;
+	const CpuidModel *m = model_of(c);
+	u32 leaf = c->r[R_EAX];
+	if (m->max_ext) {
+		/* a leaf above the highest one, basic or extended: the highest basic leaf */
+		if (leaf >= 0x80000000u ? leaf > m->max_ext : leaf > m->max_basic)
+			leaf = m->max_basic;
+	}
+	if (leaf == 0) {
+		set4(c, m->max_basic, 0x756E6547, 0x6C65746E, 0x49656E69); /* "GenuineIntel" */
+	} else if (leaf == 1) {
+		u32 edx, ecx;
+		feature_bits(c, &edx, &ecx);
+		/* EBX 31:24: the initial APIC ID of a CPU with a local APIC */
+		u32 ebx = m->ebx1 | (c->apic.read ? (u32)c->apic_id << 24 : 0);
+		set4(c, m->signature, ebx, ecx, edx);
+	} else if (leaf == 2 && m->max_basic >= 2) {
+		set4(c, m->leaf2[0], m->leaf2[1], m->leaf2[2], m->leaf2[3]);
+	} else if (leaf == 0x80000000u && m->max_ext) {
+		set4(c, m->max_ext, 0, 0, 0);
+	} else if (leaf >= 0x80000002u && leaf <= 0x80000004u && m->brand) {
+		/* 48 bytes, NUL-padded, 16 per leaf in EAX EBX ECX EDX order */
+		u8 s[48] = {0};
+		memcpy(s, m->brand, strnlen(m->brand, 47));
+		const u8 *p = s + (leaf - 0x80000002u) * 16;
+		set4(c, ld32(p), ld32(p + 4), ld32(p + 8), ld32(p + 12));
+	} else {
+		set4(c, 0, 0, 0, 0);
+	}
+}

@@ -1,0 +1,42 @@
+/* vdconf.h: the VD settings file of a VD ("NAME.DEV.vd": capacity, BIOS geometry,
+ * type, read-only), the paper's "VD settings file, which describes the VD's capacity",
+ * in the grammar of conf/conf.h, and the rules of VD sizes, types and geometries that
+ * every layer asks. */
+#ifndef VMCP_VD_VDCONF_H
+#define VMCP_VD_VDCONF_H
+
+#include "base/base.h"
+#include "conf/conf.h"
+#include "vd/vd.h"
+
+#define VD_MAX_BYTES (2 * TiB)
+
+/* The parsed VD settings file of a VD. */
+typedef struct VdConf {
+	char vm[VM_NAME_MAX + 1];
+	int dev;       /* VM_DEV_* */
+	VdType type;
+	u64 capacity;  /* bytes, a multiple of 512 */
+	VdGeometry geom; /* 0/0/0: "auto", computed by vd_geometry_auto */
+	bool readonly;
+} VdConf;
+
+/* Parses a VD settings file. Returns 0 or VMCP_EINVAL with *e filled. The fields are
+ * checked against each other (a floppy's capacity is a standard size, a geometry fits
+ * the capacity, a CD-ROM is read-only), not against the directory. */
+int vdconf_parse(const char *text, size_t len, VdConf *c, ConfErr *e);
+/* A new VD settings file text (malloc'd), or NULL if out of memory. */
+char *vdconf_format(const VdConf *c);
+/* Checks a VD size for a device type: 0, or VMCP_EINVAL/VMCP_ERANGE with a reason. */
+int vd_size_check(VdType type, u64 bytes, const char **why);
+/* The geometry the BIOS sees for a VD of this type and size when the settings file says
+ * "auto": standard floppy geometries; for disks 16 heads, 63 sectors per track and as
+ * many cylinders as fit (at most 16383, the ATA limit; smaller disks get fewer heads and
+ * sectors); 0/0/0 for a CD-ROM. */
+VdGeometry vd_geometry_auto(VdType type, u64 sectors);
+/* The type a new VD on device dev gets: floppy for fda/fdb, disk otherwise. */
+VdType vd_type_for_dev(int dev);
+/* The type as the VD settings file spells it: "disk", "floppy", "cdrom". */
+const char *vd_type_name(VdType t);
+
+#endif
