@@ -109,6 +109,22 @@ mount -t devtmpfs devtmpfs /dev
 echo "vmcp-initrd: $(uname -s) $(uname -r) $(uname -m)"
 awk 'BEGIN { for (k = 1; k <= 100; k++) s += 1 / (k * k)
 	printf "vmcp-initrd: x87 %.17g %.9f %.6f\n", 1 / 3, 355 / 113, s }'
+# vmcp.report: how the machine looks to Linux (tests/vm/debian_test.sh, smp_test.sh):
+# the CPUs online, /proc/interrupts, the clock event devices and the clocksource; then
+# a power-off (with vmcp.disk: after the disk test, before its power-off).
+report() {
+	echo "vmcp-initrd: cpus $(nproc) online $(cat /sys/devices/system/cpu/online)"
+	grep -E 'CPU|PIC|LOC|RES|CAL|TLB|SPU|ERR' /proc/interrupts | sed 's/^/vmcp-initrd: irq /'
+	grep -E '^Clock Event Device' /proc/timer_list | sed 's/^/vmcp-initrd: /'
+	echo "vmcp-initrd: clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
+	sleep 2 # the tty drains (serial output through the tty runs slower than the line)
+}
+if grep -q vmcp.report /proc/cmdline && ! grep -q vmcp.disk /proc/cmdline; then
+	report
+	echo "vmcp-initrd: power off"
+	sleep 1
+	poweroff -f
+fi
 # vmcp.disk on the command line: the disk test (tests/vm/debian_test.sh). Loads the
 # modules, lists the disks Linux found (name, sectors, ATA port and target), then finds
 # each by its size in sectors as the command line gives it: vmcp.boot=N (prints the MD5
@@ -150,6 +166,7 @@ if grep -q vmcp.disk /proc/cmdline; then
 		umount /mnt && echo "vmcp-initrd: ext4 written and unmounted"
 	fi
 	sync
+	grep -q vmcp.report /proc/cmdline && report
 	echo "vmcp-initrd: power off"
 	sleep 1 # the console's output drains before the kernel's shutdown messages
 	echo 7 >/proc/sys/kernel/printk

@@ -18,8 +18,15 @@ u64 clock_now(const Clock *c)
 
 void clock_attach_icount(Clock *c, const u64 *icount)
 {
+	const u64 *next = icount ? icount : &c->zero_icount;
+	if (*next == *c->icount) {
+		/* the same count (another CPU of the machine taking its turn): time goes on
+		 * exactly, without rounding the base to a nanosecond */
+		c->icount = next;
+		return;
+	}
 	u64 now = clock_now(c);
-	c->icount = icount ? icount : &c->zero_icount;
+	c->icount = next;
 	c->base_icount = *c->icount;
 	c->base_ns = now;
 }

@@ -61,7 +61,8 @@ static inline u64 clock_ticks_to_ns(u64 ticks, u64 hz)
 /* Sets up a clock at time 0 with no CPU attached (time moves only by clock_advance_to). */
 void clock_init(Clock *c, u32 ps_per_insn);
 
-/* Attaches the instruction counter that drives time from now on (NULL detaches). */
+/* Attaches the instruction counter that drives time from now on (NULL detaches). A
+ * counter with the value of the one attached takes over without any rounding. */
 void clock_attach_icount(Clock *c, const u64 *icount);
 
 /* Current virtual time in ns. */

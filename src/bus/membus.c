@@ -9,8 +9,23 @@
 
 static void changed(MemBus *bus)
 {
-	if (bus->on_change)
-		bus->on_change(bus->change_ctx);
+	if (bus->batch) {
+		bus->batch_changed = true;
+		return;
+	}
+	for (int i = 0; i < MEM_MAX_CLIENTS; i++)
+		if (bus->client[i].on_change)
+			bus->client[i].on_change(bus->client[i].ctx);
+}
+
+/* A write of len bytes at pa reached a watched page: its watchers hear of it. */
+static void watched_write(MemBus *bus, const MemPage *p, u32 pa, u32 len)
+{
+	for (u32 w = p->watchers; w; w &= w - 1) {
+		const MemClient *cl = &bus->client[__builtin_ctz(w)];
+		if (cl->on_watch)
+			cl->on_watch(cl->ctx, pa, len);
+	}
 }
 
 int mem_init(MemBus *bus, u64 ram_size)
@@ -106,25 +121,70 @@ void mem_set_a20(MemBus *bus, bool on)
 	}
 }
 
-void mem_set_listener(MemBus *bus, void (*fn)(void *ctx), void *ctx)
+void mem_batch_begin(MemBus *bus)
 {
-	bus->on_change = fn;
-	bus->change_ctx = ctx;
+	bus->batch++;
 }
 
-void mem_set_watch_fn(MemBus *bus, void (*fn)(void *ctx, u32 paddr, u32 len), void *ctx)
+void mem_batch_end(MemBus *bus)
 {
-	bus->on_watch = fn;
-	bus->watch_ctx = ctx;
+	if (bus->batch > 0 && --bus->batch == 0 && bus->batch_changed) {
+		bus->batch_changed = false;
+		changed(bus);
+	}
 }
 
-void mem_watch(MemBus *bus, u32 paddr, bool on)
+static bool client_free(const MemClient *cl)
+{
+	return !cl->on_change && !cl->on_watch && !cl->on_watch_other && !cl->ctx;
+}
+
+int mem_add_client(MemBus *bus, const MemClient *cl)
+{
+	for (int i = 0; i < MEM_MAX_CLIENTS; i++) {
+		if (client_free(&bus->client[i])) {
+			bus->client[i] = *cl;
+			return i;
+		}
+	}
+	return -1;
+}
+
+void mem_remove_client(MemBus *bus, int id)
+{
+	if (id < 0 || id >= MEM_MAX_CLIENTS || !bus->page)
+		return;
+	u8 bit = (u8)(1u << id);
+	for (u32 i = 0; i < MEM_NPAGES; i++) {
+		MemPage *p = &bus->page[i];
+		if (p->watchers & bit) {
+			p->watchers &= (u8)~bit;
+			if (!p->watchers)
+				p->flags &= (u16)~MEM_F_WATCH;
+		}
+	}
+	bus->client[id] = (MemClient){0};
+}
+
+void mem_watch(MemBus *bus, int id, u32 paddr, bool on)
 {
 	MemPage *p = &bus->page[paddr >> MEM_PAGE_SHIFT];
-	if (on)
+	u8 bit = (u8)(1u << id);
+	if (on) {
+		bool first = !p->watchers;
+		p->watchers |= bit;
 		p->flags |= MEM_F_WATCH;
-	else
-		p->flags &= (u16)~MEM_F_WATCH;
+		if (first) {
+			/* nobody may keep a write pointer to a watched page */
+			for (int i = 0; i < MEM_MAX_CLIENTS; i++)
+				if (i != id && bus->client[i].on_watch_other)
+					bus->client[i].on_watch_other(bus->client[i].ctx);
+		}
+	} else {
+		p->watchers &= (u8)~bit;
+		if (!p->watchers)
+			p->flags &= (u16)~MEM_F_WATCH;
+	}
 }
 
 static u8 read8(MemBus *bus, u32 pa)
@@ -144,8 +204,8 @@ static void write8(MemBus *bus, u32 pa, u8 v)
 	pa &= bus->a20_mask;
 	if (likely(p->wr != NULL)) {
 		p->wr[pa & MEM_PAGE_MASK] = v;
-		if (unlikely(p->flags & MEM_F_WATCH) && bus->on_watch)
-			bus->on_watch(bus->watch_ctx, pa, 1);
+		if (unlikely(p->flags & MEM_F_WATCH))
+			watched_write(bus, p, pa, 1);
 	} else if (p->flags & MEM_F_MMIO_WR) {
 		bus->mmio[p->mmio].ops->write(bus->mmio[p->mmio].ctx, pa, v, 1);
 	}
@@ -178,8 +238,8 @@ void mem_write(MemBus *bus, u32 paddr, u32 val, int size)
 	if (off + (u32)size <= MEM_PAGE_SIZE) {
 		if (likely(p->wr != NULL)) {
 			memcpy(p->wr + off, &val, (size_t)size);
-			if (unlikely(p->flags & MEM_F_WATCH) && bus->on_watch)
-				bus->on_watch(bus->watch_ctx, paddr & bus->a20_mask, (u32)size);
+			if (unlikely(p->flags & MEM_F_WATCH))
+				watched_write(bus, p, paddr & bus->a20_mask, (u32)size);
 			return;
 		}
 		if (p->flags & MEM_F_MMIO_WR) {
@@ -217,8 +277,8 @@ void mem_write_buf(MemBus *bus, u32 paddr, const void *buf, u32 len)
 		u32 off = paddr & MEM_PAGE_MASK, n = MIN(len, MEM_PAGE_SIZE - off);
 		if (p->wr) {
 			memcpy(p->wr + off, b, n);
-			if (unlikely(p->flags & MEM_F_WATCH) && bus->on_watch)
-				bus->on_watch(bus->watch_ctx, paddr & bus->a20_mask, n);
+			if (unlikely(p->flags & MEM_F_WATCH))
+				watched_write(bus, p, paddr & bus->a20_mask, n);
 		} else {
 			for (u32 i = 0; i < n; i++)
 				write8(bus, paddr + i, b[i]);

@@ -7,11 +7,13 @@
  * write nothing. The A20 mask (bit 20 of every address, PC-AT gate A20) applies to every
  * access made through these functions.
  *
- * The CPU keeps its own TLB of page host pointers (mem_page()); it registers a change
- * listener so that it can flush that TLB when the map or A20 changes. Pages can be
- * "watched" (the CPU's decoded-code cache does this for pages it has decoded code from):
- * a write to a watched page through mem_write*() calls the watch callback, and the CPU
- * never caches a write pointer to a watched page. */
+ * Each CPU keeps its own TLB of page host pointers (mem_page()); it registers as a
+ * client of the bus (mem_add_client, one per CPU of a multiprocessor machine) so that it
+ * hears when the map or A20 changes. Pages can be "watched" by clients (a CPU's
+ * decoded-code cache watches the pages it has decoded code from): a write to a watched
+ * page through mem_write*() calls the watch callback of every client watching it, and
+ * no CPU caches a write pointer to a page any client watches (when a page becomes
+ * watched, the other clients are told to drop theirs). */
 #ifndef VMCP_BUS_MEMBUS_H
 #define VMCP_BUS_MEMBUS_H
 
@@ -22,6 +24,7 @@
 #define MEM_PAGE_MASK (MEM_PAGE_SIZE - 1)
 #define MEM_NPAGES (1u << (32 - MEM_PAGE_SHIFT))
 #define MEM_MAX_MMIO 64
+#define MEM_MAX_CLIENTS 8
 
 typedef struct MmioOps {
 	u32 (*read)(void *ctx, u32 addr, int size);             /* addr: physical */
@@ -40,7 +43,17 @@ typedef struct MemPage {
 	u8 *wr;   /* host bytes for writes, or NULL */
 	u16 mmio; /* index into MemBus.mmio when a MEM_F_MMIO_* flag is set */
 	u16 flags;
+	u8 watchers; /* clients watching the page (bit = client id); MEM_F_WATCH if any */
 } MemPage;
+
+/* A client of the bus (a CPU): what it is told. Any callback may be NULL. */
+typedef struct MemClient {
+	void (*on_change)(void *ctx);                    /* the map or A20 changed */
+	void (*on_watch)(void *ctx, u32 paddr, u32 len); /* a page it watches was written */
+	void (*on_watch_other)(void *ctx);               /* another client started watching a
+							    page: drop write pointers to pages */
+	void *ctx;
+} MemClient;
 
 typedef struct MemBus {
 	MemPage *page; /* MEM_NPAGES entries */
@@ -52,10 +65,9 @@ typedef struct MemBus {
 		void *ctx;
 	} mmio[MEM_MAX_MMIO];
 	int nmmio;
-	void (*on_change)(void *ctx); /* the map or A20 changed: flush TLBs */
-	void *change_ctx;
-	void (*on_watch)(void *ctx, u32 paddr, u32 len); /* a watched page was written */
-	void *watch_ctx;
+	MemClient client[MEM_MAX_CLIENTS]; /* on_change == on_watch == ctx == NULL: free */
+	int batch;            /* mem_batch_begin depth */
+	bool batch_changed;   /* a change happened during the batch */
 } MemBus;
 
 /* Allocates ram_size bytes of zeroed guest RAM (at most 3.5 GiB) and maps it at 0..640K
@@ -80,12 +92,17 @@ void mem_unmap(MemBus *bus, u32 base, u32 size);
 void mem_set_a20(MemBus *bus, bool on);
 static inline bool mem_a20(const MemBus *bus) { return bus->a20_mask & (1u << 20); }
 
-/* The change listener: fn(ctx) after the map or A20 changed (one per bus: the CPU's). */
-void mem_set_listener(MemBus *bus, void (*fn)(void *ctx), void *ctx);
-/* The watch callback: fn(ctx, paddr, len) after a write to a watched page. */
-void mem_set_watch_fn(MemBus *bus, void (*fn)(void *ctx, u32 paddr, u32 len), void *ctx);
-/* Watches (on) or stops watching the page holding paddr. */
-void mem_watch(MemBus *bus, u32 paddr, bool on);
+/* Adds a client; returns its id (0..MEM_MAX_CLIENTS-1), or -1 when the bus has as many
+ * as it can take. */
+int mem_add_client(MemBus *bus, const MemClient *cl);
+/* Removes client id; the pages it watched stop being watched by it. */
+void mem_remove_client(MemBus *bus, int id);
+/* Several map changes told as one: between mem_batch_begin and mem_batch_end (which
+ * nest) the clients hear nothing; at the outermost end, one change if any happened. */
+void mem_batch_begin(MemBus *bus);
+void mem_batch_end(MemBus *bus);
+/* Client id watches (on) or stops watching the page holding paddr. */
+void mem_watch(MemBus *bus, int id, u32 paddr, bool on);
 
 /* The page entry for a physical address (A20 mask applied). */
 static inline const MemPage *mem_page(const MemBus *bus, u32 paddr)

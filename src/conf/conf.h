@@ -24,6 +24,7 @@
 #define CONF_LINE_MAX 200    /* characters in one line */
 #define VM_MEMORY_MIN (1 * MiB)
 #define VM_MEMORY_MAX (3584 * MiB)
+#define VM_CPUS_MAX 8        /* processors of a VM (APIC IDs 0..7) */
 #define VM_SPOOL_DEFAULT (4 * MiB)  /* the console spool the CP keeps of a VM */
 #define VM_SPOOL_MIN (16 * KiB)
 #define VM_SPOOL_MAX (1 * GiB)
@@ -70,6 +71,7 @@ typedef struct ConfErr {
 typedef struct VmConf {
 	u64 memory; /* bytes */
 	VmCpu cpu;
+	int cpus;   /* 1..VM_CPUS_MAX; more than one needs a CPU with a local APIC */
 	int console;             /* VM_CONSOLE_* */
 	u64 spool;               /* bytes of console spool (VM_SPOOL_DEFAULT) */
 	int nboot;
@@ -82,13 +84,14 @@ typedef struct VmConf {
 int vm_memory_check(u64 bytes, const char **why);
 
 /* The defaults of `vmcp define vm` and of keys a config file leaves out: 64M, i686,
- * boot hda,fda, serial console, no VDs. */
+ * one CPU, boot hda,fda, serial console, no VDs. */
 void vmconf_default(VmConf *c);
 /* Parses the config file of VM vm (len bytes, not NUL-terminated). Returns 0 or
  * VMCP_EINVAL with *e filled. */
 int vmconf_parse(const char *vm, const char *text, size_t len, VmConf *c, ConfErr *e);
 /* A new config file text for VM vm (malloc'd, NUL-terminated), or NULL if out of
- * memory. Device lines are written for has_dev[] in device order. */
+ * memory. Device lines are written for has_dev[] in device order; "cpus" only when
+ * there is more than one. */
 char *vmconf_format(const char *vm, const VmConf *c);
 /* The boot order as the config file spells it ("hda,fda") into buf (n bytes). */
 void vmconf_boot_text(const VmConf *c, char *buf, size_t n);

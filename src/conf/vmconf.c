@@ -6,6 +6,7 @@
  *
  *     memory = 64M
  *     cpu = i686
+ *     cpus = 2             (processors: 1 to 8; more than one from i686 on)
  *     boot = hda,fda
  *     console = serial
  *     spool = 4M              (the console spool's size; 4M when left out)
@@ -23,6 +24,7 @@ void vmconf_default(VmConf *c)
 	memset(c, 0, sizeof(*c));
 	c->memory = 64 * MiB;
 	c->cpu = VM_CPU_I686;
+	c->cpus = 1;
 	c->console = VM_CONSOLE_SERIAL;
 	c->spool = VM_SPOOL_DEFAULT;
 	c->nboot = 2;
@@ -61,7 +63,7 @@ typedef struct VmParse {
 	u32 seen; /* bit per key */
 } VmParse;
 
-enum { K_MEMORY, K_CPU, K_BOOT, K_CONSOLE, K_SPOOL, K_DEV0 };
+enum { K_MEMORY, K_CPU, K_BOOT, K_CONSOLE, K_SPOOL, K_CPUS, K_DEV0 };
 
 static int vm_line(void *ctx, const ConfLine *l, ConfErr *e)
 {
@@ -78,11 +80,14 @@ static int vm_line(void *ctx, const ConfLine *l, ConfErr *e)
 		key = K_CONSOLE;
 	else if (!strcmp(l->key, "spool"))
 		key = K_SPOOL;
+	else if (!strcmp(l->key, "cpus"))
+		key = K_CPUS;
 	else if (dev >= 0)
 		key = K_DEV0 + dev;
 	else
 		return conf_err(e, l->line,
-				"unknown key %s (memory, cpu, boot, console, spool, hda..hdd, fda, fdb)", l->key);
+				"unknown key %s (memory, cpu, cpus, boot, console, spool, hda..hdd, fda, fdb)",
+				l->key);
 	if (vp->seen & (1u << key))
 		return conf_err(e, l->line, "%s is set twice", l->key);
 	vp->seen |= 1u << key;
@@ -105,6 +110,14 @@ static int vm_line(void *ctx, const ConfLine *l, ConfErr *e)
 			return conf_err(e, l->line, "cpu: unknown model %s (%s)", l->value, list);
 		}
 		c->cpu = (VmCpu)m;
+		return 0;
+	}
+	case K_CPUS: {
+		const char *v = l->value;
+		if (!(v[0] >= '1' && v[0] <= '0' + VM_CPUS_MAX && v[1] == 0))
+			return conf_err(e, l->line, "cpus: %s is not a number of processors (1..%d)", v,
+					VM_CPUS_MAX);
+		c->cpus = v[0] - '0';
 		return 0;
 	}
 	case K_BOOT:
@@ -138,7 +151,11 @@ int vmconf_parse(const char *vm, const char *text, size_t len, VmConf *c, ConfEr
 {
 	vmconf_default(c);
 	VmParse vp = {vm, c, 0};
-	return conf_lex(text, len, vm_line, &vp, e);
+	int r = conf_lex(text, len, vm_line, &vp, e);
+	if (!r && c->cpus > 1 && c->cpu < VM_CPU_I686)
+		return conf_err(e, 0, "cpus: %d processors need cpu = i686 or later (local APICs)",
+				c->cpus);
+	return r;
 }
 
 void vmconf_boot_text(const VmConf *c, char *buf, size_t n)
@@ -162,6 +179,8 @@ char *vmconf_format(const char *vm, const VmConf *c)
 			 "# VMCP config file of VM %s (vmcp directory get %s.conf)\n"
 			 "memory = %s\ncpu = %s\nboot = %s\nconsole = %s\n",
 			 vm, vm, mem, vm_cpu_name(c->cpu), boot, vm_console_name(c->console));
+	if (c->cpus > 1)
+		n += snprintf(out + n, cap - (size_t)n, "cpus = %d\n", c->cpus);
 	if (c->spool != VM_SPOOL_DEFAULT) {
 		char sp[32];
 		size_format(c->spool, sp, sizeof(sp));

@@ -1,5 +1,5 @@
-/* cmd_define.c: `vmcp define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda]
- * [--console serial|vga]` writes a new config file; `vmcp define vd VM DEV SIZE`
+/* cmd_define.c: `vmcp define vm NAME [--memory 64M] [--cpu i686] [--cpus 1]
+ * [--boot hda,fda] [--console serial|vga]` writes a new config file; `vmcp define vd VM DEV SIZE`
  * allocates a VD, zeroes it, and writes its VDD, its VD settings file and its line in the
  * config file, in one directory update (the paper: "the VDD is written to the real disk
  * by CP commands when the config file and VD settings file are written"). Option values
@@ -15,10 +15,10 @@
 
 static int define_vm(CpCtx *cp, int argc, char **argv)
 {
-	const char *val[4] = {NULL, NULL, NULL, NULL};
-	static const char *const keys[4] = {"memory", "cpu", "boot", "console"};
+	const char *val[5] = {NULL, NULL, NULL, NULL, NULL};
+	static const char *const keys[5] = {"memory", "cpu", "boot", "console", "cpus"};
 	CpOpt opts[] = {{"memory", &val[0], NULL}, {"cpu", &val[1], NULL}, {"boot", &val[2], NULL},
-			{"console", &val[3], NULL}, {NULL, NULL, NULL}};
+			{"console", &val[3], NULL}, {"cpus", &val[4], NULL}, {NULL, NULL, NULL}};
 	char *pos[1];
 	int npos;
 	int r = cp_args("define vm", argc, argv, opts, pos, 1, &npos);
@@ -29,7 +29,7 @@ static int define_vm(CpCtx *cp, int argc, char **argv)
 	/* The options as config lines, parsed by the config file's parser. */
 	char text[1024] = "";
 	size_t len = 0;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		if (!val[i])
 			continue;
 		if (strpbrk(val[i], "\n#=") || strlen(val[i]) > 100) {
@@ -43,8 +43,10 @@ static int define_vm(CpCtx *cp, int argc, char **argv)
 	if (vmconf_parse(pos[0], text, len, &c, &ce)) {
 		/* Line n of text is the n-th option given. */
 		int line = 0, k = -1;
-		while (k < 3 && line < ce.line)
+		while (k < 4 && line < ce.line)
 			line += val[++k] != NULL;
+		if (ce.line == 0)
+			k = 4; /* the file as a whole: --cpus against --cpu */
 		const char *why = ce.text, *colon = strstr(why, ": ");
 		if (colon && colon - why < 10)
 			why = colon + 2;
@@ -62,8 +64,11 @@ static int define_vm(CpCtx *cp, int argc, char **argv)
 		char mem[32], boot[64];
 		size_format(c.memory, mem, sizeof(mem));
 		vmconf_boot_text(&c, boot, sizeof(boot));
-		msg(CPM_VM_DEFINED, 'I', "VM %s defined: memory %s, cpu %s, boot %s, console %s", pos[0], mem,
-		    vm_cpu_name(c.cpu), boot, vm_console_name(c.console));
+		char cpus[16] = "";
+		if (c.cpus > 1)
+			snprintf(cpus, sizeof(cpus), " x %d", c.cpus);
+		msg(CPM_VM_DEFINED, 'I', "VM %s defined: memory %s, cpu %s%s, boot %s, console %s", pos[0],
+		    mem, vm_cpu_name(c.cpu), cpus, boot, vm_console_name(c.console));
 	}
 	vmfat_close(v);
 	return r;

@@ -65,6 +65,7 @@ static void reset_common(Cpu *c, bool full)
 	if (full && c->cfg.fpu)
 		fpu_reset(c, true); /* INIT leaves the x87 alone */
 	sse_reset(c, full);
+	apic_cpu_reset(c, full);
 	tlb_flush(c);
 	icache_flush(c);
 	cpu_update_slow(c);
@@ -80,6 +81,7 @@ Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io)
 		c->cfg.fpu = true; /* its MMX registers are the x87's */
 	c->mem = mem;
 	c->io = io;
+	c->apic_page = 1;
 	if (icache_init(c) < 0) {
 		free(c);
 		return NULL;
@@ -155,6 +157,11 @@ void cpu_request_exit(Cpu *c)
 	/* only the atomic events word: this may come from another thread, and the run
 	 * loop reads events after every block */
 	__atomic_fetch_or(&c->events, EV_EXIT, __ATOMIC_RELAXED);
+}
+
+void cpu_set_pause_exit(Cpu *c, bool on)
+{
+	c->pause_exit = on;
 }
 
 void cpu_set_intr(Cpu *c, bool level)
@@ -240,6 +247,8 @@ void cpu_clear_breakpoints(Cpu *c)
 static int take_interrupt(Cpu *c)
 {
 	u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
+	if (c->wait_sipi)
+		return 0; /* deaf to INTR and NMI until a start-up IPI */
 	if (c->icount == c->inhibit_icount) {
 		bool want = ((ev & EV_NMI) && !c->nmi_blocked) ||
 			    ((ev & EV_INTR) && (c->eflags & FLAG_IF));
@@ -378,9 +387,17 @@ static CpuExitReason run_loop(Cpu *c)
 			return CPU_EXIT_BUDGET;
 		u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
 		if (unlikely(ev & ~(u32)EV_SLOW) || unlikely(c->halted)) {
+			if (ev & (EV_INIT | EV_SIPI)) {
+				apic_take_init_sipi(c);
+				continue;
+			}
 			if (ev & EV_EXIT) {
 				__atomic_and_fetch(&c->events, ~(u32)EV_EXIT, __ATOMIC_RELAXED);
 				return CPU_EXIT_REQUEST;
+			}
+			if (ev & EV_PAUSE) {
+				__atomic_and_fetch(&c->events, ~(u32)EV_PAUSE, __ATOMIC_RELAXED);
+				return CPU_EXIT_PAUSE;
 			}
 			if (ev & (EV_NMI | EV_INTR)) {
 				int t = take_interrupt(c);
@@ -464,6 +481,7 @@ void cpu_get_state(const Cpu *c, CpuState *st)
 	memcpy(st->dr, c->dr, sizeof(st->dr));
 	st->tsc = c->icount + c->tsc_offset;
 	st->halted = c->halted;
+	st->wait_sipi = c->wait_sipi;
 }
 
 void cpu_set_state(Cpu *c, const CpuState *st)
@@ -491,7 +509,8 @@ void cpu_set_state(Cpu *c, const CpuState *st)
 	c->pending_dr6 = 0;
 	c->db_icount = ~0ull;
 	c->tsc_offset = st->tsc - c->icount;
-	c->halted = st->halted;
+	c->halted = st->halted || st->wait_sipi;
+	c->wait_sipi = st->wait_sipi && c->apic.read;
 	c->shutdown = false;
 	c->cpl = v86(c) ? 3 : pmode(c) ? (c->seg[SEG_CS].sel & 3) : 0;
 	seg_cpl_changed(c);
@@ -506,6 +525,28 @@ void cpu_set_state(Cpu *c, const CpuState *st)
 void cpu_advance_tsc(Cpu *c, u64 cycles)
 {
 	c->tsc_offset += cycles;
+}
+
+bool cpu_idle(const Cpu *c)
+{
+	if (!c->halted || c->shutdown)
+		return false;
+	/* (an exit request is no work: a run would only return at once) */
+	u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
+	if (ev & (EV_INIT | EV_SIPI))
+		return false;
+	if (c->wait_sipi)
+		return true;
+	return !((ev & EV_NMI) && !c->nmi_blocked) && !((ev & EV_INTR) && (c->eflags & FLAG_IF));
+}
+
+void cpu_skip_icount(Cpu *c, u64 n)
+{
+	c->icount += n;
+	if (c->inhibit_icount != ~0ull)
+		c->inhibit_icount += n;
+	if (c->db_icount != ~0ull)
+		c->db_icount += n;
 }
 
 void cpu_get_stats(const Cpu *c, CpuStats *s)

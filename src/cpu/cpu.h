@@ -110,6 +110,7 @@ typedef struct CpuState {
 	u32 dr[8];
 	u64 tsc;
 	bool halted;
+	bool wait_sipi; /* an application processor waiting for a start-up IPI */
 } CpuState;
 
 typedef enum CpuExitReason {
@@ -119,6 +120,7 @@ typedef enum CpuExitReason {
 	CPU_EXIT_BREAKPOINT, /* a CP breakpoint at exit.addr (linear), before executing it */
 	CPU_EXIT_IO,         /* a trapped port access, before it happens (see above) */
 	CPU_EXIT_REQUEST,    /* cpu_request_exit() was called (device, another thread) */
+	CPU_EXIT_PAUSE,      /* a PAUSE retired, with cpu_set_pause_exit (a spin-wait) */
 } CpuExitReason;
 
 typedef struct CpuExit {
@@ -156,6 +158,11 @@ CpuExitReason cpu_run(Cpu *cpu, u64 budget, CpuExit *exit);
  * boundary. Safe to call from a device callback or another thread. */
 void cpu_request_exit(Cpu *cpu);
 
+/* With on, a PAUSE (F3 90, the spin-wait hint; a NOP to the guest) ends cpu_run with
+ * CPU_EXIT_PAUSE once it retired: a machine whose CPUs take turns on one thread gives
+ * the turn to another CPU, the one the spinning CPU waits for. */
+void cpu_set_pause_exit(Cpu *cpu, bool on);
+
 /* The INTR input (level): a PIC output wired here by the board. When the CPU takes the
  * interrupt it calls ack(ctx), which returns the vector (the PIC's INTA cycle). */
 void cpu_set_intr(Cpu *cpu, bool level);
@@ -163,11 +170,50 @@ void cpu_set_intr_ack(Cpu *cpu, int (*ack)(void *ctx), void *ctx);
 /* The NMI input: a rising edge latches one NMI. */
 void cpu_set_nmi(Cpu *cpu, bool level);
 
+/* The local APIC (P6 and later; the model lives in src/dev/lapic.c). The CPU keeps the
+ * IA32_APIC_BASE MSR (0x1B: base 0xFEE00000, EN bit 11 and, for the bootstrap
+ * processor, BSP bit 8 after RESET; INIT keeps it) and sends its own physical accesses
+ * to the 4 KiB page at that base to read/write (offset 0-0xFFF) while EN is set: other
+ * bus masters, and other CPUs, never see this CPU's APIC there. msr_changed hears every
+ * WRMSR and RESET of the MSR. With an APIC attached, CPUID.1 reports it (EDX bit 9
+ * while EN is set, the initial APIC ID in EBX bits 31:24). The APIC reaches the CPU
+ * through the INTR input and its INTA cycle (cpu_set_intr, cpu_set_intr_ack), the NMI
+ * input, cpu_signal_init and cpu_signal_sipi. */
+typedef struct CpuApic {
+	u32 (*read)(void *ctx, u32 offset, int size);
+	void (*write)(void *ctx, u32 offset, u32 val, int size);
+	void (*msr_changed)(void *ctx, u64 value);
+	void *ctx;
+} CpuApic;
+void cpu_attach_apic(Cpu *cpu, const CpuApic *apic, u8 apic_id, bool bsp);
+
+/* INIT from the APIC (an INIT IPI, or INIT# from the chipset), taken at the next
+ * instruction boundary: the processor state as cpu_init_signal leaves it; then the
+ * bootstrap processor runs from the reset vector and an application processor (an
+ * attached APIC without the BSP bit) waits for a start-up IPI: halted, deaf to INTR
+ * and NMI. RESET puts an application processor in that state too. */
+void cpu_signal_init(Cpu *cpu);
+/* A start-up IPI: a processor waiting for one starts in real mode at vector * 4096
+ * (CS = vector << 8, IP = 0) at the next boundary; otherwise it is ignored. */
+void cpu_signal_sipi(Cpu *cpu, u8 vector);
+
 /* Moves the time-stamp counter forward by cycles without executing anything: the run
  * loop calls it when it lets virtual time jump over a halted stretch, so that RDTSC
  * keeps counting at one cycle per virtual instruction time, as a real TSC counts through
  * HLT. */
 void cpu_advance_tsc(Cpu *cpu, u64 cycles);
+
+/* A multiprocessor machine's processors take turns (src/vm/run.c): before its turn a
+ * processor skips the n instructions the others retired meanwhile. Its icount (the
+ * machine's instruction time, which drives the clock) and its time-stamp counter move
+ * on by n, and state counted in instructions (the STI/MOV SS shadow) moves with them;
+ * nothing executes. */
+void cpu_skip_icount(Cpu *cpu, u64 n);
+
+/* Whether the CPU would do nothing if it ran now: halted (HLT, waiting for a start-up
+ * IPI, or frozen before a waiting x87 instruction) with no interrupt it would take, no
+ * NMI, INIT or start-up IPI pending. */
+bool cpu_idle(const Cpu *cpu);
 
 /* Retired-instruction counter (drives the virtual clock). */
 const u64 *cpu_icount(const Cpu *cpu);

@@ -11,7 +11,8 @@
  * "Prescott" (family 15, model 3, stepping 4: 90 nm, 16 KiB L1 data cache, 12K-uop
  * trace cache, 1 MiB L2), with its leaf 2 descriptors and its right-justified brand
  * string, but without the hyper-threading, thermal, debug-store, machine-check, MTRR,
- * PAT, PAE, APIC, SEP and MONITOR features that chip has and VMCP does not model.
+ * PAT, PAE, SEP and MONITOR features that chip has and VMCP does not model. The local
+ * APIC bit follows the APIC the board attaches (P6 and later) and its enable bit.
  *
  * Feature bits: one table, each bit VMCP implements with the first model that has it:
  * a bit is set exactly when the instructions and registers behind it work. Adding a
@@ -21,7 +22,7 @@
 
 enum { R_1EDX, R_1ECX };
 /* A condition on the configuration besides the model. */
-enum { NEED_NONE, NEED_FPU };
+enum { NEED_NONE, NEED_FPU, NEED_APIC };
 
 typedef struct CpuidFeature {
 	u8 reg;   /* R_1EDX or R_1ECX: CPUID.1 output register */
@@ -36,6 +37,7 @@ static const CpuidFeature features[] = {
 	{R_1EDX, 4, CPU_MODEL_PENTIUM, 0},      /* TSC: RDTSC, CR4.TSD */
 	{R_1EDX, 5, CPU_MODEL_PENTIUM, 0},      /* MSR: RDMSR/WRMSR */
 	{R_1EDX, 8, CPU_MODEL_PENTIUM, 0},      /* CX8: CMPXCHG8B */
+	{R_1EDX, 9, CPU_MODEL_P6, NEED_APIC},   /* APIC: a local APIC attached and enabled */
 	{R_1EDX, 13, CPU_MODEL_P6, 0},          /* PGE: global pages, CR4.PGE */
 	{R_1EDX, 15, CPU_MODEL_P6, 0},          /* CMOV: CMOVcc, FCMOVcc, FCOMI */
 	{R_1EDX, 19, CPU_MODEL_P4, 0},          /* CLFSH: CLFLUSH */
@@ -83,6 +85,9 @@ static void feature_bits(const Cpu *c, u32 *edx, u32 *ecx)
 		const CpuidFeature *f = &features[i];
 		if (model(c) < f->model || (f->need == NEED_FPU && !c->cfg.fpu))
 			continue;
+		/* the APIC bit follows IA32_APIC_BASE.EN (apic.c) */
+		if (f->need == NEED_APIC && !(c->apic.read && (c->apic_base & 0x800)))
+			continue;
 		r[f->reg] |= 1u << f->bit;
 	}
 	*edx = r[R_1EDX];
@@ -112,7 +117,9 @@ void op_cpuid(Cpu *c, const Insn *d)
 	} else if (leaf == 1) {
 		u32 edx, ecx;
 		feature_bits(c, &edx, &ecx);
-		set4(c, m->signature, m->ebx1, ecx, edx);
+		/* EBX 31:24: the initial APIC ID of a CPU with a local APIC */
+		u32 ebx = m->ebx1 | (c->apic.read ? (u32)c->apic_id << 24 : 0);
+		set4(c, m->signature, ebx, ecx, edx);
 	} else if (leaf == 2 && m->max_basic >= 2) {
 		set4(c, m->leaf2[0], m->leaf2[1], m->leaf2[2], m->leaf2[3]);
 	} else if (leaf == 0x80000000u && m->max_ext) {

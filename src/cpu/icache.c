@@ -6,10 +6,10 @@
  * on (physical address, CS.D) and live in an arena that is emptied when full.
  *
  * Staying correct when code changes: each physical page holding decoded code is
- * "watched" on the MemBus (mem_watch), with a mask of the 64-byte chunks its blocks
- * cover. The CPU never keeps a TLB write pointer to a watched page, so every write to
- * it (by this CPU, a DMA engine, or the CP through mem_write*) reaches the bus, which
- * calls icache_on_watch: a write into a covered chunk drops every block of that page
+ * "watched" on the MemBus (mem_watch; each CPU of a machine is a client of the bus with
+ * its own cache), with a mask of the 64-byte chunks its blocks cover. No CPU keeps a TLB
+ * write pointer to a watched page, so every write to it (by this CPU, another CPU, a DMA
+ * engine, or the CP through mem_write*) reaches the bus, which calls icache_on_watch: a write into a covered chunk drops every block of that page
  * and ends the block being executed after the current instruction (self-modifying code
  * takes effect at the next instruction, as on P6-class parts). A change of the memory
  * map or of A20 (the bus's change listener) drops everything.
@@ -53,6 +53,7 @@ static inline u32 hash_of(u32 phys, u32 mode)
 
 static void on_watch(void *ctx, u32 paddr, u32 len);
 static void on_change(void *ctx);
+static void on_watch_other(void *ctx);
 
 int icache_init(Cpu *c)
 {
@@ -71,8 +72,15 @@ int icache_init(Cpu *c)
 		return VMCP_ENOMEM;
 	}
 	c->ic = ic;
-	mem_set_watch_fn(c->mem, on_watch, c);
-	mem_set_listener(c->mem, on_change, c);
+	c->mem_client = mem_add_client(c->mem, &(MemClient){on_change, on_watch, on_watch_other, c});
+	if (c->mem_client < 0) {
+		free(c->scratch);
+		free(ic->arena);
+		free(ic);
+		c->ic = NULL;
+		c->scratch = NULL;
+		return VMCP_ENOSPC;
+	}
 	return 0;
 }
 
@@ -81,10 +89,7 @@ void icache_free(Cpu *c)
 	if (!c->ic)
 		return;
 	icache_flush(c);
-	if (c->mem->on_watch == on_watch && c->mem->watch_ctx == c)
-		mem_set_watch_fn(c->mem, NULL, NULL);
-	if (c->mem->on_change == on_change && c->mem->change_ctx == c)
-		mem_set_listener(c->mem, NULL, NULL);
+	mem_remove_client(c->mem, c->mem_client);
 	free(c->ic->arena);
 	free(c->ic);
 	free(c->scratch);
@@ -107,7 +112,7 @@ void icache_flush(Cpu *c)
 	for (u32 i = 0; i < ic->npages; i++) {
 		CodePage *p = &ic->pool[i];
 		if (p->chunks || p->blocks)
-			mem_watch(c->mem, p->page << MEM_PAGE_SHIFT, false);
+			mem_watch(c->mem, c->mem_client, p->page << MEM_PAGE_SHIFT, false);
 		ic->phash[p->page & (PAGE_HASH_SIZE - 1)] = NULL;
 	}
 	ic->npages = 0;
@@ -136,7 +141,7 @@ static void page_invalidate(Cpu *c, CodePage *p)
 	}
 	p->blocks = NULL;
 	p->chunks = 0;
-	mem_watch(c->mem, p->page << MEM_PAGE_SHIFT, false);
+	mem_watch(c->mem, c->mem_client, p->page << MEM_PAGE_SHIFT, false);
 	jc_invalidate(c);
 }
 
@@ -161,6 +166,15 @@ static void on_change(void *ctx)
 	tlb_flush(c);
 	c->ic->flush_pending = true;
 	c->brk = 1;
+}
+
+/* Another CPU on the bus decoded code from a page nobody watched before: no write
+ * pointer to it may stay in this CPU's TLB (writes there must reach the bus). */
+static void on_watch_other(void *ctx)
+{
+	Cpu *c = ctx;
+	for (u32 i = 0; i < TLB_SIZE; i++)
+		c->tlb_w[i].tag = TLB_INVALID;
 }
 
 /* Fetches up to 15 instruction bytes at CS:EIP for a one-off decode, stopping at the CS
@@ -295,7 +309,7 @@ const Block *icache_lookup(Cpu *c)
 		*head = cp;
 	}
 	if (!cp->chunks && !cp->blocks) {
-		mem_watch(c->mem, phys, true);
+		mem_watch(c->mem, c->mem_client, phys, true);
 		/* no write pointer to a watched page may stay in the TLB */
 		for (u32 i = 0; i < TLB_SIZE; i++)
 			c->tlb_w[i].tag = TLB_INVALID;

@@ -154,6 +154,9 @@ enum {
 	EV_NMI = 2,     /* an NMI is latched */
 	EV_EXIT = 4,    /* cpu_request_exit() */
 	EV_SLOW = 8,    /* single-step mode: TF, trace, breakpoints, DR7 */
+	EV_INIT = 16,   /* an INIT from the APIC */
+	EV_SIPI = 32,   /* a start-up IPI from the APIC (sipi_vector) */
+	EV_PAUSE = 64,  /* a PAUSE with pause_exit: cpu_run returns CPU_EXIT_PAUSE */
 };
 
 /* siglongjmp codes */
@@ -261,10 +264,19 @@ struct Cpu {
 	IoBus *io;
 	CpuConfig cfg;
 	ICache *ic;
+	int mem_client; /* this CPU's client id on the MemBus (icache.c) */
 	Block *scratch; /* an uncached one-instruction block */
 	int (*intr_ack)(void *ctx);
 	void *intr_ctx;
 	u32 msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
+	/* the local APIC (cpu_attach_apic): apic.read is NULL when there is none */
+	CpuApic apic;
+	u64 apic_base;     /* IA32_APIC_BASE */
+	u32 apic_page;     /* physical page of its registers while enabled, else 1 (none) */
+	u8 apic_id;        /* the initial APIC ID (CPUID) */
+	bool wait_sipi;    /* an AP waiting for a start-up IPI (halted as well) */
+	u8 sipi_vector;
+	bool pause_exit;   /* PAUSE ends cpu_run (cpu_set_pause_exit) */
 	u64 msr_misc_enable; /* IA32_MISC_ENABLE (Pentium 4; ops_sys.c) */
 #define MISC_ENABLE_RESET 0x1801ull
 	Fpu fpu;
@@ -765,6 +777,21 @@ static inline void cpu_signal_events(Cpu *c, u32 ev)
 	c->brk = 1;
 }
 void cpu_update_slow(Cpu *c);
+
+/* ---- the local APIC's processor side (apic.c) ---- */
+#define MSR_APIC_BASE 0x1Bu
+/* After RESET (full) or INIT: the MSR (RESET only) and the wait-for-SIPI state. */
+void apic_cpu_reset(Cpu *c, bool full);
+/* At an instruction boundary with EV_INIT or EV_SIPI: INIT, then a start-up IPI. */
+void apic_take_init_sipi(Cpu *c);
+/* RDMSR/WRMSR of IA32_APIC_BASE; false when msr is not it (or there is no APIC). */
+bool apic_msr_read(Cpu *c, u32 msr, u64 *v);
+bool apic_msr_write(Cpu *c, u32 msr, u64 v);
+/* Whether a physical address is in this CPU's APIC register page. */
+static inline bool apic_hit(const Cpu *c, u32 phys)
+{
+	return unlikely((phys & ~MEM_PAGE_MASK) == c->apic_page);
+}
 
 /* ---- debug registers (debug.c) ---- */
 #define DR7_GD 0x2000u /* general detect: #DB before any MOV to or from a DRn */

@@ -151,6 +151,8 @@ static u32 tlb_fill(Cpu *c, u32 lin, bool write)
 		host = (p->flags & MEM_F_MMIO_RD) ? NULL : p->rd;
 	if (host && unlikely(c->dbp_rd | c->dbp_wr) && dbp_page_watched(c, lin, write))
 		host = NULL;
+	if (apic_hit(c, phys))
+		host = NULL; /* this CPU's APIC registers, in front of the bus */
 	if (host) {
 		u32 page = lin & ~MEM_PAGE_MASK;
 		TlbEnt *e = write ? &c->tlb_w[(lin >> MEM_PAGE_SHIFT) & (TLB_SIZE - 1)]
@@ -182,6 +184,8 @@ u32 mem_rd_slow(Cpu *c, u32 lin, int size)
 		const u8 *h = HOSTP(e, lin);
 		return size == 1 ? *h : size == 2 ? ld16(h) : ld32(h);
 	}
+	if (apic_hit(c, phys))
+		return c->apic.read(c->apic.ctx, phys & MEM_PAGE_MASK, size);
 	return mem_read(c->mem, phys, size);
 }
 
@@ -208,6 +212,10 @@ void mem_wr_slow(Cpu *c, u32 lin, u32 val, int size)
 			st16(h, val);
 		else
 			st32(h, val);
+		return;
+	}
+	if (apic_hit(c, phys)) {
+		c->apic.write(c->apic.ctx, phys & MEM_PAGE_MASK, val, size);
 		return;
 	}
 	mem_write(c->mem, phys, val, size);

@@ -153,10 +153,13 @@ void op_xchg_eax_rv(Cpu *c, const Insn *d)
 	wr_reg(c, R_EAX, sz, rd_reg(c, d->reg, sz));
 	wr_reg(c, d->reg, sz, a);
 }
+/* NOP, and PAUSE (F3 90, a NOP with REP: a spin-wait hint, a plain NOP on the P6):
+ * with cpu_set_pause_exit, PAUSE ends cpu_run after it (CPU_EXIT_PAUSE), so that the
+ * CPUs of a machine taking turns on one thread let the others run while one spins. */
 void op_nop(Cpu *c, const Insn *d)
 {
-	(void)c;
-	(void)d;
+	if ((d->flags & INSN_REP) && c->pause_exit)
+		cpu_signal_events(c, EV_PAUSE);
 }
 
 /* ---- stack ---- */

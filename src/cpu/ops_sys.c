@@ -448,6 +448,8 @@ void op_rdmsr(Cpu *c, const Insn *d)
 	(void)d;
 	need_cpl0(c);
 	u64 v;
+	if (apic_msr_read(c, c->r[R_ECX], &v))
+		goto done;
 	switch (c->r[R_ECX]) {
 	case MSR_TSC: v = c->icount + c->tsc_offset; break;
 	/* the P6's microcode update signature: revision 0 (no update loaded) */
@@ -460,6 +462,7 @@ void op_rdmsr(Cpu *c, const Insn *d)
 	case MSR_PLATFORM_ID: if (model(c) < CPU_MODEL_P4) GP0(c); v = 0; break;
 	default: GP0(c);
 	}
+done:
 	c->r[R_EAX] = (u32)v;
 	c->r[R_EDX] = (u32)(v >> 32);
 }
@@ -468,6 +471,8 @@ void op_wrmsr(Cpu *c, const Insn *d)
 	(void)d;
 	need_cpl0(c);
 	u64 v = (u64)c->r[R_EDX] << 32 | c->r[R_EAX];
+	if (apic_msr_write(c, c->r[R_ECX], v))
+		return;
 	switch (c->r[R_ECX]) {
 	case MSR_TSC: c->tsc_offset = v - c->icount; break;
 	case MSR_BIOS_SIGN_ID: if (model(c) < CPU_MODEL_P6) GP0(c); break; /* CPUID refills it */

@@ -33,8 +33,7 @@ void i440fx_remap(I440fx *hb)
 {
 	MemBus *mem = hb->mem;
 	/* One change notification for the whole rebuild (the CPU flushes its TLB once). */
-	void (*notify)(void *) = mem->on_change;
-	mem->on_change = NULL;
+	mem_batch_begin(mem);
 
 	for (u32 a = SHADOW_BASE; a < SHADOW_BASE + SHADOW_SIZE; a += MEM_PAGE_SIZE) {
 		u8 f = pam_field(hb, a);
@@ -52,9 +51,7 @@ void i440fx_remap(I440fx *hb)
 		mem_unmap(mem, LEGACY_BASE, SMRAM_SIZE);
 	hb->smram_mapped = want;
 
-	mem->on_change = notify;
-	if (notify)
-		notify(mem->change_ctx);
+	mem_batch_end(mem);
 }
 
 /* After a configuration write: D_LCK makes SMRAM's D_OPEN, G_SMRAME and D_LCK

@@ -30,7 +30,11 @@
  *   PIIX3 IDE (BAR4: bus master), 00:01.3 PIIX4 PM (PMBA; SCI on IRQ 9), 00:02.0 VGA
  *   (its ROM BAR holds the VGA BIOS).
  *   Memory: RAM from 0; the BIOS image at 4 GiB minus its size and its last 128 KiB
- *   below 1 MiB through PAM.
+ *   below 1 MiB through PAM; on a P6 machine the 82093AA I/O APIC at 0xFEC00000 (ISA
+ *   IRQ n, the same line the 8259A sees, on its pin n; its messages and the local
+ *   APIC's IPIs on the APIC bus) and the CPU's local APIC at 0xFEE00000 (inside the
+ *   CPU), whose LINT0 takes the 8259A's INT (ExtINT, virtual-wire mode) and whose
+ *   output is the CPU's INTR; without an APIC the 8259A drives INTR directly.
  * Ports 0x510-0x51B (QEMU fw_cfg) stay unmapped on purpose: SeaBIOS must not find it. */
 #include <errno.h>
 #include <stdio.h>
@@ -69,16 +73,68 @@ static int fail(Machine *m, int r, char *why, size_t whylen, const char *reason)
 
 /* ---- Wires ------------------------------------------------------------------ */
 
+/* The 8259A's INT: the local APIC's LINT0 on a P6 machine, else the CPU's INTR. */
 static void wire_intr(void *ctx, int n, int level)
 {
 	Machine *m = ctx;
-	cpu_set_intr(m->cpu, level != 0);
+	if (m->has_apic)
+		lapic_set_lint(&m->lapic[0], 0, level);
+	else
+		cpu_set_intr(m->cpu, level != 0);
 }
 
+/* ISA IRQ n reaches 8259A input n and I/O APIC pin n. */
 static void pic_update(Machine *m, int irq)
 {
 	u16 bit = (u16)(1u << irq);
-	pic_set_irq(&m->pic, irq, ((m->irq_isa | m->irq_pirq) & bit) != 0);
+	bool level = ((m->irq_isa | m->irq_pirq) & bit) != 0;
+	pic_set_irq(&m->pic, irq, level);
+	if (m->has_apic)
+		ioapic_set_irq(&m->ioapic, irq, level);
+}
+
+/* The local APIC's side of the CPU. */
+static void apic_cpu_intr(void *ctx, bool level)
+{
+	cpu_set_intr(ctx, level);
+}
+
+static void apic_cpu_nmi(void *ctx)
+{
+	cpu_set_nmi(ctx, true);
+	cpu_set_nmi(ctx, false);
+}
+
+static void apic_cpu_init(void *ctx)
+{
+	cpu_signal_init(ctx);
+}
+
+static void apic_cpu_sipi(void *ctx, u8 vector)
+{
+	cpu_signal_sipi(ctx, vector);
+}
+
+/* The APIC bus: I/O APIC messages and IPIs to the local APICs. A CPU that sent an IPI
+ * to others ends its turn, so that they answer soon (run.c). */
+static void wire_apic_bus(void *ctx, const ApicMsg *msg)
+{
+	Machine *m = ctx;
+	Lapic *apics[VM_CPUS_MAX];
+	for (int i = 0; i < m->ncpus; i++)
+		apics[i] = &m->lapic[i];
+	lapic_bus_deliver(apics, m->ncpus, msg);
+	if (msg->source >= 0 && m->ncpus > 1) {
+		m->yield = true;
+		cpu_request_exit(m->cpus[m->cur]);
+	}
+}
+
+/* A local APIC's EOI of a level-triggered vector, to the I/O APIC. */
+static void wire_apic_eoi(void *ctx, u8 vector)
+{
+	Machine *m = ctx;
+	ioapic_eoi(&m->ioapic, vector);
 }
 
 /* One of the two sources ORed onto a PIC input changed. */
@@ -162,9 +218,11 @@ static void wire_poweroff(void *ctx, int n, int level)
 		machine_request(ctx, MACH_REQ_POWEROFF);
 }
 
+/* A timer armed earlier than the running slice's end: the running CPU stops there. */
 static void kick_cpu(void *ctx)
 {
-	cpu_request_exit(ctx);
+	Machine *m = ctx;
+	cpu_request_exit(m->cpus[m->cur]);
 }
 
 static void com1_tx(void *ctx, u8 b)
@@ -253,7 +311,7 @@ static void cmos_setup(Machine *m)
 			xlat |= (u8)(1 << (2 * i));
 	}
 	rtc_cmos_set(r, 0x39, xlat);
-	rtc_cmos_set(r, CMOS_SMP_COUNT, 0);
+	rtc_cmos_set(r, CMOS_SMP_COUNT, (u8)(m->ncpus - 1)); /* SeaBIOS counts this many APs */
 	rtc_cmos_set_boot_order(r, m->cfg.boot[0], m->cfg.boot[1], m->cfg.boot[2], true);
 	rtc_cmos_checksum(r);
 }
@@ -291,15 +349,23 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 			return fail(m, r, why, whylen, NULL);
 	}
 
-	/* The CPU, its INTR input from the PIC and its INTA cycle to the PIC; the i486DX
-	 * and later have their x87 on the chip (the 386 gets no 387). */
+	/* The CPUs (cpus[0] the bootstrap processor, more only on a P6: they need local
+	 * APICs), their INTR input from the PIC and their INTA cycle to the PIC; the i486DX
+	 * and later have their x87 on the chip (the 386 gets no 387). The clock counts the
+	 * instructions of whichever CPU runs (run.c). */
+	m->ncpus = cfg->cpus > 0 ? cfg->cpus : 1;
+	if (m->ncpus > VM_CPUS_MAX || (m->ncpus > 1 && cfg->cpu < CPU_MODEL_P6))
+		return fail(m, VMCP_EINVAL, why, whylen, "more than one CPU needs i686, at most 8");
 	CpuConfig cc = {.model = cfg->cpu, .fpu = cfg->cpu >= CPU_MODEL_486};
-	m->cpu = cpu_new(&cc, mem, io);
-	if (!m->cpu)
-		return fail(m, VMCP_ENOMEM, why, whylen, "out of memory for the CPU");
+	for (int i = 0; i < m->ncpus; i++) {
+		m->cpus[i] = cpu_new(&cc, mem, io);
+		if (!m->cpus[i])
+			return fail(m, VMCP_ENOMEM, why, whylen, "out of memory for the CPU");
+	}
+	m->cpu = m->cpus[0];
 	clock_attach_icount(clk, cpu_icount(m->cpu));
 	clk->kick = kick_cpu;
-	clk->kick_ctx = m->cpu;
+	clk->kick_ctx = m;
 
 	/* 8259A pair + ELCR. */
 	pic_init(&m->pic);
@@ -309,7 +375,37 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	irq_connect(&m->pic.intr, wire_intr, m, 0);
 	cpu_set_intr_ack(m->cpu, pic_ack, &m->pic);
 
-	/* The x87's FERR# into the IRQ13 latch, port F0h (clear, IGNNE#). */
+	/* P6: the local APIC between the 8259A and the CPU (its registers inside the CPU,
+	 * the INTA cycle through it, ExtINT to the 8259A), the I/O APIC on the memory
+	 * bus, both on the APIC bus. */
+	m->has_apic = cfg->cpu >= CPU_MODEL_P6;
+	if (m->has_apic) {
+		/* APIC ID i for CPU i; CPU 0 is the bootstrap processor. Only CPU 0's LINT0
+		 * has the 8259A (wire_intr); LINT1 (NMI) is not connected. */
+		for (int i = 0; i < m->ncpus; i++) {
+			Lapic *l = &m->lapic[i];
+			lapic_init(l, clk, i, (u8)i);
+			l->cpu = (LapicCpu){m->cpus[i], apic_cpu_intr, apic_cpu_nmi, apic_cpu_init,
+					    apic_cpu_sipi};
+			l->send = wire_apic_bus;
+			l->send_ctx = m;
+			l->eoi = wire_apic_eoi;
+			l->eoi_ctx = m;
+			l->extint_ack = pic_ack;
+			l->extint_ctx = &m->pic;
+			cpu_attach_apic(m->cpus[i], &(CpuApic){lapic_read, lapic_write, lapic_msr_changed, l},
+					(u8)i, i == 0);
+			cpu_set_intr_ack(m->cpus[i], lapic_ack, l);
+		}
+		ioapic_init(&m->ioapic);
+		m->ioapic.send = wire_apic_bus;
+		m->ioapic.send_ctx = m;
+		if ((r = mem_map_mmio(mem, 0xFEC00000u, MEM_PAGE_SIZE, &ioapic_mmio_ops, &m->ioapic)))
+			return fail(m, r, why, whylen, "no room for the I/O APIC's MMIO");
+	}
+
+	/* The x87's FERR# into the IRQ13 latch, port F0h (clear, IGNNE#): the bootstrap
+	 * processor's (an OS on several CPUs uses CR0.NE, #MF, instead). */
 	IrqLine ferr;
 	irq_connect(&ferr, wire_ferr, m, 0);
 	cpu_set_ferr_line(m->cpu, ferr);
@@ -443,6 +539,11 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 void machine_reset(Machine *m)
 {
 	pic_reset(&m->pic);
+	if (m->has_apic) {
+		for (int i = 0; i < m->ncpus; i++)
+			lapic_reset(&m->lapic[i]);
+		ioapic_reset(&m->ioapic);
+	}
 	pit_reset(&m->pit);
 	rtc_reset(&m->rtc);
 	kbc_reset(&m->kbc);
@@ -463,7 +564,17 @@ void machine_reset(Machine *m)
 	vga_reset(&m->vga);
 	if (m->cfg.bios_raw)
 		vga_preset_mode3(&m->vga);
-	cpu_reset(m->cpu);
+	/* Every CPU at the machine's instruction count (their TSCs restart together), CPU
+	 * 0's turn; the APs wait for a start-up IPI. */
+	u64 ic = *cpu_icount(m->cpus[m->cur]);
+	for (int i = 0; i < m->ncpus; i++) {
+		cpu_skip_icount(m->cpus[i], ic - *cpu_icount(m->cpus[i]));
+		cpu_reset(m->cpus[i]);
+	}
+	clock_attach_icount(&m->clock, cpu_icount(m->cpus[0]));
+	m->cur = 0;
+	m->turn_start = m->turn_end = 0;
+	m->yield = false;
 	wire_isa_irq(m, 13, 0); /* the x87 error latch */
 	__atomic_and_fetch(&m->requests, MACH_REQ_STOP, __ATOMIC_SEQ_CST);
 	m->resets++;
@@ -484,13 +595,21 @@ void machine_prepare_direct_boot(Machine *m, const CpuState *st)
 	pci_cfg_write(p, isa, 0x60, 0x0B0B0A0A, 4); /* PIRQA-D -> 10, 10, 11, 11 */
 	io_write(m->io, 0x4D1, 0x0C, 1);          /* ELCR: IRQ 10, 11 level */
 	vga_preset_mode3(&m->vga);
+	if (m->has_apic) {
+		/* SeaBIOS's smp_setup: the APIC on, LINT0 ExtINT (virtual wire), LINT1 NMI */
+		Lapic *l = &m->lapic[0];
+		lapic_write(l, 0xF0, lapic_read(l, 0xF0, 4) | 0x100, 4);
+		lapic_write(l, 0x350, 0x8700, 4);
+		lapic_write(l, 0x360, 0x8400, 4);
+	}
 	cpu_set_state(m->cpu, st);
 }
 
 void machine_free(Machine *m)
 {
-	if (m->cpu)
-		cpu_free(m->cpu);
+	for (int i = 0; i < VM_CPUS_MAX; i++)
+		if (m->cpus[i])
+			cpu_free(m->cpus[i]);
 	if (m->vga.pci.name)
 		pci_dev_free(&m->vga.pci);
 	free(m->io);

@@ -21,7 +21,9 @@
 #include "dev/fdc.h"
 #include "dev/i440fx.h"
 #include "dev/ide.h"
+#include "dev/ioapic.h"
 #include "dev/kbc.h"
+#include "dev/lapic.h"
 #include "dev/pci.h"
 #include "dev/pic.h"
 #include "dev/piix3.h"
@@ -30,6 +32,7 @@
 #include "dev/rtc.h"
 #include "dev/uart.h"
 #include "dev/vga.h"
+#include "conf/conf.h"
 #include "vd/vd.h"
 
 #define MACHINE_DEFAULT_BIOS "/usr/share/seabios/bios.bin"
@@ -46,6 +49,7 @@ typedef struct MachineHost {
 typedef struct MachineConfig {
 	u64 memory;             /* RAM bytes (1 MiB .. 3.5 GiB, multiple of 4 KiB) */
 	CpuModel cpu;
+	int cpus;               /* processors, 1..VM_CPUS_MAX (more than one: P6); 0: 1 */
 	const char *bios;       /* firmware image; NULL: SeaBIOS */
 	bool bios_raw;          /* a raw ROM (--bios): no VGA BIOS, text mode preset */
 	const char *vgabios;    /* NULL: vgabios-stdvga.bin; "" none */
@@ -70,7 +74,9 @@ typedef struct Machine {
 	Clock clock;
 	MemBus mem;
 	IoBus *io;
-	Cpu *cpu;
+	Cpu *cpu;               /* the bootstrap processor, cpus[0]: what the CP shows */
+	Cpu *cpus[VM_CPUS_MAX]; /* APIC ID i is cpus[i] */
+	int ncpus;
 	u8 *bios;
 	u32 bios_size;
 	u8 *vgabios;
@@ -93,6 +99,16 @@ typedef struct Machine {
 	PiixIde pide;
 	AcpiPm pm;
 	Vga vga;
+	/* The APICs (P6 machines): each CPU's local APIC, the 82093AA at 0xFEC00000. */
+	bool has_apic;
+	Lapic lapic[VM_CPUS_MAX];
+	IoApic ioapic;
+
+	/* Turns of the CPUs (run.c): cpus[cur] runs until the machine's instruction count
+	 * reaches turn_end, it halts, or it yields (an IPI sent, a PAUSE). */
+	int cur;
+	u64 turn_start, turn_end;
+	bool yield;
 
 	/* Wires the board combines. */
 	bool a20_kbc, a20_port92;

@@ -127,6 +127,7 @@ int vmblock_build(VmBlock *vm, const MachineConfig *base, char *why, size_t whyl
 	MachineConfig mc = *base;
 	mc.memory = conf->memory;
 	mc.cpu = cpu_model(conf->cpu);
+	mc.cpus = conf->cpus;
 	for (int d = 0; d < 4; d++)
 		mc.hd[d] = vmblock_vd(vm, vm_dev_name(VM_DEV_HDA + d));
 	for (int d = 0; d < 2; d++)

@@ -117,15 +117,17 @@ static void mmio_write(void *ctx, u32 addr, u32 val, int size)
 }
 static const MmioOps mops = {mmio_read, mmio_write, "test"};
 
-static int changes, watched;
+static int changes, watched, watched2, others;
 static void on_change(void *ctx) { changes++; }
 static void on_watch(void *ctx, u32 pa, u32 len) { watched++; }
+static void on_watch2(void *ctx, u32 pa, u32 len) { watched2++; }
+static void on_other(void *ctx) { others++; }
 
 static void test_membus(void)
 {
 	MemBus bus;
 	CHECK_EQ(mem_init(&bus, 4 * MiB), 0);
-	mem_set_listener(&bus, on_change, NULL);
+	CHECK_EQ(mem_add_client(&bus, &(MemClient){.on_change = on_change}), 0);
 	mem_write(&bus, 0x1000, 0xCAFEBABE, 4);
 	CHECK_EQ(bus.ram[0x1000], 0xBE);
 	CHECK_EQ(mem_read(&bus, 0x1000, 4), 0xCAFEBABE);
@@ -166,13 +168,46 @@ static void test_membus(void)
 	mem_set_a20(&bus, true);
 	CHECK_EQ(mem_read(&bus, 0x100010, 1), 0x77);
 
-	/* Watched pages report writes, block writes included. */
-	mem_set_watch_fn(&bus, on_watch, NULL);
-	mem_watch(&bus, 0x3000, true);
+	/* Watched pages report writes, block writes included, to each client watching. */
+	int w1 = mem_add_client(&bus, &(MemClient){.on_watch = on_watch, .on_watch_other = on_other});
+	int w2 = mem_add_client(&bus, &(MemClient){.on_watch = on_watch2, .on_watch_other = on_other});
+	CHECK(w1 == 1 && w2 == 2, "client ids %d %d", w1, w2);
+	mem_watch(&bus, w1, 0x3000, true);
+	CHECK_EQ(others, 1); /* the other watching-capable client was told */
+	CHECK(mem_page(&bus, 0x3000)->flags & MEM_F_WATCH, "watched");
 	mem_write(&bus, 0x3004, 1, 1);
 	u8 buf[16] = {0};
 	mem_write_buf(&bus, 0x2FF8, buf, 16);
 	CHECK_EQ(watched, 2);
+	CHECK_EQ(watched2, 0);
+	mem_watch(&bus, w2, 0x3000, true);
+	CHECK_EQ(others, 1); /* already watched: nobody has a write pointer to it */
+	mem_write(&bus, 0x3008, 1, 4);
+	CHECK_EQ(watched, 3);
+	CHECK_EQ(watched2, 1);
+	mem_watch(&bus, w1, 0x3000, false);
+	mem_write(&bus, 0x3008, 1, 4);
+	CHECK_EQ(watched, 3);
+	CHECK_EQ(watched2, 2);
+	CHECK(mem_page(&bus, 0x3000)->flags & MEM_F_WATCH, "still watched by the second");
+	mem_remove_client(&bus, w2);
+	CHECK(!(mem_page(&bus, 0x3000)->flags & MEM_F_WATCH), "no watcher left");
+	mem_write(&bus, 0x3008, 1, 4);
+	CHECK_EQ(watched2, 2);
+	CHECK_EQ(mem_add_client(&bus, &(MemClient){.ctx = &bus}), 2); /* the freed id */
+	for (int i = 3; i < MEM_MAX_CLIENTS; i++)
+		CHECK_EQ(mem_add_client(&bus, &(MemClient){.ctx = &bus}), i);
+	CHECK_EQ(mem_add_client(&bus, &(MemClient){.ctx = &bus}), -1);
+	/* a batch of map changes is one change */
+	int before_batch = changes;
+	mem_batch_begin(&bus);
+	mem_unmap(&bus, 0xFE000, 4096);
+	mem_batch_begin(&bus);
+	mem_unmap(&bus, 0xFF000, 4096);
+	mem_batch_end(&bus);
+	CHECK_EQ(changes, before_batch);
+	mem_batch_end(&bus);
+	CHECK_EQ(changes, before_batch + 1);
 	mem_read_buf(&bus, 0x1000, buf, 4);
 	CHECK_EQ(get_le32(buf), 0xCAFEBABE);
 	mem_free(&bus);

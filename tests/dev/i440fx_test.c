@@ -44,7 +44,7 @@ static Board *board_new(void)
 {
 	Board *b = calloc(1, sizeof(*b));
 	b->io = pcitest_buses(&b->mem, 8 * MiB, NULL, &b->pci);
-	mem_set_listener(&b->mem, on_change, b);
+	mem_add_client(&b->mem, &(MemClient){.on_change = on_change, .ctx = b});
 	b->bios = malloc(128 * KiB);
 	for (u32 i = 0; i < 128 * KiB; i++)
 		b->bios[i] = (u8)(i ^ (i >> 8) ^ 0x5A);

@@ -12,14 +12,18 @@
 #   - hdc (4M, secondary master): Linux writes 16 KiB at sector 100; `vmcp vd export`
 #     gives them back, and no other sector changes;
 #   - the guest powers off through ACPI (SeaBIOS's tables, the PIIX4 PM function): the
-#     run ends with exit 0 and no --until text; `vmcp check` passes after it.
+#     run ends with exit 0 and no --until text; `vmcp check` passes after it;
+#   - the interrupts go the APIC way: SeaBIOS's MP table and MADT are accepted (no MP
+#     table errors, the I/O APIC answers, the local APIC enabled), Linux runs in
+#     symmetric I/O mode with the timer on the local APIC (the lapic clock event device
+#     and its LOC count, vmcp.report) and the IRQs through the I/O APIC.
 # Skipped when Debian's packages cannot be fetched.
 . "$ROOT/tests/vm/lib.sh"
 need_file /usr/share/seabios/bios.bin
 need_debian_linux
 need_file /usr/sbin/mkfs.ext4
 bash "$MKIMG" syslinux boot.img vmlinuz initrd.gz \
-  "console=ttyS0 vmcp.disk vmcp.boot=32768 vmcp.ext4=16384 vmcp.raw=8192"
+  "console=ttyS0 vmcp.report vmcp.disk vmcp.boot=32768 vmcp.ext4=16384 vmcp.raw=8192"
 mkdir -p root
 printf 'hello from an ext4 file system made by mkfs.ext4 -d\n' >root/hello.txt
 mkfs.ext4 -q -F -L vmcproot -d root ext4.img 8M
@@ -53,6 +57,19 @@ ok contains serial.txt "vmcp-initrd: ext4 hello: hello from an ext4 file system"
   "Linux mounted hdb's ext4 and read /hello.txt"
 ok contains serial.txt "vmcp-initrd: ext4 written and unmounted" "and wrote and unmounted it"
 ok contains serial.txt "reboot: Power down" "the kernel powered down"
+# The APICs.
+ok contains serial.txt "IOAPIC[0]: apic_id 0, version 17, address 0xfec00000, GSI 0-23" \
+  "the MADT's I/O APIC, its version register read"
+ok sh -c '! grep -qE "MP table errors|registers return all ones|Local APIC disabled|APIC: disable apic facility" serial.txt' \
+  "no complaint about the MP table, the I/O APIC or the local APIC"
+ok contains serial.txt "Enabling APIC mode:  Flat.  Using 1 I/O APICs" "symmetric I/O mode"
+ok contains serial.txt "..TIMER: vector=0x30 apic1=0 pin1=0" "the PIT's IRQ0 checked through I/O APIC pin 0"
+ok contains serial.txt "vmcp-initrd: Clock Event Device: lapic" "the local APIC timer is a clock event device"
+ok grep -qE "vmcp-initrd: irq +LOC: +[1-9][0-9]* +Local timer interrupts" serial.lines \
+  "local APIC timer interrupts counted"
+ok grep -qE "vmcp-initrd: irq +1[45]: +[1-9][0-9]* +IO-APIC +1[45]-edge +ata_piix" serial.lines \
+  "the IDE interrupts through the I/O APIC"
+
 run vd export deb hdc out.img
 ok test "$RC" -eq 0 "export hdc"
 ok cmp -s <(dd if=out.img bs=512 skip=100 count=32 2>/dev/null) pat.bin \
