@@ -92,6 +92,7 @@ typedef struct CpuSeg {
 #define CR4_TSD 0x00000004u
 #define CR4_DE 0x00000008u
 #define CR4_PSE 0x00000010u
+#define CR4_PAE 0x00000020u
 #define CR4_PGE 0x00000080u
 #define CR4_PCE 0x00000100u
 #define CR4_OSFXSR 0x00000200u     /* the OS saves SSE state with FXSAVE: SSE enabled */
@@ -110,6 +111,7 @@ typedef struct CpuState {
 	u32 dr[8];
 	u64 tsc;
 	bool halted;
+	u32 efer; /* IA32_EFER: NXE (bit 11) on models with NX, else 0 */
 } CpuState;
 
 typedef enum CpuExitReason {
