@@ -1,8 +1,8 @@
 /* cpu.h: VMCP's x86 CPU, as seen from outside src/cpu/.
  *
- * A Cpu is an interpreter for the i386..i686: real, protected and virtual-8086 mode
- * with segmentation, 32-bit paging and hardware task switches, and the x87 when
- * CpuConfig.fpu is set (later: VME, PAE; see src/cpu/README.md). It has no global state
+ * A Cpu is an interpreter for the i386..Pentium 4: real, protected and virtual-8086 mode
+ * with segmentation, 32-bit and PAE paging (NX), hardware task switches, and the x87
+ * when CpuConfig.fpu is set (later: VME; see src/cpu/README.md). It has no global state
  * and no knowledge of devices: it reaches memory only through a MemBus and ports only
  * through an IoBus.
  *
