@@ -4,6 +4,7 @@
 #
 #   mkinitrd.sh kernel OUT CACHE   the bzImage of the newest linux-image-6.1.0-N-686-unsigned;
 #                                  keeps the modules for IDE disks and ext4 in CACHE/modules
+#   mkinitrd.sh kernel-pae OUT CACHE  the bzImage of the newest ...-686-pae-unsigned (PAE, NX)
 #   mkinitrd.sh initrd OUT CACHE   a gzip'd cpio (newc) initramfs: Debian's busybox-static
 #                                  (i386) as /bin/busybox, /init (below), /dev/console,
 #                                  and CACHE/modules (when there) in /lib/modules
@@ -20,7 +21,7 @@
 # command line it instead runs a disk test (below) and powers the machine off.
 set -eu
 die() { echo "mkinitrd.sh: $*" >&2; exit 1; }
-[ $# -eq 3 ] || die "usage: mkinitrd.sh kernel|initrd|rootfs OUT CACHE"
+[ $# -eq 3 ] || die "usage: mkinitrd.sh kernel|kernel-pae|initrd|rootfs OUT CACHE"
 what=$1 out=$2 cache=$3
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
@@ -51,6 +52,18 @@ fetch() {
 }
 
 case $what in
+kernel-pae)
+	# the 686-pae flavour's bzImage alone (PAE paging, NX; the modules are the 686's)
+	i386_ready
+	pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-686-pae-unsigned$' 2>/dev/null |
+		awk '{print $1}' | sort -V | tail -n 1)
+	[ -n "$pkg" ] || die "no linux-image-6.1.0-N-686-pae-unsigned package in the indexes"
+	deb=$(fetch "$pkg")
+	rm -rf "$cache/kernel-pae" && mkdir -p "$cache/kernel-pae"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$cache/kernel-pae" --wildcards './boot/vmlinuz-*'
+	cp "$cache"/kernel-pae/boot/vmlinuz-* "$out"
+	rm -rf "$cache/kernel-pae"
+	;;
 kernel)
 	i386_ready
 	pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-686-unsigned$' 2>/dev/null |
@@ -262,6 +275,6 @@ EOT
 	chmod 755 "$out/etc/init.d/rcS"
 	;;
 *)
-	die "usage: mkinitrd.sh kernel|initrd|rootfs OUT CACHE"
+	die "usage: mkinitrd.sh kernel|kernel-pae|initrd|rootfs OUT CACHE"
 	;;
 esac

@@ -4,7 +4,8 @@
 #
 # Each tests/cpu/pm/NAME.asm is assembled into a 64 KiB ROM and run as the BIOS of
 # Bochs 2.7 (Debian's build: the machine of /work/shared/tools/ref-run, i440FX,
-# cpu model p2_klamath; its debugger is told to `continue` a few times so that the run
+# cpu model p2_klamath, or the one a "; bochs-cpu: MODEL" line in the program names;
+# its debugger is told to `continue` a few times so that the run
 # goes on after the reset that follows a triple fault). The bytes the program writes to
 # port 0xE9 become NAME.expect. Then the same ROM runs on QEMU (-M isapc -cpu
 # pentium3,-apic, as shared/NOTES.md advises for a PC-AT without an APIC) and the two
@@ -30,6 +31,9 @@ fi
 status=0
 for n in "${names[@]}"; do
   d=$work/$n; mkdir -p "$d"
+  # "; bochs-cpu: MODEL" / "; qemu-cpu: MODEL" in the program: another CPU than the P6
+  bcpu=$(sed -n 's/^; bochs-cpu: //p' "$pm/$n.asm" | head -n 1); bcpu=${bcpu:-p2_klamath}
+  qcpu=$(sed -n 's/^; qemu-cpu: //p' "$pm/$n.asm" | head -n 1); qcpu=${qcpu:-pentium3,-apic}
   rom=$d/$n.rom
   if ! nasm -f bin -I "$pm/" -o "$rom" "$pm/$n.asm"; then
     echo "$n: does not assemble"; status=1; continue
@@ -38,7 +42,7 @@ for n in "${names[@]}"; do
   {
     echo "display_library: sdl2"; echo "config_interface: textconfig"; echo "megs: 64"
     echo "romimage: file=$rom"; echo "vgaromimage: file=/usr/share/seabios/vgabios-isavga.bin"
-    echo "pci: enabled=1, chipset=i440fx"; echo "cpu: model=p2_klamath, count=1, ips=75000000"
+    echo "pci: enabled=1, chipset=i440fx"; echo "cpu: model=$bcpu, count=1, ips=75000000"
     echo "clock: sync=none, time0=local"; echo "port_e9_hack: enabled=1"
     echo "mouse: enabled=0"; echo "speaker: enabled=0"
     echo "sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy"
@@ -57,10 +61,10 @@ for n in "${names[@]}"; do
   rm -f "$d/qemu.txt"
   # (In a shell of its own, whose stderr takes the report when QEMU aborts, as it may
   # after a program's last line, running what it should have faulted on.)
-  bash -c 'timeout "$1" qemu-system-i386 -M isapc -cpu pentium3,-apic \
+  bash -c 'timeout "$1" qemu-system-i386 -M isapc -cpu "$4" \
     -accel tcg,thread=single -m 64 -display none -no-reboot -nodefaults \
     -chardev file,id=e9,path="$2" -device isa-debugcon,iobase=0xe9,chardev=e9 \
-    -bios "$3"; true' qemu "$secs" "$d/qemu.txt" "$rom" >/dev/null 2>&1
+    -bios "$3"; true' qemu "$secs" "$d/qemu.txt" "$rom" "$qcpu" >/dev/null 2>&1
   if ! tail -n 1 "$d/bochs.txt" | grep -qx "end of $n" || grep -q UNEXPECTED "$d/bochs.txt"; then
     echo "$n: Bochs's run is incomplete or unexpected (see $d/bochs.txt, $d/bochs.log)"
     status=1; continue

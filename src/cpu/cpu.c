@@ -66,6 +66,7 @@ static void reset_common(Cpu *c, bool full)
 		fpu_reset(c, true); /* INIT leaves the x87 alone */
 	sse_reset(c, full);
 	apic_cpu_reset(c, full);
+	msr_reset(c, full);
 	tlb_flush(c);
 	icache_flush(c);
 	cpu_update_slow(c);
@@ -478,6 +479,7 @@ void cpu_get_state(const Cpu *c, CpuState *st)
 	st->cr2 = c->cr2;
 	st->cr3 = c->cr3;
 	st->cr4 = c->cr4;
+	st->efer = c->efer;
 	memcpy(st->dr, c->dr, sizeof(st->dr));
 	st->tsc = c->icount + c->tsc_offset;
 	st->halted = c->halted;
@@ -493,6 +495,9 @@ void cpu_set_state(Cpu *c, const CpuState *st)
 	c->cr2 = st->cr2;
 	c->cr3 = st->cr3;
 	c->cr4 = st->cr4;
+	c->efer = cpu_has_nx(c) ? st->efer & EFER_NXE : 0;
+	if (pae_paging(c) && !paging_load_pdptes(c, c->cr3))
+		memset(c->pdpte, 0, sizeof(c->pdpte)); /* reserved bits: nothing present */
 	c->eflags = (st->eflags & eflags_supported(c)) | 2;
 	c->cc_op = CC_NONE;
 	for (int i = 0; i < SEG_COUNT; i++) {

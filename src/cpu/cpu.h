@@ -1,8 +1,8 @@
 /* cpu.h: VMCP's x86 CPU, as seen from outside src/cpu/.
  *
- * A Cpu is an interpreter for the i386..i686: real, protected and virtual-8086 mode
- * with segmentation, 32-bit paging and hardware task switches, and the x87 when
- * CpuConfig.fpu is set (later: VME, PAE; see src/cpu/README.md). It has no global state
+ * A Cpu is an interpreter for the i386..Pentium 4: real, protected and virtual-8086 mode
+ * with segmentation, 32-bit and PAE paging (NX), hardware task switches, and the x87
+ * when CpuConfig.fpu is set (later: VME; see src/cpu/README.md). It has no global state
  * and no knowledge of devices: it reaches memory only through a MemBus and ports only
  * through an IoBus.
  *
@@ -92,6 +92,7 @@ typedef struct CpuSeg {
 #define CR4_TSD 0x00000004u
 #define CR4_DE 0x00000008u
 #define CR4_PSE 0x00000010u
+#define CR4_PAE 0x00000020u
 #define CR4_PGE 0x00000080u
 #define CR4_PCE 0x00000100u
 #define CR4_OSFXSR 0x00000200u     /* the OS saves SSE state with FXSAVE: SSE enabled */
@@ -111,6 +112,7 @@ typedef struct CpuState {
 	u64 tsc;
 	bool halted;
 	bool wait_sipi; /* an application processor waiting for a start-up IPI */
+	u32 efer; /* IA32_EFER: NXE (bit 11) on models with NX, else 0 */
 } CpuState;
 
 typedef enum CpuExitReason {

@@ -7,8 +7,10 @@
  * pointer that the restarted instruction still sees).
  * IRET from ring 0 with VM set in the popped EFLAGS enters virtual-8086 mode; interrupts
  * leave it through except.c. Task gates, TSS targets and IRET with NT=1 go to task.c.
+ * SYSENTER/SYSEXIT (P6 and later) are here too, at the end.
  * Not here: the VME extensions. */
 #include "cpu/internal.h"
+#include "cpu/ops.h"
 
 static void real_far_jump(Cpu *c, u16 sel, u32 off)
 {
@@ -411,4 +413,47 @@ void far_iret(Cpu *c, bool o32)
 	iret_set_flags(c, nf, o32, old_cpl);
 	seg_validate_outer(c);
 	c->nmi_blocked = false;
+}
+
+/* ---- SYSENTER / SYSEXIT (SDM vol. 2B; vol. 3A 5.8.7) ----
+ * Fast calls to ring 0 and back to ring 3 with fixed flat segments made from
+ * IA32_SYSENTER_CS: no descriptor is read, no stack frame is written. */
+static void flat_seg(Cpu *c, int segno, u16 sel, bool code, int dpl)
+{
+	SegCache *s = &c->seg[segno];
+	s->sel = sel;
+	s->base = 0;
+	s->limit = 0xFFFFFFFFu;
+	s->attr = (u16)(DA_P | DA_S | DA_A | DA_RW | (code ? DA_CODE : 0) | dpl << 5 | DA_DB | DA_G);
+	seg_set_fast(c, s, segno);
+}
+
+void op_sysenter(Cpu *c, const Insn *d)
+{
+	(void)d;
+	u32 cs = c->msr_sysenter_cs;
+	if (!pmode(c) || (cs & 0xFFFC) == 0)
+		GP0(c);
+	/* out of V86 mode too: VM, IF and RF clear */
+	cpu_set_eflags(c, cpu_eflags(c) & ~(FLAG_VM | FLAG_IF | FLAG_RF));
+	flat_seg(c, SEG_CS, (u16)(cs & 0xFFFC), true, 0);
+	flat_seg(c, SEG_SS, (u16)((cs + 8) & 0xFFFC), false, 0);
+	c->cpl = 0;
+	seg_cpl_changed(c);
+	c->r[R_ESP] = c->msr_sysenter_esp;
+	c->eip = c->msr_sysenter_eip;
+}
+
+void op_sysexit(Cpu *c, const Insn *d)
+{
+	(void)d;
+	u32 cs = c->msr_sysenter_cs;
+	if (!pmode(c) || v86(c) || c->cpl != 0 || (cs & 0xFFFC) == 0)
+		GP0(c);
+	flat_seg(c, SEG_CS, (u16)((cs + 16) | 3), true, 3);
+	flat_seg(c, SEG_SS, (u16)((cs + 24) | 3), false, 3);
+	c->cpl = 3;
+	seg_cpl_changed(c);
+	c->r[R_ESP] = c->r[R_ECX];
+	c->eip = c->r[R_EDX];
 }

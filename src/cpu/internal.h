@@ -279,6 +279,15 @@ struct Cpu {
 	bool pause_exit;   /* PAUSE ends cpu_run (cpu_set_pause_exit) */
 	u64 msr_misc_enable; /* IA32_MISC_ENABLE (Pentium 4; ops_sys.c) */
 #define MISC_ENABLE_RESET 0x1801ull
+#define MISC_ENABLE_XD_DISABLE (1ull << 34)
+	/* PAE, NX, PAT, MTRRs (mem.c, msr.c) */
+	u64 pdpte[4];  /* the PDPTE registers, loaded with CR3 under PAE paging */
+	u32 efer;      /* IA32_EFER: NXE only */
+#define EFER_NXE 0x800u
+	u64 msr_pat;   /* IA32_PAT */
+	u32 mtrr_def_type; /* IA32_MTRR_DEF_TYPE */
+	u64 mtrr_fixed[11];  /* IA32_MTRR_FIX64K_00000, FIX16K_*, FIX4K_* */
+	u64 mtrr_var[16];    /* IA32_MTRR_PHYSBASE0/PHYSMASK0 ... 7 */
 	Fpu fpu;
 	Sse sse;
 
@@ -474,9 +483,17 @@ static inline int iopl(const Cpu *c) { return (c->eflags >> 12) & 3; }
 static inline int model(const Cpu *c) { return c->cfg.model; }
 
 /* ---- memory (mem.c) ---- */
-/* Linear to physical, the one place: today identity + A20; later paging. */
+/* Linear to physical, the one place: identity or the page walk (32-bit or PAE), then
+ * A20; raises #PF. fetch: an instruction fetch (the XD check, the I/D error bit). */
 u32 mem_translate(Cpu *c, u32 lin, bool write, bool fetch);
 void tlb_flush(Cpu *c);
+/* INVLPG: drops the translations of the (4 KiB, 2 MiB or 4 MiB) page holding lin. */
+void tlb_flush_page(Cpu *c, u32 lin);
+/* PAE: reads the four PDPTEs at cr3 into c->pdpte. Returns false, changing nothing,
+ * when a present one has a reserved bit set (the caller raises #GP(0)). */
+bool paging_load_pdptes(Cpu *c, u32 cr3);
+/* Whether PAE paging is on (CR0.PG and CR4.PAE). */
+static inline bool pae_paging(const Cpu *c) { return (c->cr0 & CR0_PG) && (c->cr4 & CR4_PAE); }
 __attribute__((noreturn)) void seg_fault_access(Cpu *c, int segno);
 void seg_check_slow(Cpu *c, int segno, u32 ea, u32 size, bool write);
 u32 mem_rd_slow(Cpu *c, u32 lin, int size);
@@ -898,6 +915,15 @@ void op_gp_toolong(Cpu *c, const Insn *d);
 void sse_reset(Cpu *c, bool full);
 /* The processor signature (CPUID.1 EAX, EDX after RESET). */
 u32 cpuid_signature(const Cpu *c);
+
+/* ---- MSRs of memory management (msr.c): EFER, PAT, MTRRs ---- */
+/* RESET (full) or INIT values. */
+void msr_reset(Cpu *c, bool full);
+/* RDMSR/WRMSR of the MSRs kept there; false: no such MSR or a reserved value (#GP). */
+bool msr_read(Cpu *c, u32 idx, u64 *v);
+bool msr_write(Cpu *c, u32 idx, u64 v);
+/* Whether the execute-disable bit is available (CPUID 80000001h EDX.NX, EFER.NXE). */
+bool cpu_has_nx(const Cpu *c);
 
 /* model gates */
 static inline bool is486(const Cpu *c) { return c->cfg.model >= CPU_MODEL_486; }

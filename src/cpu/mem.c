@@ -9,27 +9,61 @@
  * user access that a supervisor walk allowed; a write entry exists only once the walk
  * has set the dirty bit.
  * References: Intel SDM vol. 3A 3.4.5 (segment descriptors), 5.3-5.6 (limit and type
- * checking), chapter 4 (32-bit paging: 4 KiB and 4 MiB pages, #PF with CR2 and its
- * error code, U/S and R/W with CR0.WP, accessed and dirty bits).
+ * checking), chapter 4 (32-bit paging: 4 KiB and 4 MiB pages; PAE paging: PDPTE
+ * registers, 4 KiB and 2 MiB pages, XD with EFER.NXE; #PF with CR2 and its error code
+ * (P, W/R, U/S, RSVD, I/D), U/S and R/W with CR0.WP, accessed and dirty bits; INVLPG).
  * Data breakpoints (debug.c): the TLB refuses a page that holds bytes a DR0-DR3 data
  * breakpoint watches, so the accesses there come through the slow paths here, which
  * report them to dbp_access.
- * Not modelled: PAE, global-page retention (every flush drops all entries), alignment
- * check (#AC). */
+ * Not modelled: global-page retention (a CR3 load drops global translations too, which
+ * the SDM allows), physical addresses above 4 GiB (they wrap: bus_addr), the PAT and
+ * MTRR memory types (no caching effect), alignment check (#AC). */
 #include "cpu/internal.h"
 
-/* Page-table entry bits */
+/* Paging-structure entry bits (both formats) and the #PF error code bits. */
 enum { PTE_P = 1, PTE_W = 2, PTE_U = 4, PTE_A = 0x20, PTE_D = 0x40, PTE_PS = 0x80 };
+enum { PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_ID = 16 };
+#define PTE_XD (1ull << 63)                   /* PAE: execute-disable (with EFER.NXE) */
+#define PAE_FRAME 0x0000000FFFFFF000ull       /* bits 35:12: MAXPHYADDR is 36 */
+#define PAE_RSVD 0x7FFFFFF000000000ull        /* bits 62:36, reserved in every entry */
+#define PAE_RSVD_2M 0x00000000001FE000ull     /* bits 20:13 of a 2 MiB PDE */
+#define PDPTE_RSVD 0xFFFFFFF0000001E6ull      /* bits 63:36, 8:5, 2:1 of a PDPTE */
+#define PSE_RSVD_4M 0x003FE000u               /* bits 21:13 of a 4 MiB PDE (no PSE-36) */
 
-/* Walks the page tables for lin. Returns true and *phys when the access is allowed
- * (setting the accessed/dirty bits when set_ad), else false and *err the #PF error code
- * (P = protection violation rather than not-present, W/R = write, U/S = user mode).
- * SDM vol. 3A 4.3 (32-bit paging), 4.6 (access rights), 4.8 (A and D flags). */
-static bool page_walk(Cpu *c, u32 lin, bool write, bool user, bool set_ad, u32 *phys,
-		      u32 *err)
+/* The board decodes 32 address bits (the i440FX's host address pins are A[31:3]#), so
+ * a PAE physical address above 4 GiB reaches the bus modulo 4 GiB: the one place where
+ * a 36-bit address becomes a bus address. */
+static inline u32 bus_addr(u64 pa) { return (u32)pa; }
+
+static u64 rd64_phys(MemBus *m, u64 pa)
+{
+	u32 a = bus_addr(pa);
+	return (u64)mem_read(m, a, 4) | (u64)mem_read(m, a + 4, 4) << 32;
+}
+
+/* An access being translated. */
+typedef struct Access {
+	bool write, user, fetch, set_ad;
+} Access;
+
+/* The rights check after a complete walk (SDM vol. 3A 4.6): U/S and R/W of every level
+ * (rights = the AND of their bits), CR0.WP for supervisor writes, and with PAE and
+ * EFER.NXE the XD bit of any level for instruction fetches. */
+static bool rights_ok(const Cpu *c, const Access *a, u32 rights, bool xd)
+{
+	if (a->user && !(rights & PTE_U))
+		return false;
+	if (a->write && !(rights & PTE_W) && (a->user || (c->cr0 & CR0_WP)))
+		return false;
+	return !(a->fetch && xd);
+}
+
+/* 32-bit paging (SDM 4.3): a page directory of 1024 4-byte PDEs at CR3, 4 KiB pages or,
+ * with CR4.PSE, 4 MiB pages (bits 21:13 reserved: no PSE-36). */
+static bool walk32(Cpu *c, u32 lin, const Access *a, u32 *phys, u32 *err)
 {
 	MemBus *m = c->mem;
-	u32 ea = (write ? 2u : 0) | (user ? 4u : 0);
+	u32 ea = (a->write ? PF_W : 0) | (a->user ? PF_U : 0);
 	u32 pde_addr = (c->cr3 & ~MEM_PAGE_MASK) + (lin >> 22) * 4;
 	u32 pde = mem_read(m, pde_addr, 4);
 	if (!(pde & PTE_P)) {
@@ -37,8 +71,12 @@ static bool page_walk(Cpu *c, u32 lin, bool write, bool user, bool set_ad, u32 *
 		return false;
 	}
 	u32 pte_addr = 0, pte, frame;
-	bool big = (pde & PTE_PS) && (c->cr4 & 0x10); /* CR4.PSE: 4 MiB page */
+	bool big = (pde & PTE_PS) && (c->cr4 & CR4_PSE);
 	if (big) {
+		if (pde & PSE_RSVD_4M) {
+			*err = ea | PF_P | PF_RSVD;
+			return false;
+		}
 		pte = pde;
 		frame = (pde & 0xFFC00000u) | (lin & 0x3FF000);
 	} else {
@@ -50,24 +88,97 @@ static bool page_walk(Cpu *c, u32 lin, bool write, bool user, bool set_ad, u32 *
 		}
 		frame = pte & ~MEM_PAGE_MASK;
 	}
-	u32 rights = big ? pte : pde & pte; /* both levels must allow it */
-	bool ok = true;
-	if (user && !(rights & PTE_U))
-		ok = false;
-	else if (write && !(rights & PTE_W) && (user || (c->cr0 & CR0_WP)))
-		ok = false;
-	if (!ok) {
-		*err = ea | 1;
+	if (!rights_ok(c, a, big ? pte : pde & pte, false)) {
+		*err = ea | PF_P;
 		return false;
 	}
-	if (set_ad) {
+	if (a->set_ad) {
 		if (!big && !(pde & PTE_A))
 			mem_write(m, pde_addr, pde | PTE_A, 4);
-		u32 want = PTE_A | (write ? PTE_D : 0);
+		u32 want = PTE_A | (a->write ? PTE_D : 0);
 		if ((pte & want) != want)
 			mem_write(m, big ? pde_addr : pte_addr, pte | want, 4);
 	}
 	*phys = frame | (lin & MEM_PAGE_MASK);
+	return true;
+}
+
+/* PAE paging (SDM 4.4): the four PDPTE registers (loaded with CR3, paging_load_pdptes),
+ * page directories and tables of 512 8-byte entries, 4 KiB or 2 MiB pages (PS is always
+ * honoured), 36-bit physical addresses, the XD bit with EFER.NXE (bit 63 is reserved
+ * without it). A present entry with a reserved bit set faults with RSVD; with NXE an
+ * instruction fetch's fault has I/D set (SDM 4.7). */
+static bool walk_pae(Cpu *c, u32 lin, const Access *a, u32 *phys, u32 *err)
+{
+	MemBus *m = c->mem;
+	bool nxe = c->efer & EFER_NXE;
+	u32 ea = (a->write ? PF_W : 0) | (a->user ? PF_U : 0) | (a->fetch && nxe ? PF_ID : 0);
+	u64 rsvd = PAE_RSVD | (nxe ? 0 : PTE_XD);
+	u64 pdpte = c->pdpte[lin >> 30];
+	if (!(pdpte & PTE_P)) {
+		*err = ea;
+		return false;
+	}
+	u64 pde_addr = (pdpte & PAE_FRAME) + ((lin >> 21) & 0x1FF) * 8;
+	u64 pde = rd64_phys(m, pde_addr);
+	if (!(pde & PTE_P)) {
+		*err = ea;
+		return false;
+	}
+	bool big = pde & PTE_PS;
+	if (pde & (rsvd | (big ? PAE_RSVD_2M : 0))) {
+		*err = ea | PF_P | PF_RSVD;
+		return false;
+	}
+	u64 pte_addr = 0, pte, frame;
+	if (big) {
+		pte = pde;
+		frame = (pde & PAE_FRAME & ~0x1FFFFFull) | (lin & 0x1FF000);
+	} else {
+		pte_addr = (pde & PAE_FRAME) + ((lin >> 12) & 0x1FF) * 8;
+		pte = rd64_phys(m, pte_addr);
+		if (!(pte & PTE_P)) {
+			*err = ea;
+			return false;
+		}
+		if (pte & rsvd) {
+			*err = ea | PF_P | PF_RSVD;
+			return false;
+		}
+		frame = pte & PAE_FRAME;
+	}
+	u32 rights = big ? (u32)pte : (u32)pde & (u32)pte;
+	bool xd = nxe && ((pde | pte) & PTE_XD);
+	if (!rights_ok(c, a, rights, xd)) {
+		*err = ea | PF_P;
+		return false;
+	}
+	if (a->set_ad) {
+		/* A and D live in the low doubleword */
+		if (!big && !(pde & PTE_A))
+			mem_write(m, bus_addr(pde_addr), (u32)pde | PTE_A, 4);
+		u32 want = PTE_A | (a->write ? PTE_D : 0);
+		if (((u32)pte & want) != want)
+			mem_write(m, bus_addr(big ? pde_addr : pte_addr), (u32)pte | want, 4);
+	}
+	*phys = bus_addr(frame | (lin & MEM_PAGE_MASK));
+	return true;
+}
+
+static bool page_walk(Cpu *c, u32 lin, const Access *a, u32 *phys, u32 *err)
+{
+	return (c->cr4 & CR4_PAE) ? walk_pae(c, lin, a, phys, err) : walk32(c, lin, a, phys, err);
+}
+
+bool paging_load_pdptes(Cpu *c, u32 cr3)
+{
+	u64 e[4];
+	for (u32 i = 0; i < 4; i++) {
+		e[i] = rd64_phys(c->mem, (u64)(cr3 & ~0x1Fu) + i * 8);
+		if ((e[i] & PTE_P) && (e[i] & PDPTE_RSVD))
+			return false;
+	}
+	memcpy(c->pdpte, e, sizeof(e));
 	return true;
 }
 
@@ -76,11 +187,11 @@ static bool page_walk(Cpu *c, u32 lin, bool write, bool user, bool set_ad, u32 *
  * without it identity. The A20 gate applies afterwards (mem_page). */
 u32 mem_translate(Cpu *c, u32 lin, bool write, bool fetch)
 {
-	(void)fetch; /* no execute-disable on these models */
 	if (!(c->cr0 & CR0_PG))
 		return lin & c->mem->a20_mask;
+	Access a = {write, c->tlb_mode != 0, fetch, true};
 	u32 phys, err;
-	if (!page_walk(c, lin, write, c->tlb_mode != 0, true, &phys, &err)) {
+	if (!page_walk(c, lin, &a, &phys, &err)) {
 		c->cr2 = lin;
 		cpu_fault(c, EXC_PF, err);
 	}
@@ -93,8 +204,9 @@ int cpu_translate(Cpu *c, u32 linear, u32 *paddr)
 		*paddr = linear & c->mem->a20_mask;
 		return 0;
 	}
+	Access a = {false, false, false, false};
 	u32 err;
-	if (!page_walk(c, linear, false, false, false, paddr, &err))
+	if (!page_walk(c, linear, &a, paddr, &err))
 		return -1;
 	*paddr &= c->mem->a20_mask;
 	return 0;
@@ -105,6 +217,23 @@ void tlb_flush(Cpu *c)
 	for (u32 i = 0; i < TLB_SIZE; i++) {
 		c->tlb_r[i].tag = TLB_INVALID;
 		c->tlb_w[i].tag = TLB_INVALID;
+	}
+	c->fetch_lin = 1;
+	jc_invalidate(c);
+}
+
+/* INVLPG: drops the translations of the page holding lin. The TLB keeps 4 KiB entries
+ * even for a 2 or 4 MiB page, and INVLPG of any address in a large page drops all of
+ * it (SDM 4.10.4.1), so every entry in lin's 4 MiB-aligned region goes (dropping more
+ * than asked is always allowed). */
+void tlb_flush_page(Cpu *c, u32 lin)
+{
+	u32 region = lin & 0xFFC00000u;
+	for (u32 i = 0; i < TLB_SIZE; i++) {
+		if ((c->tlb_r[i].tag & 0xFFC00000u) == region)
+			c->tlb_r[i].tag = TLB_INVALID;
+		if ((c->tlb_w[i].tag & 0xFFC00000u) == region)
+			c->tlb_w[i].tag = TLB_INVALID;
 	}
 	c->fetch_lin = 1;
 	jc_invalidate(c);

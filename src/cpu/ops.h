@@ -275,6 +275,8 @@ void op_rcr_ev_ib32(Cpu *c, const Insn *d);
 void op_rdmsr(Cpu *c, const Insn *d);
 void op_rdpmc(Cpu *c, const Insn *d);
 void op_rdtsc(Cpu *c, const Insn *d);
+void op_sysenter(Cpu *c, const Insn *d);
+void op_sysexit(Cpu *c, const Insn *d);
 void op_ret(Cpu *c, const Insn *d);
 void op_ret_iw(Cpu *c, const Insn *d);
 void op_retf(Cpu *c, const Insn *d);

@@ -293,13 +293,13 @@ void op_clts(Cpu *c, const Insn *d)
 
 static u32 cr4_writable(const Cpu *c)
 {
-	/* Pentium: TSD, DE, PSE, MCE; P6 adds PGE (global pages are flushed like the
-	 * others) and PCE; the Pentium 4 OSFXSR and OSXMMEXCPT (SSE, sse_state.c).
-	 * VME/PVI (V86 extensions) and PAE are not modelled. */
+	/* Pentium: TSD, DE, PSE, MCE; P6 adds PAE (mem.c), PGE (global pages are flushed
+	 * like the others) and PCE; the Pentium 4 OSFXSR and OSXMMEXCPT (SSE,
+	 * sse_state.c). VME/PVI (V86 extensions) are not modelled. */
 	if (model(c) >= CPU_MODEL_P4)
-		return 0x1DCu | CR4_OSFXSR | CR4_OSXMMEXCPT;
+		return 0x1FCu | CR4_OSFXSR | CR4_OSXMMEXCPT;
 	if (model(c) >= CPU_MODEL_P6)
-		return 0x1DCu;
+		return 0x1FCu;
 	return model(c) >= CPU_MODEL_PENTIUM ? 0x5Cu : 0;
 }
 
@@ -330,17 +330,27 @@ void op_mov_cd_rd(Cpu *c, const Insn *d)
 			GP0(c);
 		if (is486(c) && (v & CR0_NW) && !(v & CR0_CD))
 			GP0(c);
+		/* PAE paging from here on, with PG, CD or NW changed: the PDPTEs load */
+		if ((v & CR0_PG) && (c->cr4 & CR4_PAE) &&
+		    ((c->cr0 ^ v) & (CR0_PG | CR0_CD | CR0_NW)) && !paging_load_pdptes(c, c->cr3))
+			GP0(c);
 		cpu_load_cr0(c, v);
 		break;
 	case 2: c->cr2 = v; break;
 	case 3:
-		c->cr3 = v & 0xFFFFF018u;
+		/* under PAE paging the PDPTEs load with it (SDM 4.4.1) */
+		if (pae_paging(c) && !paging_load_pdptes(c, v))
+			GP0(c);
+		c->cr3 = v;
 		tlb_flush(c);
 		break;
 	case 4:
 		if (model(c) < CPU_MODEL_PENTIUM)
 			UD(c);
 		if (v & ~cr4_writable(c))
+			GP0(c);
+		if ((c->cr0 & CR0_PG) && (v & CR4_PAE) &&
+		    ((c->cr4 ^ v) & (CR4_PAE | CR4_PGE | CR4_PSE)) && !paging_load_pdptes(c, c->cr3))
 			GP0(c);
 		c->cr4 = v;
 		tlb_flush(c);
@@ -403,11 +413,12 @@ void op_invd(Cpu *c, const Insn *d)
 	(void)d;
 	need_cpl0(c);
 }
+/* INVLPG m: the translations of the page holding the operand's linear address (no
+ * segment limit check, no access: SDM vol. 2). */
 void op_invlpg_m(Cpu *c, const Insn *d)
 {
-	(void)d;
 	need_cpl0(c);
-	tlb_flush(c);
+	tlb_flush_page(c, c->seg[d->seg].base + ea_of(c, d));
 }
 
 /* ---- time stamp, performance counters, MSRs (CPUID: cpuid.c) ---- */
@@ -460,7 +471,9 @@ void op_rdmsr(Cpu *c, const Insn *d)
 	case MSR_MISC_ENABLE: if (model(c) < CPU_MODEL_P4) GP0(c); v = c->msr_misc_enable; break;
 	/* the Pentium 4's platform ID (bits 52:50, what microcode updates match): 0 */
 	case MSR_PLATFORM_ID: if (model(c) < CPU_MODEL_P4) GP0(c); v = 0; break;
-	default: GP0(c);
+	default:
+		if (!msr_read(c, c->r[R_ECX], &v)) /* EFER, PAT, MTRRs (msr.c) */
+			GP0(c);
 	}
 done:
 	c->r[R_EAX] = (u32)v;
@@ -483,8 +496,15 @@ void op_wrmsr(Cpu *c, const Insn *d)
 		if (model(c) < CPU_MODEL_P4)
 			GP0(c);
 		c->msr_misc_enable = (c->msr_misc_enable & ~MISC_ENABLE_RW) | (v & MISC_ENABLE_RW);
+		if (!cpu_has_nx(c) && (c->efer & EFER_NXE)) {
+			/* XD disabled: EFER.NXE goes with it */
+			c->efer &= ~EFER_NXE;
+			tlb_flush(c);
+		}
 		break;
-	default: GP0(c);
+	default:
+		if (!msr_write(c, c->r[R_ECX], v)) /* EFER, PAT, MTRRs (msr.c) */
+			GP0(c);
 	}
 }
 

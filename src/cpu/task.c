@@ -182,8 +182,13 @@ void task_switch(Cpu *c, u16 tsel, int reason, bool has_err, u32 err, u32 ext)
 		c->dr[7] &= ~0x155u;
 		cpu_dr_update(c);
 	}
+	bool bad_pdptes = false;
 	if (n32 && (c->cr0 & CR0_PG) && ncr3 != c->cr3) {
-		c->cr3 = ncr3 & 0xFFFFF018u;
+		/* under PAE paging the PDPTEs load too; a reserved bit in one faults the
+		 * new task (#GP(0) once its state is loaded; the PDPTEs stay as they were) */
+		if (c->cr4 & CR4_PAE)
+			bad_pdptes = !paging_load_pdptes(c, ncr3);
+		c->cr3 = ncr3;
 		tlb_flush(c);
 	}
 	c->eip = neip;
@@ -206,6 +211,8 @@ void task_switch(Cpu *c, u16 tsel, int reason, bool has_err, u32 err, u32 ext)
 		desc_to_cache(&ld, nldt, &c->ldtr);
 	}
 	load_task_segs(c, nsel, ext);
+	if (bad_pdptes)
+		GP0(c);
 	if (has_err) {
 		Stk k = stk_current(c);
 		stk_push(c, &k, err, n32 ? 4 : 2);

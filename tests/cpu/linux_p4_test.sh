@@ -4,8 +4,9 @@
 # init (rdinit=), which mounts /proc, prints /proc/cpuinfo, the MD5 of its own binary and
 # powers off. Checked on the serial log: the kernel takes the CPU for the Pentium 4 it is
 # (family 15, model 3, stepping 4, the brand string), saves the FPU state with FXSAVE,
-# finds every feature VMCP implements (fpu pse tsc msr cx8 apic pge cmov clflush mmx fxsr
-# sse sse2 pni) and none it does not (pae, sep, nx, ht, monitor, ssse3), reads the
+# finds every feature VMCP implements (fpu pse tsc msr pae cx8 apic sep mtrr pge cmov pat
+# clflush mmx fxsr sse sse2 nx pni) and none it does not (ht, monitor, ssse3, pse36, mca),
+# reads the
 # Pentium 4's MSRs without an error (IA32_MISC_ENABLE: fast strings stay on); and user
 # space, whose static glibc picks its SSE2 string functions from CPUID, computes the MD5
 # of the busybox binary the host computes. Skipped when Debian's packages cannot be
@@ -31,10 +32,10 @@ ok contains serial.txt "Intel(R) Pentium(R) 4 CPU 2.80GHz" "the brand string"
 flags=" $(grep -m1 '^flags' serial.txt | cut -d: -f2 | tr -d '\r') "
 has_flag() { case "$flags" in *" $1 "*) return 0;; esac; return 1; }
 lacks_flag() { ! has_flag "$1"; }
-for f in fpu pse tsc msr cx8 apic pge cmov clflush mmx fxsr sse sse2 pni; do
+for f in fpu pse tsc msr pae cx8 apic sep mtrr pge cmov pat clflush mmx fxsr sse sse2 nx pni; do
   ok has_flag $f "CPU flag $f"
 done
-for f in pae sep nx ht monitor ssse3 vme de mtrr pat; do
+for f in ht monitor ssse3 vme de pse36 mca mce; do
   ok lacks_flag $f "no CPU flag $f"
 done
 # the MD5 of /bin/busybox as the host sees it in the initramfs (gzip'd newc cpio)

@@ -4,7 +4,9 @@
 # Each tests/cpu/pm/NAME.asm is assembled (nasm) into $BUILD/tests/cpu/pm/NAME.rom and
 # run by romrun (tests/cpu/romrun.c); what it writes to port 0xE9 is compared with
 # tests/cpu/pm/NAME.expect, which comes from Bochs (tools/pm-expect.sh, see
-# tests/cpu/pm/README.md), never from our CPU. Checks: one per expected line (a line
+# tests/cpu/pm/README.md), never from our CPU. A program may name romrun options in a
+# line "; romrun: ARGS" (e.g. --cpu pentium4); its Bochs and QEMU CPUs are then named
+# the same way ("; bochs-cpu: MODEL", "; qemu-cpu: MODEL") for tools/pm-expect.sh. Checks: one per expected line (a line
 # counts as failed when diff reports it changed or missing), one for "no extra output",
 # and one for the way the run stopped (HLT with IF=0; anything else, e.g. the
 # instruction limit, a crash or a timeout, fails). A failing program shows its diff.
@@ -29,7 +31,10 @@ for asm in "$pm"/*.asm; do
     echo "FAIL $n: does not assemble"; sed 's/^/    /' "$out/$n.nasm"
     fail=$((fail + nexp + 2)); continue
   fi
-  timeout 120 "$romrun" --out "$out/$n.out" --seconds 60 "$out/$n.rom" 2> "$out/$n.log"
+  # "; romrun: ARGS" in the program: its options (a CPU model other than the P6)
+  args=$(sed -n 's/^; romrun: //p' "$asm" | head -n 1)
+  # shellcheck disable=SC2086
+  timeout 120 "$romrun" --out "$out/$n.out" --seconds 60 $args "$out/$n.rom" 2> "$out/$n.log"
   rc=$?
   [ -f "$out/$n.out" ] || : > "$out/$n.out"
   diff "$exp" "$out/$n.out" > "$out/$n.diff"

@@ -9,8 +9,10 @@
  * arithmetic flags (one stream in 8 also gets random breakpoints in DR0-DR3/DR7), in
  * the XMM registers and MXCSR, with CR4.OSFXSR/OSXMMEXCPT mostly set and now and then
  * CR0.EM or TS;
- * the mode is real mode (half the streams), 32-bit protected mode at
- * ring 0 or ring 3, or 16-bit protected mode, with a sane GDT (flat and 16-bit code and
+ * the mode is real mode (5 streams in 12), 32-bit protected mode at
+ * ring 0 or ring 3, 16-bit protected mode, or 32-bit protected mode with PAE paging at
+ * ring 0 or ring 3 (randomly damaged page tables, rt_pae_tables; EFER.NXE, CR0.WP,
+ * CR4.PSE/PGE at random), with a sane GDT (flat and 16-bit code and
  * data, ring-3 segments, a TSS for the ring-0 stack, and a few odd descriptors: a call
  * gate, conforming and execute-only code, read-only, expand-down and not-present data,
  * an LDT) and an IDT/IVT whose every handler is a HLT at 0x3000 + 4 * vector: with
@@ -69,8 +71,14 @@
 #define RT_CANARY 4096
 #define RT_MAX_REPORTS 10
 
-enum { MODE_REAL, MODE_PM32, MODE_PM32_R3, MODE_PM16, MODE_COUNT };
-static const char *const mode_name[MODE_COUNT] = { "real", "pm32 ring0", "pm32 ring3", "pm16" };
+enum { MODE_REAL, MODE_PM32, MODE_PM32_R3, MODE_PM16, MODE_PAE, MODE_PAE_R3, MODE_COUNT };
+static const char *const mode_name[MODE_COUNT] = { "real", "pm32 ring0", "pm32 ring3", "pm16",
+						   "pae ring0", "pae ring3" };
+
+/* PAE paging (MODE_PAE*): the tables, rebuilt for every such stream */
+#define RT_PDPT 0x50000u
+#define RT_PD 0x51000u
+#define RT_PT 0x52000u
 
 /* How a stream ended: 0..255 a vector, then these. */
 enum { END_BUDGET = 256, END_HLT, END_SHUTDOWN, END_OTHER, END_COUNT };
@@ -191,6 +199,52 @@ static void rt_build_sys(u8 *m)
 	memset(m + RT_HANDLERS, 0xF4, 0x400);
 }
 
+/* PAE tables: the low 2 MiB identity-mapped (user, writable) through every PDPTE, the
+ * rest of each GiB in 2 MiB pages aliasing it (so that a wild stack pointer still finds
+ * memory), one 2 MiB page above 4 GiB, then up to 4 random changes to entries
+ * that matter (the pages of the code, the stacks, the system area, the tables
+ * themselves, the PDEs and PDPTEs): a flag flipped (P, R/W, U/S, A, D, PS, XD), a
+ * reserved bit set (PDPTE bits 1-2, bits 13-20 of a 2 MiB PDE, bit 40 or 52), or
+ * another frame. */
+static void rt_pae_tables(Rt *rt, u64 *rng)
+{
+	u8 *m = rt->mem.ram;
+	for (u32 i = 0; i < 512; i++)
+		put_le64(m + RT_PT + 8 * i, (u64)i << 12 | 7);
+	for (u32 i = 1; i < 512; i++)
+		put_le64(m + RT_PD + 8 * i, 0x87);     /* 2 MiB pages: RAM at 0 again */
+	put_le64(m + RT_PD, RT_PT | 7);
+	put_le64(m + RT_PD + 16, 0x100200087ull);      /* 4M..6M -> 4 GiB + 2 MiB */
+	memset(m + RT_PDPT, 0, 32);
+	for (u32 i = 0; i < 4; i++)
+		put_le64(m + RT_PDPT + 8 * i, RT_PD | 1);
+	static const u64 bits[] = { 1, 2, 4, 0x20, 0x40, 0x80, 1ull << 63, 1ull << 63, 1ull << 52,
+				    1ull << 40, 0x2000, 0x100000, 6 };
+	static const u32 pages[] = { 0x10, 0x11, 0x7, 0x8, 0x9, 0xA, 0x20, 0x40, 0x50, 0x51,
+				     0x52, 0xA0, 0xF0 };
+	int k = (int)(rng_next(rng) % 5);
+	for (int j = 0; j < k; j++) {
+		u64 r = rng_next(rng);
+		u32 where = (u32)(r % 16), at;
+		if (where < 10) /* code, stacks, data, the tables, MMIO, ROM */
+			at = RT_PT + 8 * pages[(r >> 8) % ARRAY_SIZE(pages)];
+		else if (where < 11) /* IVT/GDT, IDT, TSS, handlers */
+			at = RT_PT + 8 * (u32)((r >> 8) % 4);
+		else if (where < 13)
+			at = RT_PD + 8 * (u32)((r >> 8) % 4);
+		else if (where < 14)
+			at = RT_PDPT + 8 * (u32)((r >> 8) % 4);
+		else
+			at = RT_PT + 8 * (u32)((r >> 8) % 512);
+		u64 e = get_le64(m + at);
+		if ((r >> 20) % 6 == 0)
+			e = (e & 0xFFF) | ((r >> 32) & 0x1FF000); /* another frame below 2 MiB */
+		else
+			e ^= bits[(r >> 24) % ARRAY_SIZE(bits)];
+		put_le64(m + at, e);
+	}
+}
+
 static CpuSeg seg(u16 sel, u32 base, u32 limit, u16 attr)
 {
 	CpuSeg s = { sel, attr, base, limit };
@@ -250,8 +304,10 @@ static void rt_state(Rt *rt, u64 *rng, int mode, CpuState *st)
 			st->gpr[R_ESP] &= 0xFFFF;
 		break;
 	case MODE_PM32:
-	case MODE_PM32_R3: {
-		bool r3 = mode == MODE_PM32_R3;
+	case MODE_PM32_R3:
+	case MODE_PAE:
+	case MODE_PAE_R3: {
+		bool r3 = mode == MODE_PM32_R3 || mode == MODE_PAE_R3;
 		u16 d = r3 ? 0x3B : 0x10;
 		u16 da = r3 ? 0xC0F3 : 0xC093; /* G, D/B; P DPL S type */
 		st->cr0 |= CR0_PE;
@@ -263,6 +319,14 @@ static void rt_state(Rt *rt, u64 *rng, int mode, CpuState *st)
 		st->eip = RT_CODE;
 		if (sane_sp)
 			st->gpr[R_ESP] = r3 ? 0xA000 : 0x9000;
+		if (mode == MODE_PAE || mode == MODE_PAE_R3) {
+			/* PAE paging with CR0.WP, CR4.PSE/PGE and EFER.NXE at random */
+			u64 p = rng_next(rng);
+			st->cr0 |= CR0_PG | (p & 1 ? CR0_WP : 0);
+			st->cr3 = RT_PDPT | (u32)(p >> 8 & 0x18);
+			st->cr4 |= CR4_PAE | (p & 2 ? CR4_PSE : 0) | (p & 4 ? CR4_PGE : 0);
+			st->efer = p & 8 ? 0x800 : 0;
+		}
 		break;
 	}
 	default: /* MODE_PM16 */
@@ -296,8 +360,9 @@ static void rt_stream(Rt *rt, u64 seed, u64 n, FILE *trace)
 {
 	u64 rng = seed ^ (n * 0xD1B54A32D192ED03ull);
 	rng_next(&rng);
-	int mode = (int)(rng_next(&rng) % 10);
-	mode = mode < 5 ? MODE_REAL : mode < 8 ? MODE_PM32 : mode < 9 ? MODE_PM32_R3 : MODE_PM16;
+	int mode = (int)(rng_next(&rng) % 12);
+	mode = mode < 5 ? MODE_REAL : mode < 8 ? MODE_PM32 : mode < 9 ? MODE_PM32_R3 :
+	       mode < 10 ? MODE_PM16 : mode < 11 ? MODE_PAE : MODE_PAE_R3;
 	rt->streams[mode]++;
 	rt->stream = n;
 
@@ -333,6 +398,8 @@ static void rt_stream(Rt *rt, u64 seed, u64 n, FILE *trace)
 	}
 	mem_write_buf(&rt->mem, RT_CODE, code, RT_CODE_LEN);
 
+	if (mode == MODE_PAE || mode == MODE_PAE_R3)
+		rt_pae_tables(rt, &rng);
 	CpuState st;
 	rt_state(rt, &rng, mode, &st);
 	cpu_set_state(rt->cpu, &st);

@@ -10,7 +10,8 @@
  * byte written goes to the output) and the POST port 0x80 (src/dev/debug.c; the codes
  * written are listed at the end). Virtual time comes from the CPU's instruction count
  * at 75 million instructions per second, the rate of the Bochs configuration the
- * .expect files come from. The CPU is a P6 (Bochs's p2_klamath).
+ * .expect files come from. The CPU is a P6 (Bochs's p2_klamath) unless --cpu names
+ * another model (i386, i486, pentium, i686, pentium4).
  *
  * The run, as src/vm/run.c runs a machine: cpu_run in slices sized to the next timer
  * deadline, due timers between slices, a HLT with IF=1 moving virtual time to the next
@@ -22,7 +23,8 @@
  * gives). Then one line on stderr says how it stopped:
  *   romrun: stop=hlt|hlt-if1|limit|timeout|shutdowns|exit-N instructions=N shutdowns=N
  *
- * usage: romrun [--out FILE] [--trace FILE] [--limit INSTRUCTIONS] [--seconds S] ROM
+ * usage: romrun [--out FILE] [--trace FILE] [--limit INSTRUCTIONS] [--seconds S]
+ *               [--cpu MODEL] ROM
  * Exit status: 0 when it stopped at HLT with IF=0, 1 otherwise, 2 on a usage or host
  * error (VMCP85xE messages). */
 #include <errno.h>
@@ -109,6 +111,11 @@ int main(int argc, char **argv)
 	const char *out_path = NULL, *trace_path = NULL, *rom_path = NULL;
 	u64 limit = 200000000;
 	double seconds = 60;
+	static const struct { const char *name; CpuModel m; } models[] = {
+		{"i386", CPU_MODEL_386}, {"i486", CPU_MODEL_486}, {"pentium", CPU_MODEL_PENTIUM},
+		{"i686", CPU_MODEL_P6}, {"pentium4", CPU_MODEL_P4}};
+	CpuModel model = CPU_MODEL_P6;
+	bool model_ok = true;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--out") && i + 1 < argc)
 			out_path = argv[++i];
@@ -118,16 +125,26 @@ int main(int argc, char **argv)
 			limit = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
 			seconds = strtod(argv[++i], NULL);
+		else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) {
+			const char *n = argv[++i];
+			model_ok = false;
+			for (size_t k = 0; k < ARRAY_SIZE(models); k++)
+				if (!strcmp(n, models[k].name)) {
+					model = models[k].m;
+					model_ok = true;
+				}
+		}
 		else if (argv[i][0] != '-' && !rom_path)
 			rom_path = argv[i];
 		else {
 			fprintf(stderr, "usage: romrun [--out FILE] [--trace FILE] "
-					"[--limit INSTRUCTIONS] [--seconds S] ROM\n");
+					"[--limit INSTRUCTIONS] [--seconds S] [--cpu MODEL] ROM\n");
 			return 2;
 		}
 	}
-	if (!rom_path) {
-		fprintf(stderr, "usage: romrun [--out FILE] [--trace FILE] [--limit N] [--seconds S] ROM\n");
+	if (!rom_path || !model_ok) {
+		fprintf(stderr, "usage: romrun [--out FILE] [--trace FILE] [--limit N] [--seconds S] "
+				"[--cpu i386|i486|pentium|i686|pentium4] ROM\n");
 		return 2;
 	}
 
@@ -158,7 +175,7 @@ int main(int argc, char **argv)
 	mem_map_rom(&b->mem, 0x100000 - low, low, rom + rom_len - low);
 
 	io_init(b->io);
-	CpuConfig cfg = { .model = CPU_MODEL_P6, .fpu = true };
+	CpuConfig cfg = { .model = model, .fpu = true };
 	b->cpu = cpu_new(&cfg, &b->mem, b->io);
 	if (!b->cpu) {
 		msg(853, 'E', "cannot create the CPU: %s", vmcp_strerror(VMCP_ENOMEM));

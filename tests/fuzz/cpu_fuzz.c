@@ -6,7 +6,9 @@
  * ring-3, conforming, execute-only, read-only, expand-down and not-present segments, a
  * call gate, an LDT and a TSS with an I/O bitmap; an IDT/IVT whose handlers are all HLT
  * or all IRET; identity page tables whose first 32 entries the input may unmap, make
- * read-only, supervisor or point elsewhere, and a 4 MiB page aliasing RAM; an MMIO range
+ * read-only, supervisor or point elsewhere, and a 4 MiB page aliasing RAM, or (P6 and
+ * P4) PAE tables as well: XD and reserved bits in the first 32 PTEs, 2 MiB pages (one
+ * above 4 GiB), bad or absent PDPTEs, EFER.NXE, CR0.WP; an MMIO range
  * at 0xA0000 and a ROM at 0xF0000 with canaries. Modes: real, 16-bit protected, 32-bit
  * ring 0 and ring 3 (each with or without paging) and virtual-8086. The run is bounded
  * (at most FUZZ_BUDGET instructions in up to four cpu_run calls), with INTR and NMI
@@ -42,6 +44,9 @@ const char *__ubsan_default_options(void);
 #define PD 0x4000u
 #define PT 0x5000u
 #define TSS 0x6000u /* 0x68 bytes, then the 8 KiB I/O bitmap and its end byte */
+#define PAE_PD 0xC000u   /* PAE paging: a page directory of 512 8-byte entries */
+#define PAE_PT 0xD000u   /* its page table for the low 2 MiB */
+#define PAE_PDPT 0xE000u /* the four PDPTEs */
 #define CODE 0x10000u
 #define CODE_MAX 0x2000u
 #define CODE_FILL 256u
@@ -229,6 +234,32 @@ static void build_sys(u8 *m, const u8 *hdr, bool iret_handlers)
 		}
 		put_le32(m + PT + 4 * i, pte);
 	}
+	/* PAE tables (used with CR4.PAE): the same rights for the first 32 pages, XD from
+	 * bit 4 of their byte, a reserved bit (52) when its high nibble is all ones; a
+	 * 2 MiB page aliasing RAM (XD as hdr[60] says), one above 4 GiB, a PDE with a
+	 * reserved bit; PDPTEs 1 and 3 present or not, or with a reserved bit (#GP at a
+	 * load, no PDPTE at all from cpu_set_state) as hdr[61] says */
+	for (u32 i = 0; i < 512; i++) {
+		u32 lo = i << 12 | 7, hi = 0;
+		if (i < 32) {
+			u8 r = hdr[64 + i];
+			lo = ((i ^ (r >> 4)) << 12) | (r & 7) | (r & 8 ? 0x60 : 0);
+			hi = (r & 0x10 ? 0x80000000u : 0) | ((r & 0xF0) == 0xF0 ? 0x100000u : 0);
+		}
+		put_le32(m + PAE_PT + 8 * i, lo);
+		put_le32(m + PAE_PT + 8 * i + 4, hi);
+	}
+	put_le32(m + PAE_PD, PAE_PT | 7);
+	put_le32(m + PAE_PD + 8, 0x87);                     /* 2 MiB page: 2M..4M -> 0 */
+	put_le32(m + PAE_PD + 12, hdr[60] & 1 ? 0x80000000u : 0);
+	put_le32(m + PAE_PD + 16, 0x200087);                /* above 4 GiB: 4G + 2M */
+	put_le32(m + PAE_PD + 20, 1);
+	put_le32(m + PAE_PD + 24, PAE_PT | 7);              /* bit 40 reserved */
+	put_le32(m + PAE_PD + 28, 0x100);
+	u8 p = hdr[61];
+	put_le32(m + PAE_PDPT, PAE_PD | 1);
+	put_le32(m + PAE_PDPT + 8, p & 1 ? PAE_PD | 1 : 0);
+	put_le32(m + PAE_PDPT + 24, (p & 2 ? PAE_PD | 1 : 0) | (p & 4 ? 2 : 0));
 }
 
 static CpuSeg seg(u16 sel, u32 base, u32 limit, u16 attr)
@@ -237,7 +268,7 @@ static CpuSeg seg(u16 sel, u32 base, u32 limit, u16 attr)
 	return s;
 }
 
-static void make_state(const u8 *hdr, int mode, bool paging, CpuState *st)
+static void make_state(const u8 *hdr, int mode, bool paging, bool pae, CpuState *st)
 {
 	memset(st, 0, sizeof(*st));
 	for (int i = 0; i < 8; i++)
@@ -261,9 +292,14 @@ static void make_state(const u8 *hdr, int mode, bool paging, CpuState *st)
 		st->dr[7] |= get_le32(hdr + 56) & 0xFFFF23FFu;
 	}
 	if (paging && mode != M_REAL) {
-		st->cr0 |= CR0_PG;
+		st->cr0 |= CR0_PG | (hdr[2] & 0x04 ? CR0_WP : 0);
 		st->cr3 = PD;
 		st->cr4 = hdr[2] & 0x10; /* PSE */
+		if (pae) { /* PAE paging, EFER.NXE (dropped by models without NX) */
+			st->cr3 = PAE_PDPT;
+			st->cr4 |= CR4_PAE;
+			st->efer = hdr[2] & 0x08 ? 0x800 : 0;
+		}
 	}
 	switch (mode) {
 	case M_REAL:
@@ -320,6 +356,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (model == CPU_MODEL_P6 && (hdr[0] & 0x80))
 		model = CPU_MODEL_P4;
 	bool paging = (hdr[0] & 0x20) && model != CPU_MODEL_386;
+	bool pae = paging && (hdr[2] & 0x80) && model >= CPU_MODEL_P6;
 	bool iret_handlers = hdr[0] & 0x40;
 	u8 opt = hdr[1];
 	u32 x87 = get_le32(hdr + 36) >> 16; /* EFLAGS bits the state leaves unused */
@@ -342,7 +379,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		m->mem.ram[CODE + i] = (u8)(z ^ (z >> 31));
 	}
 	CpuState st;
-	make_state(hdr, mode, paging, &st);
+	make_state(hdr, mode, paging, pae, &st);
 	cpu_reset(cpu); /* nothing latched from the last input (NMI, shadows...) */
 	/* x87: CR0.NE (#MF or the FERR# freeze), MP, TS, EM (rarely), and a state */
 	st.cr0 |= (x87 & 1 ? CR0_NE : 0) | (x87 & 2 ? CR0_MP : 0) | (x87 & 4 ? CR0_TS : 0) |

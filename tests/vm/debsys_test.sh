@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# A whole Debian 12 i386 system, installed the way a user installs one (tools/mkdebian.sh:
+# debootstrap, Debian's 686 kernel and initramfs, systemd, GRUB in the MBR), boots on
+# VMCP from a VD: SeaBIOS -> GRUB's menu (on COM1 as well as the screen) -> the kernel ->
+# systemd -> login:. A script logs in as root and runs uname -a, /proc/cpuinfo,
+# systemctl is-system-running, apt-get --version and sha256sum of a file it writes,
+# then poweroff, which ends the VM with exit 0. Afterwards the VD, exported, holds an
+# ext4 file system that e2fsck -fn finds clean, with the session's file in it.
+# Needs root and Debian's i386 packages (the image is built once into the cache: see
+# tools/mkdebian.sh: 20-30 minutes the first time); skipped otherwise.
+# test-timeout: 3000
+. "$ROOT/tests/vm/lib.sh"
+need_file /usr/share/seabios/bios.bin
+[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root (debootstrap) to build the Debian system"; exit 0; }
+if ! bash "$ROOT/tools/mkdebian.sh" debian.img >build.log 2>&1; then
+  echo "skipped: the Debian system could not be built ($(tail -n 1 build.log))"; exit 0
+fi
+run format --size 2G
+run define vm deb --memory 256M --boot hda
+run define vd deb hda 1G
+run vd import deb hda debian.img
+ok test "$RC" -eq 0 "the Debian system's disk imported"
+# The file the session writes, and its SHA-256 as the guest must print it.
+text="written by the scripted session on VMCP"
+sum=$(printf '%s\n' "$text" | sha256sum | cut -d' ' -f1)
+cat >session.script <<EOF
+wait Debian GNU/Linux 12 (bookworm) on VMCP
+wait login:
+type root\r
+wait Password:
+type vmcp\r
+wait root@vmcp-debian:~#
+type uname -a\r
+wait GNU/Linux
+type grep -m1 'model name' /proc/cpuinfo; echo cpu""s: \$(grep -c ^processor /proc/cpuinfo)\r
+wait cpus: 
+type systemctl is-system-running; systemctl --failed --no-legend --plain | cat; echo state-""done\r
+wait state-done
+type apt-get --version | head -n 1\r
+wait (i386)
+type echo '$text' >/root/session.txt && sync && sha256sum /root/session.txt\r
+wait $sum
+type poweroff\r
+wait reboot: Power down
+EOF
+t0=$(date +%s)
+run ipl deb --headless --serial serial.txt --screen screen.txt --script session.script --timeout 600
+secs=$(( $(date +%s) - t0 ))
+echo "power-on to power-off in $secs s"
+ok test "$RC" -eq 0 "the session ran and poweroff ended the VM (exit $RC)"
+ok contains serial.txt "reboot: Power down" "the guest shut down and powered off"
+ok contains serial.txt "Debian GNU/Linux 12 (bookworm) on VMCP" "GRUB's menu on COM1"
+ok contains serial.txt "Welcome to Debian GNU/Linux 12 (bookworm)!" "systemd started"
+ok grep -qE "vmcp-debian login:" serial.txt "a getty on the serial port"
+ok grep -qE "^Linux vmcp-debian 6\.1\.[0-9]+-[0-9]+-686 .* i686 GNU/Linux" serial.txt "uname -a: Debian's 686 kernel"
+ok grep -qE "^(running|degraded)" serial.txt "systemctl is-system-running: running or degraded"
+if grep -q "^degraded" serial.txt; then
+  echo "degraded; the failed units:"; sed -n '/is-system-running/,/state-done/p' serial.txt
+fi
+ok grep -qE "^apt 2\.[0-9.]+ \(i386\)" serial.txt "apt-get --version"
+ok contains serial.txt "$sum  /root/session.txt" "sha256sum in the guest agrees with the host's"
+ok contains screen.txt "login:" "the getty on tty1 (the VGA screen)"
+run vd export deb hda out.img
+ok test "$RC" -eq 0 "export of the disk after power-off"
+dd if=out.img of=part.img bs=1M skip=1 status=none
+e2fsck -fn part.img >fsck.txt 2>&1
+ok test $? -eq 0 "e2fsck -fn: the root file system is clean"
+ok test "$(debugfs -R 'cat /root/session.txt' part.img 2>/dev/null)" = "$text" "the session's file is on the disk"
+[ "$T_FAIL" -eq 0 ] || { show serial.txt 200; show fsck.txt; }
+summary
