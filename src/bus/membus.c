@@ -16,7 +16,9 @@ static void changed(MemBus *bus)
 int mem_init(MemBus *bus, u64 ram_size)
 {
 	memset(bus, 0, sizeof(*bus));
-	if (ram_size < MiB || ram_size > 3584 * MiB || ram_size % MEM_PAGE_SIZE)
+	/* What the page table can map (RAM from 0, the low 1 MiB split around the legacy
+	 * holes). A VM's memory size is the machine's rule, vm_memory_check (conf.h). */
+	if (ram_size < MiB || ram_size > (u64)MEM_NPAGES * MEM_PAGE_SIZE || ram_size % MEM_PAGE_SIZE)
 		return VMCP_ERANGE;
 	bus->page = calloc(MEM_NPAGES, sizeof(MemPage));
 	if (!bus->page)
