@@ -46,9 +46,15 @@ TEST_BINS := $(TEST_SRCS:%.c=$(BUILD)/%)
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 BENCH_BINS := $(BENCH_SRCS:%.c=$(BUILD)/%)
 
+# The fuzz targets (tests/fuzz/*.c) also build as ordinary test programs NAME_test with
+# tests/fuzz/driver/standalone.c: `make check` runs each briefly (its corpus, then seeded
+# random inputs), with the compiler and sanitizers of the MODE.
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_CHECK_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%_test)
+
 .SECONDARY:
-.PHONY: all check demo fuzz bench clean lint format deps
-all: $(VMCP) $(TEST_BINS) $(BENCH_BINS)
+.PHONY: all check demo fuzz bench clean lint format deps soak
+all: $(VMCP) $(TEST_BINS) $(BENCH_BINS) $(FUZZ_CHECK_BINS)
 
 # V=1 shows whole command lines.
 Q := $(if $(V),,@)
@@ -66,6 +72,9 @@ $(VMCP): $(BUILD)/src/cp/main.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/fuzz/%_test: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/driver/standalone.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
@@ -91,7 +100,6 @@ bench: $(VMCP) $(BENCH_BINS)
 FUZZ_BUILD := build/fuzz
 FUZZ_CFLAGS := $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 FUZZ_OBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/%.o)
-FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_SECONDS ?= 20
 $(FUZZ_BUILD)/%.o: %.c

@@ -31,19 +31,26 @@ static void watched_write(MemBus *bus, const MemPage *p, u32 pa, u32 len)
 int mem_init(MemBus *bus, u64 ram_size)
 {
 	memset(bus, 0, sizeof(*bus));
-	if (ram_size < MiB || ram_size > 3584 * MiB || ram_size % MEM_PAGE_SIZE)
+	/* What the page table can map (RAM from 0, the low 1 MiB split around the legacy
+	 * holes). A VM's memory size is the machine's rule, vm_memory_check (conf.h). */
+	if (ram_size < MiB || ram_size > (u64)MEM_NPAGES * MEM_PAGE_SIZE || ram_size % MEM_PAGE_SIZE)
 		return VMCP_ERANGE;
 	bus->page = calloc(MEM_NPAGES, sizeof(MemPage));
 	if (!bus->page)
 		return VMCP_ENOMEM;
-	void *ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (ram == MAP_FAILED) {
+	/* Guest RAM between two inaccessible guard pages: a host-side write that ran off
+	 * either end of RAM (a device model's DMA bug) faults at once instead of landing in
+	 * whatever mapping happens to be next. */
+	u8 *area = mmap(NULL, ram_size + 2 * MEM_PAGE_SIZE, PROT_NONE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (area == MAP_FAILED || mprotect(area + MEM_PAGE_SIZE, ram_size, PROT_READ | PROT_WRITE) != 0) {
+		if (area != MAP_FAILED)
+			munmap(area, ram_size + 2 * MEM_PAGE_SIZE);
 		free(bus->page);
 		bus->page = NULL;
 		return VMCP_ENOMEM;
 	}
-	bus->ram = ram;
+	bus->ram = area + MEM_PAGE_SIZE;
 	bus->ram_size = ram_size;
 	bus->a20_mask = 0xFFFFFFFFu;
 	bus->nmmio = 1; /* index 0 means none */
@@ -55,7 +62,7 @@ int mem_init(MemBus *bus, u64 ram_size)
 void mem_free(MemBus *bus)
 {
 	if (bus->ram)
-		munmap(bus->ram, bus->ram_size);
+		munmap(bus->ram - MEM_PAGE_SIZE, bus->ram_size + 2 * MEM_PAGE_SIZE);
 	free(bus->page);
 	memset(bus, 0, sizeof(*bus));
 }

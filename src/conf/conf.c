@@ -330,6 +330,7 @@ int conf_file_kind(const char *name, char *vm, int *dev)
 
 int vm_memory_check(u64 bytes, const char **why)
 {
+	static_assert(VM_MEMORY_MIN == 1 * MiB && VM_MEMORY_MAX == 3584 * MiB, "the text says 1M..3584M");
 	if (bytes < VM_MEMORY_MIN || bytes > VM_MEMORY_MAX || bytes % (64 * KiB)) {
 		*why = "is out of range (1M..3584M, a multiple of 64K)";
 		return VMCP_EINVAL;

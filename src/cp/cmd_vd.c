@@ -1,7 +1,9 @@
 /* cmd_vd.c: the VD family: `vmcp vd import VM DEV FILE` copies a raw image into a VD
  * (the rest of the VD reads as zeros afterwards), `vmcp vd export VM DEV FILE` copies a
- * VD out to a raw image (FILE "-": standard output), `vmcp vd resize VM DEV SIZE` grows a
- * VD (the new space reads as zeros). Import and export stream through the VD manager in
+ * VD out to a raw image (FILE "-": standard output; a new file is created 0600, or with
+ * --mode), `vmcp vd resize VM DEV SIZE` grows a VD (the new space reads as zeros). An
+ * export is written beside its target and renamed over it when complete, and never
+ * over a disk VMCP holds (vd/outfile.h). Import and export stream through the VD manager in
  * 4 MiB pieces (never the whole image in memory), keep holes as holes (an all-zero piece
  * is zeroed or skipped, not written), hold the VD's lock for their duration (refused
  * while a VM uses the VD), and draw a progress line only when stderr is a terminal. */
@@ -16,6 +18,7 @@
 
 #include "base/err.h"
 #include "cp/cp.h"
+#include "vd/outfile.h"
 
 #define CHUNK (4 * MiB)
 
@@ -172,21 +175,23 @@ static int do_import(VdDisk *vd, const char *vm, const char *dev, const char *pa
 	return r;
 }
 
-static int do_export(VdDisk *vd, const char *vm, const char *dev, const char *path)
+/* Exports the VD to path: a temporary file beside it, renamed over it once every byte
+ * is written and flushed (outfile.h), so a failed export leaves the old file as it was,
+ * and never over a disk VMCP holds. */
+static int do_export(CpCtx *cp, VdDisk *vd, const char *vm, const char *dev, const char *path,
+		     mode_t mode)
 {
-	bool to_stdout = !strcmp(path, "-");
-	int fd = to_stdout ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		int e = errno;
-		msg(VDM_IMAGE_IO, 'E', "Cannot write image %s: %s", path, strerror(e));
-		return e == ENOENT ? VMCP_ENOENT : VMCP_EIO;
-	}
+	Outfile of;
+	VdErr e;
+	if (outfile_open(&of, cp->dasd, path, OUTFILE_REPLACE, mode, VDM_IMAGE_IO, "image", &e))
+		return cp_fail(&e);
+	/* Holes are kept only in a new file (a temporary one): one written in place must
+	 * get its zeros. */
 	struct stat st;
-	bool sparse = !to_stdout && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	bool sparse = !of.is_stdout && !of.in_place && fstat(of.fd, &st) == 0 && S_ISREG(st.st_mode);
 	u8 *buf = malloc(CHUNK);
 	if (!buf) {
-		if (!to_stdout)
-			close(fd);
+		outfile_abort(&of);
 		msg(VDM_NOMEM, 'E', "Out of memory");
 		return VMCP_ENOMEM;
 	}
@@ -204,27 +209,27 @@ static int do_export(VdDisk *vd, const char *vm, const char *dev, const char *pa
 			break;
 		}
 		if (sparse && is_zero(buf, n)) {
-			if (lseek(fd, (off_t)n, SEEK_CUR) < 0)
+			if (lseek(of.fd, (off_t)n, SEEK_CUR) < 0)
 				r = VMCP_EIO;
-		} else if (write_full(fd, buf, n)) {
-			r = VMCP_EIO;
+		} else if (write_full(of.fd, buf, n)) {
+			r = errno == ENOSPC || errno == EDQUOT ? VMCP_ENOSPC : VMCP_EIO;
 		}
 		if (r)
 			msg(VDM_IMAGE_IO, 'E', "Cannot write image %s: %s", path, strerror(errno));
 		lba += count;
 		cp_progress(&prog, lba * SECTOR_SIZE);
 	}
-	if (!r && sparse && ftruncate(fd, (off_t)total) != 0) {
+	if (!r && sparse && ftruncate(of.fd, (off_t)total) != 0) {
 		msg(VDM_IMAGE_IO, 'E', "Cannot write image %s: %s", path, strerror(errno));
 		r = VMCP_EIO;
 	}
 	cp_progress_end(&prog);
 	free(buf);
-	if (!to_stdout && close(fd) != 0 && !r) {
-		msg(VDM_IMAGE_IO, 'E', "Cannot write image %s: %s", path, strerror(errno));
-		r = VMCP_EIO;
-	}
-	if (!r && !to_stdout)
+	if (r)
+		outfile_abort(&of);
+	else if ((r = outfile_commit(&of, total, &e)))
+		cp_fail(&e);
+	if (!r && !of.is_stdout)
 		msg(CPM_EXPORTED, 'I', "VD %s %s exported: %llu bytes to %s", vm, dev, (unsigned long long)total, path);
 	return r;
 }
@@ -249,11 +254,18 @@ static int do_resize(Vmfat *v, const char *vm, const char *dev, const char *size
 
 int cp_cmd_vd(CpCtx *cp, int argc, char **argv)
 {
+	const char *mode_s = NULL;
+	const CpOpt opts[] = {{"mode", &mode_s, NULL}, {NULL, NULL, NULL}};
 	char *pos[4];
 	int npos;
-	int r = cp_args("vd", argc, argv, NULL, pos, 4, &npos);
+	int r = cp_args("vd", argc, argv, opts, pos, 4, &npos);
 	if (r)
 		return r;
+	mode_t mode = OUTFILE_MODE;
+	if (mode_s && outfile_parse_mode(mode_s, &mode)) {
+		msg(VDM_VM_OPTION, 'E', "Invalid --mode %s: an octal file mode (e.g. 0640)", mode_s);
+		return VMCP_EINVAL;
+	}
 	if (npos < 1)
 		return cp_missing("import, export or resize", CP_USAGE_VD);
 	const char *op = pos[0];
@@ -264,6 +276,10 @@ int cp_cmd_vd(CpCtx *cp, int argc, char **argv)
 	}
 	if (npos < 4)
 		return cp_missing(npos == 1 ? "VM" : npos == 2 ? "DEV" : res ? "SIZE" : "FILE", CP_USAGE_VD);
+	if (mode_s && !exp) {
+		msg(CPM_UNKNOWN_OPT, 'E', "Unknown option --mode for vd %s (only export takes it)", op);
+		return VMCP_EINVAL;
+	}
 	int rc;
 	Vmfat *v = cp_open(cp, exp ? VMFAT_OPEN_RDONLY : 0, &rc);
 	if (!v)
@@ -274,7 +290,8 @@ int cp_cmd_vd(CpCtx *cp, int argc, char **argv)
 		VdDisk vd;
 		u32 id = 0;
 		if (!(r = open_vd(v, pos[1], pos[2], imp, &vd, &id))) {
-			r = imp ? do_import(&vd, pos[1], pos[2], pos[3]) : do_export(&vd, pos[1], pos[2], pos[3]);
+			r = imp ? do_import(&vd, pos[1], pos[2], pos[3])
+				: do_export(cp, &vd, pos[1], pos[2], pos[3], mode);
 			vmfat_vd_unlock(v, id);
 		}
 	}

@@ -48,14 +48,14 @@ typedef struct CpCtx {
 
 /* The usage of each command, one line per form: `vmcp help` lists them (main.c's table)
  * and the commands' missing-operand messages print them (cp_missing). */
-#define CP_USAGE_FORMAT "format [--dasd PATH] --size SIZE [--force]"
+#define CP_USAGE_FORMAT "format [--dasd PATH] --size SIZE [--force] [--mode MODE]"
 #define CP_USAGE_DEFINE_VM \
 	"define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda] [--console serial|vga]"
 #define CP_USAGE_DEFINE_VD "define vd VM DEV SIZE"
 #define CP_USAGE_DELETE "delete vm NAME\ndelete vd VM DEV"
 #define CP_USAGE_QUERY "query vm [NAME] | vd [VM] | dasd | space | names  [--json]"
 #define CP_USAGE_DIRECTORY "directory get NAME\ndirectory put NAME FILE\ndirectory list"
-#define CP_USAGE_VD "vd import VM DEV FILE\nvd export VM DEV FILE\nvd resize VM DEV SIZE"
+#define CP_USAGE_VD "vd import VM DEV FILE\nvd export VM DEV FILE [--mode MODE]\nvd resize VM DEV SIZE"
 #define CP_USAGE_CHECK "check [--repair]"
 #define CP_USAGE_IPL                                                                              \
 	"ipl NAME [--headless] [--serial FILE] [--screen FILE] [--debugcon FILE] [--bioslog FILE]\n" \

@@ -40,6 +40,7 @@
 #include "cp/cpsock.h"
 #include "cp/session.h"
 #include "conf/conf.h"
+#include "vd/outfile.h"
 
 #define CP_MAX_CLIENTS 64
 #define CP_MAX_VMS 64
@@ -337,13 +338,28 @@ static void spool_path(Cp *cp, const char *name, int half, char *buf, size_t n)
 	snprintf(buf, n, "%s/%s.spool%s", cp->dir, name, half ? ".1" : "");
 }
 
+/* Opens a half of the spool for writing, empty: checked like every file VMCP writes
+ * (vd/outfile.h). Returns the descriptor or -1. */
+static int spool_file(Cp *cp, const char *path)
+{
+	Outfile o;
+	VdErr e;
+	if (outfile_open(&o, cp->dasd, path, OUTFILE_STREAM, OUTFILE_MODE, CPS_CP_INFO, "spool", &e) ||
+	    outfile_start(&o, &e)) {
+		outfile_abort(&o);
+		cplog(cp, "%s", e.text);
+		return -1;
+	}
+	return o.fd;
+}
+
 static void spool_open(Cp *cp, CpVm *v)
 {
 	char p0[PATH_MAX], p1[PATH_MAX];
 	spool_path(cp, v->name, 0, p0, sizeof(p0));
 	spool_path(cp, v->name, 1, p1, sizeof(p1));
 	unlink(p1);
-	v->spool_fd = open(p0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	v->spool_fd = spool_file(cp, p0);
 	v->spool_bytes = 0;
 	v->spool_max = VM_SPOOL_DEFAULT;
 	v->spool_line_start = true;
@@ -389,7 +405,7 @@ static void spool_add(Cp *cp, CpVm *v, const char *p, size_t n)
 		spool_path(cp, v->name, 1, p1, sizeof(p1));
 		close(v->spool_fd);
 		rename(p0, p1);
-		v->spool_fd = open(p0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		v->spool_fd = spool_file(cp, p0);
 		v->spool_bytes = 0;
 		if (v->spool_fd < 0)
 			return;
@@ -918,7 +934,12 @@ static void start_child(Cp *cp, CpVm *v, const Json *a, char *why, size_t whylen
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setpgid(0, 0);
 		int in = open("/dev/null", O_RDONLY);
-		int log = open(logp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		Outfile lo;
+		VdErr le;
+		int log = -1;
+		if (!outfile_open(&lo, cp->dasd, logp, OUTFILE_STREAM, OUTFILE_MODE, CPS_CP_INFO, "log", &le) &&
+		    !outfile_start(&lo, &le))
+			log = lo.fd;
 		if (in >= 0)
 			dup2(in, 0);
 		if (log >= 0) {

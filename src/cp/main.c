@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/err.h"
 #include "cp/cp.h"
 #include "cp/session.h"
+#include "vd/outfile.h"
 #include "vm/vmblock.h"
 
 /* Verbs may be abbreviated down to min characters and typed in any case, as z/VM's CP
@@ -73,6 +75,18 @@ int main(int argc, char **argv)
 		argv[n++] = argv[i];
 	}
 	argc = n;
+	/* Standard output and error are files VMCP writes too: never the real disk (a
+	 * shell's `1<>vmcp.dasd` truncates nothing, and a command's output would land on
+	 * it). A refusal is said on whichever of the two is safe. */
+	VdErr oe;
+	int bad_fd = outfile_check_fd(cp.dasd, STDERR_FILENO, "standard error", &oe) ? STDERR_FILENO
+		     : outfile_check_fd(cp.dasd, STDOUT_FILENO, "standard output", &oe) ? STDOUT_FILENO : -1;
+	if (bad_fd >= 0) {
+		FILE *f = bad_fd == STDERR_FILENO ? stdout : stderr;
+		if (bad_fd == STDOUT_FILENO || !outfile_check_fd(cp.dasd, STDOUT_FILENO, "standard output", &(VdErr){0}))
+			fprintf(f, "VMCP%03dE %s\n", oe.num, oe.text);
+		return vmcp_exit_code(oe.code);
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return vmcp_exit_code(VMCP_EINVAL);

@@ -71,14 +71,29 @@ int script_load(VmSession *s, const char *path)
 	}
 	char line[512];
 	int no = 0, rc = 0;
-	while (!rc && fgets(line, sizeof(line), f)) {
+	for (;;) {
+		/* One line, read a byte at a time so that nothing unbounded (a device, a file
+		 * without newlines) is ever held, and a NUL byte is seen where it is: a script
+		 * is text, and a NUL would silently cut the line short. */
+		size_t len = 0;
+		int ch = EOF;
+		while (len < sizeof(line) - 1 && (ch = getc(f)) != EOF && ch != '\n' && ch)
+			line[len++] = (char)ch;
+		if (ch == EOF && !len)
+			break;
 		no++;
-		size_t len = strlen(line);
-		if (len && line[len - 1] != '\n' && !feof(f)) {
+		if (!ch) {
+			char why[80];
+			snprintf(why, sizeof(why), "a NUL byte at column %zu (a script is text)", len + 1);
+			rc = fail(path, no, why);
+			break;
+		}
+		if (ch != '\n' && ch != EOF) {
 			rc = fail(path, no, "line too long (at most 510 characters)");
 			break;
 		}
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[len] = 0;
+		while (len && line[len - 1] == '\r')
 			line[--len] = 0;
 		char *p = line;
 		while (*p == ' ' || *p == '\t')

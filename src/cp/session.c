@@ -143,6 +143,7 @@ bool session_screen_has(VmSession *s, const char *text)
 	return strstr(s->text, text) != NULL;
 }
 
+/* Writes the screen file: beside it first, renamed over it when complete. */
 static int write_screen(VmSession *s)
 {
 	VgaText t;
@@ -152,15 +153,31 @@ static int write_screen(VmSession *s)
 	if (!buf)
 		return msg(VDM_NOMEM, 'E', "Out of memory writing the screen"), VMCP_ENOMEM;
 	screen_text(&t, buf, n + 1, 0);
-	FILE *f = fopen(s->o.screen, "w");
-	bool ok = f && fputs(buf, f) >= 0;
-	if (f && fclose(f) != 0)
-		ok = false;
+	Outfile o;
+	VdErr e;
+	int r = outfile_open(&o, s->cp->dasd, s->o.screen, OUTFILE_REPLACE, OUTFILE_MODE, VMM_FILE, "screen file", &e);
+	if (!r) {
+		size_t done = 0;
+		while (done < n) {
+			ssize_t k = write(o.fd, buf + done, n - done);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				break;
+			done += (size_t)k;
+		}
+		if (done < n) {
+			r = vderr(&e, VMCP_EIO, VMM_FILE, "Cannot write the screen to %s: %s", s->o.screen,
+				  strerror(errno));
+			outfile_abort(&o);
+		} else {
+			r = outfile_commit(&o, n, &e);
+		}
+	}
 	free(buf);
-	if (!ok)
-		return msg(VMM_FILE, 'E', "Cannot write the screen to %s: %s", s->o.screen,
-			   strerror(errno)), VMCP_EIO;
-	return 0;
+	if (r)
+		msg(e.num, 'E', "%s", e.text);
+	return r;
 }
 
 /* Reports VD host failures (I/O error, full disk) that happened since the last look. The
@@ -186,31 +203,77 @@ static void report_host_errors(VmSession *s)
 	link_flush(s, true);
 }
 
-static FILE *open_out(const char *path, const char *what, int *rc)
+/* A VM the CP starts and that cannot start tells the CP why, over its link: the start
+ * request's answer is that message (as ipl would print it). */
+static void tell_cp(VmSession *s, const VdErr *e)
 {
-	if (!path)
+	if (s->o.link_fd < 0 || s->link.fd >= 0)
+		return;
+	char text[sizeof(e->text) + 16];
+	snprintf(text, sizeof(text), "VMCP%03dE %s", e->num, e->text);
+	if (!link_open(s))
+		link_message(s, text);
+}
+
+/* Opens output file number i (SESS_OUT_*) of the session, checked (no disk VMCP holds)
+ * but not truncated before the VM runs (start_outs). */
+static FILE *open_out(VmSession *s, int i, const char *path, const char *what, int *rc)
+{
+	if (!path || *rc)
 		return NULL;
-	FILE *f = !strcmp(path, "-") ? stdout : fopen(path, "w");
+	Outfile *o = &s->outs[i];
+	VdErr e;
+	int r = outfile_open(o, s->cp->dasd, path, OUTFILE_STREAM, OUTFILE_MODE, VMM_FILE, what, &e);
+	if (r) {
+		msg(e.num, 'E', "%s", e.text);
+		tell_cp(s, &e);
+		*rc = r;
+		return NULL;
+	}
+	FILE *f = o->is_stdout ? stdout : fdopen(o->fd, "w");
 	if (!f) {
-		msg(VMM_FILE, 'E', "Cannot open %s file %s: %s", what, path, strerror(errno));
-		*rc = VMCP_EIO;
+		msg(VMM_FILE, 'E', "Cannot open %s: %s", path, strerror(errno));
+		outfile_abort(o);
+		*rc = VMCP_ENOMEM;
 		return NULL;
 	}
 	setvbuf(f, NULL, _IOLBF, 0);
 	return f;
 }
 
+/* The VM runs: the output files start empty now. */
+static int start_outs(VmSession *s)
+{
+	s->outs_started = true;
+	for (int i = 0; i < SESS_OUT_COUNT; i++) {
+		VdErr e;
+		if (s->outs[i].fd >= 0 && outfile_start(&s->outs[i], &e)) {
+			msg(e.num, 'E', "%s", e.text);
+			return e.code;
+		}
+	}
+	return 0;
+}
+
 /* Closes an output file (flushes standard output); a write that failed on the way (a
- * full disk) is reported and makes *rc VMCP_EIO if the run had succeeded. */
-static void close_out(FILE *f, const char *what, const char *path, int *rc)
+ * full disk) is reported and makes *rc VMCP_EIO if the run had succeeded. A file of a
+ * run that never started is left as it was (removed if this run created it). */
+static void close_out(VmSession *s, int i, FILE *f, const char *what, const char *path, int *rc)
 {
 	if (!f)
 		return;
+	Outfile *o = i >= 0 ? &s->outs[i] : NULL;
 	bool ok = !ferror(f);
 	if (f == stdout)
 		ok = fflush(f) == 0 && ok;
 	else
 		ok = fclose(f) == 0 && ok;
+	if (o && o->fd >= 0 && f != stdout)
+		o->fd = -1; /* closed with f */
+	if (o && !s->outs_started) {
+		outfile_abort(o);
+		return;
+	}
 	if (!ok) {
 		msg(VMM_FILE, 'E', "Cannot write %s file %s: %s", what, path, strerror(errno));
 		if (!*rc)
@@ -576,6 +639,8 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 	s->trace_lo = 0;
 	s->trace_hi = 0xFFFF;
 	s->state = VMS_RUNNING;
+	for (int i = 0; i < SESS_OUT_COUNT; i++)
+		s->outs[i].fd = -1;
 	int rc = 0;
 	if (o->until && watch_start(&s->until, o->until)) {
 		msg(VDM_NOMEM, 'E', "Out of memory");
@@ -589,24 +654,30 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 	}
 	if (o->script && (rc = script_load(s, o->script)))
 		goto fail;
-	s->serial_f = open_out(o->serial, "serial", &rc);
-	s->debugcon_f = open_out(o->debugcon, "debug console", &rc);
-	s->bioslog_f = open_out(o->bioslog, "BIOS log", &rc);
-	s->post_f = open_out(o->post, "POST code", &rc);
-	if (o->trace_file) {
+	/* The output files: checked now, so that a bad one ends the IPL before anything
+	 * is built, truncated only once the VM runs. */
+	s->serial_f = open_out(s, SESS_OUT_SERIAL, o->serial, "serial file", &rc);
+	s->debugcon_f = open_out(s, SESS_OUT_DEBUGCON, o->debugcon, "debug console file", &rc);
+	s->bioslog_f = open_out(s, SESS_OUT_BIOSLOG, o->bioslog, "BIOS log file", &rc);
+	s->post_f = open_out(s, SESS_OUT_POST, o->post, "POST code file", &rc);
+	if (o->trace_file && !rc) {
 		s->trace_path = strdup(o->trace_file);
-		s->trace_f = open_out(o->trace_file, "trace", &rc);
+		s->trace_f = open_out(s, SESS_OUT_TRACE, o->trace_file, "trace file", &rc);
+	}
+	if (o->screen && !rc) {
+		VdErr e;
+		if ((rc = outfile_check_path(cp->dasd, o->screen, &e))) {
+			msg(e.num, 'E', "%s", e.text);
+			tell_cp(s, &e);
+		}
 	}
 	if (rc)
 		goto fail;
 
 	/* The VMBLOCK: config file and VDDATA, VDs locked for the run. */
 	if ((rc = vmblock_load(cp->dasd, o->name, &s->vm))) {
-		char text[sizeof(s->vm.err.text) + 16];
-		snprintf(text, sizeof(text), "VMCP%03dE %s", s->vm.err.num, s->vm.err.text);
-		fprintf(stderr, "%s\n", text);
-		if (o->link_fd >= 0 && !link_open(s))
-			link_message(s, text); /* the CP that started us learns why */
+		fprintf(stderr, "VMCP%03dE %s\n", s->vm.err.num, s->vm.err.text);
+		tell_cp(s, &s->vm.err);
 		goto fail;
 	}
 	if (o->memory) {
@@ -643,6 +714,8 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 		goto fail;
 	}
 	machine_hold_shutdown(s->m, o->hold);
+	if ((rc = start_outs(s)))
+		goto fail;
 	session_apply_trace(s);
 
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -725,7 +798,7 @@ int session_close(VmSession *s)
 			session_msg(s, VMM_STOPPED, 'I', "VM %s stopped", s->o.name);
 			break;
 		}
-		if (s->o.screen) {
+		if (s->o.screen && s->outs_started) {
 			int r = write_screen(s);
 			if (!rc)
 				rc = r;
@@ -741,11 +814,11 @@ int session_close(VmSession *s)
 	s->state = VMS_ENDED;
 	vmblock_unload(&s->vm);
 	s->m = NULL;
-	close_out(s->serial_f, "serial", s->o.serial, &rc);
-	close_out(s->debugcon_f, "debug console", s->o.debugcon, &rc);
-	close_out(s->bioslog_f, "BIOS log", s->o.bioslog, &rc);
-	close_out(s->post_f, "POST code", s->o.post, &rc);
-	close_out(s->trace_f, "trace", s->trace_path, &rc);
+	close_out(s, SESS_OUT_SERIAL, s->serial_f, "serial", s->o.serial, &rc);
+	close_out(s, SESS_OUT_DEBUGCON, s->debugcon_f, "debug console", s->o.debugcon, &rc);
+	close_out(s, SESS_OUT_BIOSLOG, s->bioslog_f, "BIOS log", s->o.bioslog, &rc);
+	close_out(s, SESS_OUT_POST, s->post_f, "POST code", s->o.post, &rc);
+	close_out(s, SESS_OUT_TRACE, s->trace_f, "trace", s->trace_path, &rc);
 	s->serial_f = s->debugcon_f = s->bioslog_f = s->post_f = s->trace_f = NULL;
 	/* The CP learns last, once the VDs are flushed and unlocked. */
 	s->rc = rc;

@@ -25,6 +25,7 @@
 #include "cp/cp.h"
 #include "cp/cpsock.h"
 #include "cp/term.h"
+#include "vd/outfile.h"
 #include "vm/machine.h"
 #include "vm/vmblock.h"
 
@@ -78,6 +79,10 @@ int watch_start(TextWatch *w, const char *text);
 void watch_stop(TextWatch *w);
 /* A byte of COM1 output; returns true when it completes the text. */
 bool watch_serial(TextWatch *w, u8 b);
+
+/* The streamed output files of a session (VmSession.outs). */
+enum { SESS_OUT_SERIAL, SESS_OUT_DEBUGCON, SESS_OUT_BIOSLOG, SESS_OUT_POST, SESS_OUT_TRACE,
+       SESS_OUT_COUNT };
 
 /* What `vmcp ipl` (or the CP's start) asks for. */
 typedef struct SessionOpts {
@@ -135,6 +140,10 @@ typedef struct VmSession {
 	/* Output files. */
 	FILE *serial_f, *debugcon_f, *bioslog_f, *post_f, *trace_f;
 	char *trace_path;   /* where trace lines go (NULL: stderr) */
+	/* Their state (vd/outfile.h): opened and checked before the VM is built, truncated
+	 * only once it runs (outs_started); a failed open leaves them as they were. */
+	Outfile outs[SESS_OUT_COUNT];
+	bool outs_started;
 
 	TextWatch until;
 

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -232,13 +233,26 @@ static int trace_to(VmSession *s, FILE *out, const char *file, const char *cwd)
 		snprintf(path, sizeof(path), "%s/%s", cwd, file);
 	else
 		snprintf(path, sizeof(path), "%s", file);
-	FILE *f = fopen(path, "a");
-	if (!f)
+	/* The file trace lines already go to: nothing to open. */
+	struct stat a, b;
+	if (s->trace_f && stat(path, &a) == 0 && fstat(fileno(s->trace_f), &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return 0;
+	/* Appended to, and never a disk VMCP holds (vd/outfile.h). */
+	Outfile o;
+	VdErr e;
+	if (outfile_open(&o, s->cp->dasd, path, OUTFILE_APPEND, OUTFILE_MODE, VMM_FILE, "trace file", &e))
+		return cmsg(out, e.num, 'E', "%s", e.text), e.code;
+	FILE *f = o.is_stdout ? stdout : fdopen(o.fd, "a");
+	if (!f) {
+		outfile_abort(&o);
 		return cmsg(out, VMM_FILE, 'E', "Cannot open trace file %s: %s", path, strerror(errno)),
 		       VMCP_EIO;
+	}
 	setvbuf(f, NULL, _IOLBF, 0);
 	if (s->trace_f && s->trace_f != stdout)
 		fclose(s->trace_f);
+	s->outs[SESS_OUT_TRACE].fd = -1; /* the --trace-file, if it was that, is closed */
 	s->trace_f = f;
 	free(s->trace_path);
 	s->trace_path = strdup(path);

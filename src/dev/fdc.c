@@ -11,7 +11,9 @@
  * tables give them), READ ID, FORMAT TRACK, VERSION, CONFIGURE, DUMPREG, LOCK,
  * PERPENDICULAR MODE; anything else is an invalid command (ST0 = 80h). A disk can be read
  * only at its data rate (500 kb/s for 1.2M and 1.44M, 250 kb/s for 720K, 250 or
- * 300 kb/s for 360K, 1 Mb/s for 2.88M) and in MFM: otherwise no address mark is found.
+ * 300 kb/s for the 5.25" 160K-360K formats, 1 Mb/s for 2.88M; the formats are the VD
+ * layer's list, vd/geometry.c) and in MFM: otherwise no address mark is found; a
+ * single-sided disk has no side 1.
  *
  * Reference: Intel 82077AA CHMOS Single-Chip Floppy Disk Controller datasheet
  * (registers, command set, status registers, result C/H/R/N table, polling after
@@ -32,14 +34,6 @@
 #include "base/err.h"
 
 enum { RATE_500K = 0, RATE_300K = 1, RATE_250K = 2, RATE_1M = 3 };
-
-static const FdcMedia media_table[] = {
-	{720, 40, 2, 9, 1 << RATE_250K | 1 << RATE_300K, 1, "360K"},
-	{1440, 80, 2, 9, 1 << RATE_250K, 3, "720K"},
-	{2400, 80, 2, 15, 1 << RATE_500K, 2, "1.2M"},
-	{2880, 80, 2, 18, 1 << RATE_500K, 4, "1.44M"},
-	{5760, 80, 2, 36, 1 << RATE_1M, 5, "2.88M"},
-};
 
 /* Status register bits. */
 enum {
@@ -62,10 +56,7 @@ enum { DOR_NRESET = 0x04, DOR_DMAEN = 0x08 };
 
 const FdcMedia *fdc_media_for(u64 sectors)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(media_table); i++)
-		if (media_table[i].sectors == sectors)
-			return &media_table[i];
-	return NULL;
+	return vd_floppy(sectors); /* the one list of floppy formats (vd/geometry.c) */
 }
 
 /* ---- Interrupt ---- */

@@ -1,5 +1,5 @@
 /* fdc.h: the Intel 82077AA floppy disk controller (PC-AT mode) and its drives, each
- * disk a VD whose size gives the media type (360K, 720K, 1.2M, 1.44M, 2.88M).
+ * disk a VD whose size gives the media type (the formats of vd/geometry.c: 160K to 2880K).
  *
  * Wiring (the board file):
  *   io_map(io, 0x3F0, 6, &fdc_io_ops, fdc);   SRA SRB DOR TDR MSR/DSR FIFO
@@ -30,15 +30,9 @@
  * sets *tc when the last of them reached terminal count. */
 typedef u32 (*FdcDmaFn)(void *ctx, int chan, void *buf, u32 len, bool to_memory, bool *tc);
 
-/* A media format. rates: bit n set when data rate code n reads it (0 500K, 1 300K,
- * 2 250K, 3 1M). */
-typedef struct FdcMedia {
-	u32 sectors;
-	u8 cyls, heads, spt;
-	u8 rates;
-	u8 cmos; /* CMOS drive type that reads it natively */
-	const char *name;
-} FdcMedia;
+/* A media format: the floppy formats are the VD layer's one list (vd/vd.h, VdFloppy:
+ * geometry, the data rates that read it, the CMOS drive type). */
+typedef VdFloppy FdcMedia;
 
 typedef struct FdcDrive {
 	bool present;            /* a drive is installed */

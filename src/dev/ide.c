@@ -88,27 +88,29 @@ static void set_current_geometry(IdeDrive *d, u16 heads, u16 spt)
 	d->cur_valid = d->cur_cyls != 0;
 }
 
-/* The default translation: the VD's own geometry if it has a usable one, else the
- * standard 16 heads x 63 sectors (fewer for disks under 504 KiB). */
+/* The default translation: the VD's own geometry if it has one ATA can use (at most 16
+ * heads), else the VD layer's default disk geometry (vd_geometry_auto: 16 heads x 63
+ * sectors, fewer for disks under 504 KiB), the same one the BIOS is told. */
 static void default_geometry(IdeDrive *d)
 {
 	const VdDisk *vd = d->vd;
 	u64 cap = MIN(vd->sectors, (u64)IDE_CHS_MAX);
-	u32 heads = 16, spt = 63;
+	VdGeometry g = vd_geometry_auto(VD_TYPE_HD, cap);
+	u32 heads = g.heads, spt = g.sectors, cyls = g.cylinders;
 	if (vd->geom.heads && vd->geom.heads <= 16 && vd->geom.sectors && vd->geom.sectors <= 63) {
 		heads = vd->geom.heads;
 		spt = vd->geom.sectors;
+		while (cap < (u64)heads * spt && heads > 1)
+			heads--;
+		if (cap < spt)
+			spt = (u32)MAX(cap, 1);
+		cyls = (u32)MIN(cap / ((u64)heads * spt), 16383u);
 	}
-	while (cap < (u64)heads * spt && heads > 1)
-		heads--;
-	if (cap < spt)
-		spt = (u32)MAX(cap, 1);
-	u64 cyls = cap / ((u64)heads * spt);
 	if (vd->geom.cylinders && vd->geom.cylinders < cyls)
 		cyls = vd->geom.cylinders;
 	d->heads = (u16)heads;
 	d->spt = (u16)spt;
-	d->cyls = (u16)MIN(cyls, 16383u);
+	d->cyls = (u16)cyls;
 	set_current_geometry(d, d->heads, d->spt);
 }
 

@@ -148,7 +148,8 @@ Backend *backend_open_file(const char *path, int flags, u64 create_size, int *er
 	int fd = open(path, oflags | O_CLOEXEC);
 	bool created = false;
 	if (fd < 0 && errno == ENOENT && (flags & BACKEND_CREATE)) {
-		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		/* The user's alone: other local users must not read guests' disks. */
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		created = fd >= 0;
 	}
 	if (fd < 0) {

@@ -54,6 +54,25 @@ typedef struct VdDisk {
 	void *trace_ctx;
 } VdDisk;
 
+/* A floppy format (geometry.c: the one list of them). */
+typedef struct VdFloppy {
+	u32 sectors;
+	u8 cyls, heads, spt;
+	u8 rates; /* data rates that read it: bit 0 500 kb/s, 1 300 kb/s, 2 250 kb/s, 3 1 Mb/s
+		   * (bit n: the 82077AA's rate code n) */
+	u8 cmos;  /* the CMOS drive type that reads it natively */
+	const char *name; /* its size as define vd takes it: "1440K" */
+} VdFloppy;
+/* The floppy format of that many sectors, or NULL: every layer's test of a floppy size. */
+const VdFloppy *vd_floppy(u64 sectors);
+/* Every floppy format's name, "160K, 180K, ... or 2880K", into buf (for messages). */
+void vd_floppy_list(char *buf, size_t n);
+/* The geometry the BIOS sees for a VD of this type and size when its settings file says
+ * "auto": a floppy's format; for disks 16 heads, 63 sectors per track and as many
+ * cylinders as fit (at most 16383, the ATA limit; smaller disks get fewer heads and
+ * sectors); 0/0/0 for a CD-ROM. */
+VdGeometry vd_geometry_auto(VdType type, u64 sectors);
+
 /* Fills vd as a single-extent VD of `sectors` sectors starting at real sector `start` of
  * backend b (tests and device fixtures; VMFAT fills VdDisks from VDDs). */
 void vd_init_flat(VdDisk *vd, const char *dev, Backend *b, u64 start, u64 sectors);

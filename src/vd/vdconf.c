@@ -22,17 +22,19 @@
 #include "conf/conf.h"
 #include "vd/vdconf.h"
 
-static const struct {
-	u32 kib;
-	VdGeometry g;
-} floppy_formats[] = {
-	{160, {40, 1, 8}},   {180, {40, 1, 9}},   {320, {40, 2, 8}},   {360, {40, 2, 9}},
-	{720, {80, 2, 9}},   {1200, {80, 2, 15}}, {1440, {80, 2, 18}}, {2880, {80, 2, 36}},
-};
-
 VdType vd_type_for_dev(int dev)
 {
 	return dev == VM_DEV_FDA || dev == VM_DEV_FDB ? VD_TYPE_FD : VD_TYPE_HD;
+}
+
+int vd_type_available(VdType t, const char **why)
+{
+	if (t == VD_TYPE_CDROM && !VD_CDROM_AVAILABLE) {
+		*why = "cdrom is not available yet (this vmcp has no ATAPI CD-ROM model)";
+		return VMCP_EUNSUP;
+	}
+	*why = NULL;
+	return 0;
 }
 
 const char *vd_type_name(VdType t)
@@ -40,55 +42,29 @@ const char *vd_type_name(VdType t)
 	return t == VD_TYPE_FD ? "floppy" : t == VD_TYPE_CDROM ? "cdrom" : "disk";
 }
 
-int vd_size_check(VdType type, u64 bytes, const char **why)
+int vd_size_check(VdType type, u64 bytes, char *why, size_t n)
 {
 	if (bytes == 0 || bytes % SECTOR_SIZE) {
-		*why = "a VD's size is a positive multiple of 512 bytes";
+		snprintf(why, n, "a VD's size is a positive multiple of 512 bytes");
 		return VMCP_EINVAL;
 	}
 	if (bytes > VD_MAX_BYTES) {
-		*why = "a VD holds at most 2T";
+		snprintf(why, n, "a VD holds at most 2T");
 		return VMCP_ERANGE;
 	}
 	if (type == VD_TYPE_CDROM && bytes % 2048) {
-		*why = "a CD-ROM's size is a multiple of its 2048-byte sectors";
+		snprintf(why, n, "a CD-ROM's size is a multiple of its 2048-byte sectors");
 		return VMCP_EINVAL;
 	}
-	if (type == VD_TYPE_FD) {
-		for (size_t i = 0; i < ARRAY_SIZE(floppy_formats); i++)
-			if (bytes == floppy_formats[i].kib * KiB)
-				return 0;
-		*why = "a floppy is 160K, 180K, 320K, 360K, 720K, 1200K, 1440K or 2880K";
+	if (type == VD_TYPE_FD && !vd_floppy(bytes / SECTOR_SIZE)) {
+		char list[120];
+		vd_floppy_list(list, sizeof(list));
+		snprintf(why, n, "a floppy is %s", list);
 		return VMCP_EINVAL;
 	}
-	*why = NULL;
+	if (n)
+		why[0] = 0;
 	return 0;
-}
-
-VdGeometry vd_geometry_auto(VdType type, u64 sectors)
-{
-	VdGeometry g = {0, 0, 0};
-	if (type == VD_TYPE_CDROM)
-		return g;
-	if (type == VD_TYPE_FD) {
-		for (size_t i = 0; i < ARRAY_SIZE(floppy_formats); i++)
-			if (sectors * SECTOR_SIZE == floppy_formats[i].kib * KiB)
-				return floppy_formats[i].g;
-	}
-	if (sectors >= 16 * 63) {
-		g.heads = 16;
-		g.sectors = 63;
-		g.cylinders = (u32)MIN(sectors / (16 * 63), 16383);
-	} else if (sectors >= 63) {
-		g.heads = (u16)(sectors / 63);
-		g.sectors = 63;
-		g.cylinders = 1;
-	} else {
-		g.heads = 1;
-		g.sectors = (u16)sectors;
-		g.cylinders = 1;
-	}
-	return g;
 }
 
 enum { K_VM, K_DEVICE, K_TYPE, K_CAPACITY, K_GEOMETRY, K_READONLY };
@@ -155,6 +131,8 @@ static int vd_line(void *ctx, const ConfLine *l, ConfErr *e)
 			c->type = VD_TYPE_CDROM;
 		else
 			return conf_err(e, l->line, "type: %s is not disk, floppy or cdrom", l->value);
+		if (vd_type_available(c->type, &why))
+			return conf_err(e, l->line, "type: %s", why);
 		vp->type_set = true;
 		return 0;
 	case K_CAPACITY: {
@@ -195,8 +173,8 @@ int vdconf_parse(const char *text, size_t len, VdConf *c, ConfErr *e)
 	if ((c->type == VD_TYPE_FD) != floppy_dev)
 		return conf_err(e, vp.line[K_TYPE], "type: %s cannot be a %s", vm_dev_name(c->dev),
 				vd_type_name(c->type));
-	const char *why;
-	if (vd_size_check(c->type, c->capacity, &why))
+	char why[160];
+	if (vd_size_check(c->type, c->capacity, why, sizeof(why)))
 		return conf_err(e, vp.line[K_CAPACITY], "capacity: %s", why);
 	if (c->type == VD_TYPE_CDROM) {
 		if (vp.seen & (1u << K_READONLY) && !c->readonly)

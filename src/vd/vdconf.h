@@ -27,13 +27,16 @@ typedef struct VdConf {
 int vdconf_parse(const char *text, size_t len, VdConf *c, ConfErr *e);
 /* A new VD settings file text (malloc'd), or NULL if out of memory. */
 char *vdconf_format(const VdConf *c);
-/* Checks a VD size for a device type: 0, or VMCP_EINVAL/VMCP_ERANGE with a reason. */
-int vd_size_check(VdType type, u64 bytes, const char **why);
-/* The geometry the BIOS sees for a VD of this type and size when the settings file says
- * "auto": standard floppy geometries; for disks 16 heads, 63 sectors per track and as
- * many cylinders as fit (at most 16383, the ATA limit; smaller disks get fewer heads and
- * sectors); 0/0/0 for a CD-ROM. */
-VdGeometry vd_geometry_auto(VdType type, u64 sectors);
+/* Checks a VD size for a device type (a floppy: one of vd_floppy's formats): 0, or
+ * VMCP_EINVAL/VMCP_ERANGE with the reason in why (n bytes). */
+int vd_size_check(VdType type, u64 bytes, char *why, size_t n);
+/* The one switch for CD-ROM VDs: 0 until an ATAPI CD-ROM model exists (then 1, and the
+ * settings file, put and ipl take type = cdrom; docs/commands.md says which). */
+#define VD_CDROM_AVAILABLE 0
+/* Whether a VD of type t can be given to a guest (a CD-ROM needs the ATAPI model): 0,
+ * or VMCP_EUNSUP with the reason. Every layer asks here: the settings file's parser
+ * (so put, check and ipl), and the machine's build. */
+int vd_type_available(VdType t, const char **why);
 /* The type a new VD on device dev gets: floppy for fda/fdb, disk otherwise. */
 VdType vd_type_for_dev(int dev);
 /* The type as the VD settings file spells it: "disk", "floppy", "cdrom". */

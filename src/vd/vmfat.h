@@ -35,6 +35,10 @@
 #define VMFAT_MAX_ALLOC (VMFAT_MAX_VDDS * VD_MAX_EXTENTS)
 #define VMFAT_FILE_NAME_MAX 47
 #define VMFAT_LOCK_BASE (1ull << 62) /* byte offset of the VD locks (never data) */
+#define VMFAT_EXTENT_LOCK_BASE (1ull << 61) /* + sector: a running VM's extents (never data) */
+#define VMFAT_GEN_MAX UINT64_MAX     /* a directory at this generation takes no update */
+#define VMFAT_GEN_WARN (1ull << 63)  /* check: "near the end of the counter" from here */
+#define VMFAT_VDD_ID_MAX (UINT32_MAX - 1) /* the last VDD id (next_vdd_id stays above it) */
 #define VMFAT_LOCK_TIMEOUT_MS 30000  /* waiting for another vmcp's directory lock */
 
 /* Message numbers of this module (docs/commands.md lists them with their texts). */
@@ -53,6 +57,7 @@ enum {
 	VDM_TRUNCATED = 111,    /* real disk smaller than its superblock says */
 	VDM_DISK_BUSY = 112,    /* format --force: a VD is in use */
 	VDM_NOMEM = 113,
+	VDM_GEN_END = 114,      /* the directory generation counter is at its end */
 	VDM_VM_NOT_FOUND = 120,
 	VDM_VM_EXISTS = 121,
 	VDM_VM_NAME = 122,
@@ -71,9 +76,13 @@ enum {
 	VDM_VD_SHRINK = 135,
 	VDM_CONFIG_BAD = 136,   /* an existing config/settings file does not parse */
 	VDM_VM_OPTION = 137,    /* define vm: a bad option value */
+	VDM_EDIT_INVALID = 138, /* an update would leave a file that does not parse */
+	VDM_VDD_IDS = 139,      /* every VDD id has been used */
+	VDM_LOST_VD = 140,      /* a running VM uses a VD or space the directory does not give it */
 	VDM_IMAGE_LARGE = 200,  /* vd import: image larger than the VD */
 	VDM_IMAGE_IO = 201,     /* vd import/export: the image file */
 	VDM_VD_IO = 202,        /* vd import/export: the VD */
+	VDM_OUT_REFUSED = 203,  /* an output file is a disk VMCP holds (outfile.h) */
 };
 
 /* A numbered error message: the VMCP_E* code, the message number, the text. */
@@ -154,6 +163,8 @@ typedef struct Vmfat {
 	char copy_problem[2][160];
 	u64 max_gen;         /* highest generation seen in either copy */
 	bool rolled_back;    /* lenient open: the newest copy was bad, dir is the older */
+	bool have_newer;     /* rolled back, and the bad newest copy decoded: newer */
+	VmfatDir newer;      /* (check: what a rollback would drop) */
 	bool dir_bad;        /* lenient open: dir itself fails the fast check */
 	VdErr err;           /* the last failure */
 } Vmfat;
@@ -197,6 +208,11 @@ void vmfat_unlock(Vmfat *v);
  * into v->dir (nd is left empty). Returns 0, VMCP_ENOSPC if it does not fit in a copy,
  * or a write error. */
 int vmfat_commit(Vmfat *v, VmfatDir *nd);
+
+/* Writes the directory in force again as generations 1 and 2 (the copy not in force
+ * first, so a crash at any point leaves the same directory in force): for a generation
+ * counter near its end (check --repair). The caller holds the exclusive lock. */
+int vmfat_renumber(Vmfat *v);
 
 /* The fast check run on every open: the structure and the safety of the VD manager (each
  * VDD's extents inside the data area, no sector in two VDDs, the allocation table sorted
@@ -245,6 +261,20 @@ int vmfat_dir_rebuild_alloc(VmfatDir *d);
 int vmfat_vd_lock(Vmfat *v, u32 id, bool write);
 void vmfat_vd_unlock(Vmfat *v, u32 id);
 bool vmfat_vd_in_use(Vmfat *v, u32 id);
+/* True if another holder has the VD lock of any VDD id in first .. first+count-1 on the
+ * real disk b (without reading its directory: the locks are on the disk, so this holds
+ * even when the directory cannot be read); *held (may be NULL) receives one such id.
+ * vmfat_vd_range_in_use(b, 0, VMFAT_VD_IDS, ...) asks about every VD. */
+bool vmfat_vd_range_in_use(Backend *b, u32 first, u64 count, u32 *held);
+#define VMFAT_VD_IDS (1ull << 32) /* every possible VDD id */
+/* The extent locks: a VM holds a read lock on the bytes VMFAT_EXTENT_LOCK_BASE + s for
+ * every real-disk sector s of its VDs while it runs, so that space a running VM uses is
+ * never given to another VD, even by a directory that lost the update that gave it
+ * (allocation tests them). lock with on = false releases them. 0, VMCP_EBUSY, VMCP_EIO. */
+int vmfat_extents_lock(Vmfat *v, const VdExtent *x, u32 n, bool on);
+/* True if another holder has an extent lock on any sector of x[0..n); *sector (may be
+ * NULL) receives one such sector. */
+bool vmfat_extents_in_use(Backend *b, const VdExtent *x, u32 n, u64 *sector);
 
 /* Operations of the CP commands. Each takes the directory lock, reloads, checks,
  * changes, commits and unlocks; on failure nothing changed and v->err tells why. */
@@ -303,6 +333,8 @@ enum {
 	VDM_CHK_DEVLINE_DANGLING = 161,
 	VDM_CHK_ORPHAN_SETTINGS = 162,
 	VDM_CHK_FILE_NAME = 163,
+	VDM_CHK_GEN_HIGH = 164,
+	VDM_CHK_ROLLBACK_BUSY = 165,
 	VDM_CHK_REPAIRED = 180,
 	VDM_CHK_OK = 190,
 	VDM_CHK_ERRORS = 191,

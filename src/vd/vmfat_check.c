@@ -33,6 +33,8 @@ typedef struct Chk {
 	VmfatCheckResult *res;
 	VmfatDir *fix; /* the repaired directory being built, or NULL */
 	bool fix_failed;
+	bool refused;  /* a repair that would take a VD from a running VM: none made */
+	bool renumber; /* the generation counter is near its end: renumber the copies */
 	u32 nnotes;
 	char notes[MAX_REPAIR_NOTES][200];
 } Chk;
@@ -73,11 +75,53 @@ static void fix_set_file(Chk *c, const char *name, char *text)
 	free(text);
 }
 
+/* A rollback to the older copy drops what only the newer one has: refused (v->err set,
+ * true returned) while a VD it would drop or change is in use. When the newer copy
+ * cannot be decoded, any VD in use refuses it. */
+static bool rollback_refused(Vmfat *v, const char *older)
+{
+	u32 id;
+	if (!v->have_newer) {
+		if (!vmfat_vd_range_in_use(v->b, 0, VMFAT_VD_IDS, &id))
+			return false;
+		vderr(&v->err, VMCP_EBUSY, VDM_CHK_ROLLBACK_BUSY,
+		      "Cannot roll back to directory copy %s while a VM runs (VDD id %u): the newer copy cannot "
+		      "be read to tell which VDs the rollback would drop; end the VMs first", older, id);
+		return true;
+	}
+	for (u32 i = 0; i < v->newer.nvdd; i++) {
+		const VmfatVdd *n = &v->newer.vdd[i], *o = NULL;
+		for (u32 k = 0; k < v->dir.nvdd && !o; k++)
+			if (v->dir.vdd[k].id == n->id)
+				o = &v->dir.vdd[k];
+		bool same = o && o->capacity == n->capacity && o->nextents == n->nextents &&
+			    !memcmp(o->extent, n->extent, n->nextents * sizeof(n->extent[0]));
+		if (same || !vmfat_vd_in_use(v, n->id))
+			continue;
+		vderr(&v->err, VMCP_EBUSY, VDM_CHK_ROLLBACK_BUSY,
+		      "Cannot roll back to directory copy %s: VD %s %s (VDD id %u) is in use by a running VM and "
+		      "the older copy %s; end the VM first (repairs never take a VD from a running VM)",
+		      older, n->vm, vm_dev_name(n->dev), n->id, o ? "describes it differently" : "does not have it");
+		return true;
+	}
+	return false;
+}
+
 static void check_copies(Chk *c)
 {
 	Vmfat *v = c->v;
 	int other = 1 - v->active;
 	const char *an = v->active ? "B" : "A", *on = other ? "B" : "A";
+	if (v->max_gen >= VMFAT_GEN_WARN) {
+		report(c, VDM_CHK_GEN_HIGH, 'W',
+		       "Directory generation %llu is near the end of its counter (%llu); updates stop there; "
+		       "vmcp check --repair renumbers the copies", (unsigned long long)v->max_gen,
+		       (unsigned long long)VMFAT_GEN_MAX);
+		if (c->fix && !v->dir_bad) {
+			c->renumber = true;
+			note(c, "renumbered the directory copies (generation %llu to 2)", (unsigned long long)v->max_gen);
+		}
+	}
 	if (v->dir_bad) {
 		report(c, VDM_CHK_STRUCT, 'E', "Directory copy %s (generation %llu) fails the fast check: %s",
 		       an, (unsigned long long)v->copy_gen[v->active], v->copy_problem[v->active]);
@@ -88,7 +132,9 @@ static void check_copies(Chk *c)
 		       "Directory copy %s (generation %llu) is invalid: %s; copy %s (generation %llu) is intact",
 		       on, (unsigned long long)v->copy_gen[other], v->copy_problem[other], an,
 		       (unsigned long long)v->copy_gen[v->active]);
-		if (c->fix)
+		if (c->fix && rollback_refused(v, an))
+			c->refused = true;
+		else if (c->fix)
 			note(c, "rolled the directory back to generation %llu (copy %s)",
 			     (unsigned long long)v->copy_gen[v->active], an);
 		return;
@@ -278,6 +324,15 @@ int vmfat_check(Vmfat *v, bool repair, VmfatReportFn fn, void *ctx, VmfatCheckRe
 		c.fix = &fix;
 	}
 	check_all(&c);
+	if (c.refused) {
+		vmfat_dir_free(&fix);
+		r = VMCP_EBUSY;
+		goto out;
+	}
+	if (c.renumber && !c.fix_failed && (r = vmfat_renumber(v))) {
+		vmfat_dir_free(&fix);
+		goto out;
+	}
 	if (!c.fix || !c.nnotes) {
 		vmfat_dir_free(&fix);
 		r = res->errors ? VMCP_ECORRUPT : 0;

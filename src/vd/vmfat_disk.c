@@ -21,6 +21,7 @@
 
 #include "base/err.h"
 #include "vd/crc32c.h"
+#include "vd/vdconf.h"
 #include "vd/vmfat.h"
 
 /* The superblock: sector 0 of the real disk, written only by format. */
@@ -298,6 +299,9 @@ int vmfat_reload(Vmfat *v)
 			newest = c;
 	int use = newest;
 	v->rolled_back = v->dir_bad = false;
+	if (v->have_newer)
+		vmfat_dir_free(&v->newer);
+	v->have_newer = false;
 	r = 0;
 	if (newest < 0) {
 		r = vderr(e, VMCP_ECORRUPT, VDM_NO_COPY,
@@ -314,6 +318,11 @@ int vmfat_reload(Vmfat *v)
 				use = other;
 				v->rolled_back = true;
 				r = 0;
+				if (dec[newest]) { /* what a rollback would drop: check looks */
+					v->newer = d[newest];
+					v->have_newer = true;
+					dec[newest] = false;
+				}
 			} else if (dec[newest]) {
 				v->dir_bad = true;
 				r = 0;
@@ -379,6 +388,8 @@ void vmfat_close(Vmfat *v)
 		return;
 	vmfat_unlock(v);
 	vmfat_dir_free(&v->dir);
+	if (v->have_newer)
+		vmfat_dir_free(&v->newer);
 	if (v->own_backend)
 		backend_close(v->b);
 	free(v);
@@ -421,11 +432,56 @@ void vmfat_unlock(Vmfat *v)
 	v->dirlock = 0;
 }
 
+/* Every file an update changes or adds must parse as what its name says, with the
+ * parsers ipl uses, so that no command commits a file later commands reject. Both
+ * tables are sorted by name: one walk. */
+static int validate_changed(Vmfat *v, const VmfatDir *nd)
+{
+	u32 j = 0;
+	for (u32 i = 0; i < nd->nfile; i++) {
+		const VmfatFile *f = &nd->file[i];
+		while (j < v->dir.nfile && strcmp(v->dir.file[j].name, f->name) < 0)
+			j++;
+		const VmfatFile *old = j < v->dir.nfile && !strcmp(v->dir.file[j].name, f->name) ? &v->dir.file[j]
+											 : NULL;
+		if (old && old->size == f->size && !memcmp(old->data, f->data, f->size))
+			continue;
+		char vm[VM_NAME_MAX + 1];
+		int dev;
+		int kind = conf_file_kind(f->name, vm, &dev);
+		VmConf c;
+		VdConf vc;
+		ConfErr ce = {0};
+		int r = kind == 1 ? vmconf_parse(vm, f->data, f->size, &c, &ce)
+			: kind == 2 ? vdconf_parse(f->data, f->size, &vc, &ce) : 0;
+		if (r)
+			return vderr(&v->err, VMCP_EINVAL, VDM_EDIT_INVALID,
+				     "The change would leave file %s invalid (line %d: %s); nothing was changed",
+				     f->name, ce.line, ce.text);
+	}
+	return 0;
+}
+
 int vmfat_commit(Vmfat *v, VmfatDir *nd)
 {
+	/* The counter never wraps: at its end no update is written (an older copy would
+	 * win); vmcp check --repair renumbers the copies. */
+	if (v->max_gen >= VMFAT_GEN_MAX)
+		return vderr(&v->err, VMCP_ERANGE, VDM_GEN_END,
+			     "The directory generation counter of %s is at its end (%llu); vmcp check --repair "
+			     "renumbers it", v->b->path, (unsigned long long)v->max_gen);
 	int r = vmfat_dir_rebuild_alloc(nd);
 	if (r)
 		return io_err(&v->err, r, "committing", v->b, 0);
+	if ((r = validate_changed(v, nd)))
+		return r;
+	/* A running VM whose VD this directory does not know (a VDD from an update that was
+	 * lost: the newest copy damaged after it was written): no update while it runs. */
+	u32 held;
+	if (vmfat_vd_range_in_use(v->b, nd->next_vdd_id, VMFAT_VD_IDS - nd->next_vdd_id, &held))
+		return vderr(&v->err, VMCP_EBUSY, VDM_LOST_VD,
+			     "A running VM uses the VD with VDD id %u, which the directory of %s does not know "
+			     "(an update was lost); end that VM, then run vmcp check", held, v->b->path);
 	nd->generation = v->max_gen + 1;
 	char w[160];
 	if (vmfat_fast_check(&v->sb, nd, w, sizeof(w))) /* a CP bug: never write it */
@@ -462,6 +518,48 @@ int vmfat_commit(Vmfat *v, VmfatDir *nd)
 	v->max_gen = v->dir.generation;
 	v->active = target;
 	v->rolled_back = v->dir_bad = false;
+	if (v->have_newer)
+		vmfat_dir_free(&v->newer);
+	v->have_newer = false;
+	return 0;
+}
+
+int vmfat_renumber(Vmfat *v)
+{
+	char w[160];
+	if (vmfat_fast_check(&v->sb, &v->dir, w, sizeof(w)))
+		return vderr(&v->err, VMCP_ECORRUPT, VDM_COPY_BAD, "Refusing to renumber an invalid directory: %s", w);
+	/* The copy not in force first: until the second write is complete the copy in
+	 * force (with the high generation) holds the same directory and wins; after it,
+	 * generation 2 does. A crash in between leaves generation 1: the same directory. */
+	VmfatDir d = v->dir;
+	int order[2] = {1 - v->active, v->active};
+	for (int k = 0; k < 2; k++) {
+		int c = order[k];
+		d.generation = (u64)k + 1;
+		size_t len;
+		u8 *buf = vmfat_dir_encode(&v->sb, &d, c, &len);
+		if (!buf)
+			return io_err(&v->err, VMCP_ENOMEM, "renumbering", v->b, 0);
+		u64 off = v->sb.copy_start[c] * 512;
+		int r = backend_pwrite(v->b, buf, len, off);
+		free(buf);
+		if (!r)
+			r = backend_flush(v->b);
+		if (r) {
+			v->copy_state[c] = COPY_BAD_BODY;
+			return io_err(&v->err, r, "renumbering the directory of", v->b, off);
+		}
+		v->copy_state[c] = COPY_GOOD;
+		v->copy_gen[c] = d.generation;
+		v->copy_problem[c][0] = 0;
+	}
+	v->dir.generation = 2;
+	v->max_gen = 2;
+	v->rolled_back = v->dir_bad = false;
+	if (v->have_newer)
+		vmfat_dir_free(&v->newer);
+	v->have_newer = false;
 	return 0;
 }
 
@@ -492,12 +590,60 @@ void vmfat_vd_unlock(Vmfat *v, u32 id)
 		vd_lock_op(v, id, F_UNLCK, F_OFD_SETLK, &fl);
 }
 
+int vmfat_extents_lock(Vmfat *v, const VdExtent *x, u32 n, bool on)
+{
+	int fd = backend_fd(v->b);
+	if (fd < 0)
+		return 0;
+	for (u32 i = 0; i < n; i++) {
+		struct flock fl = {.l_type = on ? F_RDLCK : F_UNLCK, .l_whence = SEEK_SET,
+				   .l_start = (off_t)(VMFAT_EXTENT_LOCK_BASE + x[i].start),
+				   .l_len = (off_t)x[i].count};
+		if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+			int busy = errno == EAGAIN || errno == EACCES;
+			if (on)
+				vmfat_extents_lock(v, x, i, false);
+			return busy ? VMCP_EBUSY : VMCP_EIO;
+		}
+	}
+	return 0;
+}
+
+bool vmfat_extents_in_use(Backend *b, const VdExtent *x, u32 n, u64 *sector)
+{
+	int fd = backend_fd(b);
+	for (u32 i = 0; fd >= 0 && i < n; i++) {
+		struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+				   .l_start = (off_t)(VMFAT_EXTENT_LOCK_BASE + x[i].start),
+				   .l_len = (off_t)x[i].count};
+		if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK) {
+			if (sector)
+				*sector = MAX((u64)fl.l_start - VMFAT_EXTENT_LOCK_BASE, x[i].start);
+			return true;
+		}
+	}
+	return false;
+}
+
 bool vmfat_vd_in_use(Vmfat *v, u32 id)
 {
-	struct flock fl;
-	if (backend_fd(v->b) < 0)
+	return vmfat_vd_range_in_use(v->b, id, 1, NULL);
+}
+
+bool vmfat_vd_range_in_use(Backend *b, u32 first, u64 count, u32 *held)
+{
+	int fd = backend_fd(b);
+	if (fd < 0 || !count)
 		return false;
-	if (vd_lock_op(v, id, F_WRLCK, F_OFD_GETLK, &fl) != 0)
+	/* One F_OFD_GETLK over the whole range: the kernel answers with a lock another
+	 * open file description holds in it, if any. */
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+			   .l_start = (off_t)(VMFAT_LOCK_BASE + first), .l_len = (off_t)count};
+	if (fcntl(fd, F_OFD_GETLK, &fl) != 0 || fl.l_type == F_UNLCK)
 		return false;
-	return fl.l_type != F_UNLCK;
+	if (held) {
+		u64 at = (u64)fl.l_start;
+		*held = at > VMFAT_LOCK_BASE + first ? (u32)(at - VMFAT_LOCK_BASE) : first;
+	}
+	return true;
 }

@@ -160,6 +160,15 @@ static int allocate(Vmfat *v, const VmfatDir *d, const char *vm, const char *dev
 		best = -1;
 	}
 	free(g);
+	/* Space the directory calls free but a running VM holds (its extent locks): the
+	 * directory lost the update that gave it (its newest copy was damaged after it was
+	 * written). Never hand it out. */
+	u64 busy;
+	if (vmfat_extents_in_use(v->b, fresh, *nfresh, &busy))
+		return vderr(&v->err, VMCP_EBUSY, VDM_LOST_VD,
+			     "Sector %llu of %s is in use by a running VM although the directory gives it to no "
+			     "VD (an update was lost); end that VM, then run vmcp check",
+			     (unsigned long long)busy, v->b->path);
 	memcpy(ext, out, no * sizeof(*ext));
 	*n = no;
 	return 0;
@@ -339,8 +348,8 @@ int vmfat_define_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes)
 	if (dev < 0)
 		return dev;
 	VdType type = vd_type_for_dev(dev);
-	const char *why;
-	int r = vd_size_check(type, bytes, &why);
+	char why[160];
+	int r = vd_size_check(type, bytes, why, sizeof(why));
 	if (r)
 		return vderr(&v->err, r, VDM_VD_SIZE, "Invalid size for VD %s %s: %s", vm, devname, why);
 	VmfatDir nd;
@@ -358,6 +367,12 @@ int vmfat_define_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes)
 	if (nd.nvdd >= VMFAT_MAX_VDDS)
 		return op_end(v, &nd, vderr(&v->err, VMCP_ENOSPC, VDM_DIR_FULL,
 					    "The directory is full: at most %d VDs", VMFAT_MAX_VDDS));
+	/* Ids are never reused (they key the VD locks): before any space is touched. */
+	if (nd.next_vdd_id > VMFAT_VDD_ID_MAX)
+		return op_end(v, &nd, vderr(&v->err, VMCP_ENOSPC, VDM_VDD_IDS,
+					    "No VDD id is left on %s: all %u have been given out (ids are never "
+					    "reused); copy the VMs to a newly formatted real disk", v->b->path,
+					    (unsigned)VMFAT_VDD_ID_MAX));
 	VmfatVdd vdd = {.id = nd.next_vdd_id, .dev = (u8)dev, .type = (u8)type,
 			.capacity = bytes / SECTOR_SIZE};
 	memcpy(vdd.vm, vm, strlen(vm) + 1);
@@ -530,8 +545,8 @@ int vmfat_resize_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes, u6
 	int r = op_begin_vd(v, vm, devname, &nd, &d);
 	if (r)
 		return r;
-	const char *why;
-	if ((r = vd_size_check(d->type, bytes, &why)))
+	char why[160];
+	if ((r = vd_size_check(d->type, bytes, why, sizeof(why))))
 		return op_end(v, &nd, vderr(&v->err, r, VDM_VD_SIZE, "Invalid size for VD %s %s: %s", vm,
 					    devname, why));
 	u64 sectors = bytes / SECTOR_SIZE, old_sectors = d->capacity;

@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "conf/conf.h"
 #include "vm/machine.h"
 
 #define BIOS_LOW_WINDOW (128 * KiB)
@@ -325,6 +326,11 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	if (!m->cfg.ips)
 		m->cfg.ips = MACHINE_DEFAULT_IPS;
 	int r;
+	const char *mem_why;
+	if ((r = vm_memory_check(cfg->memory, &mem_why))) { /* the one memory rule (conf.h) */
+		snprintf(why, whylen, "memory %llu bytes %s", (unsigned long long)cfg->memory, mem_why);
+		return r;
+	}
 	if ((r = mem_init(&m->mem, cfg->memory))) {
 		snprintf(why, whylen, "cannot give the VM %llu bytes of RAM: %s",
 			 (unsigned long long)cfg->memory, vmcp_strerror(r));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/err.h"
 #include "vm/machine.h"
@@ -44,16 +45,33 @@ enum {
 #define E820_RAM 1
 #define E820_RESERVED 2
 
-static int read_file(const char *path, u8 **data, size_t *len)
+/* Reads a whole file of at most max bytes (what the guest's RAM could hold). A
+ * regular file's size is known before a byte is read; a stream (a pipe, /dev/zero) is
+ * read up to max + 1 bytes at most: memory stays bounded either way. Returns 0,
+ * VMCP_ERANGE (too large: *len is the size, or max + 1 for a stream), or the failure. */
+static int read_file(const char *path, u64 max, u8 **data, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return errno == ENOENT ? VMCP_ENOENT : VMCP_EIO;
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (u64)st.st_size > max) {
+		fclose(f);
+		*len = (size_t)st.st_size;
+		return VMCP_ERANGE;
+	}
 	u8 *buf = NULL;
 	size_t cap = 0, n = 0;
 	for (;;) {
 		if (n == cap) {
+			if (cap > max) {
+				free(buf);
+				fclose(f);
+				*len = (size_t)max + 1;
+				return VMCP_ERANGE;
+			}
 			cap = cap ? cap * 2 : 1 << 20;
+			cap = (size_t)MIN((u64)cap, max + 1);
 			u8 *nb = realloc(buf, cap);
 			if (!nb) {
 				free(buf);
@@ -67,15 +85,26 @@ static int read_file(const char *path, u8 **data, size_t *len)
 		if (r == 0)
 			break;
 	}
-	int err = ferror(f) ? VMCP_EIO : 0;
+	int err = ferror(f) ? VMCP_EIO : n > max ? VMCP_ERANGE : 0;
 	fclose(f);
 	if (err) {
 		free(buf);
+		*len = n;
 		return err;
 	}
 	*data = buf;
 	*len = n;
 	return 0;
+}
+
+/* The message of a read_file failure. */
+static void read_fail(char *why, size_t whylen, const char *what, const char *path, int r, u64 ram)
+{
+	if (r == VMCP_ERANGE)
+		snprintf(why, whylen, "%s %s is larger than the guest's RAM (%llu MiB): refused before it "
+			 "was read whole", what, path, (unsigned long long)(ram >> 20));
+	else
+		snprintf(why, whylen, "cannot read %s %s: %s", what, path, vmcp_strerror(r));
 }
 
 static void e820_add(u8 *zp, u64 addr, u64 size, u32 type)
@@ -101,9 +130,10 @@ int linuxboot_load(MemBus *mem, const char *kernel, const char *initrd, const ch
 {
 	u8 *k = NULL, *rd = NULL;
 	size_t klen = 0, rdlen = 0;
-	int r = read_file(kernel, &k, &klen);
+	u64 ram = mem->ram_size;
+	int r = read_file(kernel, ram, &k, &klen);
 	if (r) {
-		snprintf(why, whylen, "cannot read kernel %s: %s", kernel, vmcp_strerror(r));
+		read_fail(why, whylen, "kernel", kernel, r, ram);
 		return r;
 	}
 	r = VMCP_EINVAL;
@@ -130,7 +160,6 @@ int linuxboot_load(MemBus *mem, const char *kernel, const char *initrd, const ch
 	}
 	u32 pm_size = (u32)(klen - pm_off);
 	u32 kaddr = get_le32(k + HDR_CODE32_START);
-	u64 ram = mem->ram_size;
 	if (kaddr < 0x100000 || (u64)kaddr + pm_size > ram) {
 		snprintf(why, whylen, "kernel (%u bytes at %#x) does not fit in %llu MiB of RAM",
 			 pm_size, kaddr, (unsigned long long)(ram >> 20));
@@ -144,9 +173,9 @@ int linuxboot_load(MemBus *mem, const char *kernel, const char *initrd, const ch
 		goto out;
 	}
 	if (initrd && *initrd) {
-		r = read_file(initrd, &rd, &rdlen);
+		r = read_file(initrd, ram, &rd, &rdlen);
 		if (r) {
-			snprintf(why, whylen, "cannot read initrd %s: %s", initrd, vmcp_strerror(r));
+			read_fail(why, whylen, "initrd", initrd, r, ram);
 			goto out;
 		}
 		r = VMCP_EINVAL;

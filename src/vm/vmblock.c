@@ -11,6 +11,7 @@
 
 #include "base/err.h"
 #include "dev/rtc.h"
+#include "vd/vdconf.h"
 
 const char *vmblock_default_dasd(void)
 {
@@ -20,8 +21,10 @@ const char *vmblock_default_dasd(void)
 
 static void release_vds(VmBlock *vm)
 {
-	for (u32 i = 0; i < vm->nvd; i++)
+	for (u32 i = 0; i < vm->nvd; i++) {
+		vmfat_extents_lock(vm->dasd, vm->vddata[i].extent, vm->vddata[i].nextents, false);
 		vmfat_vd_unlock(vm->dasd, vm->vdd_id[i]);
+	}
 	vm->nvd = 0;
 }
 
@@ -63,6 +66,15 @@ static int load(Vmfat *v, const char *name, VmBlock *vm)
 				  vm_dev_name(d));
 		else if (r)
 			r = vderr(&vm->err, r, VDM_LOCK, "Cannot lock VD %s %s", name, vm_dev_name(d));
+		/* Its space, too: no directory, not even one that lost an update, gives it to
+		 * another VD while this VM runs. */
+		if (!r && (r = vmfat_extents_lock(v, vdd->extent, vdd->nextents, true))) {
+			vmfat_vd_unlock(v, vdd->id);
+			r = vderr(&vm->err, r, r == VMCP_EBUSY ? VDM_LOST_VD : VDM_LOCK,
+				  "Cannot lock the space of VD %s %s: %s", name, vm_dev_name(d),
+				  r == VMCP_EBUSY ? "another running VM holds part of it (run vmcp check)"
+						  : "the host refused");
+		}
 		if (!r)
 			vm->vdd_id[vm->nvd++] = vdd->id;
 	}
@@ -124,6 +136,13 @@ static int boot_code(int dev)
 int vmblock_build(VmBlock *vm, const MachineConfig *base, char *why, size_t whylen)
 {
 	const VmConf *conf = &vm->config;
+	for (u32 i = 0; i < vm->nvd; i++) {
+		const char *no;
+		if (vd_type_available(vm->vddata[i].type, &no)) {
+			snprintf(why, whylen, "VD %s: %s", vm->vddata[i].dev, no);
+			return VMCP_EUNSUP;
+		}
+	}
 	MachineConfig mc = *base;
 	mc.memory = conf->memory;
 	mc.cpu = cpu_model(conf->cpu);

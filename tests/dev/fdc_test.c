@@ -416,8 +416,42 @@ static void media_case(u64 sectors, u8 rate, u8 wrong_rate, u8 cyls, u8 spt)
 	backend_close(b);
 }
 
+/* The older 5.25" formats (160K and 180K single-sided, 320K with 8 sectors a track):
+ * read at 250 kb/s, every track's sectors 1..spt, and a single-sided disk has no side 1
+ * (no address mark there). */
+static void small_case(u64 sectors, u8 heads, u8 spt)
+{
+	setup();
+	VdDisk vd;
+	Backend *b = make_disk(&vd, "fda", sectors);
+	CHECK_EQ(fdc_attach(&fdc, 0, &vd), 0);
+	CHECK_EQ(fdc_cmos_type(&fdc, 0), 1);
+	bios_reset();
+	outb(0x3F7, 2); /* 250 kb/s */
+	u8 res[7];
+	seek(0, 39);
+	rw(0x66, 0, 0, 39, 0, spt, spt, 512, res);
+	CHECK_EQ(res[0], 0x00);
+	CHECK(sector_is(fdma.mem, (u64)39 * heads * spt + spt - 1), "%llu: the last sector of side 0, track 39",
+	      (unsigned long long)sectors);
+	rw(0x66, 0, 1, 39, 1, 1, spt, 512, res);
+	if (heads == 1) {
+		CHECK(res[0] == 0x44 && res[1] == 0x01, "%llu: no side 1 (%02x %02x)", (unsigned long long)sectors,
+		      res[0], res[1]);
+	} else {
+		CHECK_EQ(res[0], 0x04);
+		CHECK(sector_is(fdma.mem, (u64)39 * 2 * spt + spt), "side 1");
+	}
+	rw(0x66, 0, 0, 39, 0, (u8)(spt + 1), (u8)(spt + 1), 512, res);
+	CHECK(res[0] == 0x40 && res[1] == 0x04, "%llu: no sector %u", (unsigned long long)sectors, spt + 1);
+	backend_close(b);
+}
+
 static void test_media(void)
 {
+	small_case(320, 1, 8);           /* 160K */
+	small_case(360, 1, 9);           /* 180K */
+	small_case(640, 2, 8);           /* 320K */
 	media_case(720, 1, 0, 40, 9);    /* 360K at 300 kb/s */
 	media_case(1440, 2, 0, 80, 9);   /* 720K at 250 kb/s */
 	media_case(2400, 0, 2, 80, 15);  /* 1.2M at 500 kb/s */

@@ -1,7 +1,8 @@
 /* storage_ops.h: a machine of the storage devices (IDE with bus master, 8237 pair, FDC)
  * on an IoBus and a MemBus, and an interpreter that turns a byte stream into guest port
- * accesses and clock steps. Shared by tests/dev/storage_random_test.c (a fixed-seed
- * random walk) and tests/fuzz/storage_ports.c (libFuzzer). Each VD sits between guard
+ * accesses and clock steps, for tests/dev/storage_random_test.c (a fixed-seed random
+ * walk; the libFuzzer targets of the storage devices are tests/fuzz/ata_fuzz.c and
+ * fdc_fuzz.c, on a whole machine). Each VD sits between guard
  * sectors of its backend, so a test can check that no guest sequence reaches a byte
  * outside its VDs. Header-only: each program includes it once. */
 #ifndef VMCP_TESTS_STORAGE_OPS_H

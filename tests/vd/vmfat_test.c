@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vd/vdconf.h"
+
 #include "../test.h"
 #include "vdtest.h"
 
@@ -198,9 +200,14 @@ static void test_define_and_files(void)
 	CHECK(vd.geom.cylinders == 100 && vd.geom.heads == 4 && vd.geom.sectors == 17 && vd.readonly,
 	      "vd_load takes the settings file's geometry");
 	const char *vcd = "vm = web\ndevice = hda\ntype = cdrom\ncapacity = 12M\n";
+#if VD_CDROM_AVAILABLE
 	CHECK_EQ(vmfat_put_file(v, "web.hda.vd", vcd, strlen(vcd)), 0);
 	d = vmfat_dir_vdd(&v->dir, "web", VM_DEV_HDA);
 	CHECK(d && d->type == VD_TYPE_CDROM && d->readonly, "cdrom by put");
+#else
+	CHECK_EQ(vmfat_put_file(v, "web.hda.vd", vcd, strlen(vcd)), VMCP_EINVAL);
+	CHECK(v->err.num == VDM_FILE_LINE && strstr(v->err.text, "ATAPI"), "cdrom refused by put: %s", v->err.text);
+#endif
 	CHECK_EQ(full_check(v), 0);
 
 	/* Deleting. */
