@@ -387,9 +387,11 @@ static void fz_step(Fz *fz, const u8 *r)
 static void fz_run(Fz *fz, const u8 *data, size_t size)
 {
 	Machine *m = fz->m;
-	memset(m->mem.ram, 0, 0xA0000); /* RAM as at power-on (1 MiB: only 640K is RAM) */
-	if (m->mem.on_watch)
-		m->mem.on_watch(m->mem.watch_ctx, 0, 0xA0000); /* decoded code from it is gone */
+	/* RAM as at power-on (1 MiB: only 640K is RAM), written through the bus so that
+	 * decoded code from it is gone */
+	static const u8 zero[4096];
+	for (u32 a = 0; a < 0xA0000; a += sizeof(zero))
+		machine_write_phys(m, a, zero, sizeof(zero));
 	for (u32 v = 0; v < 256; v++) /* every interrupt vector: F000:IRET */
 		put_le32(m->mem.ram + 4 * v, 0xF0000000u | FZ_IRET);
 	memset(m->vga.vram, 0, sizeof(m->vga.vram)); /* video memory as at power-on, too */
