@@ -71,7 +71,7 @@ static u64 run_loop(u32 iter, bool x87, double *wall, double *cpu_s)
 	if (!io)
 		exit(1);
 	io_init(io);
-	CpuConfig cfg = {CPU_MODEL_P6, x87};
+	CpuConfig cfg = {.model = CPU_MODEL_P6, .fpu = x87};
 	Cpu *c = cpu_new(&cfg, &mem, io);
 	if (!c)
 		exit(1);

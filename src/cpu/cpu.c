@@ -79,18 +79,65 @@ static void reset_common(Cpu *c, bool full)
 	cpu_update_slow(c);
 }
 
+/* ---- engines ---- */
+static const char *const engine_names[] = {"default", "interp", "jit"};
+
+int cpu_engine_parse(const char *name, CpuEngine *engine)
+{
+	for (int i = 0; i < (int)ARRAY_SIZE(engine_names); i++) {
+		if (!strcmp(name, engine_names[i]) && cpu_engine_available((CpuEngine)i)) {
+			*engine = (CpuEngine)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *cpu_engine_name(CpuEngine engine)
+{
+	return (unsigned)engine < ARRAY_SIZE(engine_names) ? engine_names[engine] : "?";
+}
+
+bool cpu_engine_available(CpuEngine engine)
+{
+	return engine != CPU_ENGINE_JIT || JIT_AVAILABLE;
+}
+
+CpuEngine cpu_engine(const Cpu *c)
+{
+	return c->cfg.engine;
+}
+
+/* DEFAULT: VMCP_ENGINE from the environment when it names an engine this host has,
+ * else the translator where there is one. */
+static CpuEngine engine_resolve(CpuEngine e)
+{
+	if (e == CPU_ENGINE_DEFAULT) {
+		const char *env = getenv("VMCP_ENGINE");
+		CpuEngine x;
+		if (env && cpu_engine_parse(env, &x) == 0 && x != CPU_ENGINE_DEFAULT)
+			e = x;
+		else
+			e = JIT_AVAILABLE ? CPU_ENGINE_JIT : CPU_ENGINE_INTERP;
+	}
+	return cpu_engine_available(e) ? e : CPU_ENGINE_INTERP;
+}
+
 Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io)
 {
 	Cpu *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->cfg = *cfg;
+	c->cfg.engine = engine_resolve(cfg->engine);
 	c->mem = mem;
 	c->io = io;
 	if (icache_init(c) < 0) {
 		free(c);
 		return NULL;
 	}
+	if (c->cfg.engine == CPU_ENGINE_JIT && jit_init(c) < 0)
+		c->cfg.engine = CPU_ENGINE_INTERP; /* no code cache on this host: interpret */
 	cpu_reset(c);
 	return c;
 }
@@ -100,6 +147,7 @@ void cpu_free(Cpu *c)
 	if (!c)
 		return;
 	icache_free(c);
+	jit_free(c);
 	free(c);
 }
 
@@ -343,6 +391,20 @@ static __attribute__((noinline)) void run_blocks(Cpu *c, u64 end)
 	}
 }
 
+void cpu_interp_block(Cpu *c, const Block *b, u64 end)
+{
+	u64 left = end - c->icount;
+	const Insn *d = b->insn, *last = d + (b->n <= left ? b->n : (u32)left);
+	c->brk = 0;
+	do {
+		u32 eip = c->eip;
+		c->eip_insn = eip;
+		c->eip = eip + d->len;
+		d->fn(c, d);
+		c->icount++;
+	} while (++d < last && !c->brk);
+}
+
 /* The loop proper; everything live across sigsetjmp is kept in *c. */
 static CpuExitReason run_loop(Cpu *c)
 {
@@ -362,6 +424,12 @@ static CpuExitReason run_loop(Cpu *c)
 	for (;;) {
 		if (unlikely(c->shutdown))
 			return CPU_EXIT_SHUTDOWN;
+		if (unlikely(c->block_step)) {
+			/* one step (the iteration below, or the delivery above) per cpu_run */
+			if (c->step_done)
+				return CPU_EXIT_BUDGET;
+			c->step_done = true;
+		}
 		if (unlikely(c->pending_dr6) && c->icount != c->inhibit_icount &&
 		    (c->icount < c->run_end || c->icount != c->db_icount)) {
 			/* a data breakpoint hit by the last instruction: the #DB trap comes
@@ -410,7 +478,14 @@ static CpuExitReason run_loop(Cpu *c)
 				return CPU_EXIT_BREAKPOINT;
 			continue;
 		}
-		run_blocks(c, end);
+		if (c->jit) {
+			jit_run_blocks(c, end);
+		} else if (unlikely(c->block_step)) {
+			c->eip_insn = c->eip;
+			cpu_interp_block(c, block_at(c), end);
+		} else {
+			run_blocks(c, end);
+		}
 	}
 }
 
@@ -423,6 +498,7 @@ CpuExitReason cpu_run(Cpu *c, u64 budget, CpuExit *exit)
 	u64 start = c->icount;
 	c->run_end = start + budget;
 	c->delivering = -1;
+	c->step_done = false;
 	CpuExitReason why = budget ? run_loop(c) : CPU_EXIT_BUDGET;
 	c->exit = NULL;
 	e->reason = why;
@@ -510,6 +586,12 @@ void cpu_set_state(Cpu *c, const CpuState *st)
 void cpu_advance_tsc(Cpu *c, u64 cycles)
 {
 	c->tsc_offset += cycles;
+}
+
+void cpu_set_block_step(Cpu *c, bool on)
+{
+	c->block_step = on;
+	icache_flush(c); /* translations made before link blocks together */
 }
 
 void cpu_get_stats(const Cpu *c, CpuStats *s)

@@ -23,6 +23,13 @@
 #include "cpu/cpu.h"
 #include "cpu/fpu_host.h"
 
+/* The translator (jit*.c) exists for x86-64 hosts. */
+#if defined(__x86_64__) && defined(__linux__)
+#define JIT_AVAILABLE 1
+#else
+#define JIT_AVAILABLE 0
+#endif
+
 typedef struct Insn Insn;
 typedef struct Block Block;
 typedef struct ICache ICache;
@@ -74,6 +81,8 @@ struct Block {
 	u16 nbytes; /* bytes covered, from phys */
 	Block *hnext, **hprev; /* hash chain */
 	Block *pnext;          /* next block decoded from the same page */
+	void *jit;             /* its host code (jit.c), NULL until translated */
+	u32 heat;              /* executions so far without a translation */
 	Insn insn[];
 };
 
@@ -247,6 +256,9 @@ struct Cpu {
 	CpuConfig cfg;
 	ICache *ic;
 	Block *scratch; /* an uncached one-instruction block */
+	struct Jit *jit; /* the translator's state (jit.c); NULL with the interpreter */
+	bool block_step; /* cpu_set_block_step */
+	bool step_done;  /* block_step: this cpu_run has done its one step */
 	int (*intr_ack)(void *ctx);
 	void *intr_ctx;
 	u32 msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
@@ -821,6 +833,22 @@ static inline const Block *block_at(Cpu *c)
 }
 /* One instruction at CS:EIP, decoded afresh into c->scratch (single-step paths). */
 const Block *icache_decode_one(Cpu *c);
+/* Empties the cache at the next lookup (never under a running block). */
+void icache_request_flush(Cpu *c);
+
+/* ---- the translator (jit.c): host code for decoded blocks ---- */
+/* Sets up the code cache; returns 0 or VMCP_ENOMEM / VMCP_EIO (then the CPU runs the
+ * interpreter). */
+int jit_init(Cpu *c);
+void jit_free(Cpu *c);
+/* Drops every translation (icache_flush calls it: blocks and their code go together). */
+void jit_flush(Cpu *c);
+/* run_blocks of the translator: blocks back to back until an event, a handler asking to
+ * stop, or the budget end (cpu.c's run loop calls it instead of run_blocks). */
+void jit_run_blocks(Cpu *c, u64 end);
+/* One decoded block through the interpreter, up to the budget end (what run_blocks does
+ * for one block; the translator's fallback). */
+void cpu_interp_block(Cpu *c, const Block *b, u64 end);
 
 /* ---- the x87 (fpu.c, fpu_env.c) ---- */
 /* The x87 after RESET (full) or FNINIT (!full). */

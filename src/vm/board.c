@@ -293,7 +293,7 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 
 	/* The CPU, its INTR input from the PIC and its INTA cycle to the PIC; the i486DX
 	 * and later have their x87 on the chip (the 386 gets no 387). */
-	CpuConfig cc = {.model = cfg->cpu, .fpu = cfg->cpu >= CPU_MODEL_486};
+	CpuConfig cc = {.model = cfg->cpu, .fpu = cfg->cpu >= CPU_MODEL_486, .engine = cfg->engine};
 	m->cpu = cpu_new(&cc, mem, io);
 	if (!m->cpu)
 		return fail(m, VMCP_ENOMEM, why, whylen, "out of memory for the CPU");

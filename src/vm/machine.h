@@ -46,6 +46,7 @@ typedef struct MachineHost {
 typedef struct MachineConfig {
 	u64 memory;             /* RAM bytes (1 MiB .. 3.5 GiB, multiple of 4 KiB) */
 	CpuModel cpu;
+	CpuEngine engine;       /* CPU_ENGINE_DEFAULT: the translator where the host has one */
 	const char *bios;       /* firmware image; NULL: SeaBIOS */
 	bool bios_raw;          /* a raw ROM (--bios): no VGA BIOS, text mode preset */
 	const char *vgabios;    /* NULL: vgabios-stdvga.bin; "" none */

@@ -434,7 +434,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	build_forms();
-	CpuConfig cfg = {CPU_MODEL_P6, true};
+	CpuConfig cfg = {.model = CPU_MODEL_P6, .fpu = true};
 	Vm *v = vm_new_cfg(&cfg);
 	guest_setup(v);
 	unsigned long good = 0;

@@ -1,0 +1,113 @@
+/* jit.h: what the translator's files (jit.c: the engine, jit_ops.c: the instructions)
+ * share. Nothing outside src/cpu/jit*.c includes it.
+ *
+ * Translated code runs with RBP = the Cpu and R12D = the EIP of the block's first
+ * instruction; RAX, RCX, RDX, RSI, RDI and R8-R11 are scratch. The guest's registers,
+ * lazy flags (cc_op, cc_a, cc_b, cc_res in the interpreter's form) and everything else
+ * stay in struct Cpu, so every handler can run in the middle of a translation: an
+ * instruction without an inline translation, and every fast path that fails (a TLB
+ * miss, a segment check, a 16-bit stack...), calls the interpreter's handler for the
+ * whole instruction. c->icount holds the block's start count plus what was synced for
+ * a handler call; c->eip is written only at exits and for handler calls. */
+#ifndef VMCP_CPU_JIT_H
+#define VMCP_CPU_JIT_H
+
+#include <stddef.h>
+
+#include "cpu/internal.h"
+#include "cpu/jit_x64.h"
+
+/* What jit_enter returns when translated code stops (other values: a chain slot's
+ * record, whose jump the dispatcher may point at the next block). */
+enum { JX_NOEXEC = 1, /* a block's entry checks failed: nothing ran */
+       JX_BRK,        /* a handler set brk (the instruction has completed) */
+       JX_LOOKUP };   /* the next block is not in the jump cache or not translated */
+
+/* Static knowledge of the lazy flags (the interpreter's cc_op) at a point of a
+ * translation; the *D kinds are "ADD or ADC" / "SUB or SBB", told apart by cc_op. */
+enum { K_UNKNOWN, K_NONE, K_ADD, K_ADCD, K_SUB, K_SBBD, K_LOGIC, K_INC, K_DEC, K_SZPCO };
+
+typedef struct JitSlot {
+	u8 *jmp;      /* the rel32 field of the exit's JMP (execute view) */
+	u32 src_page; /* physical page of the block it leaves */
+	u32 gen;      /* the code cache generation it belongs to */
+} JitSlot;
+
+#define JIT_SLOWFIX 8
+
+/* One translation in progress. */
+typedef struct Tx {
+	Cpu *c;
+	struct Jit *j;
+	const Block *b;
+	Emit e;
+	int k;          /* instruction index */
+	const Insn *d;  /* the instruction */
+	u32 off;        /* its offset from the block's start */
+	int icm;        /* instructions already added to c->icount in memory */
+	u8 kind, ksz;   /* flag knowledge (K_*) and its size index */
+	u32 hf;         /* guest flags the host EFLAGS hold at the start of this instruction */
+	u32 hf_next;    /* ... and at its end (set by translators that leave them) */
+	bool ended;     /* the block's exit has been emitted */
+	u8 *start[BLOCK_MAX_INSNS + 1]; /* code of each instruction (and of the fall-through) */
+	XFix slow[BLOCK_MAX_INSNS][JIT_SLOWFIX]; /* fast-path failures to the handler stub */
+	u8 nslow[BLOCK_MAX_INSNS];
+	int icm_at[BLOCK_MAX_INSNS];
+	bool dyn_exit;  /* some path leaves through the jump-cache lookup */
+	XFix dyn[BLOCK_MAX_INSNS + 2];
+	int ndyn;
+	XFix brk[BLOCK_MAX_INSNS + 2]; /* JX_BRK exits */
+	int nbrk;
+	XFix slots[2 * BLOCK_MAX_INSNS]; /* chain slots (rel32 of their JMPs) */
+	int nslots;
+} Tx;
+
+/* Cpu fields as memory operands off RBP. */
+#define CPUF(f) xm(HRBP, (s32)offsetof(Cpu, f))
+#define GREG(i) xm(HRBP, (s32)(offsetof(Cpu, r) + 4 * (i)))
+#define GREG8(o) xm(HRBP, (s32)(offsetof(Cpu, r) + (o)))
+#define SEGF(s, f) xm(HRBP, (s32)(offsetof(Cpu, seg) + (s) * sizeof(SegCache) + offsetof(SegCache, f)))
+
+/* A translator for one handler: emits the instruction's code, or returns false having
+ * emitted nothing (the caller then emits the handler call). */
+typedef bool (*TxFn)(Tx *t, const Insn *d);
+TxFn jit_translator(OpFn fn);
+
+/* ---- emission helpers (jit.c) ---- */
+/* Registers the current position as a branch to the handler stub of this instruction. */
+void tx_fail(Tx *t, XFix f);
+/* Jcc to the handler stub when cc holds. */
+static inline void tx_fail_if(Tx *t, int cc) { tx_fail(t, x_jcc(&t->e, cc, NULL)); }
+/* Sets c->eip_insn and c->eip (this and the next instruction) and syncs c->icount for a
+ * call out of translated code. */
+void tx_sync(Tx *t);
+/* Calls fn(c) or fn(c, arg) with everything synced; the result is in EAX. */
+void tx_call_helper(Tx *t, const void *fn);
+/* The exits: direct (chainable) to the EIP in EAX, dynamic (jump cache) with c->eip set
+ * and icount final. */
+void tx_exit_direct(Tx *t);
+void tx_exit_dyn(Tx *t);
+
+/* Flags: makes the host flags hold the guest flags a condition reads, and returns the
+ * host condition code equivalent to guest condition cc. tx_cond_prep does what needs a
+ * call (an unknown lazy state) and must come before anything else the instruction emits
+ * when a memory access sits between it and tx_cond. */
+void tx_cond_prep(Tx *t, int cc);
+int tx_cond(Tx *t, int cc);
+/* Host CF = guest CF. */
+void tx_cf(Tx *t);
+/* Stores the lazy flags: cc_op = CC(kind, sz) and the operand/result registers
+ * (HNONE: not stored). */
+void tx_cc(Tx *t, int kind, int sz, int ra, int rb, int rres);
+
+/* Memory: ESI holds the effective address (zero-extended); checks segment seg for an
+ * access of size bytes (write: the write TLB and bound) and leaves the host address in
+ * RSI, or branches to the handler stub. Clobbers RAX? no: RCX, RDX and the flags. */
+void tx_mem(Tx *t, int seg, int size, bool write);
+/* ESI = the effective address of the ModRM memory operand. */
+void tx_ea(Tx *t, const Insn *d);
+
+/* Flags that condition cc reads. */
+u32 jit_cond_flags(int cc);
+
+#endif
