@@ -24,6 +24,7 @@
  * (JIT_HEAT executions), and always when single-stepping, tracing or at a breakpoint
  * (cpu.c's slow path). Reference for the encodings: Intel SDM vol. 2. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -38,11 +39,6 @@
 			* VMCP_JIT_HEAT in the environment sets another (tests: 0) */
 #define JIT_MAP_SIZE 1024u
 
-typedef struct JitMapEnt {
-	OpFn fn;
-	TxFn tx;
-} JitMapEnt;
-
 typedef struct Jit {
 	int fd;
 	u8 *rw, *rx;
@@ -52,6 +48,14 @@ typedef struct Jit {
 	u8 *exit_rw;   /* epilogue: RAX = what jit_enter returns */
 	u8 *lookup_rw; /* the jump-cache lookup of dynamic exits */
 	u32 heat;
+	/* VMCP_JIT_STATS=1: handler calls counted per handler (inline and stubs) and
+	 * printed to stderr when the CPU is freed (to see what deserves a translation) */
+	bool stats;
+	struct {
+		OpFn fn;
+		u64 inline_calls, stub_calls;
+	} count[JIT_MAP_SIZE];
+	u64 translated, flushes, chained, exits[4], slot_exits, interp_blocks;
 	JitMapEnt map[JIT_MAP_SIZE];
 	Tx tx;
 } Jit;
@@ -59,9 +63,6 @@ typedef struct Jit {
 static inline u8 *to_rx(const Jit *j, const u8 *rw) { return j->rx + (rw - j->rw); }
 
 /* ---- the fn -> translator map ---- */
-extern const JitMapEnt jit_op_table[];
-extern const size_t jit_op_count;
-
 static u32 map_hash(OpFn fn) { return (u32)(((uintptr_t)fn * 0x9E3779B97F4A7C15ull) >> 54) & (JIT_MAP_SIZE - 1); }
 
 static void map_build(Jit *j)
@@ -165,6 +166,8 @@ int jit_init(Cpu *c)
 	emit_base(j);
 	const char *h = getenv("VMCP_JIT_HEAT");
 	j->heat = h && *h ? (u32)strtoul(h, NULL, 10) : JIT_HEAT;
+	h = getenv("VMCP_JIT_STATS");
+	j->stats = h && *h == '1';
 	c->jit = j;
 	return 0;
 fail:
@@ -176,11 +179,49 @@ fail:
 	return VMCP_EIO;
 }
 
+static int count_cmp(const void *a, const void *b)
+{
+	const u64 *x = (const u64 *)((const u8 *)a + sizeof(OpFn));
+	const u64 *y = (const u64 *)((const u8 *)b + sizeof(OpFn));
+	u64 p = x[0] + x[1], q = y[0] + y[1];
+	return p < q ? 1 : p > q ? -1 : 0;
+}
+
+static void stats_print(Jit *j)
+{
+	qsort(j->count, JIT_MAP_SIZE, sizeof(j->count[0]), count_cmp);
+	fprintf(stderr, "jit: %llu translations, %llu flushes, code cache %zu KiB used, %llu chained\n",
+		(unsigned long long)j->translated, (unsigned long long)j->flushes,
+		(j->used - j->base) >> 10, (unsigned long long)j->chained);
+	fprintf(stderr, "jit: exits noexec %llu brk %llu lookup %llu slot %llu; blocks interpreted %llu\n",
+		(unsigned long long)j->exits[JX_NOEXEC], (unsigned long long)j->exits[JX_BRK],
+		(unsigned long long)j->exits[JX_LOOKUP], (unsigned long long)j->slot_exits,
+		(unsigned long long)j->interp_blocks);
+	/* handlers by address, relative to jit_init's (nm resolves them) */
+	for (u32 i = 0; i < 40 && j->count[i].fn; i++)
+		fprintf(stderr, "jit: %12llu handler calls, %12llu from failed fast paths: jit_init%+lld\n",
+			(unsigned long long)j->count[i].inline_calls,
+			(unsigned long long)j->count[i].stub_calls,
+			(long long)((intptr_t)(void *)j->count[i].fn - (intptr_t)(void *)jit_init));
+}
+
+/* The counter of handler calls to fn (stats). */
+static u64 *stat_counter(Jit *j, OpFn fn, bool stub)
+{
+	u32 h = map_hash(fn);
+	while (j->count[h].fn && j->count[h].fn != fn)
+		h = (h + 1) & (JIT_MAP_SIZE - 1);
+	j->count[h].fn = fn;
+	return stub ? &j->count[h].stub_calls : &j->count[h].inline_calls;
+}
+
 void jit_free(Cpu *c)
 {
 	Jit *j = c->jit;
 	if (!j)
 		return;
+	if (j->stats)
+		stats_print(j);
 	munmap(j->rw, j->size);
 	munmap(j->rx, j->size);
 	close(j->fd);
@@ -195,6 +236,7 @@ void jit_flush(Cpu *c)
 		return;
 	j->used = j->base;
 	j->gen++;
+	j->flushes++;
 }
 
 /* ---- emission helpers ---- */
@@ -236,9 +278,13 @@ void tx_call_helper(Tx *t, const void *fn)
 }
 
 /* The handler call for instruction k, with icount = start + k during it and + 1 after. */
-static void emit_handler_call(Tx *t, int icm)
+static void emit_handler_call(Tx *t, int icm, bool stub)
 {
 	Emit *x = &t->e;
+	if (t->j->stats) {
+		x_mov_ri64(x, HRAX, (u64)(uintptr_t)stat_counter(t->j, t->d->fn, stub));
+		x_alu_mi(x, 8, XA_ADD, xm(HRAX, 0), 1);
+	}
 	sync_eip(t);
 	add_icount(x, t->k - icm);
 	x_mov_rr(x, 8, HRDI, HRBP);
@@ -489,7 +535,7 @@ static bool flags_neutral(OpFn f)
 	       f == op_std || f == op_mov_sw_ew || f == op_mov_ew_sw || f == op_push_sreg ||
 	       f == op_xchg_ev_gv || f == op_xchg_eax_rv || f == op_cbw || f == op_cwd ||
 	       f == op_lodsb || f == op_lodsv || f == op_stosb || f == op_stosv ||
-	       f == op_movsb || f == op_movsv || f == op_esc || f == op_wait || f == op_bswap_rd ||
+	       f == op_movsb || f == op_movsv || f == op_wait || f == op_bswap_rd ||
 	       f == op_in_al_dx || f == op_in_eax_dx || f == op_out_dx_al || f == op_out_dx_eax ||
 	       f == op_in_al_ib || f == op_out_ib_al || f == op_mov_al_ob || f == op_mov_eax_ov ||
 	       f == op_mov_ob_al || f == op_mov_ov_eax || f == op_mov_rd_cd || f == op_leave;
@@ -538,8 +584,11 @@ static void *translate(Cpu *c, Block *b)
 		t->hf_next = 0;
 		t->icm_at[k] = t->icm;
 		TxFn tx = map_find(j, d->fn);
-		if (!tx || !tx(t, d)) {
-			emit_handler_call(t, t->icm);
+		bool inl = tx && tx(t, d);
+		if (t->nslow[k])
+			t->hf_next = 0; /* the handler stub joins with the flags in memory only */
+		if (!inl) {
+			emit_handler_call(t, t->icm, false);
 			t->icm = k + 1;
 			if (!flags_neutral(d->fn))
 				t->kind = K_UNKNOWN;
@@ -573,7 +622,7 @@ static void *translate(Cpu *c, Block *b)
 		t->k = k;
 		t->d = d;
 		t->off = o;
-		emit_handler_call(t, t->icm_at[k]);
+		emit_handler_call(t, t->icm_at[k], true);
 		if (d->flags & INSN_END) {
 			tx_exit_dyn(t);
 		} else {
@@ -594,9 +643,22 @@ static void *translate(Cpu *c, Block *b)
 		x_mov_ri32(x, HRAX, JX_BRK);
 		x_jmp(x, j->exit_rw);
 	}
-	/* chain slots: each exit's JMP goes here until chained */
+	/* chain slots: each exit's JMP goes here until chained; the guard is for a chain
+	 * into another page (never true until patched: jc_gen stays below 2^30) */
 	for (int i = 0; i < t->nslots; i++) {
 		x_fix(x, t->slots[i], x->p);
+		x_modrm(x, 4, 0x81, 1, 7, CPUF(jc_gen)); /* CMP dword [jc_gen], imm32 */
+		u8 *ggen = x->p;
+		e32(x, 0xFFFFFFFFu);
+		XFix miss1 = x_jcc(x, HCC_NE, NULL);
+		x_modrm(x, 4, 0x81, 1, 7, CPUF(tlb_mode));
+		u8 *gmode = x->p;
+		e32(x, 0xFFFFFFFFu);
+		XFix miss2 = x_jcc(x, HCC_NE, NULL);
+		XFix gjmp = x_jmp(x, NULL);
+		x_fix(x, gjmp, x->p);
+		x_fix(x, miss1, x->p);
+		x_fix(x, miss2, x->p);
 		/* LEA RAX, [RIP + record] */
 		e8(x, 0x48);
 		e8(x, 0x8D);
@@ -610,25 +672,48 @@ static void *translate(Cpu *c, Block *b)
 			s32 r = (s32)(x->p - (rel + 4));
 			memcpy(rel, &r, 4);
 		}
-		JitSlot s = {to_rx(j, t->slots[i]), b->phys >> MEM_PAGE_SHIFT, j->gen};
+		JitSlot s = {to_rx(j, t->slots[i]), to_rx(j, ggen), to_rx(j, gmode), to_rx(j, gjmp),
+			     b->phys >> MEM_PAGE_SHIFT, j->gen};
 		for (size_t q = 0; q < sizeof(s); q++)
 			e8(x, ((u8 *)&s)[q]);
 	}
 	if (x->full)
 		return NULL; /* too big for JIT_BLOCK_ROOM: this block stays interpreted */
 	j->used = (size_t)((x->p - j->rw + 15) & ~15);
+	j->translated++;
 	b->jit = to_rx(j, entry);
 	return b->jit;
 }
 
 /* ---- the dispatcher ---- */
-static void chain(Jit *j, const JitSlot *s, const Block *b)
+/* Points a rel32 field (execute-view address) at target. */
+static void patch_rel(Jit *j, u8 *field_rx, const void *target)
 {
-	if (s->gen != j->gen || s->src_page != b->phys >> MEM_PAGE_SHIFT)
+	s32 rel = (s32)((const u8 *)target - (field_rx + 4));
+	memcpy(j->rw + (field_rx - j->rx), &rel, 4);
+}
+
+static void patch_u32(Jit *j, u8 *field_rx, u32 v)
+{
+	memcpy(j->rw + (field_rx - j->rx), &v, 4);
+}
+
+/* Links the exit that record s describes to block b's code. Within one physical page
+ * the exit's JMP goes straight there; to another page through the slot's guard, which
+ * holds as long as the jump cache would give the same block (jc_gen: no page of code
+ * dropped, no new mapping) and the user/supervisor mode is the same. */
+static void chain(Cpu *c, Jit *j, const JitSlot *s, const Block *b)
+{
+	if (s->gen != j->gen)
 		return;
-	u8 *field = j->rw + (s->jmp - j->rx);
-	s32 rel = (s32)((u8 *)b->jit - (s->jmp + 4));
-	memcpy(field, &rel, 4);
+	if (s->src_page == b->phys >> MEM_PAGE_SHIFT) {
+		patch_rel(j, s->jmp, b->jit);
+	} else {
+		patch_u32(j, s->guard_gen, c->jc_gen);
+		patch_u32(j, s->guard_mode, c->tlb_mode);
+		patch_rel(j, s->guard_jmp, b->jit);
+	}
+	j->chained++;
 }
 
 void jit_run_blocks(Cpu *c, u64 end)
@@ -642,7 +727,7 @@ void jit_run_blocks(Cpu *c, u64 end)
 		if (!code && b != c->scratch && ++b->heat >= j->heat)
 			code = translate(c, b);
 		if (pend && code && !c->block_step)
-			chain(j, pend, b);
+			chain(c, j, pend, b);
 		pend = NULL;
 		if (code && c->icount + b->n <= end &&
 		    !__atomic_load_n(&c->events, __ATOMIC_RELAXED)) {
@@ -650,8 +735,15 @@ void jit_run_blocks(Cpu *c, u64 end)
 			uintptr_t r = j->enter(c, code);
 			if (r > JX_LOOKUP)
 				pend = (const JitSlot *)r;
+			if (j->stats) {
+				if (r > JX_LOOKUP)
+					j->slot_exits++;
+				else
+					j->exits[r]++;
+			}
 		} else {
 			cpu_interp_block(c, b, end);
+			j->interp_blocks += j->stats;
 		}
 		if (unlikely(c->brk | __atomic_load_n(&c->events, __ATOMIC_RELAXED)) ||
 		    unlikely(c->icount >= end) || unlikely(c->block_step))

@@ -28,9 +28,12 @@ enum { JX_NOEXEC = 1, /* a block's entry checks failed: nothing ran */
 enum { K_UNKNOWN, K_NONE, K_ADD, K_ADCD, K_SUB, K_SBBD, K_LOGIC, K_INC, K_DEC, K_SZPCO };
 
 typedef struct JitSlot {
-	u8 *jmp;      /* the rel32 field of the exit's JMP (execute view) */
-	u32 src_page; /* physical page of the block it leaves */
-	u32 gen;      /* the code cache generation it belongs to */
+	u8 *jmp;        /* the rel32 field of the exit's JMP (execute view) */
+	u8 *guard_gen;  /* the guard of a chain into another page: jc_gen imm32, */
+	u8 *guard_mode; /* tlb_mode imm32 */
+	u8 *guard_jmp;  /* and the rel32 of its JMP */
+	u32 src_page;   /* physical page of the block it leaves */
+	u32 gen;        /* the code cache generation it belongs to */
 } JitSlot;
 
 #define JIT_SLOWFIX 8
@@ -71,7 +74,12 @@ typedef struct Tx {
 /* A translator for one handler: emits the instruction's code, or returns false having
  * emitted nothing (the caller then emits the handler call). */
 typedef bool (*TxFn)(Tx *t, const Insn *d);
-TxFn jit_translator(OpFn fn);
+typedef struct JitMapEnt {
+	OpFn fn;
+	TxFn tx;
+} JitMapEnt;
+extern const JitMapEnt jit_op_table[]; /* jit_ops.c */
+extern const size_t jit_op_count;
 
 /* ---- emission helpers (jit.c) ---- */
 /* Registers the current position as a branch to the handler stub of this instruction. */
