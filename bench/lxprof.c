@@ -86,6 +86,13 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static double cpu_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 #define NBUCKET (1u << 20)
 
 int main(int argc, char **argv)
@@ -183,7 +190,7 @@ int main(int argc, char **argv)
 		return 1;
 	u64 samples = 0, icount0 = *cpu_icount(m.cpu);
 	u64 step_ns = every * 1000000000ull / MACHINE_DEFAULT_IPS;
-	double t0 = now_s();
+	double t0 = now_s(), c0 = cpu_s();
 	MachineStop why_stop = MACH_STOP_TIME;
 	while (!p.found && *cpu_icount(m.cpu) - icount0 < limit) {
 		CpuExit ex;
@@ -229,7 +236,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	double wall = now_s() - t0;
+	double wall = now_s() - t0, cpu = cpu_s() - c0;
 	if (kallsyms && p.found) {
 		p.capture = fopen(kallsyms, "w");
 		if (!p.capture)
@@ -252,9 +259,9 @@ int main(int argc, char **argv)
 		p.capture = NULL;
 	}
 	u64 n = *cpu_icount(m.cpu) - icount0;
-	fprintf(stdout, "\nlxprof: %llu instructions in %.2f s wall (%.0f MIPS), virtual %.3f s, "
+	fprintf(stdout, "\nlxprof: %llu instructions in %.2f s wall, %.2f s CPU (%.0f MIPS), virtual %.3f s, "
 			"halted %.3f s, stop %d, %llu samples\n",
-		(unsigned long long)n, wall, (double)n / wall / 1e6, (double)machine_now(&m) / 1e9,
+		(unsigned long long)n, wall, cpu, (double)n / cpu / 1e6, (double)machine_now(&m) / 1e9,
 		(double)m.halted_ns / 1e9, (int)why_stop, (unsigned long long)samples);
 
 	u64 other_low = 0, other_high = 0;

@@ -114,6 +114,13 @@ typedef struct SegCache {
 	u64 rend, wend;
 } SegCache;
 
+/* Cpu.seg_flat bits, kept by seg_set_fast: segments whose accesses need no check
+ * beyond the TLB's (base 0, bound 4 GiB), and the stack and code segment's shape. */
+#define SEGF_R(s) (1u << (s))      /* reads of segment s: base 0, rend 2^32 */
+#define SEGF_W(s) (1u << (8 + (s))) /* writes: base 0, wend 2^32 */
+#define SEGF_STACK32 (1u << 16)    /* SS.B */
+#define SEGF_CSFLAT (1u << 17)     /* CS: base 0, limit 0xFFFFFFFF */
+
 /* descriptor attr bits (bytes 5-6 of a descriptor) */
 #define DA_TYPE 0x000F
 #define DA_A 0x0001   /* accessed */
@@ -202,6 +209,7 @@ struct Cpu {
 	u8 cpl;
 	u8 code32; /* CS.D */
 	u8 stack32; /* SS.B */
+	u32 seg_flat; /* SEGF_*: what seg_set_fast found (the translator's assumptions) */
 	u32 tlb_mode; /* 0 supervisor; 1 user (CPL 3 with paging): part of TLB tags */
 	SegCache seg[SEG_COUNT];
 	u64 icount;

@@ -51,11 +51,13 @@ typedef struct Jit {
 	/* VMCP_JIT_STATS=1: handler calls counted per handler (inline and stubs) and
 	 * printed to stderr when the CPU is freed (to see what deserves a translation) */
 	bool stats;
+	FILE *perfmap; /* VMCP_JIT_PERFMAP=1: /tmp/perf-PID.map for perf, a line per block */
+	FILE *dump;    /* VMCP_JIT_DUMP=FILE: every translation's guest address and bytes */
 	struct {
 		OpFn fn;
 		u64 inline_calls, stub_calls;
 	} count[JIT_MAP_SIZE];
-	u64 translated, flushes, chained, exits[4], slot_exits, interp_blocks;
+	u64 translated, flushes, chained, exits[JX_COUNT], slot_exits, interp_blocks, interp_why[4];
 	JitMapEnt map[JIT_MAP_SIZE];
 	Tx tx;
 } Jit;
@@ -148,7 +150,10 @@ int jit_init(Cpu *c)
 	Jit *j = calloc(1, sizeof(*j));
 	if (!j)
 		return VMCP_ENOMEM;
-	j->size = JIT_CACHE_SIZE;
+	const char *mb = getenv("VMCP_JIT_CACHE_MB");
+	j->size = mb && *mb ? (size_t)strtoul(mb, NULL, 10) << 20 : JIT_CACHE_SIZE;
+	if (j->size < (4u << 20))
+		j->size = 4u << 20;
 	j->fd = memfd_create("vmcp-jit", MFD_CLOEXEC);
 	if (j->fd < 0 || ftruncate(j->fd, (off_t)j->size) < 0)
 		goto fail;
@@ -168,6 +173,15 @@ int jit_init(Cpu *c)
 	j->heat = h && *h ? (u32)strtoul(h, NULL, 10) : JIT_HEAT;
 	h = getenv("VMCP_JIT_STATS");
 	j->stats = h && *h == '1';
+	h = getenv("VMCP_JIT_PERFMAP");
+	if (h && *h == '1') {
+		char path[64];
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+		j->perfmap = fopen(path, "a");
+	}
+	h = getenv("VMCP_JIT_DUMP");
+	if (h && *h)
+		j->dump = fopen(h, "w");
 	c->jit = j;
 	return 0;
 fail:
@@ -193,10 +207,14 @@ static void stats_print(Jit *j)
 	fprintf(stderr, "jit: %llu translations, %llu flushes, code cache %zu KiB used, %llu chained\n",
 		(unsigned long long)j->translated, (unsigned long long)j->flushes,
 		(j->used - j->base) >> 10, (unsigned long long)j->chained);
-	fprintf(stderr, "jit: exits noexec %llu brk %llu lookup %llu slot %llu; blocks interpreted %llu\n",
+	fprintf(stderr, "jit: exits noexec %llu brk %llu lookup %llu guard %llu slot %llu; blocks interpreted %llu\n",
 		(unsigned long long)j->exits[JX_NOEXEC], (unsigned long long)j->exits[JX_BRK],
-		(unsigned long long)j->exits[JX_LOOKUP], (unsigned long long)j->slot_exits,
+		(unsigned long long)j->exits[JX_LOOKUP], (unsigned long long)j->exits[JX_GUARD],
+		(unsigned long long)j->slot_exits,
 		(unsigned long long)j->interp_blocks);
+	fprintf(stderr, "jit: interpreted: %llu untranslated, %llu budget, %llu events\n",
+		(unsigned long long)j->interp_why[0], (unsigned long long)j->interp_why[1],
+		(unsigned long long)j->interp_why[2]);
 	/* handlers by address, relative to jit_init's (nm resolves them) */
 	for (u32 i = 0; i < 40 && j->count[i].fn; i++)
 		fprintf(stderr, "jit: %12llu handler calls, %12llu from failed fast paths: jit_init%+lld\n",
@@ -222,6 +240,10 @@ void jit_free(Cpu *c)
 		return;
 	if (j->stats)
 		stats_print(j);
+	if (j->perfmap)
+		fclose(j->perfmap);
+	if (j->dump)
+		fclose(j->dump);
 	munmap(j->rw, j->size);
 	munmap(j->rx, j->size);
 	close(j->fd);
@@ -316,6 +338,27 @@ void tx_exit_direct(Tx *t)
 		t->slots[t->nslots++] = x->p - 4;
 	else
 		x->full = true;
+}
+
+/* seg_flat & assume == assume, else a JCC to be fixed by the caller (NE). The imm32
+ * fields are filled in when the translation knows all it assumed. */
+static XFix emit_guard(Tx *t)
+{
+	Emit *x = &t->e;
+	x_mov_rm(x, 4, HRAX, CPUF(seg_flat));
+	x_modrm(x, 4, 0x81, 1, 4, xr(HRAX)); /* AND EAX, imm32 */
+	if (t->nguards < (int)ARRAY_SIZE(t->guards))
+		t->guards[t->nguards++] = x->p;
+	else
+		x->full = true;
+	e32(x, 0);
+	x_modrm(x, 4, 0x81, 1, 7, xr(HRAX)); /* CMP EAX, imm32 */
+	if (t->nguards < (int)ARRAY_SIZE(t->guards))
+		t->guards[t->nguards++] = x->p;
+	else
+		x->full = true;
+	e32(x, 0);
+	return x_jcc(x, HCC_NE, NULL);
 }
 
 /* ---- flags ---- */
@@ -500,13 +543,18 @@ void tx_mem(Tx *t, int seg, int size, bool write)
 {
 	Emit *x = &t->e;
 	s32 tlb = write ? (s32)offsetof(Cpu, tlb_w) : (s32)offsetof(Cpu, tlb_r);
-	x_lea(x, 8, HRDX, xm(HRSI, size));
-	if (write)
-		x_alu_rm(x, 8, XA_CMP, HRDX, SEGF(seg, wend));
-	else
-		x_alu_rm(x, 8, XA_CMP, HRDX, SEGF(seg, rend));
-	tx_fail_if(t, HCC_A);
-	x_alu_rm(x, 4, XA_ADD, HRSI, SEGF(seg, base));
+	/* A flat segment needs no check here: an access wrapping past 4 GiB crosses into
+	 * page 0, which never has the tag the TLB entry of the last page could hold, so
+	 * it fails the TLB check below and the handler faults. */
+	if (!tx_assume(t, write ? SEGF_W(seg) : SEGF_R(seg))) {
+		x_lea(x, 8, HRDX, xm(HRSI, size));
+		if (write)
+			x_alu_rm(x, 8, XA_CMP, HRDX, SEGF(seg, wend));
+		else
+			x_alu_rm(x, 8, XA_CMP, HRDX, SEGF(seg, rend));
+		tx_fail_if(t, HCC_A);
+		x_alu_rm(x, 4, XA_ADD, HRSI, SEGF(seg, base));
+	}
 	x_mov_rr(x, 4, HRDX, HRSI);
 	x_shift_i(x, 4, 5, xr(HRDX), MEM_PAGE_SHIFT - 4);
 	x_alu_mi(x, 4, XA_AND, xr(HRDX), (TLB_SIZE - 1) << 4);
@@ -541,6 +589,39 @@ static bool flags_neutral(OpFn f)
 	       f == op_mov_ob_al || f == op_mov_ov_eax || f == op_mov_rd_cd || f == op_leave;
 }
 
+/* The instructions of b from index from on, through the interpreter (after a handler
+ * changed the segments a translation relies on). */
+static void jh_finish(Cpu *c, const Block *b, u32 from)
+{
+	for (const Insn *d = b->insn + from, *last = b->insn + b->n; d < last && !c->brk; d++) {
+		u32 eip = c->eip;
+		c->eip_insn = eip;
+		c->eip = eip + d->len;
+		d->fn(c, d);
+		c->icount++;
+	}
+}
+
+/* Handlers that never change a segment register, CR0 or EFLAGS.VM (what seg_flat
+ * follows); after any other, a translation checks its assumptions again. */
+static bool seg_neutral(OpFn f)
+{
+	return flags_neutral(f) ? f != op_mov_sw_ew :
+	       f == op_rdtsc || f == op_cpuid || f == op_cmpsb || f == op_cmpsv || f == op_scasb ||
+	       f == op_scasv || f == op_esc || f == op_insb || f == op_insv || f == op_outsb ||
+	       f == op_outsv || f == op_out_ib_eax || f == op_in_eax_ib || f == op_div_ev32 ||
+	       f == op_idiv_ev32 || f == op_div_ev16 || f == op_idiv_ev16 || f == op_div_eb ||
+	       f == op_idiv_eb || f == op_pushf || f == op_pusha || f == op_popa ||
+	       f == op_rol_ev_ib32 || f == op_ror_ev_ib32 || f == op_rol_ev_cl32 ||
+	       f == op_ror_ev_cl32 || f == op_shld_ev_gv_ib || f == op_shrd_ev_gv_ib ||
+	       f == op_shld_ev_gv_cl || f == op_shrd_ev_gv_cl || f == op_cmpxchg_ev_gv ||
+	       f == op_xadd_ev_gv || f == op_bt_ev_gv || f == op_bts_ev_gv || f == op_btr_ev_gv ||
+	       f == op_btc_ev_gv || f == op_bt_ev_ib || f == op_bts_ev_ib || f == op_btr_ev_ib ||
+	       f == op_btc_ev_ib || f == op_bsf_gv_ev || f == op_bsr_gv_ev || f == op_invlpg_m ||
+	       f == op_cli || f == op_clc || f == op_stc || f == op_cmc || f == op_sahf ||
+	       f == op_lahf || f == op_enter_iw_ib || f == op_cmpxchg8b_mq;
+}
+
 static void *translate(Cpu *c, Block *b)
 {
 	Jit *j = c->jit;
@@ -561,17 +642,30 @@ static void *translate(Cpu *c, Block *b)
 	u8 *entry = x->p;
 
 	/* entry checks: events, budget, CS limit over the whole block */
-	x_alu_mi(x, 4, XA_CMP, CPUF(events), 0);
-	XFix noexec1 = x_jcc(x, HCC_NE, NULL);
+	x_mov_rm(x, 4, HRAX, CPUF(events));
+	x_test_mr(x, 4, xr(HRAX), HRAX);
+	XFix evcheck = x_jcc(x, HCC_NE, NULL);
+	u8 *evback = x->p;
 	x_mov_rm(x, 8, HRAX, CPUF(icount));
 	x_alu_mi(x, 8, XA_ADD, xr(HRAX), b->n);
 	x_alu_rm(x, 8, XA_CMP, HRAX, CPUF(run_end));
 	XFix noexec2 = x_jcc(x, HCC_A, NULL);
 	x_mov_rm(x, 4, HR12, CPUF(eip));
-	x_lea(x, 8, HRAX, xm(HR12, b->nbytes - 1));
-	x_mov_rm(x, 4, HRCX, SEGF(SEG_CS, limit));
-	x_alu_mr(x, 8, XA_CMP, xr(HRAX), HRCX);
-	XFix noexec3 = x_jcc(x, HCC_A, NULL);
+	XFix noexec3 = NULL;
+	t->flat = c->seg_flat;
+	t->assume = 0;
+	t->nguards = 0;
+	/* a flat CS cannot put a block of one page past its limit */
+	if (!tx_assume(t, SEGF_CSFLAT)) {
+		x_lea(x, 8, HRAX, xm(HR12, b->nbytes - 1));
+		x_mov_rm(x, 4, HRCX, SEGF(SEG_CS, limit));
+		x_alu_mr(x, 8, XA_CMP, xr(HRAX), HRCX);
+		noexec3 = x_jcc(x, HCC_A, NULL);
+	}
+	XFix guard0 = emit_guard(t);
+	XFix regard[BLOCK_MAX_INSNS];
+	u32 regard_from[BLOCK_MAX_INSNS];
+	int nregard = 0;
 
 	u32 off = 0;
 	for (int k = 0; k < b->n && !x->full; k++) {
@@ -595,6 +689,11 @@ static void *translate(Cpu *c, Block *b)
 			if (d->flags & INSN_END) {
 				tx_exit_dyn(t);
 				t->ended = true;
+			} else if (!seg_neutral(d->fn) && nregard < BLOCK_MAX_INSNS) {
+				/* it may have loaded a segment: the rest holds only if the
+				 * assumptions still do */
+				regard_from[nregard] = (u32)k + 1;
+				regard[nregard++] = emit_guard(t);
 			}
 		}
 		off += d->len;
@@ -630,11 +729,41 @@ static void *translate(Cpu *c, Block *b)
 			x_jmp(x, t->start[k + 1]);
 		}
 	}
-	/* exits */
+	/* the assumptions, now all known */
+	for (int i = 0; i < t->nguards; i++)
+		if (!x->full)
+			memcpy(t->guards[i], &t->assume, 4);
+	for (int i = 0; i < nregard; i++) {
+		/* the segments changed under the block: the interpreter does the rest of it */
+		x_fix(x, regard[i], x->p);
+		x_mov_rr(x, 8, HRDI, HRBP);
+		x_mov_ri64(x, HRSI, (u64)(uintptr_t)b);
+		x_mov_ri32(x, HRDX, regard_from[i]);
+		x_call_abs(x, (const void *)jh_finish);
+		x_alu_mi(x, 1, XA_CMP, CPUF(brk), 0);
+		if (t->nbrk < (int)ARRAY_SIZE(t->brk))
+			t->brk[t->nbrk++] = x_jcc(x, HCC_NE, NULL);
+		else
+			x->full = true;
+		tx_exit_dyn(t);
+	}
+	x_fix(x, guard0, x->p);
+	x_mov_ri32(x, HRAX, JX_GUARD);
+	x_jmp(x, j->exit_rw);
+	/* exits: events pending (but for INTR with IF = 0, which changes nothing: any
+	 * instruction setting IF ends the run through brk) */
+	x_fix(x, evcheck, x->p);
+	x_alu_mi(x, 4, XA_CMP, xr(HRAX), EV_INTR);
+	XFix noexec1 = x_jcc(x, HCC_NE, NULL);
+	x_test_mi(x, 4, CPUF(eflags), FLAG_IF);
+	XFix noexec4 = x_jcc(x, HCC_NE, NULL);
+	x_jmp(x, evback);
 	u8 *noexec = x->p;
 	x_fix(x, noexec1, noexec);
+	x_fix(x, noexec4, noexec);
 	x_fix(x, noexec2, noexec);
-	x_fix(x, noexec3, noexec);
+	if (noexec3)
+		x_fix(x, noexec3, noexec);
 	x_mov_ri32(x, HRAX, JX_NOEXEC);
 	x_jmp(x, j->exit_rw);
 	if (t->nbrk) {
@@ -679,9 +808,20 @@ static void *translate(Cpu *c, Block *b)
 	}
 	if (x->full)
 		return NULL; /* too big for JIT_BLOCK_ROOM: this block stays interpreted */
+	size_t len = (size_t)(x->p - entry);
 	j->used = (size_t)((x->p - j->rw + 15) & ~15);
 	j->translated++;
 	b->jit = to_rx(j, entry);
+	if (j->perfmap)
+		fprintf(j->perfmap, "%lx %zx guest_%08x_n%u\n", (unsigned long)(uintptr_t)b->jit, len,
+			b->phys, b->n);
+	if (j->dump) {
+		fprintf(j->dump, "block %08x n %u off %lx len %zu:", b->phys, b->n,
+			(unsigned long)(entry - j->rw), len);
+		for (size_t i = 0; i < len; i++)
+			fprintf(j->dump, " %02x", entry[i]);
+		fprintf(j->dump, "\n");
+	}
 	return b->jit;
 }
 
@@ -720,33 +860,49 @@ void jit_run_blocks(Cpu *c, u64 end)
 {
 	Jit *j = c->jit;
 	const JitSlot *pend = NULL;
+	bool guard_failed = false;
 	for (;;) {
 		c->eip_insn = c->eip;
 		Block *b = (Block *)block_at(c);
 		void *code = b->jit;
-		if (!code && b != c->scratch && ++b->heat >= j->heat)
+		if (guard_failed && code) {
+			/* translated for other segments: interpret it, and after a few such
+			 * runs translate it again for the segments of now */
+			if (++b->heat > 8) {
+				b->jit = NULL;
+				b->heat = 0;
+			}
+			code = NULL;
+		} else if (!code && b != c->scratch && ++b->heat >= j->heat) {
 			code = translate(c, b);
+		}
+		guard_failed = false;
 		if (pend && code && !c->block_step)
 			chain(c, j, pend, b);
 		pend = NULL;
+		u32 ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
 		if (code && c->icount + b->n <= end &&
-		    !__atomic_load_n(&c->events, __ATOMIC_RELAXED)) {
+		    (!ev || (ev == EV_INTR && !(c->eflags & FLAG_IF)))) {
 			c->brk = 0;
 			uintptr_t r = j->enter(c, code);
-			if (r > JX_LOOKUP)
+			if (r >= JX_COUNT)
 				pend = (const JitSlot *)r;
+			guard_failed = r == JX_GUARD;
 			if (j->stats) {
-				if (r > JX_LOOKUP)
+				if (r >= JX_COUNT)
 					j->slot_exits++;
 				else
 					j->exits[r]++;
 			}
 		} else {
 			cpu_interp_block(c, b, end);
-			j->interp_blocks += j->stats;
+			if (j->stats) {
+				j->interp_blocks++;
+				j->interp_why[!code ? 0 : c->icount + b->n > end ? 1 : 2]++;
+			}
 		}
 		if (unlikely(c->brk | __atomic_load_n(&c->events, __ATOMIC_RELAXED)) ||
-		    unlikely(c->icount >= end) || unlikely(c->block_step))
+		    unlikely(c->icount >= end) || unlikely(c->block_step && !guard_failed))
 			return;
 	}
 }

@@ -21,7 +21,9 @@
  * record, whose jump the dispatcher may point at the next block). */
 enum { JX_NOEXEC = 1, /* a block's entry checks failed: nothing ran */
        JX_BRK,        /* a handler set brk (the instruction has completed) */
-       JX_LOOKUP };   /* the next block is not in the jump cache or not translated */
+       JX_LOOKUP,     /* the next block is not in the jump cache or not translated */
+       JX_GUARD,      /* the segments are not what the translation assumed: nothing ran */
+       JX_COUNT };
 
 /* Static knowledge of the lazy flags (the interpreter's cc_op) at a point of a
  * translation; the *D kinds are "ADD or ADC" / "SUB or SBB", told apart by cc_op. */
@@ -52,6 +54,10 @@ typedef struct Tx {
 	u32 hf;         /* guest flags the host EFLAGS hold at the start of this instruction */
 	u32 hf_next;    /* ... and at its end (set by translators that leave them) */
 	bool ended;     /* the block's exit has been emitted */
+	u32 flat;       /* c->seg_flat when translating */
+	u32 assume;     /* the SEGF_* bits the code relies on (checked on entry) */
+	u8 *guards[BLOCK_MAX_INSNS * 2 + 2]; /* imm32 fields to fill with assume */
+	int nguards;
 	u8 *start[BLOCK_MAX_INSNS + 1]; /* code of each instruction (and of the fall-through) */
 	XFix slow[BLOCK_MAX_INSNS][JIT_SLOWFIX]; /* fast-path failures to the handler stub */
 	u8 nslow[BLOCK_MAX_INSNS];
@@ -114,6 +120,15 @@ void tx_cc(Tx *t, int kind, int sz, int ra, int rb, int rres);
 void tx_mem(Tx *t, int seg, int size, bool write);
 /* ESI = the effective address of the ModRM memory operand. */
 void tx_ea(Tx *t, const Insn *d);
+
+/* Relies on SEGF_* bit (true) when c->seg_flat had it at translation. */
+static inline bool tx_assume(Tx *t, u32 bit)
+{
+	if (!(t->flat & bit))
+		return false;
+	t->assume |= bit;
+	return true;
+}
 
 /* Flags that condition cc reads. */
 u32 jit_cond_flags(int cc);

@@ -568,11 +568,8 @@ static bool tx_cmovcc_gv_ev(Tx *t, const Insn *d)
 }
 
 /* ---- stack (32-bit operand size on a 32-bit stack; the rest is the handlers') ---- */
-static void need_stack32(Tx *t)
-{
-	x_alu_mi(&t->e, 1, XA_CMP, CPUF(stack32), 0);
-	tx_fail_if(t, HCC_E);
-}
+/* A 32-bit stack when translating: assumed (the entry guard checks it). */
+static bool stack32(Tx *t) { return tx_assume(t, SEGF_STACK32); }
 /* Pushes R8D: the new ESP goes to R9D first; nothing changes before the checks. */
 static void push_r8(Tx *t)
 {
@@ -586,16 +583,16 @@ static void push_r8(Tx *t)
 }
 static bool tx_push_rv32(Tx *t, const Insn *d)
 {
-	need_stack32(t);
+	if (!stack32(t))
+		return false;
 	x_mov_rm(&t->e, 4, HR8, GREG(d->reg));
 	push_r8(t);
 	return true;
 }
 static bool tx_push_iv(Tx *t, const Insn *d)
 {
-	if (!(d->flags & INSN_O32))
+	if (!(d->flags & INSN_O32) || !stack32(t))
 		return false;
-	need_stack32(t);
 	x_mov_ri32(&t->e, HR8, d->imm);
 	push_r8(t);
 	return true;
@@ -611,7 +608,8 @@ static void pop_eax(Tx *t, u32 extra)
 }
 static bool tx_pop_rv32(Tx *t, const Insn *d)
 {
-	need_stack32(t);
+	if (!stack32(t))
+		return false;
 	pop_eax(t, 0);
 	x_mov_mr(&t->e, 4, GREG(R_ESP), HR9);
 	x_mov_mr(&t->e, 4, GREG(d->reg), HRAX);
@@ -690,10 +688,9 @@ JCC_TX(g, 15)
 
 static bool tx_call_jv(Tx *t, const Insn *d)
 {
-	if (!(d->flags & INSN_O32))
+	if (!(d->flags & INSN_O32) || !stack32(t))
 		return false;
 	Emit *x = &t->e;
-	need_stack32(t);
 	bool w;
 	branch_target(t, d, &w);
 	x_mov_rr(x, 4, HR10, HRAX);
@@ -716,10 +713,9 @@ static void dyn_branch(Tx *t)
 }
 static bool ret(Tx *t, const Insn *d, u32 extra)
 {
-	if (!(d->flags & INSN_O32))
+	if (!(d->flags & INSN_O32) || !stack32(t))
 		return false;
 	Emit *x = &t->e;
-	need_stack32(t);
 	pop_eax(t, extra);
 	x_alu_rm(x, 4, XA_CMP, HRAX, SEGF(SEG_CS, limit));
 	tx_fail_if(t, HCC_A);
@@ -743,10 +739,9 @@ static bool tx_jmp_ev(Tx *t, const Insn *d)
 }
 static bool tx_call_ev(Tx *t, const Insn *d)
 {
-	if (!(d->flags & INSN_O32))
+	if (!(d->flags & INSN_O32) || !stack32(t))
 		return false;
 	Emit *x = &t->e;
-	need_stack32(t);
 	ld_ed(t, d, HRAX);
 	x_alu_rm(x, 4, XA_CMP, HRAX, SEGF(SEG_CS, limit));
 	tx_fail_if(t, HCC_A);
