@@ -418,11 +418,33 @@ static void regen(Tx *t, bool with_cf)
 	}
 }
 
+void tx_resolve(Tx *t)
+{
+	static const u8 kinds[] = {[CCK_NONE] = K_NONE, [CCK_ADD] = K_ADD, [CCK_ADC] = K_ADCD,
+				   [CCK_SUB] = K_SUB, [CCK_SBB] = K_SBBD, [CCK_INC] = K_INC,
+				   [CCK_DEC] = K_DEC, [CCK_LOGIC] = K_LOGIC, [CCK_SZPCO] = K_SZPCO};
+	if (t->kind != K_UNKNOWN || !t->spec || (t->spec_op >> 2) >= ARRAY_SIZE(kinds))
+		return;
+	t->spec = false;
+	Emit *x = &t->e;
+	x_modrm(x, 4, 0x81, 1, 7, CPUF(cc_op)); /* CMP dword [cc_op], imm32 */
+	e32(x, t->spec_op);
+	/* a wrong guess: the interpreter runs the block from this instruction on (the
+	 * handler alone would leave a lazy state the rest was not translated for) */
+	t->spec_fail = x_jcc(x, HCC_NE, NULL);
+	t->spec_k = t->k;
+	t->spec_icm = t->icm;
+	t->spec_off = t->off;
+	t->kind = kinds[t->spec_op >> 2];
+	t->ksz = (u8)(t->spec_op & 3);
+}
+
 void tx_cond_prep(Tx *t, int cc)
 {
 	u32 need = jit_cond_flags(cc);
 	if ((t->hf & need) == need)
 		return;
+	tx_resolve(t);
 	if (t->kind == K_UNKNOWN || (t->kind == K_SZPCO && (need & (FLAG_CF | FLAG_OF)))) {
 		tx_call_helper(t, (const void *)jh_flags_mat);
 		t->kind = K_NONE;
@@ -469,9 +491,10 @@ int tx_cond(Tx *t, int cc)
 void tx_cf(Tx *t)
 {
 	Emit *x = &t->e;
-	int s = szb(t->ksz);
 	if (t->hf & FLAG_CF)
 		return;
+	tx_resolve(t);
+	int s = szb(t->ksz);
 	switch (t->kind) {
 	case K_ADD: /* CF = res < a */
 		x_mov_rm(x, 4, HRAX, CPUF(cc_res));
@@ -638,6 +661,9 @@ static void *translate(Cpu *c, Block *b)
 	t->b = b;
 	t->e = (Emit){j->rw + j->used, j->rw + j->used + JIT_BLOCK_ROOM, false};
 	t->kind = K_UNKNOWN;
+	t->spec = true;
+	t->spec_op = c->cc_op;
+	t->spec_fail = NULL;
 	Emit *x = &t->e;
 	u8 *entry = x->p;
 
@@ -684,8 +710,10 @@ static void *translate(Cpu *c, Block *b)
 		if (!inl) {
 			emit_handler_call(t, t->icm, false);
 			t->icm = k + 1;
-			if (!flags_neutral(d->fn))
+			if (!flags_neutral(d->fn)) {
 				t->kind = K_UNKNOWN;
+				t->spec = false;
+			}
 			if (d->flags & INSN_END) {
 				tx_exit_dyn(t);
 				t->ended = true;
@@ -728,6 +756,22 @@ static void *translate(Cpu *c, Block *b)
 			add_icount(x, -(k + 1 - t->icm_at[k]));
 			x_jmp(x, t->start[k + 1]);
 		}
+	}
+	if (t->spec_fail) {
+		x_fix(x, t->spec_fail, x->p);
+		x_lea(x, 4, HRAX, xm(HR12, (s32)t->spec_off));
+		x_mov_mr(x, 4, CPUF(eip), HRAX);
+		add_icount(x, t->spec_k - t->spec_icm);
+		x_mov_rr(x, 8, HRDI, HRBP);
+		x_mov_ri64(x, HRSI, (u64)(uintptr_t)b);
+		x_mov_ri32(x, HRDX, (u32)t->spec_k);
+		x_call_abs(x, (const void *)jh_finish);
+		x_alu_mi(x, 1, XA_CMP, CPUF(brk), 0);
+		if (t->nbrk < (int)ARRAY_SIZE(t->brk))
+			t->brk[t->nbrk++] = x_jcc(x, HCC_NE, NULL);
+		else
+			x->full = true;
+		tx_exit_dyn(t);
 	}
 	/* the assumptions, now all known */
 	for (int i = 0; i < t->nguards; i++)

@@ -51,6 +51,11 @@ typedef struct Tx {
 	u32 off;        /* its offset from the block's start */
 	int icm;        /* instructions already added to c->icount in memory */
 	u8 kind, ksz;   /* flag knowledge (K_*) and its size index */
+	bool spec;      /* K_UNKNOWN at the block's start: cc_op is probably spec_op */
+	u32 spec_op;    /* c->cc_op when translating (what the block is entered with) */
+	XFix spec_fail; /* the check of the guess, failing to the interpreter */
+	int spec_k, spec_icm;
+	u32 spec_off;
 	u32 hf;         /* guest flags the host EFLAGS hold at the start of this instruction */
 	u32 hf_next;    /* ... and at its end (set by translators that leave them) */
 	bool ended;     /* the block's exit has been emitted */
@@ -107,6 +112,9 @@ void tx_exit_dyn(Tx *t);
  * call (an unknown lazy state) and must come before anything else the instruction emits
  * when a memory access sits between it and tx_cond. */
 void tx_cond_prep(Tx *t, int cc);
+/* An unknown lazy state at the block's start becomes the one seen when translating,
+ * checked at run time (a different one runs the instruction's handler). */
+void tx_resolve(Tx *t);
 int tx_cond(Tx *t, int cc);
 /* Host CF = guest CF. */
 void tx_cf(Tx *t);

@@ -305,6 +305,7 @@ static void jh_park_cf(Cpu *c) { c->eflags = (c->eflags & ~FLAG_CF) | (get_cf(c)
 static void park_cf(Tx *t)
 {
 	Emit *x = &t->e;
+	tx_resolve(t);
 	if (t->kind == K_NONE || t->kind == K_INC || t->kind == K_DEC)
 		return;
 	if (t->kind == K_UNKNOWN) {
@@ -464,6 +465,7 @@ static bool shift_cl(Tx *t, const Insn *d, int ext)
 	shift_cc(t, ext, 4, true);
 	x_fix(x, zero, x->p);
 	t->kind = K_UNKNOWN;
+	t->spec = false;
 	return true;
 }
 
@@ -479,6 +481,70 @@ static bool tx_sar_ev_ib32(Tx *t, const Insn *d) { return shift_imm(t, d, 7, 4);
 static bool tx_shl_ev_cl32(Tx *t, const Insn *d) { return shift_cl(t, d, 4); }
 static bool tx_shr_ev_cl32(Tx *t, const Insn *d) { return shift_cl(t, d, 5); }
 static bool tx_sar_ev_cl32(Tx *t, const Insn *d) { return shift_cl(t, d, 7); }
+
+/* ROL/ROR by an immediate (32-bit): CF and OF change, the other flags stay (made
+ * concrete first, as ops_shift.c does). */
+static void jh_flags_mat(Cpu *c) { flags_materialize(c); }
+
+static bool rotate32(Tx *t, const Insn *d, bool left)
+{
+	Emit *x = &t->e;
+	u32 cnt = d->imm & 31;
+	if (!cnt)
+		return false;
+	tx_resolve(t);
+	if (t->kind != K_NONE)
+		tx_call_helper(t, (const void *)jh_flags_mat);
+	t->kind = K_NONE;
+	XOp m = GREG(d->rm);
+	if (is_mem(d)) {
+		mem_operand(t, d, 4, true);
+		m = xm(HRSI, 0);
+	}
+	x_mov_rm(x, 4, HRAX, m);
+	x_shift_i(x, 4, left ? 0 : 1, xr(HRAX), cnt);
+	x_mov_mr(x, 4, m, HRAX);
+	x_setcc(x, HCC_B, xr(HRDX));
+	x_movzx(x, 1, HRDX, xr(HRDX)); /* CF */
+	x_mov_rr(x, 4, HRCX, HRAX);
+	if (left) { /* OF = sign ^ CF */
+		x_shift_i(x, 4, 5, xr(HRCX), 31);
+		x_alu_mr(x, 4, XA_XOR, xr(HRCX), HRDX);
+	} else { /* OF = bit 31 ^ bit 30 */
+		x_shift_i(x, 4, 5, xr(HRCX), 30);
+		x_mov_rr(x, 4, HRSI, HRCX);
+		x_shift_i(x, 4, 5, xr(HRSI), 1);
+		x_alu_mr(x, 4, XA_XOR, xr(HRCX), HRSI);
+		x_alu_mi(x, 4, XA_AND, xr(HRCX), 1);
+	}
+	x_shift_i(x, 4, 4, xr(HRCX), 11);
+	x_alu_mr(x, 4, XA_OR, xr(HRCX), HRDX);
+	x_mov_rm(x, 4, HRAX, CPUF(eflags));
+	x_alu_mi(x, 4, XA_AND, xr(HRAX), (s32)~(FLAG_CF | FLAG_OF));
+	x_alu_mr(x, 4, XA_OR, xr(HRAX), HRCX);
+	x_mov_mr(x, 4, CPUF(eflags), HRAX);
+	return true;
+}
+static bool tx_rol_ev_ib32(Tx *t, const Insn *d) { return rotate32(t, d, true); }
+static bool tx_ror_ev_ib32(Tx *t, const Insn *d) { return rotate32(t, d, false); }
+
+/* RDTSC: the count of retired instructions (at this one) + the offset; CR4.TSD
+ * outside ring 0 is the handler's (#GP). */
+static bool tx_rdtsc(Tx *t, const Insn *d)
+{
+	(void)d;
+	Emit *x = &t->e;
+	x_test_mi(x, 4, CPUF(cr4), 4);
+	tx_fail_if(t, HCC_NE);
+	x_mov_rm(x, 8, HRAX, CPUF(icount));
+	x_alu_rm(x, 8, XA_ADD, HRAX, CPUF(tsc_offset));
+	if (t->k != t->icm)
+		x_alu_mi(x, 8, XA_ADD, xr(HRAX), t->k - t->icm);
+	x_mov_mr(x, 4, GREG(R_EAX), HRAX);
+	x_shift_i(x, 8, 5, xr(HRAX), 32);
+	x_mov_mr(x, 4, GREG(R_EDX), HRAX);
+	return true;
+}
 
 /* ---- multiply (32-bit forms) ---- */
 /* The lazy flags of MUL/IMUL: CF = OF = "wide" (host CF), SZP of the low half. */
@@ -787,6 +853,7 @@ const JitMapEnt jit_op_table[] = {
 	{op_shl_ev_ib16, tx_shl_ev_ib16}, {op_shr_ev_ib16, tx_shr_ev_ib16},
 	{op_sar_ev_ib16, tx_sar_ev_ib16}, {op_shl_ev_ib32, tx_shl_ev_ib32},
 	{op_shr_ev_ib32, tx_shr_ev_ib32}, {op_sar_ev_ib32, tx_sar_ev_ib32},
+	{op_rol_ev_ib32, tx_rol_ev_ib32}, {op_ror_ev_ib32, tx_ror_ev_ib32}, {op_rdtsc, tx_rdtsc},
 	{op_shl_ev_cl32, tx_shl_ev_cl32}, {op_shr_ev_cl32, tx_shr_ev_cl32},
 	{op_sar_ev_cl32, tx_sar_ev_cl32},
 	{op_imul_gv_ev32, tx_imul_gv_ev32}, {op_imul_gv_ev_iv32, tx_imul_gv_ev_iv32},
