@@ -344,6 +344,9 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	/* COM1 (IRQ4), COM2 (IRQ3). */
 	uart_init(&m->com[0], clk, com1_tx, m);
 	uart_init(&m->com[1], clk, com2_tx, m);
+	/* a character costs the guest no line time unless asked (docs/ports-core.md) */
+	uart_set_fast_tx(&m->com[0], !cfg->serial_line_time);
+	uart_set_fast_tx(&m->com[1], !cfg->serial_line_time);
 	map(io, 0x3F8, 8, &uart_io_ops, &m->com[0]);
 	map(io, 0x2F8, 8, &uart_io_ops, &m->com[1]);
 	irq_connect(&m->com[0].irq, wire_isa_irq, m, 4);

@@ -54,6 +54,7 @@ typedef struct MachineConfig {
 	VdDisk *fd[2];          /* fda, fdb */
 	int boot[3];            /* RTC_BOOT_* codes in order, RTC_BOOT_NONE for unused */
 	u32 ips;                /* virtual instructions per second; 0: default */
+	bool serial_line_time;  /* COM ports send at their baud rate (else at once, uart.h) */
 	s64 rtc_start;          /* RTC start, seconds since 1970 (local time as the guest sees it) */
 	MachineHost host;
 } MachineConfig;
