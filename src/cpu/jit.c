@@ -101,8 +101,10 @@ static void emit_base(Jit *j)
 	x_push(x, HR15);
 	x_alu_mi(x, 8, XA_SUB, xr(HRSP), 8); /* RSP 16-aligned inside: calls are ABI-clean */
 	x_mov_rr(x, 8, HRBP, HRDI);
+	tx_regs_in(x);
 	x_jmp_r(x, HRSI);
 	j->exit_rw = x->p;
+	tx_regs_out(x);
 	x_alu_mi(x, 8, XA_ADD, xr(HRSP), 8);
 	x_pop(x, HR15);
 	x_pop(x, HR14);
@@ -293,10 +295,32 @@ void tx_sync(Tx *t)
 	t->icm = t->k;
 }
 
+void tx_regs_out(Emit *x)
+{
+	for (int i = 0; i < 8; i++)
+		x_mov_mr(x, 4, GREG_MEM(i), jit_hreg[i]);
+}
+
+void tx_regs_in(Emit *x)
+{
+	for (int i = 0; i < 8; i++)
+		x_mov_rm(x, 4, jit_hreg[i], GREG_MEM(i));
+}
+
 void tx_call_helper(Tx *t, const void *fn)
 {
-	x_mov_rr(&t->e, 8, HRDI, HRBP);
-	x_call_abs(&t->e, fn);
+	Emit *x = &t->e;
+	/* R8-R11 (EAX-EBX) are the caller-saved ones */
+	x_push(x, HR8);
+	x_push(x, HR9);
+	x_push(x, HR10);
+	x_push(x, HR11);
+	x_mov_rr(x, 8, HRDI, HRBP);
+	x_call_abs(x, fn);
+	x_pop(x, HR11);
+	x_pop(x, HR10);
+	x_pop(x, HR9);
+	x_pop(x, HR8);
 }
 
 /* The handler call for instruction k, with icount = start + k during it and + 1 after. */
@@ -309,9 +333,11 @@ static void emit_handler_call(Tx *t, int icm, bool stub)
 	}
 	sync_eip(t);
 	add_icount(x, t->k - icm);
+	tx_regs_out(x);
 	x_mov_rr(x, 8, HRDI, HRBP);
 	x_mov_ri64(x, HRSI, (u64)(uintptr_t)t->d);
 	x_call_abs(x, (const void *)t->d->fn);
+	tx_regs_in(x);
 	add_icount(x, 1);
 	x_alu_mi(x, 1, XA_CMP, CPUF(brk), 0);
 	t->brk[t->nbrk++] = x_jcc(x, HCC_NE, NULL);
@@ -546,16 +572,12 @@ void tx_ea(Tx *t, const Insn *d)
 {
 	Emit *x = &t->e;
 	bool hb = d->base != REG_NONE, hi = d->index != REG_NONE;
-	if (hb)
-		x_mov_rm(x, 4, HRAX, GREG(d->base));
-	if (hi)
-		x_mov_rm(x, 4, HRCX, GREG(d->index));
 	if (hb && hi)
-		x_lea(x, 4, HRSI, xmi(HRAX, HRCX, d->scale, (s32)d->disp));
+		x_lea(x, 4, HRSI, xmi(jit_hreg[d->base], jit_hreg[d->index], d->scale, (s32)d->disp));
 	else if (hb)
-		x_lea(x, 4, HRSI, xm(HRAX, (s32)d->disp));
+		x_lea(x, 4, HRSI, xm(jit_hreg[d->base], (s32)d->disp));
 	else if (hi)
-		x_lea(x, 4, HRSI, xmi(HNONE, HRCX, d->scale, (s32)d->disp));
+		x_lea(x, 4, HRSI, xmi(HNONE, jit_hreg[d->index], d->scale, (s32)d->disp));
 	else
 		x_mov_ri32(x, HRSI, d->disp);
 	if (!(d->flags & INSN_A32))
@@ -762,10 +784,12 @@ static void *translate(Cpu *c, Block *b)
 		x_lea(x, 4, HRAX, xm(HR12, (s32)t->spec_off));
 		x_mov_mr(x, 4, CPUF(eip), HRAX);
 		add_icount(x, t->spec_k - t->spec_icm);
+		tx_regs_out(x);
 		x_mov_rr(x, 8, HRDI, HRBP);
 		x_mov_ri64(x, HRSI, (u64)(uintptr_t)b);
 		x_mov_ri32(x, HRDX, (u32)t->spec_k);
 		x_call_abs(x, (const void *)jh_finish);
+		tx_regs_in(x);
 		x_alu_mi(x, 1, XA_CMP, CPUF(brk), 0);
 		if (t->nbrk < (int)ARRAY_SIZE(t->brk))
 			t->brk[t->nbrk++] = x_jcc(x, HCC_NE, NULL);
@@ -780,10 +804,12 @@ static void *translate(Cpu *c, Block *b)
 	for (int i = 0; i < nregard; i++) {
 		/* the segments changed under the block: the interpreter does the rest of it */
 		x_fix(x, regard[i], x->p);
+		tx_regs_out(x);
 		x_mov_rr(x, 8, HRDI, HRBP);
 		x_mov_ri64(x, HRSI, (u64)(uintptr_t)b);
 		x_mov_ri32(x, HRDX, regard_from[i]);
 		x_call_abs(x, (const void *)jh_finish);
+		tx_regs_in(x);
 		x_alu_mi(x, 1, XA_CMP, CPUF(brk), 0);
 		if (t->nbrk < (int)ARRAY_SIZE(t->brk))
 			t->brk[t->nbrk++] = x_jcc(x, HCC_NE, NULL);

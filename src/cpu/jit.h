@@ -78,8 +78,18 @@ typedef struct Tx {
 
 /* Cpu fields as memory operands off RBP. */
 #define CPUF(f) xm(HRBP, (s32)offsetof(Cpu, f))
-#define GREG(i) xm(HRBP, (s32)(offsetof(Cpu, r) + 4 * (i)))
-#define GREG8(o) xm(HRBP, (s32)(offsetof(Cpu, r) + (o)))
+/* The guest's general registers live in host registers while translated code runs
+ * (c->r is written back before every handler call and on the way out, and read again
+ * after every handler call): EAX ECX EDX EBX in R8-R11, ESP EBP ESI in R13-R15, EDI
+ * in RBX. */
+static const s8 jit_hreg[8] = {HR8, HR9, HR10, HR11, HR13, HR14, HR15, HRBX};
+#define GREG(i) xr(jit_hreg[(i)])
+/* A byte register by its byte offset in r[] (AL=0, CL=4, ... AH=1 ...): only the low
+ * bytes have a host form (jit_hibyte says which do not). */
+#define GREG8(o) xr(jit_hreg[(o) >> 2])
+static inline bool jit_hibyte(int off) { return (off & 3) != 0; }
+/* The memory copy of a guest register. */
+#define GREG_MEM(i) xm(HRBP, (s32)(offsetof(Cpu, r) + 4 * (i)))
 #define SEGF(s, f) xm(HRBP, (s32)(offsetof(Cpu, seg) + (s) * sizeof(SegCache) + offsetof(SegCache, f)))
 
 /* A translator for one handler: emits the instruction's code, or returns false having
@@ -100,8 +110,12 @@ static inline void tx_fail_if(Tx *t, int cc) { tx_fail(t, x_jcc(&t->e, cc, NULL)
 /* Sets c->eip_insn and c->eip (this and the next instruction) and syncs c->icount for a
  * call out of translated code. */
 void tx_sync(Tx *t);
-/* Calls fn(c) or fn(c, arg) with everything synced; the result is in EAX. */
+/* Calls fn(c), a helper that leaves the guest's registers alone (the host registers
+ * holding them are kept); the result is in EAX. */
 void tx_call_helper(Tx *t, const void *fn);
+/* c->r = the guest registers (before a call that reads them), and back after. */
+void tx_regs_out(Emit *x);
+void tx_regs_in(Emit *x);
 /* The exits: direct (chainable) to the EIP in EAX, dynamic (jump cache) with c->eip set
  * and icount final. */
 void tx_exit_direct(Tx *t);

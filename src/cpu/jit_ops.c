@@ -42,6 +42,8 @@ static void mem_operand(Tx *t, const Insn *d, int size, bool write)
 static bool mov_eg(Tx *t, const Insn *d, int size, int dir)
 {
 	Emit *x = &t->e;
+	if (size == 1 && (jit_hibyte(d->reg) || (!is_mem(d) && jit_hibyte(d->rm))))
+		return false;
 	if (is_mem(d)) {
 		mem_operand(t, d, size, dir == 0);
 		if (dir == 0) {
@@ -69,6 +71,8 @@ static bool tx_mov_gv_ev32(Tx *t, const Insn *d) { return mov_eg(t, d, 4, 1); }
 static bool mov_ei(Tx *t, const Insn *d, int size)
 {
 	Emit *x = &t->e;
+	if (size == 1 && !is_mem(d) && jit_hibyte(d->rm))
+		return false;
 	XOp m = greg(d->rm, size);
 	if (is_mem(d)) {
 		mem_operand(t, d, size, true);
@@ -81,6 +85,8 @@ static bool tx_mov_eb_ib(Tx *t, const Insn *d) { return mov_ei(t, d, 1); }
 static bool tx_mov_ev_iv(Tx *t, const Insn *d) { return mov_ei(t, d, osz(d)); }
 static bool tx_mov_rb_ib(Tx *t, const Insn *d)
 {
+	if (jit_hibyte(d->reg))
+		return false;
 	x_mov_mi(&t->e, 1, GREG8(d->reg), d->imm);
 	return true;
 }
@@ -124,6 +130,8 @@ static bool tx_lea_gv_m(Tx *t, const Insn *d)
 static bool movx(Tx *t, const Insn *d, int srcsize, bool sign)
 {
 	Emit *x = &t->e;
+	if (srcsize == 1 && !is_mem(d) && jit_hibyte(d->rm))
+		return false;
 	XOp m = greg(d->rm, srcsize);
 	if (is_mem(d)) {
 		mem_operand(t, d, srcsize, false);
@@ -218,9 +226,12 @@ static bool alu(Tx *t, const Insn *d, int aop, int size, int form)
 	bool writes = aop != A_CMP && aop != A_TEST;
 	bool logic = aop == A_OR || aop == A_AND || aop == A_XOR || aop == A_TEST;
 	int sz = szi(size);
+	if (size == 1 && (((form == F_EG || form == F_GE) && jit_hibyte(d->reg)) ||
+			  (form != F_AI && !is_mem(d) && jit_hibyte(d->rm))))
+		return false; /* AH..BH: the handler's */
 	if (carry) {
 		tx_cf(t);
-		x_setcc(x, HCC_B, xr(HR8)); /* cin, before the checks change the flags */
+		x_setcc(x, HCC_B, xr(HRDI)); /* cin, before the checks change the flags */
 	}
 	XOp dst, src;
 	bool src_imm = form == F_EI || form == F_AI;
@@ -249,7 +260,7 @@ static bool alu(Tx *t, const Insn *d, int aop, int size, int form)
 		x_mov_mr(x, 4, CPUF(cc_b), HRCX);
 	}
 	if (carry)
-		x_bt_i(x, 4, xr(HR8), 0);
+		x_bt_i(x, 4, xr(HRDI), 0);
 	static const u8 xa[] = {[A_ADD] = XA_ADD, [A_OR] = XA_OR, [A_ADC] = XA_ADC,
 				[A_SBB] = XA_SBB, [A_AND] = XA_AND, [A_SUB] = XA_SUB,
 				[A_XOR] = XA_XOR, [A_CMP] = XA_SUB, [A_TEST] = XA_AND};
@@ -259,7 +270,7 @@ static bool alu(Tx *t, const Insn *d, int aop, int size, int form)
 	x_mov_mr(x, 4, CPUF(cc_res), HRAX);
 	if (carry) {
 		/* CC(ADD|SUB, sz) + 4 * cin is CC(ADC|SBB, sz) when the carry was in */
-		x_movzx(x, 1, HRDX, xr(HR8));
+		x_movzx(x, 1, HRDX, xr(HRDI));
 		x_lea(x, 4, HRDX, xmi(HNONE, HRDX, 2, (s32)CC(aop == A_ADC ? CCK_ADD : CCK_SUB, sz)));
 		x_mov_mr(x, 4, CPUF(cc_op), HRDX);
 		t->kind = aop == A_ADC ? K_ADCD : K_SBBD;
@@ -324,6 +335,8 @@ static void park_cf(Tx *t)
 static bool incdec(Tx *t, const Insn *d, int size, bool dec, XOp reg)
 {
 	Emit *x = &t->e;
+	if (size == 1 && !is_mem(d) && jit_hibyte(d->rm))
+		return false;
 	park_cf(t);
 	XOp m = reg;
 	if (reg.reg == HNONE && reg.base == HNONE) {
@@ -360,6 +373,8 @@ static bool tx_dec_ev32(Tx *t, const Insn *d) { return incdec(t, d, 4, true, is_
 static bool notneg(Tx *t, const Insn *d, int size, bool neg)
 {
 	Emit *x = &t->e;
+	if (size == 1 && !is_mem(d) && jit_hibyte(d->rm))
+		return false;
 	XOp m = greg(d->rm, size);
 	if (is_mem(d)) {
 		mem_operand(t, d, size, true);
@@ -403,12 +418,12 @@ static void shift_cc(Tx *t, int ext, int size, bool by1)
 	x_mov_mr(x, 4, CPUF(cc_res), HRAX);
 	x_mov_mr(x, 4, CPUF(cc_a), HRDX);
 	if (ext == 4) {
-		x_mov_rr(x, 4, HR9, HRAX);
-		x_shift_i(x, 4, 5, xr(HR9), (u32)bits - 1);
-		x_alu_mr(x, 4, XA_XOR, xr(HR9), HRDX);
-		x_mov_mr(x, 4, CPUF(cc_b), HR9);
+		x_mov_rr(x, 4, HRDI, HRAX);
+		x_shift_i(x, 4, 5, xr(HRDI), (u32)bits - 1);
+		x_alu_mr(x, 4, XA_XOR, xr(HRDI), HRDX);
+		x_mov_mr(x, 4, CPUF(cc_b), HRDI);
 	} else if (ext == 5 && by1) {
-		x_mov_mr(x, 4, CPUF(cc_b), HR9);
+		x_mov_mr(x, 4, CPUF(cc_b), HRDI);
 	} else {
 		x_mov_mi(x, 4, CPUF(cc_b), 0);
 	}
@@ -421,6 +436,8 @@ static bool shift_imm(Tx *t, const Insn *d, int ext, int size)
 	u32 cnt = d->imm & 31;
 	if (!cnt || cnt >= 8u * (u32)size)
 		return false; /* no change at all, or a count the host leaves CF undefined for */
+	if (size == 1 && !is_mem(d) && jit_hibyte(d->rm))
+		return false;
 	XOp m = greg(d->rm, size);
 	if (is_mem(d)) {
 		mem_operand(t, d, size, true);
@@ -428,8 +445,8 @@ static bool shift_imm(Tx *t, const Insn *d, int ext, int size)
 	}
 	ld(x, size, HRAX, m);
 	if (ext == 5 && cnt == 1) { /* SHR by 1: OF is the old sign */
-		x_mov_rr(x, 4, HR9, HRAX);
-		x_shift_i(x, 4, 5, xr(HR9), 8u * (u32)size - 1);
+		x_mov_rr(x, 4, HRDI, HRAX);
+		x_shift_i(x, 4, 5, xr(HRDI), 8u * (u32)size - 1);
 	}
 	x_shift_i(x, size, ext, xr(HRAX), cnt);
 	x_mov_mr(x, size, m, HRAX);
@@ -454,11 +471,11 @@ static bool shift_cl(Tx *t, const Insn *d, int ext)
 	XFix zero = x_jcc(x, HCC_E, NULL);
 	x_mov_rm(x, 4, HRAX, m);
 	if (ext == 5) { /* OF: the old sign when the count is 1, else 0 */
-		x_mov_rr(x, 4, HR9, HRAX);
-		x_shift_i(x, 4, 5, xr(HR9), 31);
+		x_mov_rr(x, 4, HRDI, HRAX);
+		x_shift_i(x, 4, 5, xr(HRDI), 31);
 		x_alu_mr(x, 4, XA_XOR, xr(HRDX), HRDX);
 		x_alu_mi(x, 4, XA_CMP, xr(HRCX), 1);
-		x_cmov(x, 4, HCC_NE, HR9, xr(HRDX));
+		x_cmov(x, 4, HCC_NE, HRDI, xr(HRDX));
 	}
 	x_shift_cl(x, 4, ext, xr(HRAX));
 	x_mov_mr(x, 4, m, HRAX);
@@ -551,10 +568,10 @@ static bool tx_rdtsc(Tx *t, const Insn *d)
 static void mul_cc(Tx *t)
 {
 	Emit *x = &t->e;
-	x_setcc(x, HCC_B, xr(HR9));
-	x_movzx(x, 1, HR9, xr(HR9));
-	x_mov_mr(x, 4, CPUF(cc_a), HR9);
-	x_mov_mr(x, 4, CPUF(cc_b), HR9);
+	x_setcc(x, HCC_B, xr(HRDI));
+	x_movzx(x, 1, HRDI, xr(HRDI));
+	x_mov_mr(x, 4, CPUF(cc_a), HRDI);
+	x_mov_mr(x, 4, CPUF(cc_b), HRDI);
 	x_mov_mr(x, 4, CPUF(cc_res), HRAX);
 	x_mov_mi(x, 4, CPUF(cc_op), CC(CCK_SZPCO, 2));
 	t->kind = K_SZPCO;
@@ -606,12 +623,14 @@ static bool tx_setcc_eb(Tx *t, const Insn *d)
 {
 	Emit *x = &t->e;
 	int cc = d->op & 15;
-	x_setcc(x, tx_cond(t, cc), xr(HR8));
+	if (!is_mem(d) && jit_hibyte(d->rm))
+		return false;
+	x_setcc(x, tx_cond(t, cc), xr(HRDI));
 	if (is_mem(d)) {
 		mem_operand(t, d, 1, true);
-		x_mov_mr(x, 1, xm(HRSI, 0), HR8);
+		x_mov_mr(x, 1, xm(HRSI, 0), HRDI);
 	} else {
-		x_mov_mr(x, 1, GREG8(d->rm), HR8);
+		x_mov_mr(x, 1, GREG8(d->rm), HRDI);
 	}
 	return true;
 }
@@ -619,14 +638,14 @@ static bool tx_cmovcc_gv_ev(Tx *t, const Insn *d)
 {
 	Emit *x = &t->e;
 	int s = osz(d), cc = d->op & 15;
-	x_setcc(x, tx_cond(t, cc), xr(HR8));
+	x_setcc(x, tx_cond(t, cc), xr(HRDI));
 	XOp m = GREG(d->rm);
 	if (is_mem(d)) {
 		mem_operand(t, d, s, false);
 		m = xm(HRSI, 0);
 	}
 	x_mov_rm(x, s, HRCX, m);
-	x_test_mr(x, 1, xr(HR8), HR8);
+	x_test_mr(x, 1, xr(HRDI), HRDI);
 	u8 *skip = x_jcc8(x, HCC_E);
 	x_mov_mr(x, s, GREG(d->reg), HRCX);
 	x_fix8(x, skip);
@@ -636,48 +655,49 @@ static bool tx_cmovcc_gv_ev(Tx *t, const Insn *d)
 /* ---- stack (32-bit operand size on a 32-bit stack; the rest is the handlers') ---- */
 /* A 32-bit stack when translating: assumed (the entry guard checks it). */
 static bool stack32(Tx *t) { return tx_assume(t, SEGF_STACK32); }
-/* Pushes R8D: the new ESP goes to R9D first; nothing changes before the checks. */
-static void push_r8(Tx *t)
+/* Pushes EDI (the checks first, then the store and ESP); RAX is kept. */
+static void push_edi(Tx *t)
 {
 	Emit *x = &t->e;
-	x_mov_rm(x, 4, HRSI, GREG(R_ESP));
-	x_alu_mi(x, 4, XA_SUB, xr(HRSI), 4);
-	x_mov_rr(x, 4, HR9, HRSI);
+	x_lea(x, 4, HRSI, xm(jit_hreg[R_ESP], -4));
 	tx_mem(t, SEG_SS, 4, true);
-	x_mov_mr(x, 4, xm(HRSI, 0), HR8);
-	x_mov_mr(x, 4, GREG(R_ESP), HR9);
+	x_mov_mr(x, 4, xm(HRSI, 0), HRDI);
+	x_lea(x, 4, jit_hreg[R_ESP], xm(jit_hreg[R_ESP], -4));
 }
 static bool tx_push_rv32(Tx *t, const Insn *d)
 {
 	if (!stack32(t))
 		return false;
-	x_mov_rm(&t->e, 4, HR8, GREG(d->reg));
-	push_r8(t);
+	x_mov_rm(&t->e, 4, HRDI, GREG(d->reg));
+	push_edi(t);
 	return true;
 }
 static bool tx_push_iv(Tx *t, const Insn *d)
 {
 	if (!(d->flags & INSN_O32) || !stack32(t))
 		return false;
-	x_mov_ri32(&t->e, HR8, d->imm);
-	push_r8(t);
+	x_mov_ri32(&t->e, HRDI, d->imm);
+	push_edi(t);
 	return true;
 }
-/* EAX = the dword at SS:ESP, R9D = ESP + 4 + extra (not stored yet) */
-static void pop_eax(Tx *t, u32 extra)
+/* EAX = the dword at SS:ESP (ESP not moved yet) */
+static void pop_eax(Tx *t)
 {
 	Emit *x = &t->e;
-	x_mov_rm(x, 4, HRSI, GREG(R_ESP));
-	x_lea(x, 4, HR9, xm(HRSI, (s32)(4 + extra)));
+	x_mov_rr(x, 4, HRSI, jit_hreg[R_ESP]);
 	tx_mem(t, SEG_SS, 4, false);
 	x_mov_rm(x, 4, HRAX, xm(HRSI, 0));
+}
+static void esp_add(Tx *t, u32 n)
+{
+	x_lea(&t->e, 4, jit_hreg[R_ESP], xm(jit_hreg[R_ESP], (s32)n));
 }
 static bool tx_pop_rv32(Tx *t, const Insn *d)
 {
 	if (!stack32(t))
 		return false;
-	pop_eax(t, 0);
-	x_mov_mr(&t->e, 4, GREG(R_ESP), HR9);
+	pop_eax(t);
+	esp_add(t, 4);
 	x_mov_mr(&t->e, 4, GREG(d->reg), HRAX);
 	return true;
 }
@@ -759,10 +779,8 @@ static bool tx_call_jv(Tx *t, const Insn *d)
 	Emit *x = &t->e;
 	bool w;
 	branch_target(t, d, &w);
-	x_mov_rr(x, 4, HR10, HRAX);
-	x_lea(x, 4, HR8, xm(HR12, (s32)(t->off + d->len)));
-	push_r8(t);
-	x_mov_rr(x, 4, HRAX, HR10);
+	x_lea(x, 4, HRDI, xm(HR12, (s32)(t->off + d->len)));
+	push_edi(t);
 	tx_exit_direct(t);
 	t->ended = true;
 	return true;
@@ -782,10 +800,10 @@ static bool ret(Tx *t, const Insn *d, u32 extra)
 	if (!(d->flags & INSN_O32) || !stack32(t))
 		return false;
 	Emit *x = &t->e;
-	pop_eax(t, extra);
+	pop_eax(t);
 	x_alu_rm(x, 4, XA_CMP, HRAX, SEGF(SEG_CS, limit));
 	tx_fail_if(t, HCC_A);
-	x_mov_mr(x, 4, GREG(R_ESP), HR9);
+	esp_add(t, 4 + extra);
 	dyn_branch(t);
 	return true;
 }
@@ -811,10 +829,8 @@ static bool tx_call_ev(Tx *t, const Insn *d)
 	ld_ed(t, d, HRAX);
 	x_alu_rm(x, 4, XA_CMP, HRAX, SEGF(SEG_CS, limit));
 	tx_fail_if(t, HCC_A);
-	x_mov_rr(x, 4, HR10, HRAX);
-	x_lea(x, 4, HR8, xm(HR12, (s32)(t->off + d->len)));
-	push_r8(t);
-	x_mov_rr(x, 4, HRAX, HR10);
+	x_lea(x, 4, HRDI, xm(HR12, (s32)(t->off + d->len)));
+	push_edi(t);
 	dyn_branch(t);
 	return true;
 }
