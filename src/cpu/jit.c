@@ -715,6 +715,19 @@ static void *translate(Cpu *c, Block *b)
 	u32 regard_from[BLOCK_MAX_INSNS];
 	int nregard = 0;
 
+	/* dead lazy-flag stores: a producer's flags are dead when the next instruction
+	 * that is not NEUTRAL sets them all again without any way to fault or call in
+	 * between (a fault would show them in its EFLAGS image) */
+	bool live = true;
+	for (int k = b->n - 1; k >= 0; k--) {
+		t->fdead[k] = !live;
+		int fc = jit_flag_class(&b->insn[k]);
+		if (fc == JFC_KILL)
+			live = false;
+		else if (fc == JFC_OTHER)
+			live = true;
+	}
+
 	u32 off = 0;
 	for (int k = 0; k < b->n && !x->full; k++) {
 		const Insn *d = &b->insn[k];

@@ -67,6 +67,7 @@ typedef struct Tx {
 	XFix slow[BLOCK_MAX_INSNS][JIT_SLOWFIX]; /* fast-path failures to the handler stub */
 	u8 nslow[BLOCK_MAX_INSNS];
 	int icm_at[BLOCK_MAX_INSNS];
+	bool fdead[BLOCK_MAX_INSNS]; /* the lazy flags this instruction sets are never read */
 	bool dyn_exit;  /* some path leaves through the jump-cache lookup */
 	XFix dyn[BLOCK_MAX_INSNS + 2];
 	int ndyn;
@@ -101,6 +102,12 @@ typedef struct JitMapEnt {
 } JitMapEnt;
 extern const JitMapEnt jit_op_table[]; /* jit_ops.c */
 extern const size_t jit_op_count;
+
+/* For the dead-flag pass: an instruction translated inline with no way out of the
+ * block (no memory access, no handler) that sets every lazy flag (KILL) or none
+ * (NEUTRAL); anything else may read them or fault with them (OTHER). */
+enum { JFC_OTHER, JFC_NEUTRAL, JFC_KILL };
+int jit_flag_class(const Insn *d);
 
 /* ---- emission helpers (jit.c) ---- */
 /* Registers the current position as a branch to the handler stub of this instruction. */

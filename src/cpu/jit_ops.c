@@ -55,8 +55,7 @@ static bool mov_eg(Tx *t, const Insn *d, int size, int dir)
 		}
 	} else {
 		int s = dir == 0 ? d->reg : d->rm, dd = dir == 0 ? d->rm : d->reg;
-		x_mov_rm(x, size, HRAX, greg(s, size));
-		x_mov_mr(x, size, greg(dd, size), HRAX);
+		x_mov_mr(x, size, greg(dd, size), greg(s, size).reg);
 	}
 	return true;
 }
@@ -121,6 +120,13 @@ static bool tx_mov_ov_eax(Tx *t, const Insn *d) { return mov_moffs(t, d, osz(d),
 
 static bool tx_lea_gv_m(Tx *t, const Insn *d)
 {
+	if ((d->flags & (INSN_O32 | INSN_A32)) == (INSN_O32 | INSN_A32) && d->base != REG_NONE) {
+		int hb = jit_hreg[d->base];
+		x_lea(&t->e, 4, GREG(d->reg).reg,
+		      d->index != REG_NONE ? xmi(hb, jit_hreg[d->index], d->scale, (s32)d->disp)
+					   : xm(hb, (s32)d->disp));
+		return true;
+	}
 	tx_ea(t, d);
 	x_mov_mr(&t->e, osz(d), GREG(d->reg), HRSI);
 	return true;
@@ -137,11 +143,13 @@ static bool movx(Tx *t, const Insn *d, int srcsize, bool sign)
 		mem_operand(t, d, srcsize, false);
 		m = xm(HRSI, 0);
 	}
+	int dst = osz(d) == 4 ? GREG(d->reg).reg : HRAX;
 	if (sign)
-		x_movsx(x, srcsize, HRAX, m);
+		x_movsx(x, srcsize, dst, m);
 	else
-		x_movzx(x, srcsize, HRAX, m);
-	x_mov_mr(x, osz(d), GREG(d->reg), HRAX);
+		x_movzx(x, srcsize, dst, m);
+	if (dst == HRAX)
+		x_mov_mr(x, osz(d), GREG(d->reg), HRAX);
 	return true;
 }
 static bool tx_movzx_gv_eb(Tx *t, const Insn *d) { return movx(t, d, 1, false); }
@@ -229,6 +237,56 @@ static bool alu(Tx *t, const Insn *d, int aop, int size, int form)
 	if (size == 1 && (((form == F_EG || form == F_GE) && jit_hibyte(d->reg)) ||
 			  (form != F_AI && !is_mem(d) && jit_hibyte(d->rm))))
 		return false; /* AH..BH: the handler's */
+	bool store = !t->fdead[t->k];
+	static const u8 xa[] = {[A_ADD] = XA_ADD, [A_OR] = XA_OR, [A_ADC] = XA_ADC,
+				[A_SBB] = XA_SBB, [A_AND] = XA_AND, [A_SUB] = XA_SUB,
+				[A_XOR] = XA_XOR, [A_CMP] = XA_SUB, [A_TEST] = XA_AND};
+	if (!is_mem(d) && (!store || size == 4)) {
+		/* registers and immediates: the host instruction on the host registers */
+		int hd = (form == F_AI ? greg(0, size) : form == F_GE ? greg(d->reg, size) : greg(d->rm, size)).reg;
+		int hs = form == F_EG ? greg(d->reg, size).reg : form == F_GE ? greg(d->rm, size).reg : HNONE;
+		u32 imm = d->imm & szmask(size);
+		if (!store && !writes) {
+			t->hf_next = 0; /* a compare whose flags nobody reads */
+			return true;
+		}
+		if (carry) {
+			tx_cf(t);
+			x_setcc(x, HCC_B, xr(HRDI));
+		}
+		if (store && !logic) {
+			x_mov_mr(x, 4, CPUF(cc_a), hd);
+			if (hs != HNONE)
+				x_mov_mr(x, 4, CPUF(cc_b), hs);
+			else
+				x_mov_mi(x, 4, CPUF(cc_b), imm);
+		}
+		int res = hd;
+		if (!writes) {
+			x_mov_rr(x, 4, HRAX, hd);
+			res = HRAX;
+		}
+		if (carry)
+			x_bt_i(x, 4, xr(HRDI), 0);
+		if (hs != HNONE)
+			x_alu_mr(x, size, xa[aop], xr(res), hs);
+		else
+			x_alu_mi(x, size, xa[aop], xr(res), (s32)imm);
+		if (store) {
+			x_mov_mr(x, 4, CPUF(cc_res), res);
+			if (carry) {
+				x_movzx(x, 1, HRDX, xr(HRDI));
+				x_lea(x, 4, HRDX, xmi(HNONE, HRDX, 2, (s32)CC(aop == A_ADC ? CCK_ADD : CCK_SUB, sz)));
+				x_mov_mr(x, 4, CPUF(cc_op), HRDX);
+			} else {
+				x_mov_mi(x, 4, CPUF(cc_op), CC(logic ? CCK_LOGIC : aop == A_ADD ? CCK_ADD : CCK_SUB, sz));
+			}
+		}
+		t->kind = carry ? (aop == A_ADC ? K_ADCD : K_SBBD) : logic ? K_LOGIC : aop == A_ADD ? K_ADD : K_SUB;
+		t->ksz = (u8)sz;
+		t->hf_next = FLAG_OF | FLAG_SF | FLAG_ZF | FLAG_PF | FLAG_CF;
+		return true;
+	}
 	if (carry) {
 		tx_cf(t);
 		x_setcc(x, HCC_B, xr(HRDI)); /* cin, before the checks change the flags */
@@ -255,20 +313,20 @@ static bool alu(Tx *t, const Insn *d, int aop, int size, int form)
 		x_mov_ri32(x, HRCX, d->imm & szmask(size));
 	else
 		ld(x, size, HRCX, src);
-	if (!logic) {
+	if (!logic && store) {
 		x_mov_mr(x, 4, CPUF(cc_a), HRAX);
 		x_mov_mr(x, 4, CPUF(cc_b), HRCX);
 	}
 	if (carry)
 		x_bt_i(x, 4, xr(HRDI), 0);
-	static const u8 xa[] = {[A_ADD] = XA_ADD, [A_OR] = XA_OR, [A_ADC] = XA_ADC,
-				[A_SBB] = XA_SBB, [A_AND] = XA_AND, [A_SUB] = XA_SUB,
-				[A_XOR] = XA_XOR, [A_CMP] = XA_SUB, [A_TEST] = XA_AND};
 	x_alu_mr(x, size, xa[aop], xr(HRAX), HRCX);
 	if (writes)
 		x_mov_mr(x, size, dst, HRAX);
-	x_mov_mr(x, 4, CPUF(cc_res), HRAX);
-	if (carry) {
+	if (store)
+		x_mov_mr(x, 4, CPUF(cc_res), HRAX);
+	if (!store) {
+		t->kind = carry ? (aop == A_ADC ? K_ADCD : K_SBBD) : logic ? K_LOGIC : aop == A_ADD ? K_ADD : K_SUB;
+	} else if (carry) {
 		/* CC(ADD|SUB, sz) + 4 * cin is CC(ADC|SBB, sz) when the carry was in */
 		x_movzx(x, 1, HRDX, xr(HRDI));
 		x_lea(x, 4, HRDX, xmi(HNONE, HRDX, 2, (s32)CC(aop == A_ADC ? CCK_ADD : CCK_SUB, sz)));
@@ -337,6 +395,16 @@ static bool incdec(Tx *t, const Insn *d, int size, bool dec, XOp reg)
 	Emit *x = &t->e;
 	if (size == 1 && !is_mem(d) && jit_hibyte(d->rm))
 		return false;
+	if (t->fdead[t->k] && reg.reg != HNONE) {
+		/* flags nobody reads (no CF to keep either) */
+		if (dec)
+			x_dec(x, size, reg);
+		else
+			x_inc(x, size, reg);
+		t->kind = dec ? K_DEC : K_INC;
+		t->ksz = (u8)szi(size);
+		return true;
+	}
 	park_cf(t);
 	XOp m = reg;
 	if (reg.reg == HNONE && reg.base == HNONE) {
@@ -385,6 +453,12 @@ static bool notneg(Tx *t, const Insn *d, int size, bool neg)
 		return true;
 	}
 	/* NEG: SUB 0, v */
+	if (t->fdead[t->k]) {
+		x_grp3(x, size, 3, m);
+		t->kind = K_SUB;
+		t->ksz = (u8)szi(size);
+		return true;
+	}
 	ld(x, size, HRCX, m);
 	x_alu_mr(x, 4, XA_XOR, xr(HRAX), HRAX);
 	x_mov_mr(x, 4, CPUF(cc_a), HRAX);
@@ -439,6 +513,12 @@ static bool shift_imm(Tx *t, const Insn *d, int ext, int size)
 	if (size == 1 && !is_mem(d) && jit_hibyte(d->rm))
 		return false;
 	XOp m = greg(d->rm, size);
+	if (t->fdead[t->k] && !is_mem(d)) {
+		x_shift_i(x, size, ext, m, cnt);
+		t->kind = K_SZPCO;
+		t->ksz = (u8)szi(size);
+		return true;
+	}
 	if (is_mem(d)) {
 		mem_operand(t, d, size, true);
 		m = xm(HRSI, 0);
@@ -568,6 +648,10 @@ static bool tx_rdtsc(Tx *t, const Insn *d)
 static void mul_cc(Tx *t)
 {
 	Emit *x = &t->e;
+	t->kind = K_SZPCO;
+	t->ksz = 2;
+	if (t->fdead[t->k])
+		return;
 	x_setcc(x, HCC_B, xr(HRDI));
 	x_movzx(x, 1, HRDI, xr(HRDI));
 	x_mov_mr(x, 4, CPUF(cc_a), HRDI);
@@ -589,6 +673,17 @@ static void ld_ed(Tx *t, const Insn *d, int reg)
 }
 static bool tx_imul_gv_ev32(Tx *t, const Insn *d)
 {
+	if (!is_mem(d)) {
+		int hd = GREG(d->reg).reg;
+		x_imul_rm(&t->e, 4, hd, GREG(d->rm));
+		if (!t->fdead[t->k]) {
+			x_mov_rr(&t->e, 4, HRAX, hd);
+			mul_cc(t);
+		}
+		t->kind = K_SZPCO;
+		t->ksz = 2;
+		return true;
+	}
 	ld_ed(t, d, HRCX);
 	x_mov_rm(&t->e, 4, HRAX, GREG(d->reg));
 	x_imul_rm(&t->e, 4, HRAX, xr(HRCX));
@@ -598,6 +693,17 @@ static bool tx_imul_gv_ev32(Tx *t, const Insn *d)
 }
 static bool tx_imul_gv_ev_iv32(Tx *t, const Insn *d)
 {
+	if (!is_mem(d)) {
+		int hd = GREG(d->reg).reg;
+		x_imul_rmi(&t->e, 4, hd, GREG(d->rm), d->imm);
+		if (!t->fdead[t->k]) {
+			x_mov_rr(&t->e, 4, HRAX, hd);
+			mul_cc(t);
+		}
+		t->kind = K_SZPCO;
+		t->ksz = 2;
+		return true;
+	}
 	ld_ed(t, d, HRCX);
 	x_mov_ri32(&t->e, HRAX, d->imm);
 	x_imul_rm(&t->e, 4, HRAX, xr(HRCX));
@@ -833,6 +939,60 @@ static bool tx_call_ev(Tx *t, const Insn *d)
 	push_edi(t);
 	dyn_branch(t);
 	return true;
+}
+
+/* ---- which instructions keep the lazy flags alive (jit.c's dead-store pass) ---- */
+#define ALU_REGFORMS(n)                                                                     \
+	f == op_##n##_eb_gb || f == op_##n##_ev_gv16 || f == op_##n##_ev_gv32 ||            \
+	f == op_##n##_gb_eb || f == op_##n##_gv_ev16 || f == op_##n##_gv_ev32 ||            \
+	f == op_##n##_al_ib || f == op_##n##_eax_iv16 || f == op_##n##_eax_iv32 ||          \
+	f == op_##n##_eb_ib || f == op_##n##_ev_iv16 || f == op_##n##_ev_iv32
+
+int jit_flag_class(const Insn *d)
+{
+	OpFn f = d->fn;
+	bool mem = is_mem(d);
+	bool byte_rm_hi = jit_hibyte(d->rm), byte_reg_hi = jit_hibyte(d->reg);
+	bool byte_op = f == op_add_eb_gb || f == op_or_eb_gb || f == op_and_eb_gb ||
+		       f == op_sub_eb_gb || f == op_xor_eb_gb || f == op_cmp_eb_gb ||
+		       f == op_test_eb_gb || f == op_add_gb_eb || f == op_or_gb_eb ||
+		       f == op_and_gb_eb || f == op_sub_gb_eb || f == op_xor_gb_eb ||
+		       f == op_cmp_gb_eb;
+	bool byte_imm = f == op_add_eb_ib || f == op_or_eb_ib || f == op_and_eb_ib ||
+			f == op_sub_eb_ib || f == op_xor_eb_ib || f == op_cmp_eb_ib || f == op_test_eb_ib;
+	if (ALU_REGFORMS(add) || ALU_REGFORMS(or) || ALU_REGFORMS(and) || ALU_REGFORMS(sub) ||
+	    ALU_REGFORMS(xor) || ALU_REGFORMS(cmp) || ALU_REGFORMS(test)) {
+		if (mem && !(f == op_add_al_ib || f == op_or_al_ib || f == op_and_al_ib ||
+			     f == op_sub_al_ib || f == op_xor_al_ib || f == op_cmp_al_ib ||
+			     f == op_test_al_ib))
+			return JFC_OTHER;
+		if ((byte_op && (byte_rm_hi || byte_reg_hi)) || (byte_imm && byte_rm_hi))
+			return JFC_OTHER;
+		return JFC_KILL;
+	}
+	if (f == op_neg_ev32 || f == op_neg_ev16 || f == op_imul_gv_ev32 ||
+	    f == op_imul_gv_ev_iv32 || f == op_mul_ev32 || f == op_imul_ev32)
+		return mem ? JFC_OTHER : JFC_KILL;
+	if (f == op_shl_ev_ib32 || f == op_shr_ev_ib32 || f == op_sar_ev_ib32 ||
+	    f == op_shl_ev_ib16 || f == op_shr_ev_ib16 || f == op_sar_ev_ib16) {
+		u32 bits = f == op_shl_ev_ib32 || f == op_shr_ev_ib32 || f == op_sar_ev_ib32 ? 32 : 16;
+		return !mem && (d->imm & 31) && (d->imm & 31) < bits ? JFC_KILL : JFC_OTHER;
+	}
+	if (f == op_mov_ev_gv16 || f == op_mov_ev_gv32 || f == op_mov_gv_ev16 ||
+	    f == op_mov_gv_ev32 || f == op_mov_ev_iv || f == op_not_ev16 || f == op_not_ev32 ||
+	    f == op_movzx_gv_ew || f == op_movsx_gv_ew || f == op_xchg_ev_gv)
+		return mem ? JFC_OTHER : JFC_NEUTRAL;
+	if (f == op_mov_eb_gb || f == op_mov_gb_eb)
+		return mem || byte_rm_hi || byte_reg_hi ? JFC_OTHER : JFC_NEUTRAL;
+	if (f == op_mov_eb_ib || f == op_movzx_gv_eb || f == op_movsx_gv_eb)
+		return mem || byte_rm_hi ? JFC_OTHER : JFC_NEUTRAL;
+	if (f == op_mov_rb_ib)
+		return byte_reg_hi ? JFC_OTHER : JFC_NEUTRAL;
+	if (f == op_mov_rv_iv16 || f == op_mov_rv_iv32 || f == op_lea_gv_m || f == op_nop ||
+	    f == op_xchg_eax_rv || f == op_cbw || f == op_cld || f == op_std ||
+	    (f == op_cwd && (d->flags & INSN_O32)))
+		return JFC_NEUTRAL;
+	return JFC_OTHER;
 }
 
 /* ---- the table ---- */

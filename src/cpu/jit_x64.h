@@ -242,6 +242,23 @@ static inline void x_shift_cl(Emit *e, int size, int ext, XOp m) { x_modrm(e, si
 /* IMUL r, r/m (size 2, 4, 8) */
 static inline void x_imul_rm(Emit *e, int size, int r, XOp m) { x_modrm(e, size, 0x0FAF, 2, r, m); }
 
+/* IMUL r, r/m, imm (size 2, 4) */
+static inline void x_imul_rmi(Emit *e, int size, int r, XOp m, u32 imm)
+{
+	if (fits8((s32)imm)) {
+		x_modrm(e, size, 0x6B, 1, r, m);
+		e8(e, imm);
+	} else {
+		x_modrm(e, size, 0x69, 1, r, m);
+		if (size == 2) {
+			e8(e, imm);
+			e8(e, imm >> 8);
+		} else {
+			e32(e, imm);
+		}
+	}
+}
+
 /* SETcc r/m8; CMOVcc r, r/m; BT r/m, imm8; BSWAP r32 */
 static inline void x_setcc(Emit *e, int cc, XOp m) { x_modrm2(e, 4, 0x0F90 + (u32)cc, 2, 0, m, false, true); }
 static inline void x_cmov(Emit *e, int size, int cc, int r, XOp m) { x_modrm(e, size, 0x0F40 + (u32)cc, 2, r, m); }
