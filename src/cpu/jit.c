@@ -357,8 +357,8 @@ void tx_exit_dyn(Tx *t)
 void tx_exit_direct(Tx *t)
 {
 	Emit *x = &t->e;
-	x_mov_mr(x, 4, CPUF(eip), HRAX);
 	add_icount(x, (int)t->b->n - t->icm);
+	x_mov_rr(x, 4, HR12, HRAX);
 	x_jmp(x, NULL);
 	if (t->nslots < (int)ARRAY_SIZE(t->slots))
 		t->slots[t->nslots++] = x->p - 4;
@@ -687,22 +687,27 @@ static void *translate(Cpu *c, Block *b)
 	t->spec_op = c->cc_op;
 	t->spec_fail = NULL;
 	Emit *x = &t->e;
+	/* the header: what the code assumes and where its chain entries are */
+	u8 *header = x->p;
+	for (int i = 0; i < (int)sizeof(JitHeader); i++)
+		e8(x, 0);
 	u8 *entry = x->p;
 
-	/* entry checks: events, budget, CS limit over the whole block */
-	x_mov_rm(x, 4, HRAX, CPUF(events));
-	x_test_mr(x, 4, xr(HRAX), HRAX);
-	XFix evcheck = x_jcc(x, HCC_NE, NULL);
-	u8 *evback = x->p;
-	x_mov_rm(x, 8, HRAX, CPUF(icount));
-	x_alu_mi(x, 8, XA_ADD, xr(HRAX), b->n);
-	x_alu_rm(x, 8, XA_CMP, HRAX, CPUF(run_end));
-	XFix noexec2 = x_jcc(x, HCC_A, NULL);
+	/* entries: the full one (from the dispatcher and the jump-cache lookup) takes the
+	 * EIP from c->eip; a chain comes with it in R12, checked or not for the segments;
+	 * then pending events, the CS limit over the whole block, and the budget (the
+	 * block's instructions are added to c->icount here) */
 	x_mov_rm(x, 4, HR12, CPUF(eip));
-	XFix noexec3 = NULL;
+	u8 *guarded = x->p;
 	t->flat = c->seg_flat;
 	t->assume = 0;
 	t->nguards = 0;
+	XFix guard0 = emit_guard(t);
+	u8 *chained = x->p;
+	x_alu_mi(x, 4, XA_CMP, CPUF(events), 0);
+	XFix evcheck = x_jcc(x, HCC_NE, NULL);
+	u8 *evback = x->p;
+	XFix noexec3 = NULL;
 	/* a flat CS cannot put a block of one page past its limit */
 	if (!tx_assume(t, SEGF_CSFLAT)) {
 		x_lea(x, 8, HRAX, xm(HR12, b->nbytes - 1));
@@ -710,7 +715,12 @@ static void *translate(Cpu *c, Block *b)
 		x_alu_mr(x, 8, XA_CMP, xr(HRAX), HRCX);
 		noexec3 = x_jcc(x, HCC_A, NULL);
 	}
-	XFix guard0 = emit_guard(t);
+	x_mov_rm(x, 8, HRAX, CPUF(icount));
+	x_alu_mi(x, 8, XA_ADD, xr(HRAX), b->n);
+	x_alu_rm(x, 8, XA_CMP, HRAX, CPUF(run_end));
+	XFix noexec2 = x_jcc(x, HCC_A, NULL);
+	x_mov_mr(x, 8, CPUF(icount), HRAX);
+	t->icm = b->n;
 	XFix regard[BLOCK_MAX_INSNS];
 	u32 regard_from[BLOCK_MAX_INSNS];
 	int nregard = 0;
@@ -831,11 +841,13 @@ static void *translate(Cpu *c, Block *b)
 		tx_exit_dyn(t);
 	}
 	x_fix(x, guard0, x->p);
+	x_mov_mr(x, 4, CPUF(eip), HR12);
 	x_mov_ri32(x, HRAX, JX_GUARD);
 	x_jmp(x, j->exit_rw);
 	/* exits: events pending (but for INTR with IF = 0, which changes nothing: any
 	 * instruction setting IF ends the run through brk) */
 	x_fix(x, evcheck, x->p);
+	x_mov_rm(x, 4, HRAX, CPUF(events));
 	x_alu_mi(x, 4, XA_CMP, xr(HRAX), EV_INTR);
 	XFix noexec1 = x_jcc(x, HCC_NE, NULL);
 	x_test_mi(x, 4, CPUF(eflags), FLAG_IF);
@@ -847,6 +859,7 @@ static void *translate(Cpu *c, Block *b)
 	x_fix(x, noexec2, noexec);
 	if (noexec3)
 		x_fix(x, noexec3, noexec);
+	x_mov_mr(x, 4, CPUF(eip), HR12);
 	x_mov_ri32(x, HRAX, JX_NOEXEC);
 	x_jmp(x, j->exit_rw);
 	if (t->nbrk) {
@@ -871,6 +884,7 @@ static void *translate(Cpu *c, Block *b)
 		x_fix(x, gjmp, x->p);
 		x_fix(x, miss1, x->p);
 		x_fix(x, miss2, x->p);
+		x_mov_mr(x, 4, CPUF(eip), HR12);
 		/* LEA RAX, [RIP + record] */
 		e8(x, 0x48);
 		e8(x, 0x8D);
@@ -885,13 +899,15 @@ static void *translate(Cpu *c, Block *b)
 			memcpy(rel, &r, 4);
 		}
 		JitSlot s = {to_rx(j, t->slots[i]), to_rx(j, ggen), to_rx(j, gmode), to_rx(j, gjmp),
-			     b->phys >> MEM_PAGE_SHIFT, j->gen};
+			     b->phys >> MEM_PAGE_SHIFT, j->gen, t->assume};
 		for (size_t q = 0; q < sizeof(s); q++)
 			e8(x, ((u8 *)&s)[q]);
 	}
 	if (x->full)
 		return NULL; /* too big for JIT_BLOCK_ROOM: this block stays interpreted */
 	size_t len = (size_t)(x->p - entry);
+	JitHeader h = {t->assume, (u16)(guarded - entry), (u16)(chained - entry)};
+	memcpy(header, &h, sizeof(h));
 	j->used = (size_t)((x->p - j->rw + 15) & ~15);
 	j->translated++;
 	b->jit = to_rx(j, entry);
@@ -929,12 +945,16 @@ static void chain(Cpu *c, Jit *j, const JitSlot *s, const Block *b)
 {
 	if (s->gen != j->gen)
 		return;
+	/* the segment check is needed only for what the source did not check */
+	JitHeader h;
+	memcpy(&h, (const u8 *)b->jit - sizeof(h), sizeof(h));
+	const u8 *target = (const u8 *)b->jit + ((h.assume & ~s->assume) ? h.guarded : h.chained);
 	if (s->src_page == b->phys >> MEM_PAGE_SHIFT) {
-		patch_rel(j, s->jmp, b->jit);
+		patch_rel(j, s->jmp, target);
 	} else {
 		patch_u32(j, s->guard_gen, c->jc_gen);
 		patch_u32(j, s->guard_mode, c->tlb_mode);
-		patch_rel(j, s->guard_jmp, b->jit);
+		patch_rel(j, s->guard_jmp, target);
 	}
 	j->chained++;
 }

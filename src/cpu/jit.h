@@ -36,7 +36,15 @@ typedef struct JitSlot {
 	u8 *guard_jmp;  /* and the rel32 of its JMP */
 	u32 src_page;   /* physical page of the block it leaves */
 	u32 gen;        /* the code cache generation it belongs to */
+	u32 assume;     /* the segment assumptions (SEGF_*) that held when it left */
 } JitSlot;
+
+/* Just before a translation's entry: what it assumes, and its chain entries (with and
+ * without the segment check) as offsets from the entry. */
+typedef struct JitHeader {
+	u32 assume;
+	u16 guarded, chained;
+} JitHeader;
 
 #define JIT_SLOWFIX 8
 
