@@ -23,6 +23,7 @@
  * dropped with the decoded-code cache. Blocks run through the interpreter until hot
  * (JIT_HEAT executions), and always when single-stepping, tracing or at a breakpoint
  * (cpu.c's slow path). Reference for the encodings: Intel SDM vol. 2. */
+#include <cpuid.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,10 @@ static void emit_base(Jit *j)
 
 int jit_init(Cpu *c)
 {
+	/* the translations use LAHF in 64-bit mode (CPUID 80000001h ECX bit 0) */
+	unsigned a, b, cx, d;
+	if (!__get_cpuid(0x80000001u, &a, &b, &cx, &d) || !(cx & 1))
+		return VMCP_EIO;
 	Jit *j = calloc(1, sizeof(*j));
 	if (!j)
 		return VMCP_ENOMEM;
@@ -463,6 +468,39 @@ void tx_resolve(Tx *t)
 	t->spec_off = t->off;
 	t->kind = kinds[t->spec_op >> 2];
 	t->ksz = (u8)(t->spec_op & 3);
+}
+
+/* cc_op = NONE with c->eflags holding the guest's OSZAPC (flags_materialize), inline
+ * for the kinds the host can regenerate (the ADD/SUB/logic/INC/DEC families). */
+void tx_materialize(Tx *t)
+{
+	Emit *x = &t->e;
+	tx_resolve(t);
+	if (t->kind == K_NONE)
+		return;
+	if (t->kind == K_UNKNOWN || t->kind == K_SZPCO) {
+		tx_call_helper(t, (const void *)jh_flags_mat);
+		t->kind = K_NONE;
+		return;
+	}
+	regen(t, true);
+	e8(x, 0x9F);                          /* LAHF: AH = SF ZF 0 AF 0 PF 1 CF */
+	x_setcc(x, HCC_O, xr(HRDX));          /* DL = OF */
+	x_mov_rr(x, 4, HRCX, HRAX);
+	x_shift_i(x, 4, 5, xr(HRCX), 8);
+	/* logic instructions leave AF undefined on the host: the interpreter says 0 */
+	x_alu_mi(x, 4, XA_AND, xr(HRCX),
+		 t->kind == K_LOGIC ? (FLAG_SF | FLAG_ZF | FLAG_PF | FLAG_CF)
+				    : (FLAG_SF | FLAG_ZF | FLAG_AF | FLAG_PF | FLAG_CF));
+	x_movzx(x, 1, HRDX, xr(HRDX));
+	x_shift_i(x, 4, 4, xr(HRDX), 11);
+	x_alu_mr(x, 4, XA_OR, xr(HRCX), HRDX);
+	x_mov_rm(x, 4, HRAX, CPUF(eflags));
+	x_alu_mi(x, 4, XA_AND, xr(HRAX), (s32)~FLAGS_OSZAPC);
+	x_alu_mr(x, 4, XA_OR, xr(HRAX), HRCX);
+	x_mov_mr(x, 4, CPUF(eflags), HRAX);
+	x_mov_mi(x, 4, CPUF(cc_op), CC_NONE);
+	t->kind = K_NONE;
 }
 
 void tx_cond_prep(Tx *t, int cc)

@@ -144,6 +144,8 @@ void tx_cond_prep(Tx *t, int cc);
 /* An unknown lazy state at the block's start becomes the one seen when translating,
  * checked at run time (a different one runs the instruction's handler). */
 void tx_resolve(Tx *t);
+/* flags_materialize() inline where it can be (cc_op = NONE after). */
+void tx_materialize(Tx *t);
 int tx_cond(Tx *t, int cc);
 /* Host CF = guest CF. */
 void tx_cf(Tx *t);

@@ -581,18 +581,13 @@ static bool tx_sar_ev_cl32(Tx *t, const Insn *d) { return shift_cl(t, d, 7); }
 
 /* ROL/ROR by an immediate (32-bit): CF and OF change, the other flags stay (made
  * concrete first, as ops_shift.c does). */
-static void jh_flags_mat(Cpu *c) { flags_materialize(c); }
-
 static bool rotate32(Tx *t, const Insn *d, bool left)
 {
 	Emit *x = &t->e;
 	u32 cnt = d->imm & 31;
 	if (!cnt)
 		return false;
-	tx_resolve(t);
-	if (t->kind != K_NONE)
-		tx_call_helper(t, (const void *)jh_flags_mat);
-	t->kind = K_NONE;
+	tx_materialize(t);
 	XOp m = GREG(d->rm);
 	if (is_mem(d)) {
 		mem_operand(t, d, 4, true);
