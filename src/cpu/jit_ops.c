@@ -46,16 +46,14 @@ static bool mov_eg(Tx *t, const Insn *d, int size, int dir)
 		return false;
 	if (is_mem(d)) {
 		mem_operand(t, d, size, dir == 0);
-		if (dir == 0) {
-			x_mov_rm(x, size, HRAX, greg(d->reg, size));
-			x_mov_mr(x, size, xm(HRSI, 0), HRAX);
-		} else {
-			x_mov_rm(x, size, HRAX, xm(HRSI, 0));
-			x_mov_mr(x, size, greg(d->reg, size), HRAX);
-		}
+		if (dir == 0)
+			x_mov_mr(x, size, xm(HRSI, 0), greg(d->reg, size).reg);
+		else
+			x_mov_rm(x, size, greg(d->reg, size).reg, xm(HRSI, 0));
 	} else {
 		int s = dir == 0 ? d->reg : d->rm, dd = dir == 0 ? d->rm : d->reg;
 		x_mov_mr(x, size, greg(dd, size), greg(s, size).reg);
+		t->hf_next = t->hf; /* the host flags live on */
 	}
 	return true;
 }
@@ -97,6 +95,7 @@ static bool tx_mov_rv_iv16(Tx *t, const Insn *d)
 static bool tx_mov_rv_iv32(Tx *t, const Insn *d)
 {
 	x_mov_mi(&t->e, 4, GREG(d->reg), d->imm);
+	t->hf_next = t->hf;
 	return true;
 }
 /* moffs forms: AL/AX/EAX <-> [seg:disp] */
@@ -125,6 +124,7 @@ static bool tx_lea_gv_m(Tx *t, const Insn *d)
 		x_lea(&t->e, 4, GREG(d->reg).reg,
 		      d->index != REG_NONE ? xmi(hb, jit_hreg[d->index], d->scale, (s32)d->disp)
 					   : xm(hb, (s32)d->disp));
+		t->hf_next = t->hf;
 		return true;
 	}
 	tx_ea(t, d);
@@ -150,6 +150,8 @@ static bool movx(Tx *t, const Insn *d, int srcsize, bool sign)
 		x_movzx(x, srcsize, dst, m);
 	if (dst == HRAX)
 		x_mov_mr(x, osz(d), GREG(d->reg), HRAX);
+	if (!is_mem(d))
+		t->hf_next = t->hf;
 	return true;
 }
 static bool tx_movzx_gv_eb(Tx *t, const Insn *d) { return movx(t, d, 1, false); }
@@ -241,7 +243,7 @@ static bool alu(Tx *t, const Insn *d, int aop, int size, int form)
 	static const u8 xa[] = {[A_ADD] = XA_ADD, [A_OR] = XA_OR, [A_ADC] = XA_ADC,
 				[A_SBB] = XA_SBB, [A_AND] = XA_AND, [A_SUB] = XA_SUB,
 				[A_XOR] = XA_XOR, [A_CMP] = XA_SUB, [A_TEST] = XA_AND};
-	if (!is_mem(d) && (!store || size == 4)) {
+	if (!is_mem(d)) {
 		/* registers and immediates: the host instruction on the host registers */
 		int hd = (form == F_AI ? greg(0, size) : form == F_GE ? greg(d->reg, size) : greg(d->rm, size)).reg;
 		int hs = form == F_EG ? greg(d->reg, size).reg : form == F_GE ? greg(d->rm, size).reg : HNONE;
@@ -255,15 +257,28 @@ static bool alu(Tx *t, const Insn *d, int aop, int size, int form)
 			x_setcc(x, HCC_B, xr(HRDI));
 		}
 		if (store && !logic) {
-			x_mov_mr(x, 4, CPUF(cc_a), hd);
-			if (hs != HNONE)
-				x_mov_mr(x, 4, CPUF(cc_b), hs);
-			else
+			/* the operands, zero-extended */
+			if (size == 4) {
+				x_mov_mr(x, 4, CPUF(cc_a), hd);
+			} else {
+				x_movzx(x, size, HRAX, xr(hd));
+				x_mov_mr(x, 4, CPUF(cc_a), HRAX);
+			}
+			if (hs == HNONE) {
 				x_mov_mi(x, 4, CPUF(cc_b), imm);
+			} else if (size == 4) {
+				x_mov_mr(x, 4, CPUF(cc_b), hs);
+			} else {
+				x_movzx(x, size, HRCX, xr(hs));
+				x_mov_mr(x, 4, CPUF(cc_b), HRCX);
+			}
 		}
 		int res = hd;
 		if (!writes) {
-			x_mov_rr(x, 4, HRAX, hd);
+			if (size == 4)
+				x_mov_rr(x, 4, HRAX, hd);
+			else
+				x_movzx(x, size, HRAX, xr(hd));
 			res = HRAX;
 		}
 		if (carry)
@@ -273,7 +288,12 @@ static bool alu(Tx *t, const Insn *d, int aop, int size, int form)
 		else
 			x_alu_mi(x, size, xa[aop], xr(res), (s32)imm);
 		if (store) {
-			x_mov_mr(x, 4, CPUF(cc_res), res);
+			if (size == 4 || res == HRAX) {
+				x_mov_mr(x, 4, CPUF(cc_res), res);
+			} else {
+				x_movzx(x, size, HRCX, xr(res));
+				x_mov_mr(x, 4, CPUF(cc_res), HRCX);
+			}
 			if (carry) {
 				x_movzx(x, 1, HRDX, xr(HRDI));
 				x_lea(x, 4, HRDX, xmi(HNONE, HRDX, 2, (s32)CC(aop == A_ADC ? CCK_ADD : CCK_SUB, sz)));
@@ -804,6 +824,16 @@ static bool tx_pop_rv32(Tx *t, const Insn *d)
 }
 
 /* ---- branches ---- */
+/* A branch target in EAX past the CS limit is the handler's #GP; a flat CS (assumed)
+ * has nothing past its limit. */
+static void cs_limit_check(Tx *t)
+{
+	if (tx_assume(t, SEGF_CSFLAT))
+		return;
+	x_alu_rm(&t->e, 4, XA_CMP, HRAX, SEGF(SEG_CS, limit));
+	tx_fail_if(t, HCC_A);
+}
+
 /* EAX = the branch target (EIP of the next instruction + disp, 16-bit wrap for a 16-bit
  * operand size), checked against the CS limit. A 16-bit target that wrapped leaves by
  * the jump cache (a chain assumes the target's offset in the page is fixed). */
@@ -816,16 +846,14 @@ static void branch_target(Tx *t, const Insn *d, bool *wrapped_dyn)
 		x_alu_mi(x, 4, XA_CMP, xr(HRAX), 0xFFFF);
 		u8 *ok = x_jcc8(x, HCC_BE);
 		x_movzx(x, 2, HRAX, xr(HRAX));
-		x_alu_rm(x, 4, XA_CMP, HRAX, SEGF(SEG_CS, limit));
-		tx_fail_if(t, HCC_A);
+		cs_limit_check(t);
 		x_mov_mr(x, 4, CPUF(eip), HRAX);
 		x_alu_mi(x, 8, XA_ADD, CPUF(icount), (int)t->b->n - t->icm);
 		tx_exit_dyn(t);
 		x_fix8(x, ok);
 		*wrapped_dyn = true;
 	}
-	x_alu_rm(x, 4, XA_CMP, HRAX, SEGF(SEG_CS, limit));
-	tx_fail_if(t, HCC_A);
+	cs_limit_check(t);
 }
 
 static bool jmp_rel(Tx *t, const Insn *d)
@@ -900,10 +928,8 @@ static bool ret(Tx *t, const Insn *d, u32 extra)
 {
 	if (!(d->flags & INSN_O32) || !stack32(t))
 		return false;
-	Emit *x = &t->e;
 	pop_eax(t);
-	x_alu_rm(x, 4, XA_CMP, HRAX, SEGF(SEG_CS, limit));
-	tx_fail_if(t, HCC_A);
+	cs_limit_check(t);
 	esp_add(t, 4 + extra);
 	dyn_branch(t);
 	return true;
@@ -915,10 +941,8 @@ static bool tx_jmp_ev(Tx *t, const Insn *d)
 {
 	if (!(d->flags & INSN_O32))
 		return false;
-	Emit *x = &t->e;
 	ld_ed(t, d, HRAX);
-	x_alu_rm(x, 4, XA_CMP, HRAX, SEGF(SEG_CS, limit));
-	tx_fail_if(t, HCC_A);
+	cs_limit_check(t);
 	dyn_branch(t);
 	return true;
 }
@@ -928,8 +952,7 @@ static bool tx_call_ev(Tx *t, const Insn *d)
 		return false;
 	Emit *x = &t->e;
 	ld_ed(t, d, HRAX);
-	x_alu_rm(x, 4, XA_CMP, HRAX, SEGF(SEG_CS, limit));
-	tx_fail_if(t, HCC_A);
+	cs_limit_check(t);
 	x_lea(x, 4, HRDI, xm(HR12, (s32)(t->off + d->len)));
 	push_edi(t);
 	dyn_branch(t);
