@@ -7,6 +7,7 @@
  *                 [--bioslog FILE] [--post FILE] [--until TEXT] [--timeout SECONDS]
  *                 [--bios FILE] [--kernel K [--initrd I] [--append "..."]]
  *                 [--trace io,vd,cpu] [--trace-file FILE] [--ips N] [--pace | --no-pace]
+ *                 [--engine jit|interp]
  *
  * The run ends when the guest powers off (exit 0), when --until TEXT appears on COM1 or
  * the text screen (exit 0), after --timeout wall-clock seconds (exit 124), when the
@@ -220,7 +221,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	const char *serial = NULL, *screen = NULL, *debugcon = NULL, *bioslog = NULL, *post = NULL;
 	const char *until = NULL, *timeout_s = NULL, *bios = NULL, *kernel = NULL, *initrd = NULL;
 	const char *append = NULL, *trace = NULL, *trace_file = NULL, *ips_s = NULL;
-	const char *script = NULL;
+	const char *script = NULL, *engine_s = NULL;
 	bool headless = false, pace = false, no_pace = false;
 	const CpOpt opts[] = {
 		{"headless", NULL, &headless}, {"serial", &serial, NULL},
@@ -232,6 +233,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		{"trace", &trace, NULL},       {"trace-file", &trace_file, NULL},
 		{"ips", &ips_s, NULL},         {"pace", NULL, &pace},
 		{"no-pace", NULL, &no_pace},   {"script", &script, NULL},
+		{"engine", &engine_s, NULL},
 		{NULL, NULL, NULL},
 	};
 	char *pos[1];
@@ -257,6 +259,11 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 			       VMCP_EINVAL;
 		ips = (u32)v;
 	}
+	CpuEngine engine = CPU_ENGINE_DEFAULT;
+	if (engine_s && cpu_engine_parse(engine_s, &engine) < 0)
+		return msg(VMM_BAD_ARG, 'E', "--engine takes jit%s or interp, not %s",
+			   cpu_engine_available(CPU_ENGINE_JIT) ? "" : " (not on this host)", engine_s),
+		       VMCP_EINVAL;
 	if ((initrd || append) && !kernel)
 		return msg(VMM_BAD_ARG, 'E', "--initrd and --append need --kernel"), VMCP_EINVAL;
 	if (kernel && bios)
@@ -303,6 +310,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		.bios = bios,
 		.bios_raw = bios != NULL,
 		.ips = ips,
+		.engine = engine,
 		.rtc_start = local_now(),
 		.host = {ipl, host_serial, host_debug},
 	};
@@ -328,8 +336,8 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	if (!headless && (rc = console_open(ipl)))
 		goto out;
 	if (!headless)
-		msg(VMM_STARTED, 'I', "VM %s started; %s console, Ctrl-] for the CP", pos[0],
-		    ipl->console_vga ? "VGA" : "serial");
+		msg(VMM_STARTED, 'I', "VM %s started; %s console, %s engine, Ctrl-] for the CP", pos[0],
+		    ipl->console_vga ? "VGA" : "serial", cpu_engine_name(cpu_engine(ipl->m->cpu)));
 
 	bool paced = headless ? pace : !no_pace;
 	u64 wall0 = wall_ns(), virt0 = machine_now(ipl->m);

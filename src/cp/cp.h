@@ -62,7 +62,7 @@ typedef struct CpCtx {
 	"ipl NAME [--post FILE] [--until TEXT] [--timeout SECONDS] [--trace io,vd,cpu] "           \
 	"[--trace-file FILE]\n"                                                                    \
 	"ipl NAME [--bios FILE | --kernel K [--initrd I] [--append TEXT]] [--ips N] [--pace|--no-pace]\n" \
-	"ipl NAME [--script FILE]"
+	"ipl NAME [--script FILE] [--engine jit|interp]"
 
 typedef int (*CpCmdFn)(CpCtx *cp, int argc, char **argv);
 
