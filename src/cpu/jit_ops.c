@@ -737,6 +737,24 @@ static bool mul1(Tx *t, const Insn *d, bool sign)
 	return true;
 }
 static bool tx_mul_ev32(Tx *t, const Insn *d) { return mul1(t, d, false); }
+
+/* DIV Ed: a zero divisor or a quotient past 32 bits (EDX >= the divisor) is the
+ * handler's #DE; the flags stay as they were (ops_alu.c). */
+static bool tx_div_ev32(Tx *t, const Insn *d)
+{
+	Emit *x = &t->e;
+	ld_ed(t, d, HRCX);
+	x_test_mr(x, 4, xr(HRCX), HRCX);
+	tx_fail_if(t, HCC_E);
+	x_alu_mr(x, 4, XA_CMP, GREG(R_EDX), HRCX);
+	tx_fail_if(t, HCC_AE);
+	x_mov_rm(x, 4, HRAX, GREG(R_EAX));
+	x_mov_rm(x, 4, HRDX, GREG(R_EDX));
+	x_grp3(x, 4, 6, xr(HRCX));
+	x_mov_mr(x, 4, GREG(R_EAX), HRAX);
+	x_mov_mr(x, 4, GREG(R_EDX), HRDX);
+	return true;
+}
 static bool tx_imul_ev32(Tx *t, const Insn *d) { return mul1(t, d, true); }
 
 /* ---- SETcc / CMOVcc ---- */
@@ -812,6 +830,28 @@ static void pop_eax(Tx *t)
 static void esp_add(Tx *t, u32 n)
 {
 	x_lea(&t->e, 4, jit_hreg[R_ESP], xm(jit_hreg[R_ESP], (s32)n));
+}
+/* LEAVE: ESP = EBP, then EBP = the dword popped from there */
+static bool tx_leave(Tx *t, const Insn *d)
+{
+	if (!(d->flags & INSN_O32) || !stack32(t))
+		return false;
+	Emit *x = &t->e;
+	x_mov_rr(x, 4, HRSI, jit_hreg[R_EBP]);
+	tx_mem(t, SEG_SS, 4, false);
+	x_mov_rm(x, 4, HRAX, xm(HRSI, 0));
+	x_lea(x, 4, jit_hreg[R_ESP], xm(jit_hreg[R_EBP], 4));
+	x_mov_mr(x, 4, GREG(R_EBP), HRAX);
+	return true;
+}
+/* PUSH Ed: the operand read (and checked) first */
+static bool tx_push_ev(Tx *t, const Insn *d)
+{
+	if (!(d->flags & INSN_O32) || !stack32(t))
+		return false;
+	ld_ed(t, d, HRDI);
+	push_edi(t);
+	return true;
 }
 static bool tx_pop_rv32(Tx *t, const Insn *d)
 {
@@ -1051,7 +1091,8 @@ const JitMapEnt jit_op_table[] = {
 	{op_shl_ev_cl32, tx_shl_ev_cl32}, {op_shr_ev_cl32, tx_shr_ev_cl32},
 	{op_sar_ev_cl32, tx_sar_ev_cl32},
 	{op_imul_gv_ev32, tx_imul_gv_ev32}, {op_imul_gv_ev_iv32, tx_imul_gv_ev_iv32},
-	{op_mul_ev32, tx_mul_ev32}, {op_imul_ev32, tx_imul_ev32},
+	{op_mul_ev32, tx_mul_ev32}, {op_imul_ev32, tx_imul_ev32}, {op_div_ev32, tx_div_ev32},
+	{op_leave, tx_leave}, {op_push_ev, tx_push_ev},
 	{op_setcc_eb, tx_setcc_eb}, {op_cmovcc_gv_ev, tx_cmovcc_gv_ev},
 	{op_push_rv32, tx_push_rv32}, {op_push_iv, tx_push_iv}, {op_pop_rv32, tx_pop_rv32},
 	{op_jmp_jb, tx_jmp_jb}, {op_jmp_jv, tx_jmp_jv},
