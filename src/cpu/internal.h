@@ -818,12 +818,16 @@ static inline u32 jc_key(const Cpu *c, u32 code32)
 	return c->jc_gen << 2 | c->tlb_mode << 1 | code32;
 }
 
+/* Empties the cache at the next lookup (never under a running block). */
+void icache_request_flush(Cpu *c);
+
 /* Drops every jump cache entry (blocks dropped, or linear->physical may change). */
 static inline void jc_invalidate(Cpu *c)
 {
 	if (++c->jc_gen >= 0x3FFFFFFFu) {
 		c->jc_gen = 1;
 		memset(c->jc, 0, sizeof(c->jc));
+		icache_request_flush(c); /* the translator's chain guards compare generations */
 	}
 }
 
@@ -841,8 +845,6 @@ static inline const Block *block_at(Cpu *c)
 }
 /* One instruction at CS:EIP, decoded afresh into c->scratch (single-step paths). */
 const Block *icache_decode_one(Cpu *c);
-/* Empties the cache at the next lookup (never under a running block). */
-void icache_request_flush(Cpu *c);
 
 /* ---- the translator (jit.c): host code for decoded blocks ---- */
 /* Sets up the code cache; returns 0 or VMCP_ENOMEM / VMCP_EIO (then the CPU runs the
