@@ -788,8 +788,19 @@ static void *translate(Cpu *c, Block *b)
 		t->icm_at[k] = t->icm;
 		TxFn tx = map_find(j, d->fn);
 		bool inl = tx && tx(t, d);
-		if (t->nslow[k])
-			t->hf_next = 0; /* the handler stub joins with the flags in memory only */
+		t->stub_kind[k] = K_UNKNOWN;
+		if (t->nslow[k] && t->hf_next) {
+			/* the handler stub joins with the flags in memory: it makes the host
+			 * flags again when it can, else nobody may count on them */
+			if (t->kind == K_ADD || t->kind == K_ADCD || t->kind == K_SUB ||
+			    t->kind == K_SBBD || t->kind == K_LOGIC || t->kind == K_INC ||
+			    t->kind == K_DEC) {
+				t->stub_kind[k] = t->kind;
+				t->stub_ksz[k] = t->ksz;
+			} else {
+				t->hf_next = 0;
+			}
+		}
 		if (!inl) {
 			emit_handler_call(t, t->icm, false);
 			t->icm = k + 1;
@@ -837,6 +848,11 @@ static void *translate(Cpu *c, Block *b)
 			tx_exit_dyn(t);
 		} else {
 			add_icount(x, -(k + 1 - t->icm_at[k]));
+			if (t->stub_kind[k] != K_UNKNOWN) {
+				t->kind = t->stub_kind[k];
+				t->ksz = t->stub_ksz[k];
+				regen(t, true);
+			}
 			x_jmp(x, t->start[k + 1]);
 		}
 	}

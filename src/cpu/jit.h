@@ -76,6 +76,7 @@ typedef struct Tx {
 	u8 nslow[BLOCK_MAX_INSNS];
 	int icm_at[BLOCK_MAX_INSNS];
 	bool fdead[BLOCK_MAX_INSNS]; /* the lazy flags this instruction sets are never read */
+	u8 stub_kind[BLOCK_MAX_INSNS], stub_ksz[BLOCK_MAX_INSNS]; /* host flags a stub makes */
 	bool dyn_exit;  /* some path leaves through the jump-cache lookup */
 	XFix dyn[BLOCK_MAX_INSNS + 2];
 	int ndyn;
