@@ -57,6 +57,7 @@ static void reset_common(Cpu *c, bool full)
 	c->db_icount = ~0ull;
 	c->cpl = 0;
 	c->tlb_mode = 0;
+	cpu_mode_sync(c);
 	for (int i = 0; i < SEG_COUNT; i++)
 		set_seg_raw(c, i, 0, 0, 0xFFFF, DA_P | DA_S | DA_RW | DA_A);
 	set_seg_raw(c, SEG_CS, 0xF000, 0xFFFF0000u, 0xFFFF, DA_P | DA_S | DA_CODE | DA_RW | DA_A);

@@ -120,6 +120,8 @@ typedef struct SegCache {
 #define SEGF_W(s) (1u << (8 + (s))) /* writes: base 0, wend 2^32 */
 #define SEGF_STACK32 (1u << 16)    /* SS.B */
 #define SEGF_CSFLAT (1u << 17)     /* CS: base 0, limit 0xFFFFFFFF */
+#define SEGF_SUPER (1u << 18)      /* tlb_mode 0 (kept by cpu_mode_sync) */
+#define SEGF_USER (1u << 19)       /* tlb_mode 1 */
 
 /* descriptor attr bits (bytes 5-6 of a descriptor) */
 #define DA_TYPE 0x000F
@@ -598,6 +600,7 @@ static inline void cpu_mode_sync(Cpu *c)
 	if (m != c->tlb_mode)
 		c->fetch_lin = 1; /* the cached code translation was made for the other mode */
 	c->tlb_mode = m;
+	c->seg_flat = (c->seg_flat & ~(SEGF_SUPER | SEGF_USER)) | (m ? SEGF_USER : SEGF_SUPER);
 }
 
 /* seg:ea accesses */

@@ -49,6 +49,7 @@ typedef struct Jit {
 	u8 *exit_rw;   /* epilogue: RAX = what jit_enter returns */
 	u8 *lookup_rw; /* the jump-cache lookup of dynamic exits */
 	u32 heat;
+	bool bmi2; /* the host has RORX */
 	/* VMCP_JIT_STATS=1: handler calls counted per handler (inline and stubs) and
 	 * printed to stderr when the CPU is freed (to see what deserves a translation) */
 	bool stats;
@@ -176,6 +177,7 @@ int jit_init(Cpu *c)
 	}
 	map_build(j);
 	emit_base(j);
+	j->bmi2 = __get_cpuid_count(7, 0, &a, &b, &cx, &d) && (b & (1u << 8));
 	const char *h = getenv("VMCP_JIT_HEAT");
 	j->heat = h && *h ? (u32)strtoul(h, NULL, 10) : JIT_HEAT;
 	h = getenv("VMCP_JIT_STATS");
@@ -638,15 +640,24 @@ void tx_mem(Tx *t, int seg, int size, bool write)
 		tx_fail_if(t, HCC_A);
 		x_alu_rm(x, 4, XA_ADD, HRSI, SEGF(seg, base));
 	}
-	x_mov_rr(x, 4, HRDX, HRSI);
-	x_shift_i(x, 4, 5, xr(HRDX), MEM_PAGE_SHIFT - 4);
+	/* the TLB entry of the first byte's page, the tag of the last byte's: an access
+	 * crossing a page never matches */
+	if (t->j->bmi2) {
+		x_rorx(x, HRDX, HRSI, MEM_PAGE_SHIFT - 4);
+	} else {
+		x_mov_rr(x, 4, HRDX, HRSI);
+		x_shift_i(x, 4, 5, xr(HRDX), MEM_PAGE_SHIFT - 4);
+	}
 	x_alu_mi(x, 4, XA_AND, xr(HRDX), (TLB_SIZE - 1) << 4);
 	if (size > 1)
 		x_lea(x, 4, HRCX, xm(HRSI, size - 1));
 	else
 		x_mov_rr(x, 4, HRCX, HRSI);
 	x_alu_mi(x, 4, XA_AND, xr(HRCX), (s32)~MEM_PAGE_MASK);
-	x_alu_rm(x, 4, XA_OR, HRCX, CPUF(tlb_mode));
+	if (tx_assume(t, SEGF_USER))
+		x_alu_mi(x, 4, XA_OR, xr(HRCX), 1);
+	else if (!tx_assume(t, SEGF_SUPER))
+		x_alu_rm(x, 4, XA_OR, HRCX, CPUF(tlb_mode));
 	_Static_assert(sizeof(TlbEnt) == 16, "TlbEnt is 16 bytes");
 	x_alu_rm(x, 4, XA_CMP, HRCX, xmi(HRBP, HRDX, 0, tlb + (s32)offsetof(TlbEnt, tag)));
 	tx_fail_if(t, HCC_NE);

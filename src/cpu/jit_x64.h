@@ -276,6 +276,18 @@ static inline void x_bswap(Emit *e, int r)
 }
 static inline void x_xchg_rr(Emit *e, int size, int a, int b) { x_modrm(e, size, size == 1 ? 0x86 : 0x87, 1, a, xr(b)); }
 
+/* RORX r32, r/m32, imm8 (BMI2; leaves the flags alone) */
+static inline void x_rorx(Emit *e, int r, int m, u32 imm)
+{
+	/* VEX.LZ.F2.0F3A.W0 F0 /r ib */
+	e8(e, 0xC4);
+	e8(e, (u32)((r >= 8 ? 0 : 0x80) | 0x40 | (m >= 8 ? 0 : 0x20) | 0x03));
+	e8(e, 0x7B); /* W0, vvvv = 1111, L0, pp = F2 */
+	e8(e, 0xF0);
+	e8(e, 0xC0 | (u32)(r & 7) << 3 | (u32)(m & 7));
+	e8(e, imm);
+}
+
 static inline void x_stc(Emit *e) { e8(e, 0xF9); }
 static inline void x_clc(Emit *e) { e8(e, 0xF8); }
 static inline void x_cmc(Emit *e) { e8(e, 0xF5); }
