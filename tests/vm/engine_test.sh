@@ -16,6 +16,8 @@ run ipl lx --headless --engine warp --timeout 5
 ok test "$RC" -ne 0 "an unknown engine is refused (exit $RC)"
 ok grep -q -- "--engine takes" "$T_LOG" "with a message naming the choices"
 for e in jit interp; do
+  # (an ASan build must not insist on coming first before faketime's preload)
+  ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
   faketime "2026-01-01 12:00:00" "$VMCP" ipl lx --headless --engine $e --kernel vmlinuz \
     --initrd initrd.gz --append console=ttyS0 --serial serial-$e.txt \
     --until "vmcp-initrd: shell" --timeout 600 >>"$T_LOG" 2>&1
