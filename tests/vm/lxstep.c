@@ -1,6 +1,7 @@
 /* lxstep: a Linux boot in lockstep on both CPU engines (tests/vm/lockstep_test.sh).
  *
  *   lxstep [--limit INSTRUCTIONS] [--window NS] [--append CMDLINE] KERNEL INITRD
+ *   lxstep [--limit INSTRUCTIONS] [--window NS] --disk IMAGE
  *
  * Two whole machines (src/vm/board.c, 128 MiB, a P6 with its x87, the RTC started at a
  * fixed time so both see the same clock), one CPU interpreting and one translating
@@ -12,6 +13,11 @@
  * instruction count and the serial output so far; every 2^24 instructions and at the
  * end on all of RAM. Stops after --limit instructions (default 200 million).
  *
+ * With --disk the machines boot the way a PC does instead: SeaBIOS from power-on, then
+ * whatever the raw disk image (a copy in memory for each machine, as hda) holds, e.g.
+ * SYSLINUX and a kernel (tools/mkimg.sh syslinux): real mode, the BIOS's 16-bit code
+ * and its disk services go through both engines too.
+ *
  * A difference stops the run: it prints what differs, then boots the interpreter's
  * machine once more to the start of that window and traces the window's instructions
  * (CS:EIP, bytes, registers before each), so the first differing instruction is among
@@ -22,6 +28,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "vd/backend.h"
 #include "vm/linuxboot.h"
 #include "vm/machine.h"
 
@@ -37,22 +44,53 @@ static void serial_out(void *ctx, int com, u8 b)
 		o->buf[o->n++] = (char)b;
 }
 
-static int boot(Machine *m, Out *o, CpuEngine engine, const char *kernel, const char *initrd,
-		const char *append)
+/* A machine's disk: the image in a memory backend of its own. */
+typedef struct Disk {
+	Backend *b;
+	VdDisk vd;
+} Disk;
+
+static int disk_load(Disk *dk, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f || fseek(f, 0, SEEK_END) || ftell(f) <= 0) {
+		fprintf(stderr, "lxstep: cannot read %s\n", path);
+		return -1;
+	}
+	u64 size = (u64)ftell(f);
+	rewind(f);
+	dk->b = backend_mem_new(size);
+	if (!dk->b || fread(backend_mem_data(dk->b), 1, size, f) != size) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	vd_init_flat(&dk->vd, "hda", dk->b, 0, size / SECTOR_SIZE);
+	return 0;
+}
+
+static int boot(Machine *m, Out *o, Disk *dk, CpuEngine engine, const char *kernel,
+		const char *initrd, const char *append)
 {
 	MachineConfig cfg = {
 		.memory = 128 * MiB,
 		.cpu = CPU_MODEL_P6,
 		.engine = engine,
-		.boot = {RTC_BOOT_NONE, RTC_BOOT_NONE, RTC_BOOT_NONE},
+		.boot = {dk ? RTC_BOOT_DISK : RTC_BOOT_NONE, RTC_BOOT_NONE, RTC_BOOT_NONE},
+		.hd = {dk ? &dk->vd : NULL},
 		.rtc_start = 1700000000,
 		.host = {o, serial_out, NULL},
 	};
 	char why[256] = "";
+	if (machine_init(m, &cfg, why, sizeof(why)) < 0) {
+		fprintf(stderr, "lxstep: %s\n", why);
+		return -1;
+	}
+	if (dk)
+		return 0; /* SeaBIOS from the reset vector */
 	CpuState st;
 	LinuxBootInfo info;
-	if (machine_init(m, &cfg, why, sizeof(why)) < 0 ||
-	    linuxboot_load(&m->mem, kernel, initrd, append, &st, &info, why, sizeof(why)) < 0) {
+	if (linuxboot_load(&m->mem, kernel, initrd, append, &st, &info, why, sizeof(why)) < 0) {
 		fprintf(stderr, "lxstep: %s\n", why);
 		return -1;
 	}
@@ -111,7 +149,7 @@ static int differences(Machine *a, Machine *b, const Out *oa, const Out *ob, boo
 
 int main(int argc, char **argv)
 {
-	const char *kernel = NULL, *initrd = NULL, *append = "console=ttyS0";
+	const char *kernel = NULL, *initrd = NULL, *append = "console=ttyS0", *disk = NULL;
 	u64 limit = 200000000, window = 2000;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--limit") && i + 1 < argc)
@@ -120,6 +158,8 @@ int main(int argc, char **argv)
 			window = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--append") && i + 1 < argc)
 			append = argv[++i];
+		else if (!strcmp(argv[i], "--disk") && i + 1 < argc)
+			disk = argv[++i];
 		else if (argv[i][0] != '-' && !kernel)
 			kernel = argv[i];
 		else if (argv[i][0] != '-' && !initrd)
@@ -127,14 +167,18 @@ int main(int argc, char **argv)
 		else
 			kernel = NULL, i = argc;
 	}
-	if (!kernel || !window) {
-		fprintf(stderr, "usage: lxstep [--limit N] [--window NS] [--append CMDLINE] KERNEL INITRD\n");
+	if ((!kernel && !disk) || !window) {
+		fprintf(stderr, "usage: lxstep [--limit N] [--window NS] [--append CMDLINE] KERNEL INITRD\n"
+				"       lxstep [--limit N] [--window NS] --disk IMAGE\n");
 		return 2;
 	}
 	static Machine ma, mb;
 	static Out oa, ob;
-	if (boot(&ma, &oa, CPU_ENGINE_INTERP, kernel, initrd, append) ||
-	    boot(&mb, &ob, CPU_ENGINE_JIT, kernel, initrd, append))
+	static Disk da, db;
+	if (disk && (disk_load(&da, disk) || disk_load(&db, disk)))
+		return 2;
+	if (boot(&ma, &oa, disk ? &da : NULL, CPU_ENGINE_INTERP, kernel, initrd, append) ||
+	    boot(&mb, &ob, disk ? &db : NULL, CPU_ENGINE_JIT, kernel, initrd, append))
 		return 2;
 	printf("lxstep: engines %s and %s, windows of %llu ns, up to %llu instructions\n",
 	       cpu_engine_name(cpu_engine(ma.cpu)), cpu_engine_name(cpu_engine(mb.cpu)),
@@ -162,6 +206,11 @@ int main(int argc, char **argv)
 			break;
 	}
 	u64 done = *cpu_icount(ma.cpu);
+	if (!bad && disk && memcmp(backend_mem_data(da.b), backend_mem_data(db.b),
+				   da.vd.sectors * SECTOR_SIZE)) {
+		printf("  the disks differ\n");
+		bad = 1;
+	}
 	if (!bad) {
 		printf("lockstep: %llu instructions in %llu windows agree (serial output %zu bytes)\n",
 		       (unsigned long long)done, (unsigned long long)windows, oa.n);
@@ -175,7 +224,12 @@ int main(int argc, char **argv)
 	machine_free(&ma);
 	memset(&ma, 0, sizeof(ma));
 	oa.n = 0;
-	if (boot(&ma, &oa, CPU_ENGINE_INTERP, kernel, initrd, append))
+	if (disk) {
+		backend_close(da.b);
+		if (disk_load(&da, disk))
+			return 2;
+	}
+	if (boot(&ma, &oa, disk ? &da : NULL, CPU_ENGINE_INTERP, kernel, initrd, append))
 		return 2;
 	CpuExit ex;
 	machine_run(&ma, w0, &ex);
