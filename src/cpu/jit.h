@@ -111,6 +111,8 @@ typedef struct JitMapEnt {
 } JitMapEnt;
 extern const JitMapEnt jit_op_table[]; /* jit_ops.c */
 extern const size_t jit_op_count;
+extern const JitMapEnt jit_ctl_table[]; /* jit_ctl.c */
+extern const size_t jit_ctl_count;
 
 /* For the dead-flag pass: an instruction translated inline with no way out of the
  * block (no memory access, no handler) that sets every lazy flag (KILL) or none
@@ -118,7 +120,48 @@ extern const size_t jit_op_count;
 enum { JFC_OTHER, JFC_NEUTRAL, JFC_KILL };
 int jit_flag_class(const Insn *d);
 
-/* ---- emission helpers (jit.c) ---- */
+#define JIT_CACHE_SIZE (48u << 20)
+#define JIT_BLOCK_ROOM (96u << 10) /* the most one translation may need */
+#define JIT_HEAT 2 /* executions through the interpreter before a block is translated;
+			* VMCP_JIT_HEAT in the environment sets another (tests: 0) */
+#define JIT_MAP_SIZE 1024u
+
+/* The translator's state, one per CPU (c->jit). */
+
+typedef struct Jit {
+	int fd;
+	u8 *rw, *rx;
+	size_t size, used, base;
+	u32 gen;
+	uintptr_t (*enter)(Cpu *c, void *code);
+	u8 *exit_rw;   /* epilogue: RAX = what jit_enter returns */
+	u8 *lookup_rw; /* the jump-cache lookup of dynamic exits */
+	u32 heat;
+	bool bmi2; /* the host has RORX */
+	/* VMCP_JIT_STATS=1: handler calls counted per handler (inline and stubs) and
+	 * printed to stderr when the CPU is freed (to see what deserves a translation) */
+	bool stats;
+	FILE *perfmap; /* VMCP_JIT_PERFMAP=1: /tmp/perf-PID.map for perf, a line per block */
+	FILE *dump;    /* VMCP_JIT_DUMP=FILE: every translation's guest address and bytes */
+	struct {
+		OpFn fn;
+		u64 inline_calls, stub_calls;
+	} count[JIT_MAP_SIZE];
+	u64 translated, flushes, chained, exits[JX_COUNT], slot_exits, interp_blocks, interp_why[4];
+	JitMapEnt map[JIT_MAP_SIZE];
+	Tx tx;
+} Jit;
+
+static inline u8 *to_rx(const Jit *j, const u8 *rw) { return j->rx + (rw - j->rw); }
+
+/* jit.c: the map from handlers to translators; a handler call's counter (stats). */
+TxFn jit_map_find(const Jit *j, OpFn fn);
+u64 *jit_stat_counter(Jit *j, OpFn fn, bool stub);
+/* jit_tx.c: translates b (NULL when it cannot: the code cache is full, or the block
+ * needs more room than a translation may take). */
+void *jit_translate(Cpu *c, Block *b);
+
+/* ---- emission helpers (jit_tx.c) ---- */
 /* Registers the current position as a branch to the handler stub of this instruction. */
 void tx_fail(Tx *t, XFix f);
 /* Jcc to the handler stub when cc holds. */
@@ -169,6 +212,14 @@ static inline bool tx_assume(Tx *t, u32 bit)
 	t->assume |= bit;
 	return true;
 }
+
+/* Operand helpers (jit_ops.c): RSI = the host address of the ModRM memory operand,
+ * checked for an access of size bytes (write: for writing; a read-modify-write takes
+ * the write check alone); reg = Ed (register or memory). */
+void tx_mem_operand(Tx *t, const Insn *d, int size, bool write);
+void tx_ld_ed(Tx *t, const Insn *d, int reg);
+static inline int osz(const Insn *d) { return (d->flags & INSN_O32) ? 4 : 2; }
+static inline bool is_mem(const Insn *d) { return (d->flags & INSN_MEM) != 0; }
 
 /* Flags that condition cc reads. */
 u32 jit_cond_flags(int cc);

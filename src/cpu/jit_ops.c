@@ -1,4 +1,6 @@
-/* jit_ops.c: inline translations of the frequent instructions (the engine is jit.c).
+/* jit_ops.c: inline translations of the frequent data instructions (MOV, ALU, INC/DEC,
+ * NOT/NEG, shifts, rotates, MUL/IMUL/DIV, SETcc/CMOVcc, RDTSC); the stack and control
+ * transfers are jit_ctl.c's, the engine jit.c and jit_tx.c.
  *
  * Each translator emits host code with exactly its handler's effect on struct Cpu:
  * the same registers, memory, lazy flags (cc_op, cc_a, cc_b, cc_res as alu.h sets
@@ -6,15 +8,13 @@
  * SegCache.rend/wend, the TLB, a branch target past the CS limit, a 16-bit stack)
  * comes before the first side effect and branches to the instruction's handler stub,
  * which runs the handler instead; so a translator needs no slow path of its own and
- * faults stay the handlers' business. Forms not handled here (16-bit stacks and
- * branches, rotates, shifts by CL, string instructions, x87, system instructions...)
- * are handler calls. Reference: Intel SDM vol. 2 for each instruction, alu.h and the
+ * faults stay the handlers' business. Forms not handled here (AH..BH operands, 16-bit
+ * multiplies, RCL/RCR, shifts by CL but for 32-bit SHL/SHR/SAR, string instructions,
+ * x87, system instructions...) are handler calls. Reference: Intel SDM vol. 2 for each instruction, alu.h and the
  * ops_*.c files for the lazy-flag conventions. */
 #include "cpu/jit.h"
 #include "cpu/ops.h"
 
-static inline int osz(const Insn *d) { return (d->flags & INSN_O32) ? 4 : 2; }
-static inline bool is_mem(const Insn *d) { return (d->flags & INSN_MEM) != 0; }
 static inline int szi(int size) { return size == 1 ? 0 : size == 2 ? 1 : 2; }
 static inline u32 szmask(int size) { return size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
 /* A guest register of an operand size (byte registers by their byte offset). */
@@ -29,9 +29,7 @@ static void ld(Emit *x, int size, int dst, XOp m)
 		x_movzx(x, size, dst, m);
 }
 
-/* RSI = host address of the ModRM memory operand, checked for an access of size
- * bytes (write: for writing; read-modify-write uses the write check alone). */
-static void mem_operand(Tx *t, const Insn *d, int size, bool write)
+void tx_mem_operand(Tx *t, const Insn *d, int size, bool write)
 {
 	tx_ea(t, d);
 	tx_mem(t, d->seg, size, write);
@@ -45,7 +43,7 @@ static bool mov_eg(Tx *t, const Insn *d, int size, int dir)
 	if (size == 1 && (jit_hibyte(d->reg) || (!is_mem(d) && jit_hibyte(d->rm))))
 		return false;
 	if (is_mem(d)) {
-		mem_operand(t, d, size, dir == 0);
+		tx_mem_operand(t, d, size, dir == 0);
 		if (dir == 0)
 			x_mov_mr(x, size, xm(HRSI, 0), greg(d->reg, size).reg);
 		else
@@ -72,7 +70,7 @@ static bool mov_ei(Tx *t, const Insn *d, int size)
 		return false;
 	XOp m = greg(d->rm, size);
 	if (is_mem(d)) {
-		mem_operand(t, d, size, true);
+		tx_mem_operand(t, d, size, true);
 		m = xm(HRSI, 0);
 	}
 	x_mov_mi(x, size, m, d->imm & szmask(size));
@@ -102,7 +100,7 @@ static bool tx_mov_rv_iv32(Tx *t, const Insn *d)
 static bool mov_moffs(Tx *t, const Insn *d, int size, bool store)
 {
 	Emit *x = &t->e;
-	mem_operand(t, d, size, store);
+	tx_mem_operand(t, d, size, store);
 	if (store) {
 		x_mov_rm(x, size, HRAX, greg(0, size));
 		x_mov_mr(x, size, xm(HRSI, 0), HRAX);
@@ -140,7 +138,7 @@ static bool movx(Tx *t, const Insn *d, int srcsize, bool sign)
 		return false;
 	XOp m = greg(d->rm, srcsize);
 	if (is_mem(d)) {
-		mem_operand(t, d, srcsize, false);
+		tx_mem_operand(t, d, srcsize, false);
 		m = xm(HRSI, 0);
 	}
 	int dst = osz(d) == 4 ? GREG(d->reg).reg : HRAX;
@@ -322,7 +320,7 @@ static bool alu(Tx *t, const Insn *d, int aop, int size, int form)
 	}
 	src = form == F_EG ? greg(d->reg, size) : greg(d->rm, size);
 	if (is_mem(d) && form != F_AI) {
-		mem_operand(t, d, size, writes && form != F_GE);
+		tx_mem_operand(t, d, size, writes && form != F_GE);
 		if (form == F_GE)
 			src = xm(HRSI, 0);
 		else
@@ -428,7 +426,7 @@ static bool incdec(Tx *t, const Insn *d, int size, bool dec, XOp reg)
 	park_cf(t);
 	XOp m = reg;
 	if (reg.reg == HNONE && reg.base == HNONE) {
-		mem_operand(t, d, size, true);
+		tx_mem_operand(t, d, size, true);
 		m = xm(HRSI, 0);
 	}
 	ld(x, size, HRAX, m);
@@ -465,7 +463,7 @@ static bool notneg(Tx *t, const Insn *d, int size, bool neg)
 		return false;
 	XOp m = greg(d->rm, size);
 	if (is_mem(d)) {
-		mem_operand(t, d, size, true);
+		tx_mem_operand(t, d, size, true);
 		m = xm(HRSI, 0);
 	}
 	if (!neg) {
@@ -540,7 +538,7 @@ static bool shift_imm(Tx *t, const Insn *d, int ext, int size)
 		return true;
 	}
 	if (is_mem(d)) {
-		mem_operand(t, d, size, true);
+		tx_mem_operand(t, d, size, true);
 		m = xm(HRSI, 0);
 	}
 	ld(x, size, HRAX, m);
@@ -563,7 +561,7 @@ static bool shift_cl(Tx *t, const Insn *d, int ext)
 	Emit *x = &t->e;
 	XOp m = GREG(d->rm);
 	if (is_mem(d)) {
-		mem_operand(t, d, 4, true);
+		tx_mem_operand(t, d, 4, true);
 		m = xm(HRSI, 0);
 	}
 	x_movzx(x, 1, HRCX, GREG8(4));
@@ -610,7 +608,7 @@ static bool rotate32(Tx *t, const Insn *d, bool left)
 	tx_materialize(t);
 	XOp m = GREG(d->rm);
 	if (is_mem(d)) {
-		mem_operand(t, d, 4, true);
+		tx_mem_operand(t, d, 4, true);
 		m = xm(HRSI, 0);
 	}
 	x_mov_rm(x, 4, HRAX, m);
@@ -676,11 +674,10 @@ static void mul_cc(Tx *t)
 	t->kind = K_SZPCO;
 	t->ksz = 2;
 }
-/* ECX = Ed */
-static void ld_ed(Tx *t, const Insn *d, int reg)
+void tx_ld_ed(Tx *t, const Insn *d, int reg)
 {
 	if (is_mem(d)) {
-		mem_operand(t, d, 4, false);
+		tx_mem_operand(t, d, 4, false);
 		x_mov_rm(&t->e, 4, reg, xm(HRSI, 0));
 	} else {
 		x_mov_rm(&t->e, 4, reg, GREG(d->rm));
@@ -699,7 +696,7 @@ static bool tx_imul_gv_ev32(Tx *t, const Insn *d)
 		t->ksz = 2;
 		return true;
 	}
-	ld_ed(t, d, HRCX);
+	tx_ld_ed(t, d, HRCX);
 	x_mov_rm(&t->e, 4, HRAX, GREG(d->reg));
 	x_imul_rm(&t->e, 4, HRAX, xr(HRCX));
 	x_mov_mr(&t->e, 4, GREG(d->reg), HRAX);
@@ -719,7 +716,7 @@ static bool tx_imul_gv_ev_iv32(Tx *t, const Insn *d)
 		t->ksz = 2;
 		return true;
 	}
-	ld_ed(t, d, HRCX);
+	tx_ld_ed(t, d, HRCX);
 	x_mov_ri32(&t->e, HRAX, d->imm);
 	x_imul_rm(&t->e, 4, HRAX, xr(HRCX));
 	x_mov_mr(&t->e, 4, GREG(d->reg), HRAX);
@@ -728,7 +725,7 @@ static bool tx_imul_gv_ev_iv32(Tx *t, const Insn *d)
 }
 static bool mul1(Tx *t, const Insn *d, bool sign)
 {
-	ld_ed(t, d, HRCX);
+	tx_ld_ed(t, d, HRCX);
 	x_mov_rm(&t->e, 4, HRAX, GREG(R_EAX));
 	x_grp3(&t->e, 4, sign ? 5 : 4, xr(HRCX));
 	x_mov_mr(&t->e, 4, GREG(R_EAX), HRAX);
@@ -743,7 +740,7 @@ static bool tx_mul_ev32(Tx *t, const Insn *d) { return mul1(t, d, false); }
 static bool tx_div_ev32(Tx *t, const Insn *d)
 {
 	Emit *x = &t->e;
-	ld_ed(t, d, HRCX);
+	tx_ld_ed(t, d, HRCX);
 	x_test_mr(x, 4, xr(HRCX), HRCX);
 	tx_fail_if(t, HCC_E);
 	x_alu_mr(x, 4, XA_CMP, GREG(R_EDX), HRCX);
@@ -766,7 +763,7 @@ static bool tx_setcc_eb(Tx *t, const Insn *d)
 		return false;
 	x_setcc(x, tx_cond(t, cc), xr(HRDI));
 	if (is_mem(d)) {
-		mem_operand(t, d, 1, true);
+		tx_mem_operand(t, d, 1, true);
 		x_mov_mr(x, 1, xm(HRSI, 0), HRDI);
 	} else {
 		x_mov_mr(x, 1, GREG8(d->rm), HRDI);
@@ -780,7 +777,7 @@ static bool tx_cmovcc_gv_ev(Tx *t, const Insn *d)
 	x_setcc(x, tx_cond(t, cc), xr(HRDI));
 	XOp m = GREG(d->rm);
 	if (is_mem(d)) {
-		mem_operand(t, d, s, false);
+		tx_mem_operand(t, d, s, false);
 		m = xm(HRSI, 0);
 	}
 	x_mov_rm(x, s, HRCX, m);
@@ -788,214 +785,6 @@ static bool tx_cmovcc_gv_ev(Tx *t, const Insn *d)
 	u8 *skip = x_jcc8(x, HCC_E);
 	x_mov_mr(x, s, GREG(d->reg), HRCX);
 	x_fix8(x, skip);
-	return true;
-}
-
-/* ---- stack (32-bit operand size on a 32-bit stack; the rest is the handlers') ---- */
-/* A 32-bit stack when translating: assumed (the entry guard checks it). */
-static bool stack32(Tx *t) { return tx_assume(t, SEGF_STACK32); }
-/* Pushes EDI (the checks first, then the store and ESP); RAX is kept. */
-static void push_edi(Tx *t)
-{
-	Emit *x = &t->e;
-	x_lea(x, 4, HRSI, xm(jit_hreg[R_ESP], -4));
-	tx_mem(t, SEG_SS, 4, true);
-	x_mov_mr(x, 4, xm(HRSI, 0), HRDI);
-	x_lea(x, 4, jit_hreg[R_ESP], xm(jit_hreg[R_ESP], -4));
-}
-static bool tx_push_rv32(Tx *t, const Insn *d)
-{
-	if (!stack32(t))
-		return false;
-	x_mov_rm(&t->e, 4, HRDI, GREG(d->reg));
-	push_edi(t);
-	return true;
-}
-static bool tx_push_iv(Tx *t, const Insn *d)
-{
-	if (!(d->flags & INSN_O32) || !stack32(t))
-		return false;
-	x_mov_ri32(&t->e, HRDI, d->imm);
-	push_edi(t);
-	return true;
-}
-/* EAX = the dword at SS:ESP (ESP not moved yet) */
-static void pop_eax(Tx *t)
-{
-	Emit *x = &t->e;
-	x_mov_rr(x, 4, HRSI, jit_hreg[R_ESP]);
-	tx_mem(t, SEG_SS, 4, false);
-	x_mov_rm(x, 4, HRAX, xm(HRSI, 0));
-}
-static void esp_add(Tx *t, u32 n)
-{
-	x_lea(&t->e, 4, jit_hreg[R_ESP], xm(jit_hreg[R_ESP], (s32)n));
-}
-/* LEAVE: ESP = EBP, then EBP = the dword popped from there */
-static bool tx_leave(Tx *t, const Insn *d)
-{
-	if (!(d->flags & INSN_O32) || !stack32(t))
-		return false;
-	Emit *x = &t->e;
-	x_mov_rr(x, 4, HRSI, jit_hreg[R_EBP]);
-	tx_mem(t, SEG_SS, 4, false);
-	x_mov_rm(x, 4, HRAX, xm(HRSI, 0));
-	x_lea(x, 4, jit_hreg[R_ESP], xm(jit_hreg[R_EBP], 4));
-	x_mov_mr(x, 4, GREG(R_EBP), HRAX);
-	return true;
-}
-/* PUSH Ed: the operand read (and checked) first */
-static bool tx_push_ev(Tx *t, const Insn *d)
-{
-	if (!(d->flags & INSN_O32) || !stack32(t))
-		return false;
-	ld_ed(t, d, HRDI);
-	push_edi(t);
-	return true;
-}
-static bool tx_pop_rv32(Tx *t, const Insn *d)
-{
-	if (!stack32(t))
-		return false;
-	pop_eax(t);
-	esp_add(t, 4);
-	x_mov_mr(&t->e, 4, GREG(d->reg), HRAX);
-	return true;
-}
-
-/* ---- branches ---- */
-/* A branch target in EAX past the CS limit is the handler's #GP; a flat CS (assumed)
- * has nothing past its limit. */
-static void cs_limit_check(Tx *t)
-{
-	if (tx_assume(t, SEGF_CSFLAT))
-		return;
-	x_alu_rm(&t->e, 4, XA_CMP, HRAX, SEGF(SEG_CS, limit));
-	tx_fail_if(t, HCC_A);
-}
-
-/* EAX = the branch target (EIP of the next instruction + disp, 16-bit wrap for a 16-bit
- * operand size), checked against the CS limit. A 16-bit target that wrapped leaves by
- * the jump cache (a chain assumes the target's offset in the page is fixed). */
-static void branch_target(Tx *t, const Insn *d, bool *wrapped_dyn)
-{
-	Emit *x = &t->e;
-	x_lea(x, 4, HRAX, xm(HR12, (s32)(t->off + d->len + d->disp)));
-	*wrapped_dyn = false;
-	if (!(d->flags & INSN_O32)) {
-		x_alu_mi(x, 4, XA_CMP, xr(HRAX), 0xFFFF);
-		u8 *ok = x_jcc8(x, HCC_BE);
-		x_movzx(x, 2, HRAX, xr(HRAX));
-		cs_limit_check(t);
-		x_mov_mr(x, 4, CPUF(eip), HRAX);
-		x_alu_mi(x, 8, XA_ADD, CPUF(icount), (int)t->b->n - t->icm);
-		tx_exit_dyn(t);
-		x_fix8(x, ok);
-		*wrapped_dyn = true;
-	}
-	cs_limit_check(t);
-}
-
-static bool jmp_rel(Tx *t, const Insn *d)
-{
-	bool w;
-	branch_target(t, d, &w);
-	tx_exit_direct(t);
-	t->ended = true;
-	return true;
-}
-static bool tx_jmp_jb(Tx *t, const Insn *d) { return jmp_rel(t, d); }
-static bool tx_jmp_jv(Tx *t, const Insn *d) { return jmp_rel(t, d); }
-
-static bool jcc(Tx *t, const Insn *d, int cc)
-{
-	Emit *x = &t->e;
-	int h = tx_cond(t, cc);
-	XFix nt = x_jcc(x, h ^ 1, NULL);
-	bool w;
-	branch_target(t, d, &w);
-	tx_exit_direct(t);
-	x_fix(x, nt, x->p);
-	x_lea(x, 4, HRAX, xm(HR12, (s32)(t->off + d->len)));
-	tx_exit_direct(t);
-	t->ended = true;
-	return true;
-}
-#define JCC_TX(name, cc)                                                          \
-	static bool tx_j##name##_jb(Tx *t, const Insn *d) { return jcc(t, d, cc); } \
-	static bool tx_j##name##_jv(Tx *t, const Insn *d) { return jcc(t, d, cc); }
-JCC_TX(o, 0)
-JCC_TX(no, 1)
-JCC_TX(b, 2)
-JCC_TX(ae, 3)
-JCC_TX(e, 4)
-JCC_TX(ne, 5)
-JCC_TX(be, 6)
-JCC_TX(a, 7)
-JCC_TX(s, 8)
-JCC_TX(ns, 9)
-JCC_TX(p, 10)
-JCC_TX(np, 11)
-JCC_TX(l, 12)
-JCC_TX(ge, 13)
-JCC_TX(le, 14)
-JCC_TX(g, 15)
-
-static bool tx_call_jv(Tx *t, const Insn *d)
-{
-	if (!(d->flags & INSN_O32) || !stack32(t))
-		return false;
-	Emit *x = &t->e;
-	bool w;
-	branch_target(t, d, &w);
-	x_lea(x, 4, HRDI, xm(HR12, (s32)(t->off + d->len)));
-	push_edi(t);
-	tx_exit_direct(t);
-	t->ended = true;
-	return true;
-}
-
-/* A return or indirect branch to EAX: CS limit, then out through the jump cache. */
-static void dyn_branch(Tx *t)
-{
-	Emit *x = &t->e;
-	x_mov_mr(x, 4, CPUF(eip), HRAX);
-	x_alu_mi(x, 8, XA_ADD, CPUF(icount), (int)t->b->n - t->icm);
-	tx_exit_dyn(t);
-	t->ended = true;
-}
-static bool ret(Tx *t, const Insn *d, u32 extra)
-{
-	if (!(d->flags & INSN_O32) || !stack32(t))
-		return false;
-	pop_eax(t);
-	cs_limit_check(t);
-	esp_add(t, 4 + extra);
-	dyn_branch(t);
-	return true;
-}
-static bool tx_ret(Tx *t, const Insn *d) { return ret(t, d, 0); }
-static bool tx_ret_iw(Tx *t, const Insn *d) { return ret(t, d, d->imm & 0xFFFF); }
-
-static bool tx_jmp_ev(Tx *t, const Insn *d)
-{
-	if (!(d->flags & INSN_O32))
-		return false;
-	ld_ed(t, d, HRAX);
-	cs_limit_check(t);
-	dyn_branch(t);
-	return true;
-}
-static bool tx_call_ev(Tx *t, const Insn *d)
-{
-	if (!(d->flags & INSN_O32) || !stack32(t))
-		return false;
-	Emit *x = &t->e;
-	ld_ed(t, d, HRAX);
-	cs_limit_check(t);
-	x_lea(x, 4, HRDI, xm(HR12, (s32)(t->off + d->len)));
-	push_edi(t);
-	dyn_branch(t);
 	return true;
 }
 
@@ -1061,7 +850,6 @@ int jit_flag_class(const Insn *d)
 	{op_##name##_al_ib, tx_##name##_al_ib}, {op_##name##_eax_iv16, tx_##name##_eax_iv16}, \
 	{op_##name##_eax_iv32, tx_##name##_eax_iv32}, {op_##name##_eb_ib, tx_##name##_eb_ib}, \
 	{op_##name##_ev_iv16, tx_##name##_ev_iv16}, {op_##name##_ev_iv32, tx_##name##_ev_iv32}
-#define JCC_ENT(name) {op_j##name##_jb, tx_j##name##_jb}, {op_j##name##_jv, tx_j##name##_jv}
 
 const JitMapEnt jit_op_table[] = {
 	{op_mov_eb_gb, tx_mov_eb_gb}, {op_mov_ev_gv16, tx_mov_ev_gv16},
@@ -1092,14 +880,6 @@ const JitMapEnt jit_op_table[] = {
 	{op_sar_ev_cl32, tx_sar_ev_cl32},
 	{op_imul_gv_ev32, tx_imul_gv_ev32}, {op_imul_gv_ev_iv32, tx_imul_gv_ev_iv32},
 	{op_mul_ev32, tx_mul_ev32}, {op_imul_ev32, tx_imul_ev32}, {op_div_ev32, tx_div_ev32},
-	{op_leave, tx_leave}, {op_push_ev, tx_push_ev},
 	{op_setcc_eb, tx_setcc_eb}, {op_cmovcc_gv_ev, tx_cmovcc_gv_ev},
-	{op_push_rv32, tx_push_rv32}, {op_push_iv, tx_push_iv}, {op_pop_rv32, tx_pop_rv32},
-	{op_jmp_jb, tx_jmp_jb}, {op_jmp_jv, tx_jmp_jv},
-	JCC_ENT(o), JCC_ENT(no), JCC_ENT(b), JCC_ENT(ae), JCC_ENT(e), JCC_ENT(ne), JCC_ENT(be),
-	JCC_ENT(a), JCC_ENT(s), JCC_ENT(ns), JCC_ENT(p), JCC_ENT(np), JCC_ENT(l), JCC_ENT(ge),
-	JCC_ENT(le), JCC_ENT(g),
-	{op_call_jv, tx_call_jv}, {op_ret, tx_ret}, {op_ret_iw, tx_ret_iw},
-	{op_jmp_ev, tx_jmp_ev}, {op_call_ev, tx_call_ev},
 };
 const size_t jit_op_count = ARRAY_SIZE(jit_op_table);
