@@ -87,6 +87,21 @@ static void emit_base(Jit *j)
 	x_pop(x, HRBX);
 	x_pop(x, HRBP);
 	x_ret(x);
+	/* a handler call: RSI = the Insn, EAX = its EIP, EDX = the next one's, RCX = what
+	 * c->icount lacks; the guest registers go out and come back around the call */
+	j->call_rw = x->p;
+	x_mov_mr(x, 4, CPUF(eip_insn), HRAX);
+	x_mov_mr(x, 4, CPUF(eip), HRDX);
+	x_alu_mr(x, 8, XA_ADD, CPUF(icount), HRCX);
+	tx_regs_out(x);
+	x_alu_mi(x, 8, XA_SUB, xr(HRSP), 8); /* the call below on a 16-byte boundary */
+	x_mov_rr(x, 8, HRDI, HRBP);
+	_Static_assert(offsetof(Insn, fn) == 0, "Insn.fn first");
+	x_modrm(x, 4, 0xFF, 1, 2, xm(HRSI, 0)); /* CALL [RSI]: the handler */
+	x_alu_mi(x, 8, XA_ADD, xr(HRSP), 8);
+	tx_regs_in(x);
+	x_alu_mi(x, 8, XA_ADD, CPUF(icount), 1);
+	x_ret(x);
 	/* the jump-cache lookup (block_at's fast path): c->eip set, icount final */
 	j->lookup_rw = x->p;
 	x_mov_rm(x, 4, HRAX, CPUF(eip));

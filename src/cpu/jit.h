@@ -136,6 +136,7 @@ typedef struct Jit {
 	uintptr_t (*enter)(Cpu *c, void *code);
 	u8 *exit_rw;   /* epilogue: RAX = what jit_enter returns */
 	u8 *lookup_rw; /* the jump-cache lookup of dynamic exits */
+	u8 *call_rw;   /* the common part of a handler call */
 	u32 heat;
 	bool bmi2; /* the host has RORX */
 	/* VMCP_JIT_STATS=1: handler calls counted per handler (inline and stubs) and

@@ -83,14 +83,11 @@ static void emit_handler_call(Tx *t, int icm, bool stub)
 		x_mov_ri64(x, HRAX, (u64)(uintptr_t)jit_stat_counter(t->j, t->d->fn, stub));
 		x_alu_mi(x, 8, XA_ADD, xm(HRAX, 0), 1);
 	}
-	sync_eip(t);
-	add_icount(x, t->k - icm);
-	tx_regs_out(x);
-	x_mov_rr(x, 8, HRDI, HRBP);
+	x_lea(x, 4, HRAX, xm(HR12, (s32)t->off));
+	x_lea(x, 4, HRDX, xm(HR12, (s32)(t->off + t->d->len)));
+	x_mov_mi(x, 8, xr(HRCX), (u32)(t->k - icm));
 	x_mov_ri64(x, HRSI, (u64)(uintptr_t)t->d);
-	x_call_abs(x, (const void *)t->d->fn);
-	tx_regs_in(x);
-	add_icount(x, 1);
+	x_call(x, t->j->call_rw);
 	x_alu_mi(x, 1, XA_CMP, CPUF(brk), 0);
 	t->brk[t->nbrk++] = x_jcc(x, HCC_NE, NULL);
 }

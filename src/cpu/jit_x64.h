@@ -330,6 +330,12 @@ static inline XFix x_jmp(Emit *e, const u8 *target)
 	e32(e, target ? (u32)(target - (e->p + 4)) : 0);
 	return f;
 }
+/* CALL rel32 to a known target */
+static inline void x_call(Emit *e, const u8 *target)
+{
+	e8(e, 0xE8);
+	e32(e, (u32)(target - (e->p + 4)));
+}
 /* Jcc rel32 */
 static inline XFix x_jcc(Emit *e, int cc, const u8 *target)
 {
