@@ -1,14 +1,16 @@
-/* jit.h: what the translator's files (jit.c: the engine, jit_ops.c: the instructions)
- * share. Nothing outside src/cpu/jit*.c includes it.
+/* jit.h: what the translator's files share (jit.c: the engine, jit_tx.c: one block's
+ * translation, jit_ops.c and jit_ctl.c: the instructions). Nothing outside
+ * src/cpu/jit*.c includes it.
  *
- * Translated code runs with RBP = the Cpu and R12D = the EIP of the block's first
- * instruction; RAX, RCX, RDX, RSI, RDI and R8-R11 are scratch. The guest's registers,
- * lazy flags (cc_op, cc_a, cc_b, cc_res in the interpreter's form) and everything else
- * stay in struct Cpu, so every handler can run in the middle of a translation: an
- * instruction without an inline translation, and every fast path that fails (a TLB
- * miss, a segment check, a 16-bit stack...), calls the interpreter's handler for the
- * whole instruction. c->icount holds the block's start count plus what was synced for
- * a handler call; c->eip is written only at exits and for handler calls. */
+ * Translated code runs with RBP = the Cpu, R12D = the EIP of the block's first
+ * instruction and the guest's eight general registers in R8-R11, R13-R15 and RBX (see
+ * jit_hreg); RAX, RCX, RDX, RSI and RDI are scratch. The lazy flags (cc_op, cc_a,
+ * cc_b, cc_res in the interpreter's form) and everything else stay in struct Cpu, so
+ * every handler can run in the middle of a translation: an instruction without an
+ * inline translation, and every fast path that fails (a TLB miss, a segment check...),
+ * calls the interpreter's handler for the whole instruction, with the registers written
+ * back around the call. c->icount gets the block's length on entry and is set exactly
+ * for each handler call; c->eip is written at exits and for handler calls. */
 #ifndef VMCP_CPU_JIT_H
 #define VMCP_CPU_JIT_H
 
@@ -167,17 +169,14 @@ void *jit_translate(Cpu *c, Block *b);
 void tx_fail(Tx *t, XFix f);
 /* Jcc to the handler stub when cc holds. */
 static inline void tx_fail_if(Tx *t, int cc) { tx_fail(t, x_jcc(&t->e, cc, NULL)); }
-/* Sets c->eip_insn and c->eip (this and the next instruction) and syncs c->icount for a
- * call out of translated code. */
-void tx_sync(Tx *t);
 /* Calls fn(c), a helper that leaves the guest's registers alone (the host registers
  * holding them are kept); the result is in EAX. */
 void tx_call_helper(Tx *t, const void *fn);
 /* c->r = the guest registers (before a call that reads them), and back after. */
 void tx_regs_out(Emit *x);
 void tx_regs_in(Emit *x);
-/* The exits: direct (chainable) to the EIP in EAX, dynamic (jump cache) with c->eip set
- * and icount final. */
+/* The exits: direct (chainable) to the EIP in EAX, dynamic (jump cache) with c->eip set;
+ * c->icount is made final first (direct) or already is (dynamic). */
 void tx_exit_direct(Tx *t);
 void tx_exit_dyn(Tx *t);
 
@@ -187,20 +186,18 @@ void tx_exit_dyn(Tx *t);
  * when a memory access sits between it and tx_cond. */
 void tx_cond_prep(Tx *t, int cc);
 /* An unknown lazy state at the block's start becomes the one seen when translating,
- * checked at run time (a different one runs the instruction's handler). */
+ * checked at run time (a different one hands the rest of the block to the
+ * interpreter). */
 void tx_resolve(Tx *t);
 /* flags_materialize() inline where it can be (cc_op = NONE after). */
 void tx_materialize(Tx *t);
 int tx_cond(Tx *t, int cc);
 /* Host CF = guest CF. */
 void tx_cf(Tx *t);
-/* Stores the lazy flags: cc_op = CC(kind, sz) and the operand/result registers
- * (HNONE: not stored). */
-void tx_cc(Tx *t, int kind, int sz, int ra, int rb, int rres);
 
 /* Memory: ESI holds the effective address (zero-extended); checks segment seg for an
  * access of size bytes (write: the write TLB and bound) and leaves the host address in
- * RSI, or branches to the handler stub. Clobbers RAX? no: RCX, RDX and the flags. */
+ * RSI, or branches to the handler stub. Clobbers RCX, RDX and the flags. */
 void tx_mem(Tx *t, int seg, int size, bool write);
 /* ESI = the effective address of the ModRM memory operand. */
 void tx_ea(Tx *t, const Insn *d);

@@ -25,26 +25,10 @@ void tx_fail(Tx *t, XFix f)
 	t->icm_at[t->k] = t->icm;
 }
 
-static void sync_eip(Tx *t)
-{
-	Emit *x = &t->e;
-	x_lea(x, 4, HRAX, xm(HR12, (s32)t->off));
-	x_mov_mr(x, 4, CPUF(eip_insn), HRAX);
-	x_lea(x, 4, HRAX, xm(HR12, (s32)(t->off + t->d->len)));
-	x_mov_mr(x, 4, CPUF(eip), HRAX);
-}
-
 static void add_icount(Emit *x, int n)
 {
 	if (n)
 		x_alu_mi(x, 8, XA_ADD, CPUF(icount), n);
-}
-
-void tx_sync(Tx *t)
-{
-	sync_eip(t);
-	add_icount(&t->e, t->k - t->icm);
-	t->icm = t->k;
 }
 
 void tx_regs_out(Emit *x)
@@ -331,22 +315,6 @@ void tx_cf(Tx *t)
 		x_bt_i(x, 4, CPUF(eflags), 0);
 		break;
 	}
-}
-
-void tx_cc(Tx *t, int kind, int sz, int ra, int rb, int rres)
-{
-	Emit *x = &t->e;
-	static const u8 cck[] = {[K_ADD] = CCK_ADD, [K_SUB] = CCK_SUB, [K_LOGIC] = CCK_LOGIC,
-				 [K_INC] = CCK_INC, [K_DEC] = CCK_DEC, [K_SZPCO] = CCK_SZPCO};
-	x_mov_mi(x, 4, CPUF(cc_op), CC(cck[kind], sz));
-	if (ra != HNONE)
-		x_mov_mr(x, 4, CPUF(cc_a), ra);
-	if (rb != HNONE)
-		x_mov_mr(x, 4, CPUF(cc_b), rb);
-	if (rres != HNONE)
-		x_mov_mr(x, 4, CPUF(cc_res), rres);
-	t->kind = (u8)kind;
-	t->ksz = (u8)sz;
 }
 
 /* ---- memory ---- */
