@@ -23,8 +23,8 @@
 #include "cpu/cpu.h"
 #include "cpu/fpu_host.h"
 
-/* The translator (jit*.c) exists for x86-64 hosts. */
-#if defined(__x86_64__) && defined(__linux__)
+/* The translator (jit*.c) exists for x86-64 Linux hosts (VMCP_NO_JIT builds without). */
+#if defined(__x86_64__) && defined(__linux__) && !defined(VMCP_NO_JIT)
 #define JIT_AVAILABLE 1
 #else
 #define JIT_AVAILABLE 0

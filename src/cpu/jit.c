@@ -21,7 +21,6 @@
  * Blocks run through the interpreter until hot (JIT_HEAT executions), and always when
  * single-stepping, tracing or at a breakpoint (cpu.c's slow path), and a block that
  * would cross the run's budget. src/cpu/README.md has the whole picture. */
-#include <cpuid.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,23 @@
 #include "base/err.h"
 #include "cpu/jit.h"
 #include "cpu/ops.h"
+
+#if !JIT_AVAILABLE
+/* Elsewhere than on x86-64 Linux there is no translator: cpu_new keeps the interpreter. */
+int jit_init(Cpu *c)
+{
+	(void)c;
+	return VMCP_EIO;
+}
+void jit_free(Cpu *c) { (void)c; }
+void jit_flush(Cpu *c) { (void)c; }
+void jit_run_blocks(Cpu *c, u64 end)
+{
+	(void)c;
+	(void)end;
+}
+#else
+#include <cpuid.h>
 
 /* ---- the fn -> translator map ---- */
 static u32 map_hash(OpFn fn) { return (u32)(((uintptr_t)fn * 0x9E3779B97F4A7C15ull) >> 54) & (JIT_MAP_SIZE - 1); }
@@ -342,3 +358,5 @@ void jit_run_blocks(Cpu *c, u64 end)
 			return;
 	}
 }
+
+#endif

@@ -14,6 +14,8 @@
 #include "cpu/jit.h"
 #include "cpu/ops.h"
 
+#if JIT_AVAILABLE /* x86-64 Linux hosts only; elsewhere the CPU interprets */
+
 /* ---- stack (32-bit operand size on a 32-bit stack; the rest is the handlers') ---- */
 /* A 32-bit stack when translating: assumed (the entry guard checks it). */
 static bool stack32(Tx *t) { return tx_assume(t, SEGF_STACK32); }
@@ -236,3 +238,5 @@ const JitMapEnt jit_ctl_table[] = {
 	{op_jmp_ev, tx_jmp_ev}, {op_call_ev, tx_call_ev},
 };
 const size_t jit_ctl_count = ARRAY_SIZE(jit_ctl_table);
+
+#endif

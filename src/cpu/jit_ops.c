@@ -15,6 +15,8 @@
 #include "cpu/jit.h"
 #include "cpu/ops.h"
 
+#if JIT_AVAILABLE /* x86-64 Linux hosts only; elsewhere the CPU interprets */
+
 static inline int szi(int size) { return size == 1 ? 0 : size == 2 ? 1 : 2; }
 static inline u32 szmask(int size) { return size == 1 ? 0xFFu : size == 2 ? 0xFFFFu : 0xFFFFFFFFu; }
 /* A guest register of an operand size (byte registers by their byte offset). */
@@ -883,3 +885,5 @@ const JitMapEnt jit_op_table[] = {
 	{op_setcc_eb, tx_setcc_eb}, {op_cmovcc_gv_ev, tx_cmovcc_gv_ev},
 };
 const size_t jit_op_count = ARRAY_SIZE(jit_op_table);
+
+#endif

@@ -15,6 +15,8 @@
 #include "cpu/jit.h"
 #include "cpu/ops.h"
 
+#if JIT_AVAILABLE /* x86-64 Linux hosts only; elsewhere the CPU interprets */
+
 /* ---- emission helpers ---- */
 void tx_fail(Tx *t, XFix f)
 {
@@ -699,3 +701,4 @@ void *jit_translate(Cpu *c, Block *b)
 	return b->jit;
 }
 
+#endif

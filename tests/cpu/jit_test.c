@@ -56,6 +56,7 @@ static Vm *jvm(CpuEngine e, const char *code, bool paged)
 {
 	CpuConfig cfg = {.model = CPU_MODEL_P6, .fpu = true, .engine = e};
 	Vm *v = vm_new_cfg(&cfg);
+	CHECK(cpu_engine(v->cpu) == e, "the CPU runs on the %s engine", e == CPU_ENGINE_JIT ? "jit" : "interp");
 	set_desc(v, GDT, 1, 0, 0xFFFFF, 0xC09B);
 	set_desc(v, GDT, 2, 0, 0xFFFFF, 0xC093);
 	set_desc(v, GDT, 3, 0x50000, 0xFFF, 0x4093); /* 4 KiB of data at 0x50000 */
@@ -268,7 +269,8 @@ static void test_faults(CpuEngine e)
 int main(void)
 {
 	setenv("VMCP_JIT_HEAT", "0", 1);
-	CHECK(cpu_engine_available(CPU_ENGINE_JIT), "the translator exists on this host");
+	if (!cpu_engine_available(CPU_ENGINE_JIT))
+		printf("no translator on this host (not x86-64 Linux): the interpreter's runs only\n");
 	for (int i = 0; i < 2; i++) {
 		CpuEngine e = i == 0 ? CPU_ENGINE_JIT : CPU_ENGINE_INTERP;
 		if (!cpu_engine_available(e))
