@@ -6,8 +6,9 @@
 #   linux       Debian's i386 686 kernel and a busybox initramfs (tools/mkinitrd.sh), to
 #               "vmcp-initrd: shell" (decompression, kernel init, init's first lines)
 # Each emulator runs the same image with the same SeaBIOS and a P6-class CPU; the clock
-# stops when the line appears in its serial output (polled every 20 ms). Run several
-# times and compare within one run: neighbours on the host move all figures.
+# stops when the line appears in its serial output (polled every 20 ms). VMCP runs twice,
+# on the translator (jit) and on the interpreter (interp, VMCP_ENGINE=interp). Run
+# several times and compare within one run: neighbours on the host move all figures.
 #   BUILD=build/release VMCP=build/release/vmcp bash bench/boot.sh [ROUNDS] [GUEST]
 set -u
 : "${BUILD:?}" "${VMCP:?}"
@@ -53,9 +54,9 @@ wait_for() {
 	grep -qF "$until_text" "$f" 2>/dev/null && awk "BEGIN{printf \"%.2f\", $t1 - $t0}" || printf 'failed'
 }
 
-vmcp_run() {
+vmcp_run() { # vmcp_run ENGINE
 	local t0; t0=$(now)
-	"$VMCP" ipl bench --headless --until "$until_text" --timeout $cap >/dev/null 2>&1 &&
+	VMCP_ENGINE=$1 "$VMCP" ipl bench --headless --until "$until_text" --timeout $cap >/dev/null 2>&1 &&
 		awk "BEGIN{printf \"%.2f\", $(now) - $t0}" || printf 'failed'
 }
 
@@ -99,7 +100,7 @@ EOT
 }
 
 echo "boot of the $guest disk to \"$until_text\" (SeaBIOS + SYSLINUX), wall-clock seconds"
-printf '%-8s %8s %8s %8s\n' round VMCP QEMU Bochs
+printf '%-8s %8s %8s %8s %8s\n' round VMCP-jit VMCP-int QEMU Bochs
 for r in $(seq "$rounds"); do
-	printf '%-8s %8s %8s %8s\n' "$r" "$(vmcp_run)" "$(qemu_run)" "$(bochs_run)"
+	printf '%-8s %8s %8s %8s %8s\n' "$r" "$(vmcp_run jit)" "$(vmcp_run interp)" "$(qemu_run)" "$(bochs_run)"
 done

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "bus/iobus.h"
@@ -62,7 +63,7 @@ static double now(clockid_t id)
 
 /* Runs the loop (the x87 one with x87); returns the instructions retired, times in
  * *wall and *cpu. */
-static u64 run_loop(u32 iter, bool x87, double *wall, double *cpu_s)
+static u64 run_loop(u32 iter, bool x87, double *wall, double *cpu_s, const char **engine)
 {
 	MemBus mem;
 	if (mem_init(&mem, 16 << 20) < 0)
@@ -71,10 +72,12 @@ static u64 run_loop(u32 iter, bool x87, double *wall, double *cpu_s)
 	if (!io)
 		exit(1);
 	io_init(io);
-	CpuConfig cfg = {CPU_MODEL_P6, x87};
+	CpuConfig cfg = {.model = CPU_MODEL_P6, .fpu = x87};
 	Cpu *c = cpu_new(&cfg, &mem, io);
 	if (!c)
 		exit(1);
+	if (engine)
+		*engine = cpu_engine_name(cpu_engine(c));
 	if (x87) {
 		u8 img[sizeof(x87loop_bin)];
 		memcpy(img, x87loop_bin, sizeof(img));
@@ -127,7 +130,7 @@ int main(int argc, char **argv)
 	double wall, cpu_s;
 	if (argc == 3 && !strcmp(argv[1], "--count")) {
 		printf("%llu\n", (unsigned long long)run_loop((u32)strtoul(argv[2], NULL, 0), false,
-							     &wall, &cpu_s));
+							     &wall, &cpu_s, NULL));
 		return 0;
 	}
 	bool x87 = argc > 1 && !strcmp(argv[1], "--x87");
@@ -136,9 +139,13 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	u32 iter = argc > 1 ? (u32)strtoul(argv[1], NULL, 0) : x87 ? 2000000 : 200000;
-	u64 n = run_loop(iter, x87, &wall, &cpu_s);
-	printf("vmcp%s: %llu guest instructions in %.3f s wall, %.3f s CPU: %.1f MIPS (wall), %.1f MIPS (CPU time)\n",
-	       x87 ? " (x87 loop)" : "", (unsigned long long)n, wall, cpu_s, (double)n / wall / 1e6,
-	       (double)n / cpu_s / 1e6);
+	const char *engine = "?";
+	u64 n = run_loop(iter, x87, &wall, &cpu_s, &engine);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("vmcp %s%s: %llu guest instructions in %.3f s wall, %.3f s CPU: %.1f MIPS (wall), "
+	       "%.1f MIPS (CPU time), max RSS %ld KiB\n",
+	       engine, x87 ? " (x87 loop)" : "", (unsigned long long)n, wall, cpu_s,
+	       (double)n / wall / 1e6, (double)n / cpu_s / 1e6, ru.ru_maxrss);
 	return 0;
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench/cpu.sh: CPU speed figures (run by bench/run.sh, with $BUILD and $VMCP set).
 #
-# CPU: guest MIPS of VMCP's interpreter on bench/loop.asm (ALU, memory, branches,
-# call/ret, stack, REP MOVS/STOS in flat 32-bit protected mode), measured in-process by
-# bench/cpu (best of 3); then the x87 loop (bench/x87loop.asm) once. Then the same
+# CPU: guest MIPS of VMCP's two engines (the translator, jit, and the interpreter,
+# interp) on bench/loop.asm (ALU, memory, branches, call/ret, stack, REP MOVS/STOS in
+# flat 32-bit protected mode), measured in-process by bench/cpu (best of 3); then the
+# x87 loop (bench/x87loop.asm) once per engine. Then the same
 # guest code side by side on QEMU (TCG) and Bochs when they are installed: bench/boot.asm
 # + the loop make a boot floppy that ends in a triple fault, which makes both exit (QEMU
 # -no-reboot, Bochs reset_on_triple_fault=0).
@@ -17,16 +18,20 @@ cpu=$BUILD/bench/cpu
 work=$BUILD/bench-work
 mkdir -p "$work"
 
-echo "== CPU: bench/loop.asm on VMCP (in-process, best of 3)"
-best=""
-for _ in 1 2 3; do
-  line=$("$cpu" 200000) || exit 1
-  mips=$(awk '{print $(NF-6)}' <<<"$line")
-  if [ -z "$best" ] || awk -v a="$mips" -v b="$best" 'BEGIN{exit !(a>b)}'; then best=$mips; bestline=$line; fi
+for engine in jit interp; do
+  echo "== CPU: bench/loop.asm on VMCP, engine $engine (in-process, best of 3)"
+  best=""
+  for _ in 1 2 3; do
+    line=$(VMCP_ENGINE=$engine "$cpu" 200000) || exit 1
+    mips=$(awk '{print $(NF-10)}' <<<"$line")
+    if [ -z "$best" ] || awk -v a="$mips" -v b="$best" 'BEGIN{exit !(a>b)}'; then best=$mips; bestline=$line; fi
+  done
+  echo "$bestline"
 done
-echo "$bestline"
 echo "== x87: bench/x87loop.asm on VMCP (in-process; 11 of 13 instructions are x87 ones)"
-"$cpu" --x87 || exit 1
+for engine in jit interp; do
+  printf '%-7s' "$engine:"; VMCP_ENGINE=$engine "$cpu" --x87 || exit 1
+done
 
 now() { echo "${EPOCHREALTIME/./}"; } # microseconds
 image() { # image ITER -> path of a boot floppy running ITER iterations
@@ -63,10 +68,12 @@ nasm -f bin -o "$work/boot.bin" bench/boot.asm || exit 1
 
 # VMCP by the same method (in-process runs, so no boot; the figure is comparable)
 i1=$("$cpu" --count 2000); i2=$("$cpu" --count 200000)
-s=$(now); "$cpu" 2000 >/dev/null; t1=$(( $(now) - s ))
-s=$(now); "$cpu" 200000 >/dev/null; t2=$(( $(now) - s ))
-awk -v i1="$i1" -v i2="$i2" -v t1="$t1" -v t2="$t2" 'BEGIN{d=(t2-t1)/1e6;
-  printf "  %-6s %.0f guest instructions in %.2f s: %.1f MIPS\n", "vmcp", i2-i1, d, (i2-i1)/d/1e6}'
+for engine in jit interp; do
+  s=$(now); VMCP_ENGINE=$engine "$cpu" 2000 >/dev/null; t1=$(( $(now) - s ))
+  s=$(now); VMCP_ENGINE=$engine "$cpu" 200000 >/dev/null; t2=$(( $(now) - s ))
+  awk -v n="vmcp-$engine" -v i1="$i1" -v i2="$i2" -v t1="$t1" -v t2="$t2" 'BEGIN{d=(t2-t1)/1e6;
+    printf "  %-11s %.0f guest instructions in %.2f s: %.1f MIPS\n", n, i2-i1, d, (i2-i1)/d/1e6}'
+done
 
 if command -v qemu-system-i386 >/dev/null; then
   mips qemu 2000 2000000 timeout 120 qemu-system-i386 -M pc -accel tcg -m 32 -display none \
@@ -105,4 +112,4 @@ EOF
 else
   echo "  bochs: not installed"
 fi
-echo "(QEMU translates guest code to host code (a JIT); VMCP and Bochs interpret it.)"
+echo "(QEMU and VMCP's jit engine translate guest code to host code; VMCP's interp and Bochs interpret it.)"

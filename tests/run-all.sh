@@ -5,6 +5,12 @@
 # "skipped: REASON" instead counts as neither). A test that crashes, hangs past
 # TEST_TIMEOUT or prints no summary line counts as one failure.
 # TESTS=pattern limits the run to tests whose path matches the pattern (grep -E).
+# The CPU and machine tests (tests/cpu, tests/vm) run twice: on the default CPU engine
+# (the translator on x86-64 hosts) and again with VMCP_ENGINE=interp, named "[interp]";
+# the tests that pit the engines against each other themselves (lockstep, random,
+# SingleStepTests, jit, engine) run once, and under MODE=asan so do the three that boot
+# Debian's Linux (the release run covers them on the interpreter). ENGINES=default
+# skips the second round.
 set -u
 : "${BUILD:?}" "${VMCP:?}"
 export BUILD VMCP TESTDATA="${TESTDATA:-}" ROOT="$PWD"
@@ -38,9 +44,20 @@ for t in $(find "$BUILD/tests" -type f -name '*_test' 2>/dev/null | sort) \
   [ -n "${TESTS:-}" ] && ! grep -qE "$TESTS" <<<"$t" && continue
   tests+=("$t")
 done
-for t in "${tests[@]}"; do
-  name=${t#"$BUILD/"}; name=${name%.sh}
-  log="$logdir/$(echo "$name" | tr '/' '_').log"
+runs=("${tests[@]}")
+if [ "${ENGINES:-both}" != default ]; then
+  for t in "${tests[@]}"; do
+    [[ $t == *tests/cpu/* || $t == *tests/vm/* ]] || continue
+    [[ $t =~ (lockstep|random|sst|jit|engine)_test ]] && continue
+    [ "${MODE:-}" = asan ] && [[ $t =~ (debian|linux|rootfs)_test ]] && continue
+    runs+=("interp:$t")
+  done
+fi
+for t in "${runs[@]}"; do
+  engine=
+  if [[ $t == interp:* ]]; then engine=interp; t=${t#interp:}; fi
+  name=${t#"$BUILD/"}; name=${name%.sh}${engine:+ [$engine]}
+  log="$logdir/$(echo "$name" | tr '/ []' '__').log"
   start=${EPOCHREALTIME/./}
   # A script may ask for more time with a line "# test-timeout: SECONDS" (a first build
   # of a cached guest image).
@@ -49,7 +66,8 @@ for t in "${tests[@]}"; do
     want=$(sed -n 's/^# test-timeout: *\([0-9][0-9]*\)$/\1/p' "$t" | head -n 1)
     [ -n "$want" ] && [ "$want" -gt "$tt" ] && tt=$want
   fi
-  if [[ $t == *.sh ]]; then timeout "$tt" bash "$t" >"$log" 2>&1; else timeout "$tt" "$t" >"$log" 2>&1; fi
+  if [[ $t == *.sh ]]; then VMCP_ENGINE=${engine:-${VMCP_ENGINE:-}} timeout "$tt" bash "$t" >"$log" 2>&1
+  else VMCP_ENGINE=${engine:-${VMCP_ENGINE:-}} timeout "$tt" "$t" >"$log" 2>&1; fi
   rc=$?
   us=$(( ${EPOCHREALTIME/./} - start )); secs=$((us / 1000000)).$(( (us / 100000) % 10 ))
   summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)

@@ -9,7 +9,7 @@
  *                 [--bioslog FILE] [--post FILE] [--until TEXT] [--timeout SECONDS]
  *                 [--bios FILE] [--kernel K [--initrd I] [--append "..."]] [--memory SIZE]
  *                 [--trace io,vd,cpu] [--trace-file FILE] [--ips N] [--pace | --no-pace]
- *                 [--script FILE]
+ *                 [--script FILE] [--engine jit|interp]
  *
  * The run ends when the guest powers off (exit 0), when --until TEXT appears on COM1 or
  * the text screen (exit 0), after --timeout wall-clock seconds (exit 124), when a script's
@@ -32,7 +32,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	const char *serial = NULL, *screen = NULL, *debugcon = NULL, *bioslog = NULL, *post = NULL;
 	const char *until = NULL, *timeout_s = NULL, *bios = NULL, *kernel = NULL, *initrd = NULL;
 	const char *append = NULL, *trace = NULL, *trace_file = NULL, *ips_s = NULL;
-	const char *script = NULL, *memory_s = NULL, *link_s = NULL;
+	const char *script = NULL, *memory_s = NULL, *link_s = NULL, *engine_s = NULL;
 	bool headless = false, pace = false, no_pace = false, hold = false, no_cp = false;
 	const CpOpt opts[] = {
 		{"headless", NULL, &headless}, {"serial", &serial, NULL},
@@ -46,6 +46,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		{"no-pace", NULL, &no_pace},   {"script", &script, NULL},
 		{"memory", &memory_s, NULL},   {"hold", NULL, &hold},
 		{"link-fd", &link_s, NULL},    {"no-cp", NULL, &no_cp},
+		{"engine", &engine_s, NULL},
 		{NULL, NULL, NULL},
 	};
 	char *pos[1];
@@ -86,6 +87,10 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 			       VMCP_EINVAL;
 		o.link_fd = (int)fd;
 	}
+	if (engine_s && cpu_engine_parse(engine_s, &o.engine) < 0)
+		return msg(VMM_BAD_ARG, 'E', "--engine takes jit%s or interp, not %s",
+			   cpu_engine_available(CPU_ENGINE_JIT) ? "" : " (not on this host)", engine_s),
+		       VMCP_EINVAL;
 	if ((initrd || append) && !kernel)
 		return msg(VMM_BAD_ARG, 'E', "--initrd and --append need --kernel"), VMCP_EINVAL;
 	if (kernel && bios)

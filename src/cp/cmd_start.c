@@ -1,5 +1,5 @@
 /* cmd_start.c: `vmcp start NAME [--memory SIZE] [--serial FILE] [--screen FILE]
- * [--trace-file FILE] [--no-pace]`: IPLs VM NAME in the CP of the real disk, in the
+ * [--trace-file FILE] [--no-pace] [--engine jit|interp]`: IPLs VM NAME in the CP of the real disk, in the
  * background (z/VM's XAUTOLOG, virsh start). The CP starts when no CP runs. Exit 0 once
  * the VM runs; a numbered message and its code when it cannot (not defined: 2, already
  * running or a VD locked by another VM: 4, a bad config file: 1, ...). */
@@ -31,11 +31,12 @@ static void abs_path(JsonWriter *w, const char *key, const char *path, const cha
 
 int cp_cmd_start(CpCtx *cp, int argc, char **argv)
 {
-	const char *memory = NULL, *serial = NULL, *screen = NULL, *trace_file = NULL;
+	const char *memory = NULL, *serial = NULL, *screen = NULL, *trace_file = NULL, *engine = NULL;
 	bool no_pace = false;
 	const CpOpt opts[] = {
 		{"memory", &memory, NULL}, {"serial", &serial, NULL}, {"screen", &screen, NULL},
-		{"trace-file", &trace_file, NULL}, {"no-pace", NULL, &no_pace}, {NULL, NULL, NULL},
+		{"trace-file", &trace_file, NULL}, {"no-pace", NULL, &no_pace}, {"engine", &engine, NULL},
+		{NULL, NULL, NULL},
 	};
 	char *pos[1];
 	int npos, rc;
@@ -46,6 +47,11 @@ int cp_cmd_start(CpCtx *cp, int argc, char **argv)
 	u64 bytes;
 	if (memory && (rc = cp_size(memory, &bytes)))
 		return rc;
+	CpuEngine e;
+	if (engine && cpu_engine_parse(engine, &e) < 0)
+		return msg(VMM_BAD_ARG, 'E', "--engine takes jit%s or interp, not %s",
+			   cpu_engine_available(CPU_ENGINE_JIT) ? "" : " (not on this host)", engine),
+		       VMCP_EINVAL;
 	/* The real disk must be there and hold VMFAT before a CP is started for it. */
 	Vmfat *v = cp_open(cp, VMFAT_OPEN_RDONLY, &rc);
 	if (!v)
@@ -65,6 +71,10 @@ int cp_cmd_start(CpCtx *cp, int argc, char **argv)
 	if (memory) {
 		jw_key(&w, "memory");
 		jw_str(&w, memory);
+	}
+	if (engine) {
+		jw_key(&w, "engine");
+		jw_str(&w, engine);
 	}
 	abs_path(&w, "serial", serial, cwd);
 	abs_path(&w, "screen", screen, cwd);

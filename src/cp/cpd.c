@@ -907,11 +907,11 @@ static void start_child(Cp *cp, CpVm *v, const Json *a, char *why, size_t whylen
 	argv[n++] = "--hold";
 	argv[n++] = "--link-fd";
 	argv[n++] = "3";
-	static const char *const opt[] = {"memory", "serial", "screen", "trace-file"};
+	static const char *const opt[] = {"memory", "serial", "screen", "trace-file", "engine"};
 	for (size_t i = 0; i < ARRAY_SIZE(opt); i++) {
 		const char *val = json_get_str(a, opt[i]);
 		if (val) {
-			static char names[4][16];
+			static char names[ARRAY_SIZE(opt)][16];
 			snprintf(names[i], sizeof(names[i]), "--%s", opt[i]);
 			argv[n++] = names[i];
 			argv[n++] = val;

@@ -96,7 +96,7 @@ int link_open(VmSession *s)
 	jw_key(&w, "cpu");
 	jw_str(&w, vm_cpu_name(s->vm.config.cpu));
 	jw_key(&w, "engine");
-	jw_str(&w, "interp");
+	jw_str(&w, cpu_engine_name(cpu_engine_resolve(s->o.engine)));
 	jw_key(&w, "vds");
 	jw_arr(&w);
 	for (u32 i = 0; i < s->vm.nvd; i++)

@@ -699,6 +699,7 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 		.bios = o->bios,
 		.bios_raw = o->bios != NULL,
 		.ips = o->ips,
+		.engine = o->engine,
 		.rtc_start = local_now(),
 		.host = {s, host_serial, host_debug},
 	};
@@ -730,8 +731,9 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 	s->paced = o->pace < 0 ? !o->headless : o->pace > 0;
 	s->deadline_ns = o->timeout > 0 ? wall_ns() + (u64)(o->timeout * 1e9) : 0;
 	if (!o->headless)
-		session_msg(s, VMM_STARTED, 'I', "VM %s started; %s console, Ctrl-] for the CP", o->name,
-			    s->console_vga ? "VGA" : "serial");
+		session_msg(s, VMM_STARTED, 'I', "VM %s started; %s console, %s engine, Ctrl-] for the CP",
+			    o->name, s->console_vga ? "VGA" : "serial",
+			    cpu_engine_name(cpu_engine_resolve(o->engine)));
 	link_state(s, NULL);
 	link_flush(s, true);
 	return 0;

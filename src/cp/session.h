@@ -97,6 +97,7 @@ typedef struct SessionOpts {
 	bool hold;          /* halts, triple faults and traps stop at CP READ */
 	int link_fd;        /* the CP's end of an open link (started by the CP), or -1 */
 	bool no_cp;         /* do not register with a CP */
+	CpuEngine engine;   /* CPU_ENGINE_DEFAULT: the host's default */
 } SessionOpts;
 
 /* The VM's end of its link to the CP. */

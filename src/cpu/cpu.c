@@ -47,6 +47,7 @@ static void reset_common(Cpu *c, bool full)
 	c->db_icount = ~0ull;
 	c->cpl = 0;
 	c->tlb_mode = 0;
+	cpu_mode_sync(c);
 	for (int i = 0; i < SEG_COUNT; i++)
 		set_seg_raw(c, i, 0, 0, 0xFFFF, DA_P | DA_S | DA_RW | DA_A);
 	set_seg_raw(c, SEG_CS, 0xF000, 0xFFFF0000u, 0xFFFF, DA_P | DA_S | DA_CODE | DA_RW | DA_A);
@@ -72,6 +73,50 @@ static void reset_common(Cpu *c, bool full)
 	cpu_update_slow(c);
 }
 
+/* ---- engines ---- */
+static const char *const engine_names[] = {"default", "interp", "jit"};
+
+int cpu_engine_parse(const char *name, CpuEngine *engine)
+{
+	for (int i = 0; i < (int)ARRAY_SIZE(engine_names); i++) {
+		if (!strcmp(name, engine_names[i]) && cpu_engine_available((CpuEngine)i)) {
+			*engine = (CpuEngine)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *cpu_engine_name(CpuEngine engine)
+{
+	return (unsigned)engine < ARRAY_SIZE(engine_names) ? engine_names[engine] : "?";
+}
+
+bool cpu_engine_available(CpuEngine engine)
+{
+	return engine != CPU_ENGINE_JIT || JIT_AVAILABLE;
+}
+
+CpuEngine cpu_engine(const Cpu *c)
+{
+	return c->cfg.engine;
+}
+
+/* DEFAULT: VMCP_ENGINE from the environment when it names an engine this host has,
+ * else the translator where there is one. */
+CpuEngine cpu_engine_resolve(CpuEngine e)
+{
+	if (e == CPU_ENGINE_DEFAULT) {
+		const char *env = getenv("VMCP_ENGINE");
+		CpuEngine x;
+		if (env && cpu_engine_parse(env, &x) == 0 && x != CPU_ENGINE_DEFAULT)
+			e = x;
+		else
+			e = JIT_AVAILABLE ? CPU_ENGINE_JIT : CPU_ENGINE_INTERP;
+	}
+	return cpu_engine_available(e) ? e : CPU_ENGINE_INTERP;
+}
+
 Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io)
 {
 	Cpu *c = calloc(1, sizeof(*c));
@@ -80,6 +125,7 @@ Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io)
 	c->cfg = *cfg;
 	if (cfg->model >= CPU_MODEL_P4)
 		c->cfg.fpu = true; /* its MMX registers are the x87's */
+	c->cfg.engine = cpu_engine_resolve(cfg->engine);
 	c->mem = mem;
 	c->io = io;
 	c->apic_page = 1;
@@ -87,6 +133,8 @@ Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io)
 		free(c);
 		return NULL;
 	}
+	if (c->cfg.engine == CPU_ENGINE_JIT && jit_init(c) < 0)
+		c->cfg.engine = CPU_ENGINE_INTERP; /* no code cache on this host: interpret */
 	cpu_reset(c);
 	return c;
 }
@@ -96,6 +144,7 @@ void cpu_free(Cpu *c)
 	if (!c)
 		return;
 	icache_free(c);
+	jit_free(c);
 	free(c);
 }
 
@@ -349,6 +398,20 @@ static __attribute__((noinline, aligned(64))) void run_blocks(Cpu *c, u64 end)
 	}
 }
 
+void cpu_interp_block(Cpu *c, const Block *b, u64 end)
+{
+	u64 left = end - c->icount;
+	const Insn *d = b->insn, *last = d + (b->n <= left ? b->n : (u32)left);
+	c->brk = 0;
+	do {
+		u32 eip = c->eip;
+		c->eip_insn = eip;
+		c->eip = eip + d->len;
+		d->fn(c, d);
+		c->icount++;
+	} while (++d < last && !c->brk);
+}
+
 /* The loop proper; everything live across sigsetjmp is kept in *c. */
 static CpuExitReason run_loop(Cpu *c)
 {
@@ -368,6 +431,12 @@ static CpuExitReason run_loop(Cpu *c)
 	for (;;) {
 		if (unlikely(c->shutdown))
 			return CPU_EXIT_SHUTDOWN;
+		if (unlikely(c->block_step)) {
+			/* one step (the iteration below, or the delivery above) per cpu_run */
+			if (c->step_done)
+				return CPU_EXIT_BUDGET;
+			c->step_done = true;
+		}
 		if (unlikely(c->pending_dr6) && c->icount != c->inhibit_icount &&
 		    (c->icount < c->run_end || c->icount != c->db_icount)) {
 			/* a data breakpoint hit by the last instruction: the #DB trap comes
@@ -424,7 +493,14 @@ static CpuExitReason run_loop(Cpu *c)
 				return CPU_EXIT_BREAKPOINT;
 			continue;
 		}
-		run_blocks(c, end);
+		if (c->jit) {
+			jit_run_blocks(c, end);
+		} else if (unlikely(c->block_step)) {
+			c->eip_insn = c->eip;
+			cpu_interp_block(c, block_at(c), end);
+		} else {
+			run_blocks(c, end);
+		}
 	}
 }
 
@@ -437,6 +513,7 @@ CpuExitReason cpu_run(Cpu *c, u64 budget, CpuExit *exit)
 	u64 start = c->icount;
 	c->run_end = start + budget;
 	c->delivering = -1;
+	c->step_done = false;
 	CpuExitReason why = budget ? run_loop(c) : CPU_EXIT_BUDGET;
 	c->exit = NULL;
 	e->reason = why;
@@ -552,6 +629,12 @@ void cpu_skip_icount(Cpu *c, u64 n)
 		c->inhibit_icount += n;
 	if (c->db_icount != ~0ull)
 		c->db_icount += n;
+}
+
+void cpu_set_block_step(Cpu *c, bool on)
+{
+	c->block_step = on;
+	icache_flush(c); /* translations made before link blocks together */
 }
 
 void cpu_get_stats(const Cpu *c, CpuStats *s)

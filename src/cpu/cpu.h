@@ -38,9 +38,22 @@ typedef enum CpuModel {
 	CPU_MODEL_P4,      /* Pentium 4 (Prescott): MMX, FXSR, SSE, SSE2, SSE3, CLFLUSH */
 } CpuModel;
 
+/* How guest code runs. Both engines give the same architectural results, instruction
+ * for instruction (the same retired-instruction count, so the same virtual time): the
+ * interpreter runs decoded blocks handler by handler; the translator (x86-64 hosts)
+ * turns the same decoded blocks into host code (src/cpu/jit*.c). CPU_ENGINE_DEFAULT is
+ * the translator where it exists, unless the environment variable VMCP_ENGINE names
+ * another (how `make check` runs the CPU and VM tests under both). */
+typedef enum CpuEngine {
+	CPU_ENGINE_DEFAULT = 0,
+	CPU_ENGINE_INTERP,
+	CPU_ENGINE_JIT,
+} CpuEngine;
+
 typedef struct CpuConfig {
 	CpuModel model;
 	bool fpu; /* x87 present (on the 386: a 387 in the socket) */
+	CpuEngine engine;
 } CpuConfig;
 
 /* General registers in Intel encoding order. */
@@ -141,6 +154,15 @@ typedef struct CpuExit {
  * Returns NULL when out of memory. */
 Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io);
 void cpu_free(Cpu *cpu);
+
+/* Engine names ("interp", "jit", "default"): parse returns 0, or -1 for an unknown name
+ * or an engine this host lacks. cpu_engine resolves what a CPU really runs. */
+int cpu_engine_parse(const char *name, CpuEngine *engine);
+const char *cpu_engine_name(CpuEngine engine);
+bool cpu_engine_available(CpuEngine engine);
+/* The engine a CPU configured with `requested` runs (DEFAULT and VMCP_ENGINE resolved). */
+CpuEngine cpu_engine_resolve(CpuEngine requested);
+CpuEngine cpu_engine(const Cpu *cpu);
 
 /* RESET: the state after power-on or a reset pulse (CS=F000 base FFFF0000, EIP=FFF0). */
 void cpu_reset(Cpu *cpu);
@@ -273,6 +295,12 @@ void cpu_clear_breakpoints(Cpu *cpu);
  * before it executes: "CS:EIP  bytes  EAX=.. EBX=.. ECX=.. EDX=.. ESI=.. EDI=.. EBP=..
  * ESP=.. EFL=..". */
 void cpu_set_trace(Cpu *cpu, FILE *out);
+
+/* Test hook (lockstep runs of both engines): with on, each cpu_run returns
+ * (CPU_EXIT_BUDGET) after one block, one delivered exception or interrupt, or one
+ * single-stepped instruction, and the translator links no blocks together, so two CPUs
+ * running the same guest stop at the same points whatever their engine. */
+void cpu_set_block_step(Cpu *cpu, bool on);
 
 /* Counters for benchmarks and `query` (host-side, not guest-visible). */
 typedef struct CpuStats {

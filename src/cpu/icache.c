@@ -119,6 +119,12 @@ void icache_flush(Cpu *c)
 	ic->used = 0;
 	ic->flush_pending = false;
 	jc_invalidate(c);
+	jit_flush(c); /* translations point into the blocks */
+}
+
+void icache_request_flush(Cpu *c)
+{
+	c->ic->flush_pending = true;
 }
 
 static CodePage *page_find(ICache *ic, u32 page)
@@ -224,6 +230,8 @@ const Block *icache_decode_one(Cpu *c)
 	b->hnext = NULL;
 	b->hprev = &b->hnext;
 	b->pnext = NULL;
+	b->jit = NULL;
+	b->heat = 0;
 	return b;
 }
 
@@ -320,6 +328,8 @@ const Block *icache_lookup(Cpu *c)
 	b->mode = mode;
 	b->n = (u16)n;
 	b->nbytes = (u16)pos;
+	b->jit = NULL;
+	b->heat = 0;
 	memcpy(b->insn, ic->tmp, n * sizeof(Insn));
 	if (!ic->hash[h] && ic->ndirty < HASH_SIZE)
 		ic->dirty[ic->ndirty++] = h;

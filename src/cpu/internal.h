@@ -23,6 +23,13 @@
 #include "cpu/cpu.h"
 #include "cpu/fpu_host.h"
 
+/* The translator (jit*.c) exists for x86-64 Linux hosts (VMCP_NO_JIT builds without). */
+#if defined(__x86_64__) && defined(__linux__) && !defined(VMCP_NO_JIT)
+#define JIT_AVAILABLE 1
+#else
+#define JIT_AVAILABLE 0
+#endif
+
 typedef struct Insn Insn;
 typedef struct Block Block;
 typedef struct ICache ICache;
@@ -74,6 +81,8 @@ struct Block {
 	u16 nbytes; /* bytes covered, from phys */
 	Block *hnext, **hprev; /* hash chain */
 	Block *pnext;          /* next block decoded from the same page */
+	void *jit;             /* its host code (jit.c), NULL until translated */
+	u32 heat;              /* executions so far without a translation */
 	Insn insn[];
 };
 
@@ -104,6 +113,15 @@ typedef struct SegCache {
 	u32 limit;
 	u64 rend, wend;
 } SegCache;
+
+/* Cpu.seg_flat bits, kept by seg_set_fast: segments whose accesses need no check
+ * beyond the TLB's (base 0, bound 4 GiB), and the stack and code segment's shape. */
+#define SEGF_R(s) (1u << (s))      /* reads of segment s: base 0, rend 2^32 */
+#define SEGF_W(s) (1u << (8 + (s))) /* writes: base 0, wend 2^32 */
+#define SEGF_STACK32 (1u << 16)    /* SS.B */
+#define SEGF_CSFLAT (1u << 17)     /* CS: base 0, limit 0xFFFFFFFF */
+#define SEGF_SUPER (1u << 18)      /* tlb_mode 0 (kept by cpu_mode_sync) */
+#define SEGF_USER (1u << 19)       /* tlb_mode 1 */
 
 /* descriptor attr bits (bytes 5-6 of a descriptor) */
 #define DA_TYPE 0x000F
@@ -211,6 +229,7 @@ struct Cpu {
 	u8 cpl;
 	u8 code32; /* CS.D */
 	u8 stack32; /* SS.B */
+	u32 seg_flat; /* SEGF_*: what seg_set_fast found (the translator's assumptions) */
 	u32 tlb_mode; /* 0 supervisor; 1 user (CPL 3 with paging): part of TLB tags */
 	SegCache seg[SEG_COUNT];
 	u64 icount;
@@ -266,6 +285,9 @@ struct Cpu {
 	ICache *ic;
 	int mem_client; /* this CPU's client id on the MemBus (icache.c) */
 	Block *scratch; /* an uncached one-instruction block */
+	struct Jit *jit; /* the translator's state (jit.c); NULL with the interpreter */
+	bool block_step; /* cpu_set_block_step */
+	bool step_done;  /* block_step: this cpu_run has done its one step */
 	int (*intr_ack)(void *ctx);
 	void *intr_ctx;
 	u32 msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
@@ -625,6 +647,7 @@ static inline void cpu_mode_sync(Cpu *c)
 	if (m != c->tlb_mode)
 		c->fetch_lin = 1; /* the cached code translation was made for the other mode */
 	c->tlb_mode = m;
+	c->seg_flat = (c->seg_flat & ~(SEGF_SUPER | SEGF_USER)) | (m ? SEGF_USER : SEGF_SUPER);
 }
 
 /* seg:ea accesses */
@@ -860,12 +883,16 @@ static inline u32 jc_key(const Cpu *c, u32 code32)
 	return c->jc_gen << 2 | c->tlb_mode << 1 | code32;
 }
 
+/* Empties the cache at the next lookup (never under a running block). */
+void icache_request_flush(Cpu *c);
+
 /* Drops every jump cache entry (blocks dropped, or linear->physical may change). */
 static inline void jc_invalidate(Cpu *c)
 {
 	if (++c->jc_gen >= 0x3FFFFFFFu) {
 		c->jc_gen = 1;
 		memset(c->jc, 0, sizeof(c->jc));
+		icache_request_flush(c); /* the translator's chain guards compare generations */
 	}
 }
 
@@ -883,6 +910,20 @@ static inline const Block *block_at(Cpu *c)
 }
 /* One instruction at CS:EIP, decoded afresh into c->scratch (single-step paths). */
 const Block *icache_decode_one(Cpu *c);
+
+/* ---- the translator (jit.c): host code for decoded blocks ---- */
+/* Sets up the code cache; returns 0 or VMCP_ENOMEM / VMCP_EIO (then the CPU runs the
+ * interpreter). */
+int jit_init(Cpu *c);
+void jit_free(Cpu *c);
+/* Drops every translation (icache_flush calls it: blocks and their code go together). */
+void jit_flush(Cpu *c);
+/* run_blocks of the translator: blocks back to back until an event, a handler asking to
+ * stop, or the budget end (cpu.c's run loop calls it instead of run_blocks). */
+void jit_run_blocks(Cpu *c, u64 end);
+/* One decoded block through the interpreter, up to the budget end (what run_blocks does
+ * for one block; the translator's fallback). */
+void cpu_interp_block(Cpu *c, const Block *b, u64 end);
 
 /* ---- the x87 (fpu.c, fpu_env.c) ---- */
 /* The x87 after RESET (full) or FNINIT (!full). */

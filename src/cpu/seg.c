@@ -26,6 +26,16 @@ void seg_set_fast(Cpu *c, SegCache *s, int segno)
 		c->code32 = (a & DA_DB) != 0;
 	else if (segno == SEG_SS)
 		c->stack32 = (a & DA_DB) != 0;
+	u32 f = c->seg_flat & ~(SEGF_R(segno) | SEGF_W(segno));
+	if (s->base == 0 && s->rend == 1ull << 32)
+		f |= SEGF_R(segno);
+	if (s->base == 0 && s->wend == 1ull << 32)
+		f |= SEGF_W(segno);
+	if (segno == SEG_SS)
+		f = c->stack32 ? f | SEGF_STACK32 : f & ~SEGF_STACK32;
+	if (segno == SEG_CS)
+		f = s->base == 0 && s->limit == 0xFFFFFFFFu ? f | SEGF_CSFLAT : f & ~SEGF_CSFLAT;
+	c->seg_flat = f;
 }
 
 void seg_load_real(Cpu *c, int segno, u16 sel)

@@ -134,7 +134,7 @@ static void tx_start(Uart *u, u64 t)
 	u->tx_head = (u->tx_head + 1) % UART_FIFO;
 	u->tx_count--;
 	u->tsr_busy = true;
-	u->tsr_done = t + uart_char_ns(u);
+	u->tsr_done = t + (u->fast_tx ? 0 : uart_char_ns(u));
 	timer_arm(&u->tx_timer, u->tsr_done);
 	if (u->tx_count == 0)
 		u->thre_pending = true; /* THR (or the FIFO) just became empty */
@@ -217,6 +217,11 @@ void uart_init(Uart *u, Clock *clk, UartTxFn tx, void *tx_ctx)
 	timer_init(&u->tx_timer, clk, tx_timer_fn, u, "uart-tx");
 	timer_init(&u->rx_timer, clk, rx_timer_fn, u, "uart-rx");
 	uart_reset(u);
+}
+
+void uart_set_fast_tx(Uart *u, bool on)
+{
+	u->fast_tx = on;
 }
 
 int uart_rx_room(const Uart *u)

@@ -47,10 +47,17 @@ typedef struct Uart {
 	bool irq_level;
 	UartTxFn tx;
 	void *tx_ctx;
+	bool fast_tx;         /* uart_set_fast_tx */
 } Uart;
 
 /* Sets up a UART on clk in its reset state; tx (may be NULL) gets transmitted bytes. */
 void uart_init(Uart *u, Clock *clk, UartTxFn tx, void *tx_ctx);
+
+/* With on, a transmitted character takes no line time: it reaches the host (or the
+ * receiver in loopback) at the next timer run, and THR/TSR empty at once, as on a
+ * virtual serial line with no baud rate (QEMU's 16550A). Receive timing (the FIFO's
+ * character timeout) keeps the programmed rate. Off after uart_init. */
+void uart_set_fast_tx(Uart *u, bool on);
 
 /* Master reset: IER, LCR, MCR, FCR cleared, FIFOs and shift registers emptied, LSR
  * 0x60, no interrupt; divisor latch 12 (9600 baud), scratch register kept. */

@@ -362,7 +362,7 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	m->ncpus = cfg->cpus > 0 ? cfg->cpus : 1;
 	if (m->ncpus > VM_CPUS_MAX || (m->ncpus > 1 && cfg->cpu < CPU_MODEL_P6))
 		return fail(m, VMCP_EINVAL, why, whylen, "more than one CPU needs i686, at most 8");
-	CpuConfig cc = {.model = cfg->cpu, .fpu = cfg->cpu >= CPU_MODEL_486};
+	CpuConfig cc = {.model = cfg->cpu, .fpu = cfg->cpu >= CPU_MODEL_486, .engine = cfg->engine};
 	for (int i = 0; i < m->ncpus; i++) {
 		m->cpus[i] = cpu_new(&cc, mem, io);
 		if (!m->cpus[i])
@@ -446,6 +446,9 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	/* COM1 (IRQ4), COM2 (IRQ3). */
 	uart_init(&m->com[0], clk, com1_tx, m);
 	uart_init(&m->com[1], clk, com2_tx, m);
+	/* a character costs the guest no line time unless asked (docs/ports-core.md) */
+	uart_set_fast_tx(&m->com[0], !cfg->serial_line_time);
+	uart_set_fast_tx(&m->com[1], !cfg->serial_line_time);
 	map(io, 0x3F8, 8, &uart_io_ops, &m->com[0]);
 	map(io, 0x2F8, 8, &uart_io_ops, &m->com[1]);
 	irq_connect(&m->com[0].irq, wire_isa_irq, m, 4);

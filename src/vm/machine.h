@@ -50,6 +50,7 @@ typedef struct MachineConfig {
 	u64 memory;             /* RAM bytes (1 MiB .. 3.5 GiB, multiple of 4 KiB) */
 	CpuModel cpu;
 	int cpus;               /* processors, 1..VM_CPUS_MAX (more than one: P6); 0: 1 */
+	CpuEngine engine;       /* CPU_ENGINE_DEFAULT: the translator where the host has one */
 	const char *bios;       /* firmware image; NULL: SeaBIOS */
 	bool bios_raw;          /* a raw ROM (--bios): no VGA BIOS, text mode preset */
 	const char *vgabios;    /* NULL: vgabios-stdvga.bin; "" none */
@@ -57,6 +58,7 @@ typedef struct MachineConfig {
 	VdDisk *fd[2];          /* fda, fdb */
 	int boot[3];            /* RTC_BOOT_* codes in order, RTC_BOOT_NONE for unused */
 	u32 ips;                /* virtual instructions per second; 0: default */
+	bool serial_line_time;  /* COM ports send at their baud rate (else at once, uart.h) */
 	s64 rtc_start;          /* RTC start, seconds since 1970 (local time as the guest sees it) */
 	MachineHost host;
 } MachineConfig;

@@ -439,7 +439,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	build_forms();
-	CpuConfig cfg = {CPU_MODEL_P4, true}; /* the P6's x87 and SSE3's FISTTP */
+	CpuConfig cfg = {.model = CPU_MODEL_P4, .fpu = true}; /* the P6's x87 and SSE3's FISTTP */
 	Vm *v = vm_new_cfg(&cfg);
 	guest_setup(v);
 	unsigned long good = 0;

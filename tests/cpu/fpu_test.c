@@ -25,7 +25,7 @@
 
 static Vm *fvm(CpuModel m)
 {
-	CpuConfig cfg = {m, true};
+	CpuConfig cfg = {.model = m, .fpu = true};
 	Vm *v = vm_new_cfg(&cfg);
 	for (u32 i = 0; i < 32; i++) {
 		poke8(v, HANDLERS + 4 * i, 0xF4);

@@ -41,7 +41,7 @@ static inline Vm *vm_new_cfg(const CpuConfig *cfg)
 /* A machine with a CPU of the given model and no x87. */
 static inline Vm *vm_new(CpuModel model)
 {
-	CpuConfig cfg = {model, false};
+	CpuConfig cfg = {.model = model, .fpu = false};
 	return vm_new_cfg(&cfg);
 }
 

@@ -109,7 +109,7 @@ static bool expect_ud(int op, int pfx, int reg, bool mem, bool p4)
 
 static Vm *ovm(CpuModel m)
 {
-	CpuConfig cfg = {m, true};
+	CpuConfig cfg = {.model = m, .fpu = true};
 	Vm *v = vm_new_cfg(&cfg);
 	set_desc(v, GDT, 1, 0, 0xFFFFF, 0xC09B);
 	set_desc(v, GDT, 2, 0, 0xFFFFF, 0xC093);

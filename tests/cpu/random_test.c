@@ -1,9 +1,9 @@
 /* random_test.c: random instruction streams must never crash, hang or corrupt the CPU.
  *
- * A million streams, in release and in ASan/UBSan builds alike (about 10 s and 30 s
- * here), on a Pentium 4 (so every MMX/SSE/SSE2/SSE3 form is reachable): 256 random
- * bytes (one stream in 8 led by a run of prefixes, one in 4 made of chunks that start
- * like MMX/SSE instructions: an optional 66/F2/F3, 0F and an opcode of that map) at
+ * A million streams, in release and in ASan/UBSan builds alike, on a Pentium 4 (so
+ * every MMX/SSE/SSE2/SSE3 form is reachable): 256 random bytes (one stream in 8 led by
+ * a run of prefixes, one in 4 made of chunks that start like MMX/SSE instructions: an
+ * optional 66/F2/F3, 0F and an opcode of that map) at
  * linear 0x10000, run from a fresh-ish state for at most RT_BUDGET instructions (in
  * one to three cpu_run calls). The state is random in its general registers and
  * arithmetic flags (one stream in 8 also gets random breakpoints in DR0-DR3/DR7), in
@@ -21,6 +21,13 @@
  * checks every access it gets; a 64 KiB ROM is mapped at 0xF0000 and 0xFFFF0000, inside
  * a host buffer with canaries on both sides. The GDT/IDT/IVT/TSS/handlers are restored
  * between streams when a stream overwrote them; other RAM keeps what streams left.
+ *
+ * Lockstep: every stream also runs on a second, identical machine whose CPU uses the
+ * translator (each block translated at its first execution, VMCP_JIT_HEAT=0) with the
+ * same budgets; after every cpu_run the two must agree on the exit, the instructions
+ * retired and the whole CPU state (registers, EFLAGS, segments, descriptor tables,
+ * control and debug registers, x87, SSE), and every 1024 streams and at the end on all of
+ * RAM.
  *
  * Asserted, for every stream (violations are counted; the first ones are printed with
  * the stream's number, which `random_test --stream N [--trace]` replays, after running
@@ -83,11 +90,16 @@ static const char *const mode_name[MODE_COUNT] = { "real", "pm32 ring0", "pm32 r
 /* How a stream ended: 0..255 a vector, then these. */
 enum { END_BUDGET = 256, END_HLT, END_SHUTDOWN, END_OTHER, END_COUNT };
 
-typedef struct Rt {
+/* One machine: RAM (with the MMIO range and the ROM), ports and a CPU. */
+typedef struct RtMach {
 	MemBus mem;
 	IoBus *io;
 	Cpu *cpu;
 	u8 *rom_buf; /* canary, ROM, canary */
+} RtMach;
+
+typedef struct Rt {
+	RtMach m[2]; /* the interpreter's machine and the translator's */
 	u8 pristine[RT_SYS_END];
 	u64 rng;
 	u64 mmio_bad, mmio_accesses, io_accesses;
@@ -95,7 +107,7 @@ typedef struct Rt {
 	u64 streams[MODE_COUNT];
 	u64 instructions;
 	/* Violations. */
-	u64 v_budget, v_icount, v_reason, v_halted, v_eip, v_rom;
+	u64 v_budget, v_icount, v_reason, v_halted, v_eip, v_rom, v_lockstep;
 	int reports;
 	u64 stream; /* the one running, for the watchdog */
 } Rt;
@@ -199,6 +211,12 @@ static void rt_build_sys(u8 *m)
 	memset(m + RT_HANDLERS, 0xF4, 0x400);
 }
 
+static CpuSeg seg(u16 sel, u32 base, u32 limit, u16 attr)
+{
+	CpuSeg s = { sel, attr, base, limit };
+	return s;
+}
+
 /* PAE tables: the low 2 MiB identity-mapped (user, writable) through every PDPTE, the
  * rest of each GiB in 2 MiB pages aliasing it (so that a wild stack pointer still finds
  * memory), one 2 MiB page above 4 GiB, then up to 4 random changes to entries
@@ -206,9 +224,8 @@ static void rt_build_sys(u8 *m)
  * themselves, the PDEs and PDPTEs): a flag flipped (P, R/W, U/S, A, D, PS, XD), a
  * reserved bit set (PDPTE bits 1-2, bits 13-20 of a 2 MiB PDE, bit 40 or 52), or
  * another frame. */
-static void rt_pae_tables(Rt *rt, u64 *rng)
+static void rt_pae_tables(u8 *m, u64 *rng)
 {
-	u8 *m = rt->mem.ram;
 	for (u32 i = 0; i < 512; i++)
 		put_le64(m + RT_PT + 8 * i, (u64)i << 12 | 7);
 	for (u32 i = 1; i < 512; i++)
@@ -243,12 +260,6 @@ static void rt_pae_tables(Rt *rt, u64 *rng)
 			e ^= bits[(r >> 24) % ARRAY_SIZE(bits)];
 		put_le64(m + at, e);
 	}
-}
-
-static CpuSeg seg(u16 sel, u32 base, u32 limit, u16 attr)
-{
-	CpuSeg s = { sel, attr, base, limit };
-	return s;
 }
 
 /* The state a stream starts from, in one of the modes. */
@@ -355,7 +366,52 @@ static void rt_report(Rt *rt, u64 n, const char *what, const CpuState *st)
 	fflush(stdout);
 }
 
-/* Runs stream n (its bytes and state come from the seed and n alone). */
+/* Whether the two machines' CPUs agree (after a cpu_run of both); reports once. */
+static bool rt_same(Rt *rt, u64 n, const CpuExit *e0, const CpuExit *e1)
+{
+	CpuState a, b;
+	CpuFpuState fa, fb;
+	CpuSseState sa, sb;
+	cpu_get_state(rt->m[0].cpu, &a);
+	cpu_get_state(rt->m[1].cpu, &b);
+	cpu_get_fpu_state(rt->m[0].cpu, &fa);
+	cpu_get_fpu_state(rt->m[1].cpu, &fb);
+	cpu_get_sse_state(rt->m[0].cpu, &sa);
+	cpu_get_sse_state(rt->m[1].cpu, &sb);
+	bool same = e0->reason == e1->reason && e0->executed == e1->executed &&
+		    !memcmp(&a, &b, sizeof(a)) && !memcmp(&fa, &fb, sizeof(fa)) &&
+		    !memcmp(&sa, &sb, sizeof(sa));
+	if (same)
+		return true;
+	rt->v_lockstep++;
+	if (rt->reports++ < RT_MAX_REPORTS) {
+		printf("FAIL stream %llu: the engines differ (replay: random_test --stream %llu)\n",
+		       (unsigned long long)n, (unsigned long long)n);
+		printf("    exit %d/%d executed %llu/%llu (interp/jit)\n", e0->reason, e1->reason,
+		       (unsigned long long)e0->executed, (unsigned long long)e1->executed);
+		for (int i = 0; i < 8; i++)
+			if (a.gpr[i] != b.gpr[i])
+				printf("    gpr[%d] %08x/%08x\n", i, a.gpr[i], b.gpr[i]);
+		if (a.eip != b.eip || a.eflags != b.eflags)
+			printf("    eip %08x/%08x eflags %08x/%08x\n", a.eip, b.eip, a.eflags, b.eflags);
+		for (int i = 0; i < SEG_COUNT; i++)
+			if (memcmp(&a.seg[i], &b.seg[i], sizeof(a.seg[i])))
+				printf("    seg %d sel %04x/%04x base %08x/%08x\n", i, a.seg[i].sel, b.seg[i].sel,
+				       a.seg[i].base, b.seg[i].base);
+		if (a.cr2 != b.cr2 || memcmp(a.dr, b.dr, sizeof(a.dr)) || a.halted != b.halted)
+			printf("    cr2 %08x/%08x dr6 %08x/%08x halted %d/%d\n", a.cr2, b.cr2, a.dr[6],
+			       b.dr[6], a.halted, b.halted);
+		if (memcmp(&fa, &fb, sizeof(fa)))
+			printf("    x87 state differs\n");
+		if (memcmp(&sa, &sb, sizeof(sa)))
+			printf("    SSE state differs\n");
+		fflush(stdout);
+	}
+	return false;
+}
+
+/* Runs stream n (its bytes and state come from the seed and n alone) on both
+ * machines. */
 static void rt_stream(Rt *rt, u64 seed, u64 n, FILE *trace)
 {
 	u64 rng = seed ^ (n * 0xD1B54A32D192ED03ull);
@@ -366,9 +422,6 @@ static void rt_stream(Rt *rt, u64 seed, u64 n, FILE *trace)
 	rt->streams[mode]++;
 	rt->stream = n;
 
-	/* The system area back to its pristine state where a stream changed it. */
-	if (memcmp(rt->mem.ram, rt->pristine, RT_SYS_END))
-		mem_write_buf(&rt->mem, 0, rt->pristine, RT_SYS_END);
 	u8 code[RT_CODE_LEN];
 	for (int i = 0; i < RT_CODE_LEN; i += 8)
 		put_le64(code + i, rng_next(&rng));
@@ -396,13 +449,11 @@ static void rt_stream(Rt *rt, u64 seed, u64 n, FILE *trace)
 			i += 1 + (int)((b >> 16) % 6); /* ModRM, SIB, displacement, imm8: random */
 		}
 	}
-	mem_write_buf(&rt->mem, RT_CODE, code, RT_CODE_LEN);
-
+	u64 tables_rng = rng;
 	if (mode == MODE_PAE || mode == MODE_PAE_R3)
-		rt_pae_tables(rt, &rng);
+		rng_next(&rng);
 	CpuState st;
 	rt_state(rt, &rng, mode, &st);
-	cpu_set_state(rt->cpu, &st);
 	/* the SSE state: random XMM registers and MXCSR (masks, DAZ, FTZ, rounding) */
 	CpuSseState ss;
 	for (int i = 0; i < 8; i++)
@@ -411,23 +462,38 @@ static void rt_stream(Rt *rt, u64 seed, u64 n, FILE *trace)
 	ss.mxcsr = (u32)rng_next(&rng) & 0xFFFF;
 	if (ss.mxcsr & 1)
 		ss.mxcsr |= 0x1F80; /* half the streams with every exception masked */
-	cpu_set_sse_state(rt->cpu, &ss);
-	cpu_set_trace(rt->cpu, trace);
+	for (int i = 0; i < 2; i++) {
+		RtMach *m = &rt->m[i];
+		/* The system area back to its pristine state where a stream changed it. */
+		if (memcmp(m->mem.ram, rt->pristine, RT_SYS_END))
+			mem_write_buf(&m->mem, 0, rt->pristine, RT_SYS_END);
+		mem_write_buf(&m->mem, RT_CODE, code, RT_CODE_LEN);
+		if (mode == MODE_PAE || mode == MODE_PAE_R3) {
+			u64 r = tables_rng; /* the same tables in both machines */
+			rt_pae_tables(m->mem.ram, &r);
+		}
+		cpu_set_state(m->cpu, &st);
+		cpu_set_sse_state(m->cpu, &ss);
+	}
+	Cpu *cpu = rt->m[0].cpu;
+	cpu_set_trace(cpu, trace);
 
 	int calls = 1 + (int)(rng_next(&rng) % 3);
 	u64 left = RT_BUDGET;
 	int end = END_BUDGET;
 	for (int c = 0; c < calls && left; c++) {
 		u64 budget = c == calls - 1 ? left : 1 + rng_next(&rng) % left;
-		u64 before = *cpu_icount(rt->cpu);
+		u64 before = *cpu_icount(cpu);
 		CpuStats s0, s1;
-		cpu_get_stats(rt->cpu, &s0);
-		CpuExit ex;
+		cpu_get_stats(cpu, &s0);
+		CpuExit ex, ex1;
 		memset(&ex, 0, sizeof(ex));
-		CpuExitReason r = cpu_run(rt->cpu, budget, &ex);
-		u64 after = *cpu_icount(rt->cpu);
-		cpu_get_stats(rt->cpu, &s1);
-		cpu_get_state(rt->cpu, &st);
+		CpuExitReason r = cpu_run(cpu, budget, &ex);
+		u64 after = *cpu_icount(cpu);
+		cpu_get_stats(cpu, &s1);
+		cpu_get_state(cpu, &st);
+		cpu_run(rt->m[1].cpu, budget, &ex1);
+		bool same = rt_same(rt, n, &ex, &ex1);
 		rt->instructions += ex.executed;
 		left -= MIN(ex.executed, left);
 		if (ex.executed > budget) {
@@ -442,6 +508,8 @@ static void rt_stream(Rt *rt, u64 seed, u64 n, FILE *trace)
 			rt->v_reason++;
 			rt_report(rt, n, "exit.reason differs from the returned reason", &st);
 		}
+		if (!same)
+			break;
 		if (r == CPU_EXIT_BUDGET) {
 			if ((u64)st.eip > (u64)st.seg[SEG_CS].limit + 1) {
 				rt->v_eip++;
@@ -468,7 +536,8 @@ static void rt_stream(Rt *rt, u64 seed, u64 n, FILE *trace)
 				end = END_HLT;
 		} else if (r == CPU_EXIT_SHUTDOWN) {
 			end = END_SHUTDOWN;
-			cpu_reset(rt->cpu);
+			cpu_reset(cpu);
+			cpu_reset(rt->m[1].cpu);
 		} else {
 			end = END_OTHER;
 			rt->v_reason++;
@@ -479,14 +548,32 @@ static void rt_stream(Rt *rt, u64 seed, u64 n, FILE *trace)
 	rt->ends[mode][end]++;
 }
 
+/* All of RAM the same on both machines. */
+static bool rt_ram_same(Rt *rt, u64 n)
+{
+	if (!memcmp(rt->m[0].mem.ram, rt->m[1].mem.ram, RT_RAM))
+		return true;
+	u32 i = 0;
+	while (rt->m[0].mem.ram[i] == rt->m[1].mem.ram[i])
+		i++;
+	rt->v_lockstep++;
+	printf("FAIL RAM differs at %08x (interp %02x, jit %02x) after stream %llu or the 1023 before\n",
+	       i, rt->m[0].mem.ram[i], rt->m[1].mem.ram[i], (unsigned long long)n);
+	/* the same again, so that one difference is reported once */
+	memcpy(rt->m[1].mem.ram, rt->m[0].mem.ram, RT_RAM);
+	return false;
+}
+
 static bool rt_rom_intact(Rt *rt)
 {
 	for (u32 i = 0; i < RT_CANARY; i++)
-		if (rt->rom_buf[i] != 0xC5 || rt->rom_buf[RT_CANARY + RT_ROM_LEN + i] != 0xC5)
-			return false;
+		for (int k = 0; k < 2; k++)
+			if (rt->m[k].rom_buf[i] != 0xC5 || rt->m[k].rom_buf[RT_CANARY + RT_ROM_LEN + i] != 0xC5)
+				return false;
 	for (u32 i = 0; i < RT_ROM_LEN; i++)
-		if (rt->rom_buf[RT_CANARY + i] != (u8)(i * 7 + (i >> 8)))
-			return false;
+		for (int k = 0; k < 2; k++)
+			if (rt->m[k].rom_buf[RT_CANARY + i] != (u8)(i * 7 + (i >> 8)))
+				return false;
 	return true;
 }
 
@@ -525,28 +612,36 @@ int main(int argc, char **argv)
 	static Rt rt_obj;
 	Rt *rt = &rt_obj;
 	rt_watch = rt;
-	if (mem_init(&rt->mem, RT_RAM) < 0 || !(rt->io = malloc(sizeof(*rt->io))) ||
-	    !(rt->rom_buf = malloc(RT_ROM_LEN + 2 * RT_CANARY))) {
-		printf("FAIL cannot set up the machine (out of memory)\n0 passed, 1 failed\n");
-		return 1;
-	}
-	memset(rt->rom_buf, 0xC5, RT_ROM_LEN + 2 * RT_CANARY);
-	for (u32 i = 0; i < RT_ROM_LEN; i++)
-		rt->rom_buf[RT_CANARY + i] = (u8)(i * 7 + (i >> 8));
-	mem_map_rom(&rt->mem, 0xF0000, RT_ROM_LEN, rt->rom_buf + RT_CANARY);
-	mem_map_rom(&rt->mem, 0xFFFF0000u, RT_ROM_LEN, rt->rom_buf + RT_CANARY);
-	CHECK(mem_map_mmio(&rt->mem, RT_MMIO, RT_MMIO_LEN, &rt_mmio_ops, rt) == 0, "mem_map_mmio");
-	io_init(rt->io);
-	CHECK(io_map(rt->io, 0, IO_PORTS, &rt_port_ops, rt) == 0, "io_map");
 	rt_build_sys(rt->pristine);
-	mem_write_buf(&rt->mem, 0, rt->pristine, RT_SYS_END);
-	CpuConfig cfg = { .model = CPU_MODEL_P4, .fpu = true };
-	rt->cpu = cpu_new(&cfg, &rt->mem, rt->io);
-	if (!rt->cpu) {
-		printf("FAIL cpu_new\n0 passed, 1 failed\n");
-		return 1;
+	for (int k = 0; k < 2; k++) {
+		RtMach *m = &rt->m[k];
+		if (mem_init(&m->mem, RT_RAM) < 0 || !(m->io = malloc(sizeof(*m->io))) ||
+		    !(m->rom_buf = malloc(RT_ROM_LEN + 2 * RT_CANARY))) {
+			printf("FAIL cannot set up the machine (out of memory)\n0 passed, 1 failed\n");
+			return 1;
+		}
+		memset(m->rom_buf, 0xC5, RT_ROM_LEN + 2 * RT_CANARY);
+		for (u32 i = 0; i < RT_ROM_LEN; i++)
+			m->rom_buf[RT_CANARY + i] = (u8)(i * 7 + (i >> 8));
+		mem_map_rom(&m->mem, 0xF0000, RT_ROM_LEN, m->rom_buf + RT_CANARY);
+		mem_map_rom(&m->mem, 0xFFFF0000u, RT_ROM_LEN, m->rom_buf + RT_CANARY);
+		CHECK(mem_map_mmio(&m->mem, RT_MMIO, RT_MMIO_LEN, &rt_mmio_ops, rt) == 0, "mem_map_mmio");
+		io_init(m->io);
+		CHECK(io_map(m->io, 0, IO_PORTS, &rt_port_ops, rt) == 0, "io_map");
+		mem_write_buf(&m->mem, 0, rt->pristine, RT_SYS_END);
+		/* the first machine interprets; the second translates every block */
+		setenv("VMCP_JIT_HEAT", "0", 1);
+		CpuConfig cfg = { .model = CPU_MODEL_P4, .fpu = true,
+				  .engine = k ? CPU_ENGINE_JIT : CPU_ENGINE_INTERP };
+		m->cpu = cpu_new(&cfg, &m->mem, m->io);
+		if (!m->cpu) {
+			printf("FAIL cpu_new\n0 passed, 1 failed\n");
+			return 1;
+		}
+		cpu_reset(m->cpu);
 	}
-	cpu_reset(rt->cpu);
+	printf("engines: %s and %s\n", cpu_engine_name(cpu_engine(rt->m[0].cpu)),
+	       cpu_engine_name(cpu_engine(rt->m[1].cpu)));
 	signal(SIGALRM, rt_alarm);
 
 	if (one != ~0ull) {
@@ -574,6 +669,8 @@ int main(int argc, char **argv)
 	for (u64 n = 0; n < count; n++) {
 		alarm(RT_WATCHDOG);
 		rt_stream(rt, seed, n, NULL);
+		if ((n & 1023) == 1023)
+			rt_ram_same(rt, n);
 		if ((n & 4095) == 0 && !rt_rom_intact(rt)) {
 			rt->v_rom++;
 			printf("FAIL the ROM or its canaries changed by stream %llu or the 4095 before\n",
@@ -581,6 +678,7 @@ int main(int argc, char **argv)
 		}
 	}
 	alarm(0);
+	rt_ram_same(rt, count);
 
 	/* The figures. */
 	u64 total[END_COUNT] = { 0 };
@@ -624,6 +722,10 @@ int main(int argc, char **argv)
 	CHECK(rt->mmio_bad == 0, "%llu MMIO accesses outside the range or of a bad size",
 	      (unsigned long long)rt->mmio_bad);
 	CHECK(rt->v_rom == 0 && rt_rom_intact(rt), "the ROM or its canaries were written");
+	CHECK(rt->v_lockstep == 0, "%llu differences between the engines (lockstep)",
+	      (unsigned long long)rt->v_lockstep);
+	CHECK(cpu_engine(rt->m[1].cpu) == CPU_ENGINE_JIT || !cpu_engine_available(CPU_ENGINE_JIT),
+	      "the second machine runs the translator");
 	u64 exceptions = 0;
 	for (int v = 0; v < 256; v++)
 		exceptions += total[v];
@@ -631,9 +733,11 @@ int main(int argc, char **argv)
 	      "or the IDT/IVT are not reached", (unsigned long long)exceptions);
 	CHECK(total[END_BUDGET] > count / 100, "only %llu streams ran to their budget",
 	      (unsigned long long)total[END_BUDGET]);
-	cpu_free(rt->cpu);
-	mem_free(&rt->mem);
-	free(rt->io);
-	free(rt->rom_buf);
+	for (int k = 0; k < 2; k++) {
+		cpu_free(rt->m[k].cpu);
+		mem_free(&rt->m[k].mem);
+		free(rt->m[k].io);
+		free(rt->m[k].rom_buf);
+	}
 	return test_summary();
 }

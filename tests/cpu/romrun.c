@@ -24,9 +24,19 @@
  *   romrun: stop=hlt|hlt-if1|limit|timeout|shutdowns|exit-N instructions=N shutdowns=N
  *
  * usage: romrun [--out FILE] [--trace FILE] [--limit INSTRUCTIONS] [--seconds S]
- *               [--cpu MODEL] ROM
+ *               [--cpu MODEL] [--engine interp|jit] [--lockstep] ROM
  * Exit status: 0 when it stopped at HLT with IF=0, 1 otherwise, 2 on a usage or host
- * error (VMCP85xE messages). */
+ * error (VMCP85xE messages).
+ *
+ * --lockstep builds the machine twice, one CPU on the interpreter and one on the
+ * translator (every block translated at its first execution), both in block-step mode
+ * (cpu_set_block_step), and runs them side by side: after every block, delivered
+ * exception or interrupt both must agree on the whole CPU state (registers, EIP,
+ * EFLAGS, segment caches, descriptor tables, control and debug registers, the x87,
+ * the instruction count, the exit), the output so far, and every 256 steps and at the
+ * end on all of RAM. The first difference stops the run with the block where it
+ * appeared ("romrun: lockstep: ...") and exit status 1; otherwise "romrun: lockstep
+ * N steps agree". */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +69,9 @@ typedef struct Board {
 	FILE *out;
 	u8 codes[64]; /* POST codes, in order */
 	int ncodes;
+	int shutdowns, idle_wakes;
+	u64 executed;
+	char other[32];
 } Board;
 
 /* The PIC's INT output on the CPU's INTR input. */
@@ -106,64 +119,12 @@ static u8 *rom_load(const char *path, u32 *len)
 	return buf;
 }
 
-int main(int argc, char **argv)
+/* Builds the machine around the ROM (not copied; it outlives the board). Returns 0, or
+ * 2 after a message. */
+static int board_init(Board *b, u8 *rom, u32 rom_len, CpuModel model, CpuEngine engine, FILE *out,
+		      FILE *trace)
 {
-	const char *out_path = NULL, *trace_path = NULL, *rom_path = NULL;
-	u64 limit = 200000000;
-	double seconds = 60;
-	static const struct { const char *name; CpuModel m; } models[] = {
-		{"i386", CPU_MODEL_386}, {"i486", CPU_MODEL_486}, {"pentium", CPU_MODEL_PENTIUM},
-		{"i686", CPU_MODEL_P6}, {"pentium4", CPU_MODEL_P4}};
-	CpuModel model = CPU_MODEL_P6;
-	bool model_ok = true;
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--out") && i + 1 < argc)
-			out_path = argv[++i];
-		else if (!strcmp(argv[i], "--trace") && i + 1 < argc)
-			trace_path = argv[++i];
-		else if (!strcmp(argv[i], "--limit") && i + 1 < argc)
-			limit = strtoull(argv[++i], NULL, 0);
-		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
-			seconds = strtod(argv[++i], NULL);
-		else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) {
-			const char *n = argv[++i];
-			model_ok = false;
-			for (size_t k = 0; k < ARRAY_SIZE(models); k++)
-				if (!strcmp(n, models[k].name)) {
-					model = models[k].m;
-					model_ok = true;
-				}
-		}
-		else if (argv[i][0] != '-' && !rom_path)
-			rom_path = argv[i];
-		else {
-			fprintf(stderr, "usage: romrun [--out FILE] [--trace FILE] "
-					"[--limit INSTRUCTIONS] [--seconds S] [--cpu MODEL] ROM\n");
-			return 2;
-		}
-	}
-	if (!rom_path || !model_ok) {
-		fprintf(stderr, "usage: romrun [--out FILE] [--trace FILE] [--limit N] [--seconds S] "
-				"[--cpu i386|i486|pentium|i686|pentium4] ROM\n");
-		return 2;
-	}
-
-	static Board board;
-	Board *b = &board;
-	u32 rom_len;
-	u8 *rom = rom_load(rom_path, &rom_len);
-	if (!rom)
-		return 2;
-	b->out = stdout;
-	if (out_path && !(b->out = fopen(out_path, "w"))) {
-		msg(852, 'E', "cannot create %s: %s", out_path, strerror(errno));
-		return 2;
-	}
-	FILE *trace = NULL;
-	if (trace_path && !(trace = fopen(trace_path, "w"))) {
-		msg(852, 'E', "cannot create %s: %s", trace_path, strerror(errno));
-		return 2;
-	}
+	b->out = out;
 	int rc = mem_init(&b->mem, ROMRUN_RAM);
 	b->io = malloc(sizeof(*b->io));
 	if (rc < 0 || !b->io) {
@@ -175,7 +136,7 @@ int main(int argc, char **argv)
 	mem_map_rom(&b->mem, 0x100000 - low, low, rom + rom_len - low);
 
 	io_init(b->io);
-	CpuConfig cfg = { .model = model, .fpu = true };
+	CpuConfig cfg = { .model = model, .fpu = true, .engine = engine };
 	b->cpu = cpu_new(&cfg, &b->mem, b->io);
 	if (!b->cpu) {
 		msg(853, 'E', "cannot create the CPU: %s", vmcp_strerror(VMCP_ENOMEM));
@@ -213,72 +174,279 @@ int main(int argc, char **argv)
 	debug_reset(&b->post);
 	cpu_set_trace(b->cpu, trace);
 	cpu_reset(b->cpu);
+	return 0;
+}
 
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+static void board_free(Board *b)
+{
+	cpu_free(b->cpu);
+	mem_free(&b->mem);
+	free(b->io);
+}
+
+/* One slice of the run, as src/vm/run.c runs a machine. Returns NULL to go on, or why
+ * the run stops. */
+static const char *board_slice(Board *b, u64 limit)
+{
+	Clock *clk = &b->clock;
+	u64 budget = clock_budget(clk, MIN((u64)ROMRUN_SLICE, limit - b->executed));
+	CpuExit ex;
+	CpuExitReason r = cpu_run(b->cpu, budget, &ex);
+	b->executed += ex.executed;
+	clock_run_timers(clk);
+	if (ex.executed)
+		b->idle_wakes = 0;
+	CpuState st;
 	const char *stop = NULL;
-	int shutdowns = 0, idle_wakes = 0;
-	u64 executed = 0;
-	char other[32];
-	while (!stop) {
-		u64 budget = clock_budget(clk, MIN((u64)ROMRUN_SLICE, limit - executed));
-		CpuExit ex;
-		CpuExitReason r = cpu_run(b->cpu, budget, &ex);
-		executed += ex.executed;
-		clock_run_timers(clk);
-		if (ex.executed)
-			idle_wakes = 0;
-		CpuState st;
-		switch (r) {
-		case CPU_EXIT_BUDGET:
-		case CPU_EXIT_REQUEST:
-			break;
-		case CPU_EXIT_HLT: {
-			cpu_get_state(b->cpu, &st);
-			u64 next = clock_next_deadline(clk);
-			if (!(st.eflags & FLAG_IF))
-				stop = "hlt";
-			else if (next == CLOCK_NEVER || ++idle_wakes > ROMRUN_IDLE_WAKES)
-				stop = "hlt-if1"; /* nothing will wake it */
-			else if (next > clock_now(clk)) {
-				clock_advance_to(clk, next); /* sleep until the next timer */
-				clock_run_timers(clk);
-			}
-			break;
+	switch (r) {
+	case CPU_EXIT_BUDGET:
+	case CPU_EXIT_REQUEST:
+		break;
+	case CPU_EXIT_HLT: {
+		cpu_get_state(b->cpu, &st);
+		u64 next = clock_next_deadline(clk);
+		if (!(st.eflags & FLAG_IF))
+			stop = "hlt";
+		else if (next == CLOCK_NEVER || ++b->idle_wakes > ROMRUN_IDLE_WAKES)
+			stop = "hlt-if1"; /* nothing will wake it */
+		else if (next > clock_now(clk)) {
+			clock_advance_to(clk, next); /* sleep until the next timer */
+			clock_run_timers(clk);
 		}
-		case CPU_EXIT_SHUTDOWN:
-			fprintf(stderr, "romrun: shutdown (triple fault): reset, RAM kept\n");
-			if (++shutdowns > 3)
-				stop = "shutdowns";
-			else
-				cpu_reset(b->cpu);
-			break;
-		default:
-			snprintf(other, sizeof(other), "exit-%d", (int)r);
-			stop = other;
-			break;
-		}
-		if (!stop && executed >= limit)
-			stop = "limit";
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (!stop && (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9 > seconds)
-			stop = "timeout";
+		break;
 	}
-	fflush(b->out);
+	case CPU_EXIT_SHUTDOWN:
+		fprintf(stderr, "romrun: shutdown (triple fault): reset, RAM kept\n");
+		if (++b->shutdowns > 3)
+			stop = "shutdowns";
+		else
+			cpu_reset(b->cpu);
+		break;
+	default:
+		snprintf(b->other, sizeof(b->other), "exit-%d", (int)r);
+		stop = b->other;
+		break;
+	}
+	if (!stop && b->executed >= limit)
+		stop = "limit";
+	return stop;
+}
+
+static void report_stop(Board *b, const char *stop)
+{
 	CpuState st;
 	cpu_get_state(b->cpu, &st);
-	fprintf(stderr, "romrun: stop=%s instructions=%llu shutdowns=%d cs:eip=%04x:%08x",
-		stop, (unsigned long long)executed, shutdowns, st.seg[SEG_CS].sel, st.eip);
+	fprintf(stderr, "romrun: stop=%s instructions=%llu shutdowns=%d cs:eip=%04x:%08x", stop,
+		(unsigned long long)b->executed, b->shutdowns, st.seg[SEG_CS].sel, st.eip);
 	if (b->ncodes) {
 		fprintf(stderr, " post=");
 		for (int i = 0; i < b->ncodes; i++)
 			fprintf(stderr, "%s%02x", i ? "," : "", b->codes[i]);
 	}
 	fprintf(stderr, "\n");
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* ---- lockstep ---- */
+static bool seg_eq(const CpuSeg *a, const CpuSeg *b)
+{
+	return a->sel == b->sel && a->attr == b->attr && a->base == b->base && a->limit == b->limit;
+}
+
+/* Compares the two boards; prints the first differences and returns false. */
+static bool lockstep_same(Board *a, Board *b, char *ob_a, size_t na, char *ob_b, size_t nb,
+			  bool ram, const char *what)
+{
+	CpuState x, y;
+	cpu_get_state(a->cpu, &x);
+	cpu_get_state(b->cpu, &y);
+	static const char *const gn[8] = {"EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI", "EDI"};
+	static const char *const sn[SEG_COUNT] = {"ES", "CS", "SS", "DS", "FS", "GS"};
+	int bad = 0;
+#define DIFF(cond, ...)                                                             \
+	do {                                                                        \
+		if (cond) {                                                         \
+			if (!bad++)                                                 \
+				fprintf(stderr, "romrun: lockstep: %s\n", what);    \
+			fprintf(stderr, "romrun:   " __VA_ARGS__);                  \
+		}                                                                   \
+	} while (0)
+	for (int i = 0; i < 8; i++)
+		DIFF(x.gpr[i] != y.gpr[i], "%s interp=%08x jit=%08x\n", gn[i], x.gpr[i], y.gpr[i]);
+	DIFF(x.eip != y.eip, "EIP interp=%08x jit=%08x\n", x.eip, y.eip);
+	DIFF(x.eflags != y.eflags, "EFLAGS interp=%08x jit=%08x\n", x.eflags, y.eflags);
+	for (int i = 0; i < SEG_COUNT; i++)
+		DIFF(!seg_eq(&x.seg[i], &y.seg[i]), "%s interp=%04x/%08x/%08x/%04x jit=%04x/%08x/%08x/%04x\n",
+		     sn[i], x.seg[i].sel, x.seg[i].base, x.seg[i].limit, x.seg[i].attr, y.seg[i].sel,
+		     y.seg[i].base, y.seg[i].limit, y.seg[i].attr);
+	DIFF(!seg_eq(&x.ldtr, &y.ldtr) || !seg_eq(&x.tr, &y.tr), "LDTR/TR differ\n");
+	DIFF(x.gdtr_base != y.gdtr_base || x.gdtr_limit != y.gdtr_limit || x.idtr_base != y.idtr_base ||
+	     x.idtr_limit != y.idtr_limit, "GDTR/IDTR differ\n");
+	DIFF(x.cr0 != y.cr0 || x.cr2 != y.cr2 || x.cr3 != y.cr3 || x.cr4 != y.cr4,
+	     "CR0 %08x/%08x CR2 %08x/%08x CR3 %08x/%08x CR4 %08x/%08x\n", x.cr0, y.cr0, x.cr2, y.cr2,
+	     x.cr3, y.cr3, x.cr4, y.cr4);
+	DIFF(memcmp(x.dr, y.dr, sizeof(x.dr)) != 0, "debug registers differ (DR6 %08x/%08x)\n", x.dr[6], y.dr[6]);
+	DIFF(x.tsc != y.tsc || x.halted != y.halted, "TSC %llu/%llu halted %d/%d\n",
+	     (unsigned long long)x.tsc, (unsigned long long)y.tsc, x.halted, y.halted);
+	DIFF(*cpu_icount(a->cpu) != *cpu_icount(b->cpu), "instructions interp=%llu jit=%llu\n",
+	     (unsigned long long)*cpu_icount(a->cpu), (unsigned long long)*cpu_icount(b->cpu));
+	CpuFpuState fa, fb;
+	cpu_get_fpu_state(a->cpu, &fa);
+	cpu_get_fpu_state(b->cpu, &fb);
+	DIFF(memcmp(&fa, &fb, sizeof(fa)) != 0, "x87 state differs (SW %04x/%04x)\n", fa.sw, fb.sw);
+	DIFF(na != nb || memcmp(ob_a, ob_b, na) != 0, "output differs (%zu/%zu bytes)\n", na, nb);
+	if (ram && memcmp(a->mem.ram, b->mem.ram, ROMRUN_RAM) != 0) {
+		u32 i = 0;
+		while (a->mem.ram[i] == b->mem.ram[i])
+			i++;
+		DIFF(true, "RAM differs from %08x (interp %02x, jit %02x)\n", i, a->mem.ram[i], b->mem.ram[i]);
+	}
+#undef DIFF
+	return bad == 0;
+}
+
+static int run_lockstep(u8 *rom, u32 rom_len, CpuModel model, FILE *out, u64 limit, double seconds)
+{
+	static Board ba, bb;
+	char *oa = NULL, *ob = NULL;
+	size_t na = 0, nb = 0;
+	FILE *fa = open_memstream(&oa, &na), *fb = open_memstream(&ob, &nb);
+	if (!fa || !fb || board_init(&ba, rom, rom_len, model, CPU_ENGINE_INTERP, fa, NULL) ||
+	    board_init(&bb, rom, rom_len, model, CPU_ENGINE_JIT, fb, NULL))
+		return 2;
+	cpu_set_block_step(ba.cpu, true);
+	cpu_set_block_step(bb.cpu, true);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	const char *stop = NULL;
+	u64 steps = 0;
+	bool same = true;
+	CpuState before;
+	while (!stop && same) {
+		cpu_get_state(ba.cpu, &before);
+		const char *sa = board_slice(&ba, limit), *sb = board_slice(&bb, limit);
+		steps++;
+		fflush(fa);
+		fflush(fb);
+		char what[160];
+		snprintf(what, sizeof(what), "step %llu, the block from %04x:%08x (instruction %llu) differs",
+			 (unsigned long long)steps, before.seg[SEG_CS].sel, before.eip,
+			 (unsigned long long)(ba.executed));
+		same = lockstep_same(&ba, &bb, oa, na, ob, nb, (steps & 255) == 0 || sa || sb, what);
+		if (same && (!sa) != (!sb)) {
+			fprintf(stderr, "romrun: lockstep: step %llu: stops differ (interp %s, jit %s)\n",
+				(unsigned long long)steps, sa ? sa : "running", sb ? sb : "running");
+			same = false;
+		}
+		stop = sa;
+		if (!stop && seconds_since(&t0) > seconds)
+			stop = "timeout";
+	}
+	fclose(fa);
+	fclose(fb);
+	fwrite(oa, 1, na, out);
+	fflush(out);
+	report_stop(&ba, stop ? stop : "lockstep-differs");
+	if (same)
+		fprintf(stderr, "romrun: lockstep %llu steps agree\n", (unsigned long long)steps);
+	bool ok = same && stop && !strcmp(stop, "hlt");
+	board_free(&ba);
+	board_free(&bb);
+	free(oa);
+	free(ob);
+	return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	const char *out_path = NULL, *trace_path = NULL, *rom_path = NULL;
+	u64 limit = 200000000;
+	double seconds = 60;
+	bool lockstep = false;
+	CpuEngine engine = CPU_ENGINE_DEFAULT;
+	static const struct { const char *name; CpuModel m; } models[] = {
+		{"i386", CPU_MODEL_386}, {"i486", CPU_MODEL_486}, {"pentium", CPU_MODEL_PENTIUM},
+		{"i686", CPU_MODEL_P6}, {"pentium4", CPU_MODEL_P4}};
+	CpuModel model = CPU_MODEL_P6;
+	bool model_ok = true;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			out_path = argv[++i];
+		else if (!strcmp(argv[i], "--trace") && i + 1 < argc)
+			trace_path = argv[++i];
+		else if (!strcmp(argv[i], "--limit") && i + 1 < argc)
+			limit = strtoull(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			seconds = strtod(argv[++i], NULL);
+		else if (!strcmp(argv[i], "--engine") && i + 1 < argc && cpu_engine_parse(argv[i + 1], &engine) == 0)
+			i++;
+		else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) {
+			const char *n = argv[++i];
+			model_ok = false;
+			for (size_t k = 0; k < ARRAY_SIZE(models); k++)
+				if (!strcmp(n, models[k].name)) {
+					model = models[k].m;
+					model_ok = true;
+				}
+		} else if (!strcmp(argv[i], "--lockstep"))
+			lockstep = true;
+		else if (argv[i][0] != '-' && !rom_path)
+			rom_path = argv[i];
+		else
+			rom_path = NULL, i = argc;
+	}
+	if (!rom_path || !model_ok) {
+		fprintf(stderr, "usage: romrun [--out FILE] [--trace FILE] [--limit INSTRUCTIONS] "
+				"[--seconds S] [--cpu i386|i486|pentium|i686|pentium4] "
+				"[--engine interp|jit] [--lockstep] ROM\n");
+		return 2;
+	}
+
+	u32 rom_len;
+	u8 *rom = rom_load(rom_path, &rom_len);
+	if (!rom)
+		return 2;
+	FILE *out = stdout;
+	if (out_path && !(out = fopen(out_path, "w"))) {
+		msg(852, 'E', "cannot create %s: %s", out_path, strerror(errno));
+		return 2;
+	}
+	if (lockstep) {
+		/* every block translated at its first execution */
+		setenv("VMCP_JIT_HEAT", "0", 1);
+		int rc = run_lockstep(rom, rom_len, model, out, limit, seconds);
+		if (out_path)
+			fclose(out);
+		free(rom);
+		return rc;
+	}
+	FILE *trace = NULL;
+	if (trace_path && !(trace = fopen(trace_path, "w"))) {
+		msg(852, 'E', "cannot create %s: %s", trace_path, strerror(errno));
+		return 2;
+	}
+	static Board board;
+	Board *b = &board;
+	if (board_init(b, rom, rom_len, model, engine, out, trace))
+		return 2;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	const char *stop = NULL;
+	while (!stop) {
+		stop = board_slice(b, limit);
+		if (!stop && seconds_since(&t0) > seconds)
+			stop = "timeout";
+	}
+	fflush(b->out);
+	report_stop(b, stop);
 	bool ok = !strcmp(stop, "hlt");
-	cpu_free(b->cpu);
-	mem_free(&b->mem);
-	free(b->io);
+	board_free(b);
 	free(rom);
 	if (out_path)
 		fclose(b->out);

@@ -630,7 +630,7 @@ int main(int argc, char **argv)
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGFPE, &sa, NULL);
 	build_cases();
-	CpuConfig cfg = {CPU_MODEL_P4, true};
+	CpuConfig cfg = {.model = CPU_MODEL_P4, .fpu = true};
 	Vm *v = vm_new_cfg(&cfg);
 	guest_setup(v);
 	unsigned long good = 0, total = 0;

@@ -840,7 +840,7 @@ int main(int argc, char **argv)
 	if (!m.io)
 		return 2;
 	io_init(m.io);
-	CpuConfig cfg = {CPU_MODEL_386, false};
+	CpuConfig cfg = {.model = CPU_MODEL_386, .fpu = false};
 	m.cpu = cpu_new(&cfg, &m.mem, m.io);
 	if (!m.cpu)
 		return 2;

@@ -144,7 +144,7 @@ static Mach *mach_for(Fz *f, int model, bool fpu)
 		mem_map_rom(&m->mem, 0xFFFF0000u, ROM_LEN, f->rom_buf + CANARY);
 		if (mem_map_mmio(&m->mem, MMIO, MMIO_LEN, &fz_mmio_ops, f) < 0)
 			fail("mem_map_mmio");
-		CpuConfig cfg = {(CpuModel)model, fpu};
+		CpuConfig cfg = {.model = (CpuModel)model, .fpu = fpu};
 		m->cpu = cpu_new(&cfg, &m->mem, &f->io);
 		if (!m->cpu)
 			fail("cpu_new");
