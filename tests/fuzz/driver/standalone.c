@@ -3,7 +3,9 @@
  * (tests/fuzz/corpus/NAME/), then pseudo-random inputs from a fixed seed (a failure
  * repeats) for FUZZ_CHECK_SECONDS seconds (default 2). A target that finds something
  * aborts, and the test fails as a crash; each input that returns counts as passed. The
- * program is tests/fuzz/NAME.c linked with this file, built as NAME_test. */
+ * program is tests/fuzz/NAME.c linked with this file, built as NAME_test. With
+ * FUZZ_LAST=FILE each input is written to FILE before it runs, so that the input of a
+ * hang or crash can be kept as a corpus file (a file given as an argument runs alone). */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +22,20 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Runs one input, first saved to $FUZZ_LAST when that is set. */
+static void run_one(const uint8_t *data, size_t size)
+{
+	const char *last = getenv("FUZZ_LAST");
+	if (last) {
+		FILE *f = fopen(last, "wb");
+		if (f) {
+			fwrite(data, 1, size, f);
+			fclose(f);
+		}
+	}
+	LLVMFuzzerTestOneInput(data, size);
+}
+
 int main(int argc, char **argv)
 {
 	char name[256];
@@ -33,6 +49,18 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s/tests/fuzz/corpus/%s", root ? root : ".", name);
 	unsigned long corpus = 0, random_inputs = 0;
 	static uint8_t buf[1 << 20];
+	if (argc > 1) {
+		FILE *f = fopen(argv[1], "rb");
+		if (!f) {
+			perror(argv[1]);
+			return 2;
+		}
+		size_t n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		run_one(buf, n);
+		printf("%s: %s ran clean\n1 passed, 0 failed\n", name, argv[1]);
+		return 0;
+	}
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	while (d && (de = readdir(d))) {
@@ -45,7 +73,7 @@ int main(int argc, char **argv)
 			continue;
 		size_t n = fread(buf, 1, sizeof(buf), f);
 		fclose(f);
-		LLVMFuzzerTestOneInput(buf, n);
+		run_one(buf, n);
 		corpus++;
 	}
 	if (d)
@@ -65,7 +93,7 @@ int main(int argc, char **argv)
 				x ^= x << 17;
 				buf[i] = (uint8_t)(x >> 24);
 			}
-			LLVMFuzzerTestOneInput(buf, n);
+			run_one(buf, n);
 			random_inputs++;
 		}
 	}
