@@ -122,7 +122,7 @@ if [ -n "$debian" ]; then
 	echo
 else
 	echo "# A whole Debian 12 system from GRUB to login: build it once as root with"
-	echo "#   sudo bash tools/mkdebian.sh debian.img      (about half an hour, then cached)"
+	echo "#   sudo make debian      (tools/mkdebian.sh: about half an hour through qemu-user, then cached)"
 	echo "# and make demo boots it too."
 	echo
 fi
