@@ -82,11 +82,7 @@ cleanup
 for m in dev/pts dev proc sys; do
 	! mountpoint -q "$root/$m" 2>/dev/null || die "$root/$m is still mounted"
 done
-rm -rf "$work"
-mkdir -p "$work"
 t0=$(date +%s)
-note "building the Debian system (first time: 20-30 minutes); log in $work/build.log"
-
 # i386 programs through qemu-user for the build: an F(ixed) entry opens the interpreter
 # now, so it works inside the chroot.
 [ -d /proc/sys/fs/binfmt_misc ] && [ -e /proc/sys/fs/binfmt_misc/register ] ||
@@ -98,6 +94,15 @@ register() {
 }
 register 2>/dev/null || { sleep 1; register; } || die "cannot register qemu-i386 with binfmt_misc"
 
+# An installed system from a build that stopped later is used again (the second stage
+# is most of the time: over an hour on a loaded host).
+if [ -f "$work/stage2.done" ] && [ "$(cat "$work/stage2.done")" = "$key" ]; then
+	note "the installed system of an earlier build ($root)"
+else
+rm -rf "$work"
+mkdir -p "$work"
+note "building the Debian system (first time: 30-90 minutes); log in $work/build.log"
+
 debootstrap --arch=i386 --foreign --variant=minbase --include="$PKGS" "$SUITE" "$root" "$mirror" \
 	>"$work/build.log" 2>&1 || die "debootstrap (first stage) failed: $(tail -n 3 "$work/build.log")"
 note "first stage done in $(( $(date +%s) - t0 )) s"
@@ -108,6 +113,12 @@ mount --bind /dev/pts "$root/dev/pts"
 chroot "$root" /debootstrap/debootstrap --second-stage >>"$work/build.log" 2>&1 ||
 	die "debootstrap (second stage) failed: $(tail -n 3 "$work/build.log")"
 note "second stage done in $(( $(date +%s) - t0 )) s"
+for m in dev/pts dev proc sys; do umount "$root/$m" 2>/dev/null || true; done
+echo "$key" >"$work/stage2.done"
+fi
+mount -t proc proc "$root/proc"
+mount -t sysfs sysfs "$root/sys"
+mount --bind /dev "$root/dev"
 
 kver=$(ls "$root/boot" | sed -n 's/^vmlinuz-//p' | sort -V | tail -n 1)
 [ -n "$kver" ] || die "no kernel in /boot"
@@ -148,7 +159,10 @@ menuentry 'Debian GNU/Linux 12 (bookworm) on VMCP' {
 	initrd /boot/initrd.img-$kver
 }
 EOF
-for m in dev/pts dev proc sys; do umount "$root/$m"; done
+for m in dev/pts dev proc sys; do umount "$root/$m" 2>/dev/null || true; done
+for m in dev/pts dev proc sys; do
+	! mountpoint -q "$root/$m" 2>/dev/null || die "$root/$m is still mounted"
+done
 rm -rf "$root/debootstrap" "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* 2>/dev/null || true
 
 # The disk: an MBR with one bootable Linux partition from 1 MiB, the ext4 file system in
