@@ -38,6 +38,7 @@
 #ifndef VMCP_TESTS_FUZZ_MACHINE_H
 #define VMCP_TESTS_FUZZ_MACHINE_H
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +213,12 @@ static void fz_power_on(Fz *fz)
 
 static Fz *fz_new(const FzTarget *t)
 {
+	/* A machine is built and freed for every input: glibc's heap keeps what it frees
+	 * (no trimming, no blocks of their own mapping), so the next build reuses the same
+	 * pages instead of faulting fresh ones in (several times faster; a sanitizer's
+	 * allocator ignores this) */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	Fz *fz = calloc(1, sizeof(*fz));
 	fz->t = t;
 	fz->mem = backend_mem_new(FZ_DISK);
