@@ -2,7 +2,8 @@
 #   make [MODE=debug|release|asan]      build the vmcp command and the test programs
 #   make check                           build and run every test; ends "N passed, N failed"
 #   make demo                            build, prepare a real disk and a guest, boot it
-#   make fuzz                            build the libFuzzer targets (clang) and run each briefly
+#   make fuzz [FUZZ_SECONDS=N]           build the libFuzzer targets (clang) and run each briefly
+#   make soak [HOURS=1]                  the soak test (tools/soak.sh; not part of check)
 #   make bench                           speed figures (bench/)
 # Outputs go under build/$(MODE)/; nothing is written into src/.
 
@@ -117,6 +118,10 @@ $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_OBJS)
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BINS)
+
+# The soak test (tools/soak.sh, issue 12): HOURS=1 by default; not part of check.
+soak: all
+	@TESTDATA=$(TESTDATA) VMCP=$(abspath $(VMCP)) bash tools/soak.sh $(or $(HOURS),1)
 
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --inline-suppr -Isrc src

@@ -18,7 +18,8 @@
 # and devtmpfs, prints a line of floating-point results worked out by busybox awk (i386
 # code: double arithmetic on the x87; Debian's build has no math functions), then starts
 # a shell with job control on the console ("/ # "). With "vmcp.disk" on the kernel's
-# command line it instead runs a disk test (below) and powers the machine off.
+# command line it instead runs a disk test (below) and powers the machine off; with
+# "vmcp.stress=N" the soak test's disk stress (tools/soak.sh) until the VM is killed.
 set -eu
 die() { echo "mkinitrd.sh: $*" >&2; exit 1; }
 [ $# -eq 3 ] || die "usage: mkinitrd.sh kernel|kernel-pae|initrd|rootfs OUT CACHE"
@@ -184,6 +185,59 @@ if grep -q vmcp.disk /proc/cmdline; then
 	sleep 1 # the console's output drains before the kernel's shutdown messages
 	echo 7 >/proc/sys/kernel/printk
 	poweroff -f
+fi
+# vmcp.stress=N: the soak test's disk stress (tools/soak.sh) on the ext4 disk of N
+# sectors, until the VM is killed: first every file the manifest lists is checked
+# against its MD5 (what the last run synced must be there after a kill at any point),
+# then, round after round, a new file of random bytes is written and synced, entered in
+# the manifest (a new manifest synced and renamed over the old one, so that it is whole
+# after any kill), every listed file verified, and the oldest removed (from the
+# manifest first) beyond 16. Each boot and round prints one line on the console.
+if [ -n "$(arg vmcp.stress)" ]; then
+	modules
+	d=$(disk stress)
+	mkdir -p /mnt
+	if [ -z "$d" ] || ! mount -t ext4 $d /mnt; then
+		echo "vmcp-stress: no ext4 disk of $(arg vmcp.stress) sectors"
+		poweroff -f
+	fi
+	echo 1 >/proc/sys/kernel/printk
+	cd /mnt
+	[ -f manifest ] || { : >manifest; sync; }
+	# verify: checks every file the manifest lists; sets n (files) and bad (mismatches)
+	verify() {
+		n=0 bad=0
+		while read -r sum name; do
+			n=$((n + 1))
+			[ "$(md5sum <"$name" 2>/dev/null)" = "$sum  -" ] ||
+				{ bad=$((bad + 1)); echo "vmcp-stress: MISMATCH $name"; }
+		done <manifest
+	}
+	boots=$(($(cat boots 2>/dev/null || echo 0) + 1))
+	echo $boots >boots.new && sync && mv boots.new boots && sync
+	verify
+	echo "vmcp-stress: boot $boots: $n files in the manifest, $bad bad"
+	# the last round: round's count, or the manifest's newest file when a kill came
+	# between its entry and round's update
+	r=$(cat round 2>/dev/null || echo 0)
+	last=$(tail -n 1 manifest | sed -n 's/.* f\([0-9]*\)$/\1/p')
+	[ -n "$last" ] && [ "$last" -gt "$r" ] && r=$last
+	while :; do
+		r=$((r + 1))
+		dd if=/dev/urandom of=f$r bs=1k count=$((r * 37 % 700 + 1)) 2>/dev/null
+		sync
+		{ cat manifest; echo "$(md5sum <f$r | cut -d' ' -f1) f$r"; } >manifest.new
+		sync && mv manifest.new manifest && sync
+		echo $r >round.new && sync && mv round.new round
+		if [ "$(wc -l <manifest)" -gt 16 ]; then
+			old=$(head -n 1 manifest | cut -d' ' -f2)
+			tail -n +2 manifest >manifest.new && sync && mv manifest.new manifest && sync
+			rm -f "$old"
+		fi
+		sync
+		verify
+		echo "vmcp-stress: round $r: $n files verified, $bad bad"
+	done
 fi
 # vmcp.root=N: the root file system is the ext4 disk of N sectors (made by "mkinitrd.sh
 # rootfs"): load the modules, mount it and hand over to its /sbin/init.

@@ -1,4 +1,4 @@
-/* clock.c: virtual time from retired instructions, and a sorted timer list.
+/* clock.c: virtual time from instruction times (src/cpu/cpu.h), and a sorted timer list.
  * The list is short (a dozen devices), so insertion is a linear walk. */
 #include "bus/clock.h"
 

@@ -2,8 +2,9 @@
  *
  * Virtual time (in nanoseconds) is derived from the number of guest instructions
  * executed, so a run is deterministic: now = base_ns + (icount - base_icount) * ps_per_insn
- * / 1000, where icount is the CPU's retired-instruction counter (the CPU keeps it exact
- * whenever a device callback runs). While the CPU is halted, or in device tests with no
+ * / 1000, where icount is the CPU's instruction-time counter: retired instructions and
+ * one per interrupt or exception delivered in place of an instruction (src/cpu/cpu.h;
+ * the CPU keeps it exact whenever a device callback runs). While the CPU is halted, or in device tests with no
  * CPU, the run loop moves time forward with clock_advance_to(). Host time enters only as
  * the RTC's start value and through optional pacing in the run loop.
  *
@@ -35,7 +36,7 @@ struct Timer {
 struct Clock {
 	u64 base_ns;        /* virtual time at base_icount */
 	u64 base_icount;
-	const u64 *icount;  /* the CPU's retired-instruction counter (or zero_icount) */
+	const u64 *icount;  /* the CPU's instruction-time counter (or zero_icount) */
 	u64 zero_icount;
 	u32 ps_per_insn;    /* virtual picoseconds per guest instruction */
 	Timer *head;        /* armed timers, earliest first */

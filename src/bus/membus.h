@@ -66,6 +66,7 @@ typedef struct MemBus {
 	} mmio[MEM_MAX_MMIO];
 	int nmmio;
 	MemClient client[MEM_MAX_CLIENTS]; /* on_change == on_watch == ctx == NULL: free */
+	u32 nwatched[MEM_MAX_CLIENTS];     /* pages each client watches */
 	int batch;            /* mem_batch_begin depth */
 	bool batch_changed;   /* a change happened during the batch */
 } MemBus;

@@ -412,14 +412,30 @@ void cpu_interp_block(Cpu *c, const Block *b, u64 end)
 	} while (++d < last && !c->brk);
 }
 
+/* An event delivered in place of an instruction (a fault that ended one, an interrupt
+ * or NMI taken at a boundary, a debug trap with none retired since the last) takes the
+ * time of one: icount, which drives virtual time and the TSC, moves on, and the budget
+ * shrinks. A real processor spends cycles on each delivery; here a guest looping
+ * through deliveries (a handler that faults itself, an interrupt storm) sees time pass,
+ * its timers fire, and the run loop gets the CPU back at the deadline it asked for. A
+ * delivery ends any STI/MOV SS shadow (the boundary after it is a new one). */
+static inline void charge_delivery(Cpu *c)
+{
+	c->icount++;
+	c->charged++;
+	c->inhibit_icount = ~0ull;
+}
+
 /* The loop proper; everything live across sigsetjmp is kept in *c. */
 static CpuExitReason run_loop(Cpu *c)
 {
 	int j = sigsetjmp(c->jmp, 0);
 	if (j == JMP_FAULT) {
-		/* a delivered fault uses up budget as an instruction would, so that a guest
-		 * faulting in a loop without retiring anything still returns to the CP */
-		c->run_end--;
+		/* a fault ends its instruction without retiring it: the delivery takes that
+		 * instruction's time (unless it cut short a trap delivered after the budget's
+		 * last instruction, which belongs to that instruction) */
+		if (c->icount < c->run_end)
+			charge_delivery(c);
 		cpu_mode_sync(c); /* a supervisor access may have been cut short */
 		cpu_deliver_fault(c);
 	} else if (j == JMP_EXIT) {
@@ -441,12 +457,14 @@ static CpuExitReason run_loop(Cpu *c)
 		    (c->icount < c->run_end || c->icount != c->db_icount)) {
 			/* a data breakpoint hit by the last instruction: the #DB trap comes
 			 * before interrupts (SDM 6.9), within the same cpu_run even when
-			 * that instruction spent the budget. The delivery itself may hit
-			 * again (its pushes on a watched stack): such traps use up budget
-			 * and count as delivered exceptions, like faults, so that a storm
-			 * of them without a retired instruction still returns */
+			 * that instruction spent the budget, and takes no time of its own.
+			 * The delivery itself may hit again (its pushes on a watched
+			 * stack): a trap with no instruction retired since the last one
+			 * takes an instruction time, as a fault does, so that a storm of
+			 * them moves time on and still returns at the budget */
+			if (c->icount == c->db_icount)
+				charge_delivery(c);
 			c->db_icount = c->icount;
-			c->run_end--;
 			c->stats.exceptions++;
 			c->stats.last_exception = EXC_DB;
 			cpu_db_trap(c, false);
@@ -472,9 +490,10 @@ static CpuExitReason run_loop(Cpu *c)
 			if (ev & (EV_NMI | EV_INTR)) {
 				int t = take_interrupt(c);
 				if (t > 0) {
-					/* deliveries use up budget too: an interrupt storm
-					 * that never retires an instruction still returns */
-					c->run_end--;
+					/* the delivery takes an instruction time: a storm
+					 * that retires nothing still moves time on and
+					 * returns at the budget */
+					charge_delivery(c);
 					continue;
 				}
 				if (t < 0 && c->icount < c->run_end) {
@@ -510,15 +529,16 @@ CpuExitReason cpu_run(Cpu *c, u64 budget, CpuExit *exit)
 	CpuExit *e = exit ? exit : &local;
 	memset(e, 0, sizeof(*e));
 	c->exit = e;
-	u64 start = c->icount;
+	u64 start = c->icount, charged = c->charged;
 	c->run_end = start + budget;
 	c->delivering = -1;
 	c->step_done = false;
 	CpuExitReason why = budget ? run_loop(c) : CPU_EXIT_BUDGET;
 	c->exit = NULL;
 	e->reason = why;
-	e->executed = c->icount - start;
-	c->stats.instructions = c->icount;
+	e->charged = c->charged - charged;
+	e->executed = c->icount - start - e->charged;
+	c->stats.instructions = c->icount - c->charged;
 	return why;
 }
 
@@ -640,5 +660,5 @@ void cpu_set_block_step(Cpu *c, bool on)
 void cpu_get_stats(const Cpu *c, CpuStats *s)
 {
 	*s = c->stats;
-	s->instructions = c->icount;
+	s->instructions = c->icount - c->charged;
 }

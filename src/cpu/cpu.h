@@ -16,8 +16,10 @@
  * trapped access before the device does. Later, privileged operations take the same kind
  * of exit.
  *
- * Time: cpu->icount (cpu_icount()) counts retired instructions; it is exact whenever a
- * device callback (I/O, MMIO) runs, so devices can derive virtual time from it. */
+ * Time: cpu->icount (cpu_icount()) counts instruction times: one per retired instruction
+ * and one per event delivered in place of one (a fault, an interrupt, an NMI), so that a
+ * guest that only takes exceptions still sees time pass. It is exact whenever a device
+ * callback (I/O, MMIO) runs, so devices can derive virtual time from it. */
 #ifndef VMCP_CPU_CPU_H
 #define VMCP_CPU_CPU_H
 
@@ -141,6 +143,8 @@ typedef enum CpuExitReason {
 typedef struct CpuExit {
 	CpuExitReason reason;
 	u64 executed; /* instructions retired by this cpu_run call */
+	u64 charged;  /* events it delivered in place of an instruction (faults, interrupts),
+		       * each taking an instruction time: icount moved by executed + charged */
 	/* CPU_EXIT_IO: */
 	u16 port;
 	u8 size;     /* 1, 2 or 4 */
@@ -239,7 +243,8 @@ void cpu_skip_icount(Cpu *cpu, u64 n);
  * NMI, INIT or start-up IPI pending. */
 bool cpu_idle(const Cpu *cpu);
 
-/* Retired-instruction counter (drives the virtual clock). */
+/* Instruction-time counter (retired instructions and charged deliveries; drives the
+ * virtual clock). */
 const u64 *cpu_icount(const Cpu *cpu);
 
 void cpu_get_state(const Cpu *cpu, CpuState *st);
@@ -304,7 +309,7 @@ void cpu_set_block_step(Cpu *cpu, bool on);
 
 /* Counters for benchmarks and `query` (host-side, not guest-visible). */
 typedef struct CpuStats {
-	u64 instructions;
+	u64 instructions; /* retired (icount without the deliveries charged to it) */
 	u64 exceptions;
 	u64 interrupts;
 	u64 io_exits;

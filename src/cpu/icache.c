@@ -16,6 +16,7 @@
  * Code in MMIO or unmapped memory, and an instruction crossing a page boundary, is
  * decoded afresh on every execution (icache_decode_one) and never cached. */
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "base/err.h"
 #include "cpu/internal.h"
@@ -60,14 +61,17 @@ int icache_init(Cpu *c)
 	ICache *ic = calloc(1, sizeof(*ic));
 	if (!ic)
 		return VMCP_ENOMEM;
-	ic->arena = malloc(ARENA_SIZE);
-	if (!ic->arena) {
+	/* the arena straight from the kernel: pages are backed as blocks are decoded into
+	 * them (a malloc this large is cleared or poisoned whole by some allocators) */
+	ic->arena = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			 -1, 0);
+	if (ic->arena == MAP_FAILED) {
 		free(ic);
 		return VMCP_ENOMEM;
 	}
 	c->scratch = malloc(sizeof(Block) + sizeof(Insn));
 	if (!c->scratch) {
-		free(ic->arena);
+		munmap(ic->arena, ARENA_SIZE);
 		free(ic);
 		return VMCP_ENOMEM;
 	}
@@ -75,7 +79,7 @@ int icache_init(Cpu *c)
 	c->mem_client = mem_add_client(c->mem, &(MemClient){on_change, on_watch, on_watch_other, c});
 	if (c->mem_client < 0) {
 		free(c->scratch);
-		free(ic->arena);
+		munmap(ic->arena, ARENA_SIZE);
 		free(ic);
 		c->ic = NULL;
 		c->scratch = NULL;
@@ -90,7 +94,7 @@ void icache_free(Cpu *c)
 		return;
 	icache_flush(c);
 	mem_remove_client(c->mem, c->mem_client);
-	free(c->ic->arena);
+	munmap(c->ic->arena, ARENA_SIZE);
 	free(c->ic);
 	free(c->scratch);
 	c->ic = NULL;

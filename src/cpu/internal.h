@@ -232,6 +232,8 @@ struct Cpu {
 	u32 seg_flat; /* SEGF_*: what seg_set_fast found (the translator's assumptions) */
 	u32 tlb_mode; /* 0 supervisor; 1 user (CPL 3 with paging): part of TLB tags */
 	SegCache seg[SEG_COUNT];
+	/* instruction times: one per retired instruction and one per event delivered in
+	 * place of one (cpu.c: charge_delivery); virtual time and the TSC count these */
 	u64 icount;
 	TlbEnt tlb_r[TLB_SIZE], tlb_w[TLB_SIZE];
 	u32 fetch_lin; /* linear page of the last code fetch translation, or 1 (none) */
@@ -270,6 +272,7 @@ struct Cpu {
 	int delivering;   /* -1, or the vector of the exception being delivered */
 	CpuExit *exit;    /* the current cpu_run's exit record */
 	u64 run_end;      /* icount at which the current cpu_run's budget is spent */
+	u64 charged;      /* of icount, the instruction times charged to deliveries */
 	CpuExitReason exit_reason;
 
 	/* the trap path: a trapped access that the next cpu_run performs */

@@ -336,10 +336,11 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 			 (unsigned long long)cfg->memory, vmcp_strerror(r));
 		return r;
 	}
-	m->io = malloc(sizeof(*m->io));
+	/* zeroed (every port unmapped, as io_init leaves it) by calloc: a 1 MiB table the
+	 * allocator hands over as fresh zero pages, not cleared byte by byte */
+	m->io = calloc(1, sizeof(*m->io));
 	if (!m->io)
 		return fail(m, VMCP_ENOMEM, why, whylen, "out of memory");
-	io_init(m->io);
 	IoBus *io = m->io;
 	MemBus *mem = &m->mem;
 	Clock *clk = &m->clock;

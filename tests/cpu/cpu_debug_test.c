@@ -284,6 +284,7 @@ static void test_trap_timing(void)
 	CHECK_EQ(cpu_run(v->cpu, 300, &ex), CPU_EXIT_BUDGET);
 	cpu_get_stats(v->cpu, &s1);
 	CHECK_EQ(ex.executed, 1);
+	CHECK_EQ(ex.charged, 299); /* each trap after the first took an instruction time */
 	CHECK(s1.exceptions - s0.exceptions >= 299, "storm: %llu #DB delivered",
 	      (unsigned long long)(s1.exceptions - s0.exceptions));
 	CHECK_EQ(peek32(v, CNT), 0);

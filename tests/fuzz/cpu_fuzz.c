@@ -437,10 +437,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		u64 before = *cpu_icount(cpu);
 		CpuExit ex;
 		CpuExitReason r = cpu_run(cpu, budget, &ex);
-		if (ex.executed > budget)
-			fail("cpu_run retired more than its budget");
-		if (*cpu_icount(cpu) - before != ex.executed)
-			fail("icount moved by other than exit.executed");
+		if (ex.executed + ex.charged > budget)
+			fail("cpu_run used more than its budget");
+		if (*cpu_icount(cpu) - before != ex.executed + ex.charged)
+			fail("icount moved by other than exit.executed + exit.charged");
 		left -= ex.executed < left ? ex.executed : left;
 		if (r == CPU_EXIT_BREAKPOINT) {
 			cpu_clear_breakpoints(cpu);

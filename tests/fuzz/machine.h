@@ -17,9 +17,11 @@
  *     pages (src/bus/membus.c) so a host write off its end faults;
  *   - crash, hang or trip a sanitizer.
  *
- * Between inputs a's VDs get their pattern back (only what was written), RAM (1 MiB, of
- * which the 640K below the VGA window are RAM) is zeroed and the machine is reset, so every input starts from the same machine. The firmware
- * is a 64 KiB raw ROM written here, which idles in STI; HLT with every interrupt vector
+ * Between inputs a's VDs get their pattern back (only what was written) and the machine
+ * is built afresh (fz_power_on), so every input starts from the same machine at the same
+ * virtual time and gives the same result wherever it runs in a sequence: the driver
+ * checks that with a digest of each run (fz_mix). The firmware is a 64 KiB raw ROM
+ * written here, which idles in STI; HLT with every interrupt vector
  * pointing at an IRET in it, so the CPU takes the interrupts the devices raise (INTA
  * cycles to the PIC) while the input's accesses come from outside, as a guest's would.
  *
@@ -36,10 +38,12 @@
 #ifndef VMCP_TESTS_FUZZ_MACHINE_H
 #define VMCP_TESTS_FUZZ_MACHINE_H
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -92,14 +96,19 @@ struct Fz {
 		u64 lo, hi;
 	} own[VM_DEV_COUNT * VD_MAX_EXTENTS];
 	int nown;
-	u8 *bios_ref;
+	u8 *bios_ref;  /* the ROM as the first machine held it */
+	u32 bios_size;
+	char rom_path[64];
 	const FzTarget *t;
 	u64 inputs;
-	u64 insn_end;  /* the instruction count at which this input's CPU time is spent */
+	u64 insn_end;  /* the instruction time at which this input's CPU time is spent */
+	u64 digest;    /* what the input saw and left behind (fz_mix): equal on every run */
 };
 
-/* The CPU time one input may use: a guest can keep the CPU busy (an interrupt storm,
- * code run from a shadow RAM region it zeroed), and an input must stay fast. */
+/* The CPU time one input may use, in instruction times (retired instructions and the
+ * deliveries of an exception or interrupt storm, src/cpu/cpu.h): a guest can keep the
+ * CPU busy (a storm, code run from a shadow RAM region it zeroed), and an input must
+ * stay fast. */
 #define FZ_INSN_BUDGET 50000u
 
 static void fz_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -179,8 +188,37 @@ static void fz_check_ok(int r, const char *what, Vmfat *v)
 		fz_die("setup: %s: %s", what, v ? v->err.text : vmcp_strerror(r));
 }
 
+/* Switches VM a on: a machine built afresh from its VMBLOCK, as `vmcp ipl` builds one
+ * (RAM zero, every chip as at power-on, virtual time 0), the old one gone. So nothing
+ * an input did reaches the next: not shadow RAM or CMOS, which survive a RESET#, nor the
+ * phase of a free-running counter (PIT, PM timer, RTC, VGA retrace), which depends on
+ * the time an input starts at. */
+static void fz_power_on(Fz *fz)
+{
+	if (fz->vm.machine) {
+		machine_free(fz->vm.machine);
+		free(fz->vm.machine);
+		fz->vm.machine = NULL;
+	}
+	/* A raw ROM without the VGA BIOS (and without the text mode a raw ROM gets preset):
+	 * the VGA starts as the chip does. */
+	MachineConfig base = {.bios = fz->rom_path, .vgabios = "", .rtc_start = 1700000000};
+	char why[300];
+	if (vmblock_build(&fz->vm, &base, why, sizeof(why)))
+		fz_die("setup: cannot build VM a: %s", why);
+	fz->m = fz->vm.machine;
+	if (fz->bios_ref && fz->m->bios_size != fz->bios_size)
+		fz_die("setup: the ROM has %u bytes", fz->m->bios_size);
+}
+
 static Fz *fz_new(const FzTarget *t)
 {
+	/* A machine is built and freed for every input: glibc's heap keeps what it frees
+	 * (no trimming, no blocks of their own mapping), so the next build reuses the same
+	 * pages instead of faulting fresh ones in (several times faster; a sanitizer's
+	 * allocator ignores this) */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	Fz *fz = calloc(1, sizeof(*fz));
 	fz->t = t;
 	fz->mem = backend_mem_new(FZ_DISK);
@@ -229,27 +267,21 @@ static Fz *fz_new(const FzTarget *t)
 		}
 	}
 	fz_check_ok(vmblock_load_from(v, "a", &fz->vm), "load a", NULL);
-	char rom_path[] = "/tmp/vmcp-fuzz-rom-XXXXXX";
-	int fd = mkstemp(rom_path);
+	/* The ROM in a memory file that each machine built reads as its firmware. */
+	int fd = memfd_create("vmcp-fuzz-rom", 0);
 	u8 *rom = malloc(64 * KiB);
 	fz_rom(rom);
 	if (fd < 0 || write(fd, rom, 64 * KiB) != (ssize_t)(64 * KiB))
 		fz_die("setup: cannot write the ROM");
-	close(fd);
+	snprintf(fz->rom_path, sizeof(fz->rom_path), "/proc/self/fd/%d", fd);
 	free(rom);
-	/* A raw ROM without the VGA BIOS (and without the text mode a raw ROM gets preset):
-	 * the VGA starts as the chip does. */
-	MachineConfig base = {.bios = rom_path, .vgabios = "", .rtc_start = 1700000000};
-	char why[300];
-	int r = vmblock_build(&fz->vm, &base, why, sizeof(why));
-	unlink(rom_path);
-	if (r)
-		fz_die("setup: cannot build VM a: %s", why);
-	fz->m = fz->vm.machine;
-	fz->bios_ref = malloc(fz->m->bios_size);
+	fz_power_on(fz);
+	fz->bios_ref = malloc(fz->m->bios_size); /* the ROM as the machine holds it */
+	fz->bios_size = fz->m->bios_size;
 	memcpy(fz->bios_ref, fz->m->bios, fz->m->bios_size);
 	return fz;
 }
+
 
 static bool fz_own(const Fz *fz, u64 lo, u64 hi)
 {
@@ -301,6 +333,25 @@ static void fz_check(Fz *fz)
 	t->overflow = false;
 }
 
+/* The digest of an input: every value a read returned and the machine it left (a
+ * multiply-xorshift hash, eight bytes at a time). The same input gives the same digest
+ * wherever it runs in a sequence, or the harness carried state from one input to the
+ * next (the driver checks it, driver/standalone.c). */
+static inline void fz_mix_bytes(Fz *fz, const void *p, size_t n)
+{
+	const u8 *b = p;
+	u64 h = fz->digest, w;
+	for (; n >= 8; n -= 8, b += 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+		h ^= h >> 29;
+	}
+	for (; n; n--, b++)
+		h = (h ^ *b) * 0x100000001B3ull;
+	fz->digest = h;
+}
+static inline void fz_mix(Fz *fz, u64 v) { fz_mix_bytes(fz, &v, sizeof(v)); }
+
 static inline u32 fz_le32(const u8 *p) { return get_le32(p); }
 static inline int fz_size(int op)
 {
@@ -309,7 +360,19 @@ static inline int fz_size(int op)
 }
 static inline u16 fz_port(const Fz *fz, u8 sel) { return fz->t->ports[sel % fz->t->nports]; }
 static inline void fz_out(Fz *fz, u16 port, u32 val, int size) { io_write(fz->m->io, port, val, size); }
-static inline u32 fz_in(Fz *fz, u16 port, int size) { return io_read(fz->m->io, port, size); }
+static inline u32 fz_in(Fz *fz, u16 port, int size)
+{
+	u32 v = io_read(fz->m->io, port, size);
+	fz_mix(fz, (u64)port << 32 | v);
+	return v;
+}
+/* A guest memory read, from outside (as a bus master's would be). */
+static inline u32 fz_mem_read(Fz *fz, u32 addr, int size)
+{
+	u32 v = mem_read(&fz->m->mem, addr, size);
+	fz_mix(fz, (u64)addr << 32 | v);
+	return v;
+}
 static inline void fz_outb(Fz *fz, u16 port, u8 val) { io_write(fz->m->io, port, val, 1); }
 
 /* The CPU runs for ns of virtual time (interrupts taken, timers fired), in slices of at
@@ -319,9 +382,7 @@ static void fz_time(Fz *fz, u64 ns)
 	CpuExit ex;
 	u64 until = machine_now(fz->m) + ns;
 	for (int guard = 0; guard < 4096 && machine_now(fz->m) < until; guard++) {
-		MachineStats st;
-		machine_stats(fz->m, &st);
-		if (st.instructions >= fz->insn_end)
+		if (*cpu_icount(fz->m->cpu) >= fz->insn_end)
 			break;
 		u64 now = machine_now(fz->m), slice = MIN(until, now + 1000000);
 		MachineStop stop = machine_run(fz->m, slice, &ex);
@@ -365,7 +426,7 @@ static void fz_step(Fz *fz, const u8 *r)
 		if ((op & 15) == 6)
 			mem_write(&fz->m->mem, addr, (u32)r[6] | (u32)r[7] << 8 | (u32)r[6] << 16 | (u32)r[7] << 24, size);
 		else
-			(void)mem_read(&fz->m->mem, addr, size);
+			(void)fz_mem_read(fz, addr, size);
 		break;
 	}
 	case 8:
@@ -386,39 +447,81 @@ static void fz_step(Fz *fz, const u8 *r)
 /* One input: a fresh machine, the program, the checks. */
 static void fz_run(Fz *fz, const u8 *data, size_t size)
 {
+	fz_power_on(fz);
 	Machine *m = fz->m;
-	/* RAM as at power-on (1 MiB: only 640K is RAM), written through the bus so that
-	 * decoded code from it is gone */
-	static const u8 zero[4096];
-	for (u32 a = 0; a < 0xA0000; a += sizeof(zero))
-		machine_write_phys(m, a, zero, sizeof(zero));
 	for (u32 v = 0; v < 256; v++) /* every interrupt vector: F000:IRET */
 		put_le32(m->mem.ram + 4 * v, 0xF0000000u | FZ_IRET);
-	memset(m->vga.vram, 0, sizeof(m->vga.vram)); /* video memory as at power-on, too */
-	machine_reset(m);
 	MachineStats st;
 	machine_stats(m, &st);
-	fz->insn_end = st.instructions + FZ_INSN_BUDGET;
+	fz->insn_end = *cpu_icount(m->cpu) + FZ_INSN_BUDGET;
+	fz->digest = 0xCBF29CE484222325ull;
+	u64 t0 = machine_now(m), i0 = st.instructions;
 	fz_time(fz, 1000); /* the ROM idles */
 	if (fz->t->setup)
 		fz->t->setup(fz);
 	for (size_t i = 0; i + 8 <= size; i += 8)
 		fz_step(fz, data + i);
 	fz_time(fz, 100000); /* what the last accesses started finishes */
+	/* what the input left on a's VDs (what it wrote there, before fz_check puts the
+	 * pattern back), the time it took; the machine itself waits for fz_digest */
+	const u8 *disk = backend_mem_data(fz->mem);
+	const FzTrack *t = &fz->track;
+	for (int i = 0; i < (t->overflow ? fz->nown : t->n); i++) {
+		u64 lo = t->overflow ? fz->own[i].lo : t->lo[i], hi = t->overflow ? fz->own[i].hi : t->hi[i];
+		fz_mix(fz, lo);
+		fz_mix_bytes(fz, disk + lo, hi - lo);
+	}
+	machine_stats(m, &st);
+	fz_mix(fz, machine_now(m) - t0);
+	fz_mix(fz, st.instructions - i0);
 	fz_check(fz);
 	fz->inputs++;
 }
 
-/* The entry point of a target. */
+/* The digest of the last input: what its reads returned and what it wrote to the VDs
+ * (fz_run), and the machine it left: CPU state, RAM, video memory. */
+static u64 fz_digest(Fz *fz)
+{
+	u64 saved = fz->digest;
+	CpuState cs;
+	machine_get_regs(fz->m, &cs);
+	fz_mix_bytes(fz, &cs, sizeof(cs));
+	/* RAM: the pages that are not zero, with their numbers (a page the host never
+	 * backed is zero: reading it would only cost a page fault) */
+	const u8 *ram = fz->m->mem.ram;
+	u64 npages = fz->m->mem.ram_size / MEM_PAGE_SIZE;
+	unsigned char *res = malloc(npages);
+	if (!res || mincore((void *)ram, fz->m->mem.ram_size, res))
+		memset(res ? res : (unsigned char *)&npages, 1, res ? npages : 0);
+	for (u64 p = 0; res && p < npages; p++) {
+		static const u8 zero[MEM_PAGE_SIZE];
+		const u8 *pg = ram + p * MEM_PAGE_SIZE;
+		if ((res[p] & 1) && memcmp(pg, zero, MEM_PAGE_SIZE)) {
+			fz_mix(fz, p);
+			fz_mix_bytes(fz, pg, MEM_PAGE_SIZE);
+		}
+	}
+	if (!res)
+		fz_die("out of memory");
+	free(res);
+	fz_mix_bytes(fz, fz->m->vga.vram, sizeof(fz->m->vga.vram));
+	u64 d = fz->digest;
+	fz->digest = saved;
+	return d;
+}
+
+/* The entry point of a target, and the digest of the last input for the driver. */
 #define FZ_TARGET(t)                                                     \
+	static Fz *fz_the;                                               \
 	int LLVMFuzzerTestOneInput(const u8 *data, size_t size);         \
 	int LLVMFuzzerTestOneInput(const u8 *data, size_t size)          \
 	{                                                                \
-		static Fz *fz;                                           \
-		if (!fz)                                                 \
-			fz = fz_new(&(t));                               \
-		fz_run(fz, data, size);                                  \
+		if (!fz_the)                                             \
+			fz_the = fz_new(&(t));                           \
+		fz_run(fz_the, data, size);                              \
 		return 0;                                                \
-	}
+	}                                                                \
+	u64 fuzz_digest(void);                                           \
+	u64 fuzz_digest(void) { return fz_the ? fz_digest(fz_the) : 0; }
 
 #endif

@@ -30,7 +30,7 @@ static void macro(Fz *fz, int op, const u8 *r)
 		for (int i = 0; i < 4; i++) {
 			u32 a = 0xC0000 + ((fz_le32(r + 4) + (u32)i * 0x1000) % 0x40000);
 			if (r[2] & 0x80)
-				(void)mem_read(&fz->m->mem, a, 4);
+				(void)fz_mem_read(fz, a, 4);
 			else
 				mem_write(&fz->m->mem, a, fz_le32(r + 4), 4);
 		}

@@ -37,7 +37,7 @@ static void macro(Fz *fz, int op, const u8 *r)
 		for (int i = 0; i < 32; i++) {
 			u32 a = 0xA0000 + ((fz_le32(r + 2) + (u32)i * r[6]) & 0x1FFFF);
 			if (r[7] & 1)
-				(void)mem_read(&fz->m->mem, a, 1 << (r[7] >> 1 & 1));
+				(void)fz_mem_read(fz, a, 1 << (r[7] >> 1 & 1));
 			else
 				mem_write(&fz->m->mem, a, (u32)r[6] * 0x01010101u, 1 << (r[7] >> 1 & 1));
 		}

@@ -5,7 +5,13 @@
  * aborts, and the test fails as a crash; each input that returns counts as passed. The
  * program is tests/fuzz/NAME.c linked with this file, built as NAME_test. With
  * FUZZ_LAST=FILE each input is written to FILE before it runs, so that the input of a
- * hang or crash can be kept as a corpus file (a file given as an argument runs alone). */
+ * hang or crash can be kept as a corpus file (a file given as an argument runs alone).
+ *
+ * A whole-machine target (machine.h) also reports a digest of each input's run (what
+ * its reads returned, the machine it left): every corpus input and every eighth random
+ * one runs twice in a row, after a different input and then after itself, and the two
+ * digests must be equal. An input behaves the same wherever it comes in the stream, so
+ * that a failure found after thousands of inputs repeats when its input runs alone. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +20,7 @@
 #include <time.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+uint64_t fuzz_digest(void) __attribute__((weak));
 
 static double now_s(void)
 {
@@ -34,6 +41,23 @@ static void run_one(const uint8_t *data, size_t size)
 		}
 	}
 	LLVMFuzzerTestOneInput(data, size);
+}
+
+/* Runs an input twice in a row (when the target has a digest); returns false when the
+ * second run differed from the first. */
+static int run_twice(const uint8_t *data, size_t size, const char *what)
+{
+	run_one(data, size);
+	if (!fuzz_digest)
+		return 1;
+	uint64_t first = fuzz_digest();
+	run_one(data, size);
+	if (fuzz_digest() == first)
+		return 1;
+	fprintf(stderr, "%s: not deterministic: digest %016llx after another input, %016llx after itself%s\n",
+		what, (unsigned long long)first, (unsigned long long)fuzz_digest(),
+		getenv("FUZZ_LAST") ? " (the input is in $FUZZ_LAST)" : "");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -73,7 +97,8 @@ int main(int argc, char **argv)
 			continue;
 		size_t n = fread(buf, 1, sizeof(buf), f);
 		fclose(f);
-		run_one(buf, n);
+		if (!run_twice(buf, n, path))
+			return 1;
 		corpus++;
 	}
 	if (d)
@@ -93,7 +118,10 @@ int main(int argc, char **argv)
 				x ^= x << 17;
 				buf[i] = (uint8_t)(x >> 24);
 			}
-			run_one(buf, n);
+			char what[64];
+			snprintf(what, sizeof(what), "random input %lu", random_inputs);
+			if (!(random_inputs % 8 == 7 ? run_twice(buf, n, what) : (run_one(buf, n), 1)))
+				return 1;
 			random_inputs++;
 		}
 	}
