@@ -1387,7 +1387,7 @@ int ide_set_medium(Ide *ide, int chan, int unit, u64 bytes, bool force)
 	IdeDrive *d = &ide->chan[chan].drive[unit];
 	if (!d->vd || !d->packet)
 		return VMCP_EINVAL;
-	if (d->atapi.locked && !force)
+	if (d->atapi.locked && d->atapi.blocks && !force)
 		return VMCP_EBUSY;
 	atapi_set_medium(&d->atapi, bytes);
 	return 0;

@@ -166,7 +166,8 @@ void ide_identify(const IdeDrive *d, u16 words[256]);
 /* Puts a disc of `bytes` (0: none) in the CD-ROM drive unit of channel chan: the guest
  * then sees NOT READY without a disc, UNIT ATTENTION (medium changed) and the new
  * capacity with one. Returns 0; VMCP_EINVAL if no CD-ROM drive is there; VMCP_EBUSY if
- * the guest prevents removal (PREVENT ALLOW MEDIUM REMOVAL) and force is false. */
+ * the drive holds a disc whose removal the guest prevents (PREVENT ALLOW MEDIUM
+ * REMOVAL) and force is false. */
 int ide_set_medium(Ide *ide, int chan, int unit, u64 bytes, bool force);
 
 extern const IoOps ide_cmd_io_ops; /* 8 ports, ctx IdeChannel */
