@@ -31,16 +31,6 @@ VdType vd_type_for_dev(int dev)
 	return dev == VM_DEV_FDA || dev == VM_DEV_FDB ? VD_TYPE_FD : VD_TYPE_HD;
 }
 
-int vd_type_available(VdType t, const char **why)
-{
-	if (t == VD_TYPE_CDROM && !VD_CDROM_AVAILABLE) {
-		*why = "cdrom is not available yet (this vmcp has no ATAPI CD-ROM model)";
-		return VMCP_EUNSUP;
-	}
-	*why = NULL;
-	return 0;
-}
-
 const char *vd_type_name(VdType t)
 {
 	return t == VD_TYPE_FD ? "floppy" : t == VD_TYPE_CDROM ? "cdrom" : "disk";
@@ -149,8 +139,6 @@ static int vd_line(void *ctx, const ConfLine *l, ConfErr *e)
 		if (t < 0)
 			return conf_err(e, l->line, "type: %s is not disk, floppy or cdrom", l->value);
 		c->type = (VdType)t;
-		if (vd_type_available(c->type, &why))
-			return conf_err(e, l->line, "type: %s", why);
 		vp->type_set = true;
 		return 0;
 	}

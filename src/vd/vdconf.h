@@ -32,16 +32,9 @@ char *vdconf_format(const VdConf *c);
 /* Checks a VD size for a device type (a floppy: one of vd_floppy's formats): 0, or
  * VMCP_EINVAL/VMCP_ERANGE with the reason in why (n bytes). */
 int vd_size_check(VdType type, u64 bytes, char *why, size_t n);
-/* The one switch for CD-ROM VDs: 1 since the ATAPI CD-ROM model exists (the settings
- * file, put, define --type and ipl take type = cdrom; docs/commands.md says which). */
-#define VD_CDROM_AVAILABLE 1
 /* The disc a CD-ROM VD holds after an image of `bytes` is put in: the image padded to
  * whole 2048-byte blocks. 0 for an empty image. */
 static inline u64 vd_medium_size(u64 bytes) { return (bytes + 2047) / 2048 * 2048; }
-/* Whether a VD of type t can be given to a guest (a CD-ROM needs the ATAPI model): 0,
- * or VMCP_EUNSUP with the reason. Every layer asks here: the settings file's parser
- * (so put, check and ipl), and the machine's build. */
-int vd_type_available(VdType t, const char **why);
 /* The type a new VD on device dev gets: floppy for fda/fdb, disk otherwise. */
 VdType vd_type_for_dev(int dev);
 /* The type as the VD settings file spells it: "disk", "floppy", "cdrom". */

@@ -355,12 +355,9 @@ int vmfat_define_vd_type(Vmfat *v, const char *vm, const char *devname, u64 byte
 	int dev = check_dev(v, devname);
 	if (dev < 0)
 		return dev;
-	const char *no;
 	if (!vd_type_fits_dev(type, dev))
 		return vderr(&v->err, VMCP_EINVAL, VDM_VD_SIZE, "VD %s %s cannot be a %s (floppies are fda and "
 			     "fdb, disks and CD-ROMs hda to hdd)", vm, devname, vd_type_name(type));
-	if (vd_type_available(type, &no))
-		return vderr(&v->err, VMCP_EUNSUP, VDM_VD_SIZE, "VD %s %s: %s", vm, devname, no);
 	char why[160];
 	int r = vd_size_check(type, bytes, why, sizeof(why));
 	if (r)

@@ -143,13 +143,6 @@ static int boot_code(VmBlock *vm, int entry)
 int vmblock_build(VmBlock *vm, const MachineConfig *base, char *why, size_t whylen)
 {
 	const VmConf *conf = &vm->config;
-	for (u32 i = 0; i < vm->nvd; i++) {
-		const char *no;
-		if (vd_type_available(vm->vddata[i].type, &no)) {
-			snprintf(why, whylen, "VD %s: %s", vm->vddata[i].dev, no);
-			return VMCP_EUNSUP;
-		}
-	}
 	MachineConfig mc = *base;
 	mc.memory = conf->memory;
 	mc.cpu = cpu_model(conf->cpu);
