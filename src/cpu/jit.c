@@ -353,8 +353,12 @@ void jit_run_blocks(Cpu *c, u64 end)
 				j->interp_why[!code ? 0 : c->icount + b->n > end ? 1 : 2]++;
 			}
 		}
+		/* A failed guard ran nothing: the block is interpreted next, whatever is
+		 * pending (an INTR with IF = 0 would otherwise send us back here for ever). */
+		if (guard_failed)
+			continue;
 		if (unlikely(c->brk | __atomic_load_n(&c->events, __ATOMIC_RELAXED)) ||
-		    unlikely(c->icount >= end) || unlikely(c->block_step && !guard_failed))
+		    unlikely(c->icount >= end) || unlikely(c->block_step))
 			return;
 	}
 }
