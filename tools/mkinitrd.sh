@@ -189,7 +189,8 @@ if grep -q vmcp.disk /proc/cmdline; then
 fi
 # vmcp.cdrom: the CD-ROM test (tests/vm/cdrom_linux_test.sh). Loads the modules, waits
 # for /dev/sr0, prints its size in 512-byte sectors and the MD5 of its first 4 MiB,
-# mounts it (ISO 9660) and prints /data/hello.txt and the MD5 of /data/blob.bin; then,
+# mounts it (ISO 9660) and prints /data/hello.txt and the MD5 of /data/blob.bin (the
+# tray unlocked: dev.cdrom.lock = 0); then,
 # for discs 2 and 3, says it waits for one, opens the drive every half second until its
 # size changes (an open checks for a media change, the way a desktop's poller does), and
 # prints the same of the new disc; powers off.
@@ -208,6 +209,10 @@ if grep -q vmcp.cdrom /proc/cmdline; then
 	modules
 	t=0
 	while [ ! -b /dev/sr0 ] && [ $t -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
+	# The cdrom driver locks the tray while the drive is open (PREVENT MEDIUM REMOVAL),
+	# and the drive then refuses to give its disc up, as a real one does; the discs
+	# change under the polling below, so it must not lock.
+	echo 0 >/proc/sys/dev/cdrom/lock
 	echo 1 >/proc/sys/kernel/printk
 	mkdir -p /mnt
 	cdrom_report 1
