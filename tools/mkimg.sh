@@ -16,6 +16,13 @@
 #                                               after it, as grub-install puts them) loads
 #                                               KERNEL and INITRD from an ext2 partition;
 #                                               its menu on the screen and on COM1
+#   mkimg.sh cdboot OUT TEXT                    an ISO 9660 CD (xorriso) booting the guest of
+#                                               tests/vm/guest/cdboot.asm by El Torito (no
+#                                               emulation), with HELLO.TXT holding TEXT
+#   mkimg.sh iso OUT DIR LABEL                  an ISO 9660 CD of directory DIR (genisoimage,
+#                                               Rock Ridge and Joliet names)
+#   mkimg.sh grub-cd OUT DIR                    a GRUB CD (grub-mkrescue, i386-pc El Torito)
+#                                               holding DIR (its boot/grub/grub.cfg)
 # Hard disk images use the BIOS geometry VMCP's IDE model reports for small disks
 # (16 heads, 63 sectors per track): the FAT BPB and the partition table's CHS fields
 # must agree with it, or DOS reads the wrong sectors.
@@ -126,6 +133,26 @@ grub)
 	dd if="$g/boot.img" of="$out" bs=440 count=1 conv=notrunc status=none
 	dd if="$tmp/core.img" of="$out" bs=512 seek=1 conv=notrunc status=none
 	rm -rf "$tmp";;
+cdboot)
+	need nasm; need xorriso
+	out=$1 text=$2
+	tmp=$(mktemp -d)
+	mkdir "$tmp/iso"
+	nasm -f bin -o "$tmp/iso/boot.bin" "$guest/cdboot.asm"
+	[ "$(stat -c %s "$tmp/iso/boot.bin")" -le 2048 ] || die "cdboot.asm is larger than its 4 sectors"
+	printf '%s\n' "$text" >"$tmp/iso/hello.txt"
+	xorriso -as mkisofs -quiet -V VMCPDISC -o "$out" -b boot.bin -no-emul-boot \
+		-boot-load-size 4 "$tmp/iso" 2>/dev/null
+	rm -rf "$tmp";;
+iso)
+	need genisoimage
+	out=$1 dir=$2 label=$3
+	genisoimage -quiet -R -J -V "$label" -o "$out" "$dir";;
+grub-cd)
+	need grub-mkrescue; need xorriso; need mformat
+	out=$1 dir=$2
+	[ -d /usr/lib/grub/i386-pc ] || die "grub-pc-bin missing (make check installs it: tools/deps.sh)"
+	grub-mkrescue -o "$out" "$dir" 2>/dev/null;;
 *)
-	sed -n '2,21p' "$0" >&2; exit 2;;
+	sed -n '2,29p' "$0" >&2; exit 2;;
 esac

@@ -3,7 +3,8 @@
 # registry (apt-get download + dpkg -x, nothing installed, nothing committed).
 #
 #   mkinitrd.sh kernel OUT CACHE   the bzImage of the newest linux-image-6.1.0-N-686-unsigned;
-#                                  keeps the modules for IDE disks and ext4 in CACHE/modules
+#                                  keeps the modules for IDE disks, ext4, CD-ROMs (sr_mod)
+#                                  and ISO 9660 in CACHE/modules
 #   mkinitrd.sh kernel-pae OUT CACHE  the bzImage of the newest ...-686-pae-unsigned (PAE, NX)
 #   mkinitrd.sh initrd OUT CACHE   a gzip'd cpio (newc) initramfs: Debian's busybox-static
 #                                  (i386) as /bin/busybox, /init (below), /dev/console,
@@ -76,9 +77,10 @@ kernel)
 	cp "$cache"/kernel/boot/vmlinuz-* "$out"
 	# The modules a disk needs (Debian builds libata, SCSI and ext4 as modules): ata_piix
 	# (the PIIX3 IDE function), sd_mod (/dev/sdX), ext4 and crc32c_generic (ext4's
-	# metadata checksums), with everything they depend on, in load order.
+	# metadata checksums); for a CD-ROM sr_mod (/dev/sr0, with cdrom) and isofs; with
+	# everything they depend on, in load order.
 	rm -rf "$cache/modules" && mkdir -p "$cache/modules"
-	python3 - "$cache/kernel/lib/modules" "$cache/modules" ata_piix sd_mod crc32c_generic ext4 <<'PY'
+	python3 - "$cache/kernel/lib/modules" "$cache/modules" ata_piix sd_mod crc32c_generic ext4 sr_mod isofs <<'PY'
 # Each .ko names its dependencies in its .modinfo section ("depends=a,b"); walk them
 # depth first so that every module comes after those it needs.
 import os, re, shutil, sys
@@ -238,6 +240,52 @@ if [ -n "$(arg vmcp.stress)" ]; then
 		verify
 		echo "vmcp-stress: round $r: $n files verified, $bad bad"
 	done
+fi
+# vmcp.cdrom: the CD-ROM test (tests/vm/cdrom_linux_test.sh). Loads the modules, waits
+# for /dev/sr0, prints its size in 512-byte sectors and the MD5 of its first 4 MiB,
+# mounts it (ISO 9660) and prints /data/hello.txt and the MD5 of /data/blob.bin (the
+# tray unlocked: dev.cdrom.lock = 0); then,
+# for discs 2 and 3, says it waits for one, opens the drive every half second until its
+# size changes (an open checks for a media change, the way a desktop's poller does), and
+# prints the same of the new disc; powers off.
+cdrom_report() {
+	echo "vmcp-initrd: cdrom disc $1: sr0 $(cat /sys/block/sr0/size) sectors"
+	echo "vmcp-initrd: cdrom disc $1: head $(dd if=/dev/sr0 bs=64k count=64 2>/dev/null | md5sum)"
+	if mount -t iso9660 -o ro /dev/sr0 /mnt; then
+		echo "vmcp-initrd: cdrom disc $1: hello: $(cat /mnt/data/hello.txt)"
+		echo "vmcp-initrd: cdrom disc $1: blob $(md5sum </mnt/data/blob.bin)"
+		umount /mnt
+	else
+		echo "vmcp-initrd: cdrom disc $1: mount failed"
+	fi
+}
+if grep -q vmcp.cdrom /proc/cmdline; then
+	modules
+	t=0
+	while [ ! -b /dev/sr0 ] && [ $t -lt 100 ]; do sleep 0.1; t=$((t + 1)); done
+	# The cdrom driver locks the tray while the drive is open (PREVENT MEDIUM REMOVAL),
+	# and the drive then refuses to give its disc up, as a real one does; the discs
+	# change under the polling below, so it must not lock.
+	echo 0 >/proc/sys/dev/cdrom/lock
+	echo 1 >/proc/sys/kernel/printk
+	mkdir -p /mnt
+	cdrom_report 1
+	for n in 2 3; do
+		old=$(cat /sys/block/sr0/size)
+		echo "vmcp-initrd: cdrom waiting for disc $n"
+		t=0
+		while [ $t -lt 600 ]; do
+			dd if=/dev/sr0 of=/dev/null bs=2048 count=1 2>/dev/null
+			new=$(cat /sys/block/sr0/size)
+			[ "$new" != "$old" ] && [ "$new" != 0 ] && break
+			sleep 0.5; t=$((t + 1))
+		done
+		cdrom_report $n
+	done
+	echo "vmcp-initrd: power off"
+	sleep 1
+	echo 7 >/proc/sys/kernel/printk
+	poweroff -f
 fi
 # vmcp.root=N: the root file system is the ext4 disk of N sectors (made by "mkinitrd.sh
 # rootfs"): load the modules, mount it and hand over to its /sbin/init.

@@ -65,6 +65,31 @@ static inline void put_le64(void *p, u64 v)
 	put_le32(p, (u32)v);
 	put_le32((u8 *)p + 4, (u32)(v >> 32));
 }
+/* Big-endian ("network order") fields: SCSI command blocks and their data (SPC). */
+static inline u16 get_be16(const void *p)
+{
+	const u8 *b = p;
+	return (u16)(b[0] << 8 | b[1]);
+}
+static inline u32 get_be32(const void *p)
+{
+	const u8 *b = p;
+	return (u32)b[0] << 24 | (u32)b[1] << 16 | (u32)b[2] << 8 | (u32)b[3];
+}
+static inline void put_be16(void *p, u16 v)
+{
+	u8 *b = p;
+	b[0] = (u8)(v >> 8);
+	b[1] = (u8)v;
+}
+static inline void put_be32(void *p, u32 v)
+{
+	u8 *b = p;
+	b[0] = (u8)(v >> 24);
+	b[1] = (u8)(v >> 16);
+	b[2] = (u8)(v >> 8);
+	b[3] = (u8)v;
+}
 
 /* Code point cp in UTF-8 into out (1 to 4 bytes); returns the length. */
 static inline size_t utf8_put(char *out, u32 cp)

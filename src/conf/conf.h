@@ -34,8 +34,12 @@
 enum { VM_DEV_HDA, VM_DEV_HDB, VM_DEV_HDC, VM_DEV_HDD, VM_DEV_FDA, VM_DEV_FDB, VM_DEV_COUNT };
 enum { VM_CONSOLE_SERIAL, VM_CONSOLE_VGA };
 
+/* In a boot order: the first CD-ROM drive, whichever device it is (as QEMU's -boot d). */
+#define VM_BOOT_CDROM VM_DEV_COUNT
 /* The device index of "hda".."fdb", or -1. */
 int vm_dev_index(const char *name);
+/* The name of a boot order entry: a device's, or "cdrom" for VM_BOOT_CDROM. */
+const char *vm_boot_name(int entry);
 /* The name of device index i ("hda"), or "?" out of range. */
 const char *vm_dev_name(int i);
 /* The CPU models a config file may name (the machine layer maps each to its CPU). */
@@ -75,7 +79,7 @@ typedef struct VmConf {
 	int console;             /* VM_CONSOLE_* */
 	u64 spool;               /* bytes of console spool (VM_SPOOL_DEFAULT) */
 	int nboot;
-	u8 boot[VM_DEV_COUNT];   /* device indexes, in boot order */
+	u8 boot[VM_DEV_COUNT + 1]; /* device indexes or VM_BOOT_CDROM, in boot order */
 	bool has_dev[VM_DEV_COUNT]; /* "hda = NAME.hda.vd" present */
 } VmConf;
 

@@ -7,7 +7,7 @@
  *     memory = 64M
  *     cpu = i686
  *     cpus = 2             (processors: 1 to 8; more than one from i686 on)
- *     boot = hda,fda
+ *     boot = hda,fda       (devices, and cdrom: the first CD-ROM drive)
  *     console = serial
  *     spool = 4M              (the console spool's size; 4M when left out)
  *     hda = web.hda.vd
@@ -32,7 +32,12 @@ void vmconf_default(VmConf *c)
 	c->boot[1] = VM_DEV_FDA;
 }
 
-/* Parses a boot order "hda,fda" into c->boot. */
+const char *vm_boot_name(int entry)
+{
+	return entry == VM_BOOT_CDROM ? "cdrom" : vm_dev_name(entry);
+}
+
+/* Parses a boot order "hda,fda" (or "cdrom,hda") into c->boot. */
 static int parse_boot(const char *s, VmConf *c, int line, ConfErr *e)
 {
 	c->nboot = 0;
@@ -44,9 +49,10 @@ static int parse_boot(const char *s, VmConf *c, int line, ConfErr *e)
 			return conf_err(e, line, "boot: expected devices separated by commas, e.g. hda,fda");
 		memcpy(item, p, n);
 		item[n] = 0;
-		int d = vm_dev_index(item);
+		int d = !strcmp(item, "cdrom") ? VM_BOOT_CDROM : vm_dev_index(item);
 		if (d < 0)
-			return conf_err(e, line, "boot: unknown device %s (hda, hdb, hdc, hdd, fda, fdb)", item);
+			return conf_err(e, line, "boot: unknown device %s (hda, hdb, hdc, hdd, fda, fdb, cdrom)",
+					item);
 		for (int i = 0; i < c->nboot; i++)
 			if (c->boot[i] == d)
 				return conf_err(e, line, "boot: %s is listed twice", item);
@@ -163,7 +169,7 @@ void vmconf_boot_text(const VmConf *c, char *buf, size_t n)
 	size_t len = 0;
 	buf[0] = 0;
 	for (int i = 0; i < c->nboot && len < n; i++)
-		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? "," : "", vm_dev_name(c->boot[i]));
+		len += (size_t)snprintf(buf + len, n - len, "%s%s", i ? "," : "", vm_boot_name(c->boot[i]));
 }
 
 char *vmconf_format(const char *vm, const VmConf *c)

@@ -1,7 +1,7 @@
 /* cmd_define.c: `vmcp define vm NAME [--memory 64M] [--cpu i686] [--cpus 1]
- * [--boot hda,fda] [--console serial|vga]` writes a new config file; `vmcp define vd VM DEV SIZE`
- * allocates a VD, zeroes it, and writes its VDD, its VD settings file and its line in the
- * config file, in one directory update (the paper: "the VDD is written to the real disk
+ * [--boot hda,fda] [--console serial|vga]` writes a new config file; `vmcp define vd VM DEV SIZE
+ * [--type disk|floppy|cdrom]` allocates a VD, zeroes it, and writes its VDD, its VD settings
+ * file and its line in the config file, in one directory update (the paper: "the VDD is written to the real disk
  * by CP commands when the config file and VD settings file are written"). Option values
  * are checked by the config file's own parser, so the rules are the file's rules. */
 #include <stdio.h>
@@ -78,11 +78,18 @@ static int define_vd(CpCtx *cp, int argc, char **argv)
 {
 	char *pos[3];
 	int npos;
-	int r = cp_args("define vd", argc, argv, NULL, pos, 3, &npos);
+	const char *type_s = NULL;
+	const CpOpt opts[] = {{"type", &type_s, NULL}, {NULL, NULL, NULL}};
+	int r = cp_args("define vd", argc, argv, opts, pos, 3, &npos);
 	if (r)
 		return r;
 	if (npos < 3)
 		return cp_missing(npos == 0 ? "VM" : npos == 1 ? "DEV" : "SIZE", CP_USAGE_DEFINE_VD);
+	int type = -1;
+	if (type_s && (type = vd_type_parse(type_s)) < 0) {
+		msg(VDM_VM_OPTION, 'E', "Invalid --type %s: disk, floppy or cdrom", type_s);
+		return VMCP_EINVAL;
+	}
 	u64 bytes;
 	if ((r = cp_size(pos[2], &bytes)))
 		return r;
@@ -90,7 +97,9 @@ static int define_vd(CpCtx *cp, int argc, char **argv)
 	Vmfat *v = cp_open(cp, 0, &rc);
 	if (!v)
 		return rc;
-	r = vmfat_define_vd(v, pos[0], pos[1], bytes);
+	int dev = vm_dev_index(pos[1]);
+	r = type < 0 || dev < 0 ? vmfat_define_vd(v, pos[0], pos[1], bytes)
+				: vmfat_define_vd_type(v, pos[0], pos[1], bytes, (VdType)type);
 	if (r) {
 		r = cp_fail(&v->err);
 	} else {

@@ -181,7 +181,7 @@ static int query_vm(CpCtx *cp, Vmfat *v, const char *name, bool json)
 				fprintf(o, ", \"valid\": true, \"memory\": %llu, \"cpu\": \"%s\", \"boot\": [",
 					(unsigned long long)c.memory, vm_cpu_name(c.cpu));
 				for (int b = 0; b < c.nboot; b++)
-					fprintf(o, "%s\"%s\"", b ? ", " : "", vm_dev_name(c.boot[b]));
+					fprintf(o, "%s\"%s\"", b ? ", " : "", vm_boot_name(c.boot[b]));
 				fprintf(o, "], \"console\": \"%s\", \"vds\": [", vm_console_name(c.console));
 				int k = 0;
 				for (int d = 0; d < VM_DEV_COUNT; d++)
@@ -242,8 +242,19 @@ static int query_vd(CpCtx *cp, Vmfat *v, const char *name, bool json)
 		int dv = d->dev;
 		VdDisk vd;
 		bool settings_ok = vmfat_vd_load(v, d, &vd) == 0;
-		if (!settings_ok)
+		if (!settings_ok) {
 			vd.geom = vd_geometry_auto((VdType)d->type, d->capacity);
+			vd.medium = 0;
+		}
+		bool cd = d->type == VD_TYPE_CDROM;
+		char disc[48] = "";
+		if (cd && vd.medium) {
+			char m[32];
+			size_format(vd.medium, m, sizeof(m));
+			snprintf(disc, sizeof(disc), ", disc %s", m);
+		} else if (cd) {
+			snprintf(disc, sizeof(disc), ", no disc");
+		}
 		bool busy = vmfat_vd_in_use(v, d->id);
 		char cap[32], geom[40];
 		size_format(d->capacity * SECTOR_SIZE, cap, sizeof(cap));
@@ -264,8 +275,13 @@ static int query_vd(CpCtx *cp, Vmfat *v, const char *name, bool json)
 					vd.geom.heads, vd.geom.sectors);
 			else
 				fprintf(o, "null");
-			fprintf(o, ", \"readonly\": %s, \"in_use\": %s, \"vdd\": %u, \"extents\": [",
+			fprintf(o, ", \"readonly\": %s, \"in_use\": %s, \"vdd\": %u, \"medium\": ",
 				d->readonly ? "true" : "false", busy ? "true" : "false", d->id);
+			if (cd)
+				fprintf(o, "%llu", (unsigned long long)vd.medium);
+			else
+				fprintf(o, "null");
+			fprintf(o, ", \"extents\": [");
 			for (u32 k = 0; k < d->nextents; k++)
 				fprintf(o, "%s{\"start\": %llu, \"count\": %llu}", k ? ", " : "",
 					(unsigned long long)d->extent[k].start, (unsigned long long)d->extent[k].count);
@@ -274,9 +290,9 @@ static int query_vd(CpCtx *cp, Vmfat *v, const char *name, bool json)
 			if (!rows)
 				fprintf(o, "%-16s  %-3s  %-6s  %-8s  %-10s  %-11s  %-2s  %-7s  %s\n", "VM", "DEV",
 					"TYPE", "CAPACITY", "SECTORS", "GEOMETRY", "RO", "EXTENTS", "STATUS");
-			fprintf(o, "%-16s  %-3s  %-6s  %-8s  %-10llu  %-11s  %-2s  %-7u  %s\n", vm, vm_dev_name(dv),
+			fprintf(o, "%-16s  %-3s  %-6s  %-8s  %-10llu  %-11s  %-2s  %-7u  %s%s\n", vm, vm_dev_name(dv),
 				vd_type_name((VdType)d->type), cap, (unsigned long long)d->capacity, geom,
-				d->readonly ? "y" : "n", d->nextents, busy ? "in use" : "idle");
+				d->readonly ? "y" : "n", d->nextents, busy ? "in use" : "idle", disc);
 		}
 		rows++;
 	}

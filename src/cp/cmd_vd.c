@@ -6,9 +6,16 @@
  * over a disk VMCP holds (vd/outfile.h). Import and export stream through the VD manager in
  * 4 MiB pieces (never the whole image in memory), keep holes as holes (an all-zero piece
  * is zeroed or skipped, not written), hold the VD's lock for their duration (refused
- * while a VM uses the VD), and draw a progress line only when stderr is a terminal. */
+ * while a VM uses the VD), and draw a progress line only when stderr is a terminal.
+ *
+ * A CD-ROM VD holds a disc: import puts the image in as the disc (its size, padded to
+ * 2048-byte blocks, recorded as the settings file's `medium`), export writes the disc
+ * out (not the whole VD). Importing into the CD-ROM of a running VM is the VM's own
+ * business: the import asks the VM, through the CP, to run its command `change DEV
+ * FILE`, which loads the disc while the VM runs and tells the guest (docs/commands.md). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +25,17 @@
 
 #include "base/err.h"
 #include "cp/cp.h"
+#include "cp/cpsock.h"
 #include "vd/outfile.h"
+#include "vd/vdconf.h"
 
 #define CHUNK (4 * MiB)
 
 /* Finds VD vm dev under the directory lock, takes its lock (write for import, read for
- * export) and fills vd. Returns 0 or the code after printing the message. */
-static int open_vd(Vmfat *v, const char *vm, const char *dev, bool write, VdDisk *vd, u32 *id)
+ * export) and fills vd. Returns 0 or the code after printing the message; a VD in use
+ * is VMCP_EBUSY with *type set and no message when quiet_busy. */
+static int open_vd(Vmfat *v, const char *vm, const char *dev, bool write, VdDisk *vd, u32 *id,
+		   bool quiet_busy, int *type)
 {
 	int d = vm_dev_index(dev);
 	if (d < 0) {
@@ -45,13 +56,14 @@ static int open_vd(Vmfat *v, const char *vm, const char *dev, bool write, VdDisk
 		return VMCP_ENOENT;
 	}
 	*id = vdd->id;
+	*type = vdd->type;
 	r = vmfat_vd_lock(v, vdd->id, write);
 	if (r) {
 		vmfat_unlock(v);
-		if (r == VMCP_EBUSY)
-			msg(VDM_VD_BUSY, 'E', "VD %s %s is in use by a running VM", vm, dev);
-		else
+		if (r != VMCP_EBUSY)
 			msg(VDM_LOCK, 'E', "Cannot lock VD %s %s", vm, dev);
+		else if (!quiet_busy)
+			msg(VDM_VD_BUSY, 'E', "VD %s %s is in use by a running VM", vm, dev);
 		return r;
 	}
 	if (vmfat_vd_load(v, vdd, vd)) {
@@ -62,28 +74,6 @@ static int open_vd(Vmfat *v, const char *vm, const char *dev, bool write, VdDisk
 	vmfat_unlock(v);
 	vd->readonly = false; /* read-only binds the guest, not the CP */
 	return 0;
-}
-
-static bool is_zero(const u8 *p, size_t n)
-{
-	return n == 0 || (p[0] == 0 && !memcmp(p, p + 1, n - 1));
-}
-
-/* Reads up to n bytes (fewer only at end of file). Returns the count or -1. */
-static ssize_t read_full(int fd, u8 *p, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t k = read(fd, p + got, n - got);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -1;
-		if (k == 0)
-			break;
-		got += (size_t)k;
-	}
-	return (ssize_t)got;
 }
 
 static int write_full(int fd, const u8 *p, size_t n)
@@ -107,72 +97,77 @@ static int vd_io_fail(const char *what, const char *vm, const char *dev, u64 lba
 	return r;
 }
 
-static int do_import(VdDisk *vd, const char *vm, const char *dev, const char *path)
+/* Imports the image at path. Into a CD-ROM the image is the disc: the settings file
+ * says "medium = none" while it is written (a failure leaves no half disc behind), then
+ * its size. */
+static int do_import(Vmfat *v, VdDisk *vd, const char *vm, const char *dev, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		int e = errno;
-		msg(VDM_IMAGE_IO, 'E', "Cannot read image %s: %s", path, strerror(e));
-		if (fd >= 0)
-			close(fd);
-		return e == ENOENT ? VMCP_ENOENT : VMCP_EIO;
+	VdErr e;
+	bool cd = vd->type == VD_TYPE_CDROM;
+	u64 done = 0;
+	if (cd && vd->medium && vmfat_set_medium(v, vm, dev, 0))
+		return cp_fail(&v->err);
+	if (cp_image_import(vd, vm, dev, path, true, &done, &e))
+		return cp_fail(&e);
+	if (cd && vmfat_set_medium(v, vm, dev, vd_medium_size(done)))
+		return cp_fail(&v->err);
+	msg(CPM_IMPORTED, 'I', "VD %s %s imported: %llu bytes from %s", vm, dev, (unsigned long long)done, path);
+	return 0;
+}
+
+/* vd import into the CD-ROM of a running VM: the VM's command `change DEV FILE` (FILE
+ * made absolute), through the CP. A VD busy for another reason (an import or export in
+ * progress: no such VM runs) gets the busy message. */
+static int import_running(CpCtx *cp, const char *vm, const char *dev, const char *path)
+{
+	char abs[PATH_MAX], cwd[PATH_MAX], line[PATH_MAX + 32];
+	if (!getcwd(cwd, sizeof(cwd)))
+		snprintf(cwd, sizeof(cwd), "/");
+	if (!realpath(path, abs)) {
+		msg(VDM_IMAGE_IO, 'E', "Cannot read image %s: %s", path, strerror(errno));
+		return errno == ENOENT ? VMCP_ENOENT : VMCP_EIO;
 	}
-	u64 size = (u64)st.st_size;
-	if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, &size) != 0)
-		size = 0;
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-		close(fd);
-		msg(VDM_IMAGE_IO, 'E', "Image %s is not a regular file or block device", path);
-		return VMCP_EINVAL;
+	snprintf(line, sizeof(line), "change %s %s", dev, abs);
+	CpConn c;
+	if (cpconn_open(&c, cp->dasd, false, true)) {
+		msg(VDM_VD_BUSY, 'E', "VD %s %s is in use by a running VM", vm, dev);
+		return VMCP_EBUSY;
 	}
-	if (size > vd->sectors * SECTOR_SIZE) {
-		close(fd);
-		msg(VDM_IMAGE_LARGE, 'E', "Image %s (%llu bytes) is larger than VD %s %s (%llu bytes); use vmcp vd resize",
-		    path, (unsigned long long)size, vm, dev, (unsigned long long)(vd->sectors * SECTOR_SIZE));
-		return VMCP_ERANGE;
-	}
-	u8 *buf = malloc(CHUNK);
-	if (!buf) {
-		close(fd);
-		msg(VDM_NOMEM, 'E', "Out of memory");
-		return VMCP_ENOMEM;
-	}
-	char what[64];
-	snprintf(what, sizeof(what), "import %s %s", vm, dev);
-	CpProgress prog;
-	cp_progress_begin(&prog, what, size);
-	u64 lba = 0, done = 0;
-	int r = 0;
-	while (!r && done < size) {
-		ssize_t n = read_full(fd, buf, CHUNK);
-		if (n < 0) {
-			msg(VDM_IMAGE_IO, 'E', "Cannot read image %s: %s", path, strerror(errno));
-			r = VMCP_EIO;
-			break;
-		}
-		if (n == 0)
-			break; /* the file shrank under us: the rest reads as zeros */
-		size_t padded = ((size_t)n + SECTOR_SIZE - 1) / SECTOR_SIZE * SECTOR_SIZE;
-		memset(buf + n, 0, padded - (size_t)n);
-		u32 count = (u32)(padded / SECTOR_SIZE);
-		r = is_zero(buf, padded) ? vd_zero(vd, lba, count) : vd_write(vd, lba, count, buf);
-		if (r)
-			r = vd_io_fail("Writing", vm, dev, lba, r);
-		lba += count;
-		done += (u64)n;
-		cp_progress(&prog, done);
-	}
-	if (!r && lba < vd->sectors && (r = vd_zero(vd, lba, vd->sectors - lba)))
-		r = vd_io_fail("Zeroing", vm, dev, lba, r);
-	if (!r && (r = vd_flush(vd)))
-		r = vd_io_fail("Flushing", vm, dev, lba, r);
-	cp_progress_end(&prog);
-	free(buf);
-	close(fd);
+	JsonWriter w;
+	jw_init(&w);
+	jw_obj(&w);
+	jw_key(&w, "name");
+	jw_str(&w, vm);
+	jw_key(&w, "command");
+	jw_str(&w, line);
+	jw_key(&w, "cwd");
+	jw_str(&w, cwd);
+	jw_key(&w, "timeout");
+	jw_int(&w, 3600);
+	jw_end_obj(&w);
+	char *args = jw_take(&w, NULL);
+	Json *r = args ? cpconn_call(&c, "send", args, 3610 * 1000) : NULL;
+	free(args);
+	cpconn_close(&c);
 	if (!r)
-		msg(CPM_IMPORTED, 'I', "VD %s %s imported: %llu bytes from %s", vm, dev, (unsigned long long)done, path);
-	return r;
+		return VMCP_EIO;
+	const Json *err = json_get(r, "error");
+	if (err && !strcmp(json_get_str(err, "class") ? json_get_str(err, "class") : "", "NotRunning")) {
+		json_free(r);
+		msg(VDM_VD_BUSY, 'E', "VD %s %s is in use by a running VM", vm, dev);
+		return VMCP_EBUSY;
+	}
+	int rc = cpconn_reply_status(r);
+	if (!rc) {
+		const Json *ret = json_get(r, "return");
+		const Json *out = json_get(ret, "output");
+		if (out && out->type == JSON_STR)
+			fwrite(out->str, 1, out->len, stdout);
+		int exit = (int)json_get_num(ret, "rc", 0);
+		rc = exit == 124 ? VMCP_ETIMEOUT : exit ? -exit : 0;
+	}
+	json_free(r);
+	return rc;
 }
 
 /* Exports the VD to path: a temporary file beside it, renamed over it once every byte
@@ -183,6 +178,12 @@ static int do_export(CpCtx *cp, VdDisk *vd, const char *vm, const char *dev, con
 {
 	Outfile of;
 	VdErr e;
+	/* A CD-ROM's image is its disc. */
+	u64 sectors = vd->type == VD_TYPE_CDROM ? vd->medium / SECTOR_SIZE : vd->sectors;
+	if (vd->type == VD_TYPE_CDROM && !sectors) {
+		msg(VDM_NO_DISC, 'E', "VD %s %s holds no disc", vm, dev);
+		return VMCP_ENOENT;
+	}
 	if (outfile_open(&of, cp->dasd, path, OUTFILE_REPLACE, mode, VDM_IMAGE_IO, "image", &e))
 		return cp_fail(&e);
 	/* Holes are kept only in a new file (a temporary one): one written in place must
@@ -198,17 +199,17 @@ static int do_export(CpCtx *cp, VdDisk *vd, const char *vm, const char *dev, con
 	char what[64];
 	snprintf(what, sizeof(what), "export %s %s", vm, dev);
 	CpProgress prog;
-	u64 total = vd->sectors * SECTOR_SIZE;
+	u64 total = sectors * SECTOR_SIZE;
 	cp_progress_begin(&prog, what, total);
 	int r = 0;
-	for (u64 lba = 0; !r && lba < vd->sectors;) {
-		u32 count = (u32)MIN(vd->sectors - lba, CHUNK / SECTOR_SIZE);
+	for (u64 lba = 0; !r && lba < sectors;) {
+		u32 count = (u32)MIN(sectors - lba, CHUNK / SECTOR_SIZE);
 		size_t n = (size_t)count * SECTOR_SIZE;
 		if ((r = vd_read(vd, lba, count, buf))) {
 			r = vd_io_fail("Reading", vm, dev, lba, r);
 			break;
 		}
-		if (sparse && is_zero(buf, n)) {
+		if (sparse && cp_is_zero(buf, n)) {
 			if (lseek(of.fd, (off_t)n, SEEK_CUR) < 0)
 				r = VMCP_EIO;
 		} else if (write_full(of.fd, buf, n)) {
@@ -289,10 +290,15 @@ int cp_cmd_vd(CpCtx *cp, int argc, char **argv)
 	} else {
 		VdDisk vd;
 		u32 id = 0;
-		if (!(r = open_vd(v, pos[1], pos[2], imp, &vd, &id))) {
-			r = imp ? do_import(&vd, pos[1], pos[2], pos[3])
+		int type = 0;
+		if (!(r = open_vd(v, pos[1], pos[2], imp, &vd, &id, imp, &type))) {
+			r = imp ? do_import(v, &vd, pos[1], pos[2], pos[3])
 				: do_export(cp, &vd, pos[1], pos[2], pos[3], mode);
 			vmfat_vd_unlock(v, id);
+		} else if (r == VMCP_EBUSY && imp && type == VD_TYPE_CDROM) {
+			r = import_running(cp, pos[1], pos[2], pos[3]);
+		} else if (r == VMCP_EBUSY && imp) {
+			msg(VDM_VD_BUSY, 'E', "VD %s %s is in use by a running VM", pos[1], pos[2]);
 		}
 	}
 	vmfat_close(v);

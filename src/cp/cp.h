@@ -12,6 +12,7 @@
 #define VMCP_CP_CP_H
 
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "base/base.h"
 #include "vd/vmfat.h"
@@ -51,7 +52,7 @@ typedef struct CpCtx {
 #define CP_USAGE_FORMAT "format [--dasd PATH] --size SIZE [--force] [--mode MODE]"
 #define CP_USAGE_DEFINE_VM \
 	"define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda] [--console serial|vga]"
-#define CP_USAGE_DEFINE_VD "define vd VM DEV SIZE"
+#define CP_USAGE_DEFINE_VD "define vd VM DEV SIZE [--type disk|floppy|cdrom]"
 #define CP_USAGE_DELETE "delete vm NAME\ndelete vd VM DEV"
 #define CP_USAGE_QUERY "query vm [NAME] | vd [VM] | dasd | space | names  [--json]"
 #define CP_USAGE_DIRECTORY "directory get NAME\ndirectory put NAME FILE\ndirectory list"
@@ -129,6 +130,19 @@ void cp_progress_begin(CpProgress *p, const char *what, u64 total);
 void cp_progress(CpProgress *p, u64 done);
 /* Clears it. */
 void cp_progress_end(CpProgress *p);
+
+/* Copies the raw image at path (a regular file or block device no larger than the VD)
+ * into vd, VD vm dev, from its first sector; the rest of the VD reads as zeros after,
+ * and the VD is flushed (image.c). The progress line is drawn when progress is set (and
+ * stderr is a terminal). Returns 0 with *bytes the image's size, or the failure with
+ * its numbered message in e (200, 201, 202, 113). vd must be writable (read-only binds
+ * the guest, not the CP). */
+int cp_image_import(VdDisk *vd, const char *vm, const char *dev, const char *path, bool progress,
+		    u64 *bytes, VdErr *e);
+/* True if the n bytes at p are all zero. */
+bool cp_is_zero(const u8 *p, size_t n);
+/* Reads up to n bytes from fd (fewer only at end of file): the count, or -1. */
+ssize_t cp_read_full(int fd, u8 *p, size_t n);
 
 /* The commands (one file each, or one per family): each returns 0 or a negative VMCP_E*
  * code after printing its numbered message (docs/commands.md). */

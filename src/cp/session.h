@@ -54,6 +54,9 @@ enum {
 	VMM_RESUMED = 520,
 	VMM_SIGNAL = 521,     /* ended by a host signal */
 	VMM_STORE = 522,
+	VMM_DISC = 523,        /* a disc loaded into / taken out of a CD-ROM drive */
+	VMM_DISC_LOCKED = 524, /* the guest prevents the removal of its disc */
+	VMM_NO_CDROM = 525,    /* change/eject: no CD-ROM drive there */
 };
 
 typedef enum VmState {

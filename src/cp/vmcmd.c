@@ -15,10 +15,14 @@
  *   TRace OFF                           every trace off
  *   TRAp IO PORT[-PORT] [ON|OFF]        stop at CP READ before each access to the ports
  *   SYStem RESET | IPL                  reset the machine (the BIOS boots again)
+ *   CHange DEV FILE                     a new disc in CD-ROM drive DEV: the image FILE
+ *                                       (the rest of the line) is written into the VD
+ *   EJect DEV [FORCE]                   the disc out of CD-ROM drive DEV
  *   SHUTdown | LOGoff                   end the VM
  *   Help                                this list
  * Trace lines go to the file named with TO (relative to the caller's directory), else
- * to --trace-file, else to standard error. */
+ * to --trace-file, else to standard error. A disc image for change is likewise relative
+ * to the caller's directory. */
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -30,11 +34,13 @@
 
 #include "base/err.h"
 #include "cp/session.h"
+#include "vd/vdconf.h"
 
 #define VMCMD_HELP                                                                       \
 	"begin [ADDR|SEG:OFF] | stop | display registers | display memory ADDR [LEN] |\n" \
 	"query [vd] | trace io|vd|cpu [on|off] [PORT[-PORT]] [to FILE] | trace off |\n"   \
-	"trap io PORT[-PORT] [on|off] | system reset | ipl | shutdown\n"
+	"trap io PORT[-PORT] [on|off] | system reset | ipl | shutdown |\n"                   \
+	"change DEV FILE | eject DEV [force]\n"
 
 /* A message to the command's output (stdout/stderr by severity for the local console). */
 static int cmsg(FILE *out, int num, char sev, const char *fmt, ...)
@@ -187,8 +193,13 @@ static void query_vd(VmSession *s, FILE *f)
 		for (u32 e = 0; e < vd->nextents; e++)
 			fprintf(f, " %llu+%llu", (unsigned long long)vd->extent[e].start,
 				(unsigned long long)vd->extent[e].count);
-		fprintf(f, "; %llu reads, %llu writes\n", (unsigned long long)vd->nreads,
+		fprintf(f, "; %llu reads, %llu writes", (unsigned long long)vd->nreads,
 			(unsigned long long)vd->nwrites);
+		if (vd->type == VD_TYPE_CDROM && vd->medium)
+			fprintf(f, "; CD-ROM, a disc of %llu bytes", (unsigned long long)vd->medium);
+		else if (vd->type == VD_TYPE_CDROM)
+			fprintf(f, "; CD-ROM, no disc");
+		fputc('\n', f);
 	}
 	if (!s->vm.nvd)
 		fprintf(f, "VM %s has no VDs\n", s->vm.name);
@@ -333,6 +344,98 @@ static int trap_cmd(VmSession *s, FILE *out, char **w, int n)
 	return 0;
 }
 
+/* The CD-ROM drive dev of the VM (its VD), or NULL after the message. */
+static VdDisk *cd_drive(VmSession *s, FILE *out, const char *dev)
+{
+	int d = vm_dev_index(dev);
+	VdDisk *vd = d >= VM_DEV_HDA && d <= VM_DEV_HDD ? vmblock_vd(&s->vm, vm_dev_name(d)) : NULL;
+	if (!vd || vd->type != VD_TYPE_CDROM) {
+		cmsg(out, VMM_NO_CDROM, 'E', "VM %s has no CD-ROM drive %s", s->vm.name, dev);
+		return NULL;
+	}
+	return vd;
+}
+
+/* Takes the disc out of drive vd: the guest's lock holds unless force. */
+static int take_out(VmSession *s, FILE *out, VdDisk *vd, bool force)
+{
+	int r = machine_set_medium(s->m, vm_dev_index(vd->dev), 0, force);
+	if (r == VMCP_EBUSY)
+		return cmsg(out, VMM_DISC_LOCKED, 'E', "%s: the guest prevents the removal of its disc "
+			    "(PREVENT ALLOW MEDIUM REMOVAL); eject %s force takes it out", vd->dev, vd->dev),
+		       VMCP_EBUSY;
+	if (r)
+		return cmsg(out, VMM_NO_CDROM, 'E', "VM %s has no CD-ROM drive %s", s->vm.name, vd->dev), r;
+	vd->medium = 0;
+	if (vmfat_set_medium(s->vm.dasd, s->vm.name, vd->dev, 0))
+		return cmsg(out, s->vm.dasd->err.num, 'E', "%s", s->vm.dasd->err.text), s->vm.dasd->err.code;
+	return 0;
+}
+
+/* eject DEV [force]: the disc out of the drive; the guest sees no medium. */
+static int eject_cmd(VmSession *s, FILE *out, char **w, int n)
+{
+	if (n < 2 || n > 3 || (n == 3 && !word_is(w[2], "force", 5)))
+		return bad(out, "eject DEV [force]");
+	VdDisk *vd = cd_drive(s, out, w[1]);
+	if (!vd)
+		return VMCP_ENOENT;
+	int r = take_out(s, out, vd, n == 3);
+	if (!r)
+		cmsg(out, VMM_DISC, 'I', "%s: disc taken out", vd->dev);
+	return r;
+}
+
+/* change DEV FILE: the image FILE (the rest of the line, relative to cwd) becomes the
+ * disc in the drive: the old disc comes out (refused while the guest prevents it), the
+ * image is written into the VD through the VD manager (the VM waits meanwhile), the
+ * settings file records it, and the guest sees UNIT ATTENTION and its capacity. */
+static int change_cmd(VmSession *s, FILE *out, const char *text, char **w, int n, const char *cwd)
+{
+	if (n < 3)
+		return bad(out, "change DEV FILE");
+	VdDisk *vd = cd_drive(s, out, w[1]);
+	if (!vd)
+		return VMCP_ENOENT;
+	/* FILE is the line after DEV, so that a name may hold blanks. */
+	const char *p = text;
+	for (int k = 0; k < 2; k++) {
+		p += strspn(p, " \t");
+		p += strcspn(p, " \t");
+	}
+	p += strspn(p, " \t");
+	size_t len = strlen(p);
+	while (len && strchr(" \t\r\n", p[len - 1]))
+		len--;
+	char path[PATH_MAX];
+	if (p[0] != '/' && cwd)
+		snprintf(path, sizeof(path), "%s/%.*s", cwd, (int)len, p);
+	else
+		snprintf(path, sizeof(path), "%.*s", (int)len, p);
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return cmsg(out, VDM_IMAGE_IO, 'E', "Cannot read image %s: %s", path, strerror(errno)),
+		       errno == ENOENT ? VMCP_ENOENT : VMCP_EIO;
+	int r = take_out(s, out, vd, false);
+	if (r)
+		return r;
+	/* The CP writes the disc, not the guest: read-only binds the guest; no trace. */
+	VdDisk wr = *vd;
+	wr.readonly = false;
+	wr.trace = NULL;
+	VdErr e;
+	u64 bytes = 0;
+	if ((r = cp_image_import(&wr, s->vm.name, vd->dev, path, false, &bytes, &e)))
+		return cmsg(out, e.num, 'E', "%s", e.text), r;
+	u64 medium = vd_medium_size(bytes);
+	if ((r = vmfat_set_medium(s->vm.dasd, s->vm.name, vd->dev, medium)))
+		return cmsg(out, s->vm.dasd->err.num, 'E', "%s", s->vm.dasd->err.text), r;
+	vd->medium = medium;
+	machine_set_medium(s->m, vm_dev_index(vd->dev), medium, true);
+	cmsg(out, VMM_DISC, 'I', "%s: disc %s in (%llu bytes)", vd->dev, path, (unsigned long long)medium);
+	return 0;
+}
+
 /* begin ADDR: EIP = ADDR in the current CS; begin SEG:OFF in real or V86 mode also
  * loads CS as the CPU does there (base SEG * 16). */
 static int begin_at(VmSession *s, FILE *out, const char *a)
@@ -441,6 +544,10 @@ int vmcmd_exec(VmSession *s, const char *text, FILE *out, const char *cwd)
 	}
 	if (word_is(w[0], "system", 3) || word_is(w[0], "ipl", 3))
 		return bad(out, "system reset | ipl, with nothing more");
+	if (word_is(w[0], "change", 2))
+		return change_cmd(s, out, text, w, n, cwd);
+	if (word_is(w[0], "eject", 2))
+		return eject_cmd(s, out, w, n);
 	if (word_is(w[0], "disconnect", 4))
 		return bad(out, "disconnect is for a console attached with vmcp attach; this one runs "
 			   "the VM (vmcp ipl): shutdown ends it, begin or Ctrl-] resumes it");

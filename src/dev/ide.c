@@ -1,22 +1,35 @@
-/* ide.c: the PIIX3's IDE interface and ATA hard disks behind it.
+/* ide.c: the PIIX3's IDE interface, and the ATA hard disks and ATAPI CD-ROM drives
+ * behind it.
  *
  * Models two channels (command block + device control register each, INTRQ to IRQ14 or
- * IRQ15), two ATA devices per channel with their own task-file copies as the ATA
- * register protocol has it, the PIO data-in/data-out and DMA protocols, LBA28, LBA48
- * (the two-deep register FIFO read back with HOB) and CHS addressing, and the PIIX3
+ * IRQ15), two devices per channel with their own task-file copies as the ATA register
+ * protocol has it, the PIO data-in/data-out and DMA protocols, LBA28, LBA48 (the
+ * two-deep register FIFO read back with HOB) and CHS addressing, and the PIIX3
  * bus-master IDE function (BMICx/BMISx/BMIDTPx, PRD tables read from guest memory).
  * Every sector goes through the VD manager (vd_read/vd_write/vd_flush): a request past
  * the end of the VD is refused with IDNF before any byte moves; a host I/O error becomes
  * UNC (read) or ABRT (write) in the error register.
  *
- * References: ATA/ATAPI-6 (T13 1410D) for registers, commands, IDENTIFY DEVICE words,
- * signatures and the device 0/device 1 rules; Intel 82371FB/SB (PIIX/PIIX3) datasheet
- * section "Bus Master IDE" and SFF-8038i for the bus-master registers and the
- * Interrupt/Active outcomes of a PRD table that is longer or shorter than the transfer.
+ * A VD of type cdrom is an ATAPI device (the PACKET command feature set): signature
+ * 14h/EBh in LBA mid/high after a reset, IDENTIFY PACKET DEVICE (IDENTIFY DEVICE aborts
+ * with the signature), DEVICE RESET (taken even while BSY), and the packet protocol:
+ * PACKET, then DRQ with interrupt reason CoD=1 IO=0 for the 12-byte command block (no
+ * interrupt: "accelerated DRQ", word 0 bits 6:5 = 10b), BSY while it runs, then for
+ * data-in DRQ blocks of at most the byte count limit (the byte count in LBA mid/high,
+ * interrupt reason IO=1 CoD=0, an interrupt each), or with the DMA bit of the feature
+ * register the bus master moves it; the end is status DRDY (ERR and the sense key in the
+ * error register for CHECK CONDITION) with IO=1 CoD=1 and an interrupt. The command
+ * set itself is atapi.c's.
  *
- * Not modelled: ATAPI (PACKET and IDENTIFY PACKET DEVICE abort), Ultra DMA (the PIIX3
- * has none: SET FEATURES to a UDMA mode aborts), SMART, security, HPA, queued and
- * streaming commands (all abort), 8-bit PIO, PCI master/target aborts (the Error bit
+ * References: ATA/ATAPI-6 (T13 1410D) for registers, commands, IDENTIFY (PACKET) DEVICE
+ * words, signatures, the device 0/device 1 rules and the packet protocol (9.10, 9.11);
+ * Intel 82371FB/SB (PIIX/PIIX3) datasheet section "Bus Master IDE" and SFF-8038i for the
+ * bus-master registers and the Interrupt/Active outcomes of a PRD table that is longer
+ * or shorter than the transfer.
+ *
+ * Not modelled: Ultra DMA (the PIIX3 has none: SET FEATURES to a UDMA mode aborts),
+ * SMART, security, HPA, queued and streaming commands (all abort), overlapped PACKET
+ * commands (OVL aborts) and SERVICE, 8-bit PIO, PCI master/target aborts (the Error bit
  * of BMISx is only ever cleared), the PIIX3 timing registers (PCI config space, owned by
  * the PCI model). The bus master follows the command's direction; the direction bit of
  * BMICx is stored and read back but not checked against it. */
@@ -36,7 +49,12 @@ enum {
 	IDE_PH_NEXT,    /* BSY between blocks: the timer reads the next or writes this */
 	IDE_PH_DMA,     /* DRQ (DMARQ): waiting for the bus master */
 	IDE_PH_RESET,   /* SRST asserted, or the reset still running */
+	IDE_PH_PACKET,  /* DRQ (CoD): the host writes the 12-byte command block */
+	IDE_PH_EXEC,    /* BSY after the command block: the timer runs it */
 };
+
+/* ATAPI interrupt reason (the Sector Count register during a PACKET command). */
+enum { IDE_IR_COD = 0x01, IDE_IR_IO = 0x02 };
 
 /* The largest LBA28 capacity (IDENTIFY words 60-61) and the largest CHS capacity. */
 #define IDE_LBA28_MAX 0x0FFFFFFFu
@@ -254,11 +272,68 @@ static void put_string(u16 *w, const char *s, int nwords)
 	}
 }
 
-void ide_identify(const IdeDrive *d, u16 w[256])
+/* Integrity word: signature A5h and a checksum making the 512 bytes sum to 0. */
+static void identify_checksum(u16 w[256])
+{
+	u8 sum = 0xA5;
+	for (int i = 0; i < 255; i++)
+		sum = (u8)(sum + (w[i] & 0xFF) + (w[i] >> 8));
+	w[255] = (u16)((u8)-sum << 8 | 0xA5);
+}
+
+/* Word 93, the hardware reset result: bit 14 set, bit 0 set; device 0 reports how it
+ * found its number (jumper: 01), diagnostics passed, and PDIAG-/DASP- from device 1
+ * when there is one, else "device 0 responds for device 1" (bit 6), which SeaBIOS reads
+ * to skip probing device 1. Device 1 reports its own number source. */
+static u16 reset_result(const IdeDrive *d)
+{
+	const IdeDrive *other = &d->chan->drive[d->unit ^ 1];
+	if (d->unit == 0)
+		return (u16)(0x4000 | 0x000B | (other->vd ? 0x0030 : 0x0040));
+	return 0x4000 | 0x0B00; /* bit 8, jumper (01), PDIAG- asserted */
+}
+
+/* IDENTIFY PACKET DEVICE (ATA/ATAPI-6 8.16). */
+static void identify_packet(const IdeDrive *d, u16 w[256])
 {
 	memset(w, 0, 512);
+	/* ATAPI (10b), CD-ROM (05h), removable, DRQ within 50 us of PACKET without an
+	 * interrupt (10b), 12-byte command packets (00b). */
+	w[0] = 0x8000 | 0x0500 | 0x0080 | 0x0040;
+	put_string(&w[10], d->serial, 10);
+	put_string(&w[23], d->firmware, 4);
+	put_string(&w[27], d->model, 20);
+	w[49] = 0x0F00;       /* IORDY supported and can be disabled, LBA, DMA */
+	w[50] = 0x4000;
+	w[51] = 0x0200;
+	w[53] = 0x0002;       /* words 64-70 valid */
+	w[63] = 0x0007 | (d->mwdma_mode >= 0 ? (u16)(0x0100 << d->mwdma_mode) : 0);
+	w[64] = 0x0003;       /* PIO modes 3 and 4 */
+	w[65] = 120;
+	w[66] = 120;
+	w[67] = 120;
+	w[68] = 120;
+	w[80] = 0x007E;       /* ATA-1 to ATA/ATAPI-6 */
+	/* Supported and enabled: NOP, DEVICE RESET, the PACKET feature set, power
+	 * management. */
+	w[82] = 0x4000 | 0x0200 | 0x0010 | 0x0008;
+	w[83] = 0x4000;
+	w[84] = 0x4000;
+	w[85] = w[82];
+	w[86] = 0x0000;
+	w[87] = 0x4000;
+	w[93] = reset_result(d);
+	identify_checksum(w);
+}
+
+void ide_identify(const IdeDrive *d, u16 w[256])
+{
+	if (d->packet) {
+		identify_packet(d, w);
+		return;
+	}
+	memset(w, 0, 512);
 	u64 cap = d->vd->sectors;
-	const IdeDrive *other = &d->chan->drive[d->unit ^ 1];
 	w[0] = 0x0040;        /* ATA device, fixed, not removable */
 	w[1] = d->cyls;
 	w[3] = d->heads;
@@ -303,23 +378,12 @@ void ide_identify(const IdeDrive *d, u16 w[256])
 	w[85] = 0x4008 | (d->lookahead ? 0x0040 : 0) | (d->wcache ? 0x0020 : 0);
 	w[86] = 0x3400;
 	w[87] = 0x4000;
-	/* Hardware reset result: bit 14 set, bit 0 set; device 0 reports how it found its
-	 * number (jumper: 01), diagnostics passed, and PDIAG-/DASP- from device 1 when
-	 * there is one, else "device 0 responds for device 1" (bit 6), which SeaBIOS reads
-	 * to skip probing device 1. Device 1 reports its own number source. */
-	if (d->unit == 0)
-		w[93] = (u16)(0x4000 | 0x000B | (other->vd ? 0x0030 : 0x0040));
-	else
-		w[93] = 0x4000 | 0x0B00; /* bit 8, jumper (01), PDIAG- asserted */
+	w[93] = reset_result(d);
 	w[100] = (u16)cap;
 	w[101] = (u16)(cap >> 16);
 	w[102] = (u16)(cap >> 32);
 	w[103] = (u16)(cap >> 48);
-	/* Integrity word: signature A5h and a checksum making the 512 bytes sum to 0. */
-	u8 sum = 0xA5;
-	for (int i = 0; i < 255; i++)
-		sum = (u8)(sum + (w[i] & 0xFF) + (w[i] >> 8));
-	w[255] = (u16)((u8)-sum << 8 | 0xA5);
+	identify_checksum(w);
 }
 
 /* ---- Settings ---- */
@@ -334,13 +398,23 @@ static void drive_defaults(IdeDrive *d)
 	d->keep_settings = false;
 }
 
+/* The signature after a reset or a diagnostic (ATA/ATAPI-6 9.12): sector count and LBA
+ * low 01h; LBA mid/high 00h/00h for an ATA device, 14h/EBh for a PACKET device. */
 static void set_signature(IdeDrive *d)
 {
 	d->nsector = d->hob_nsector = 1;
 	d->lbal = d->hob_lbal = 1;
-	d->lbam = d->lbah = d->hob_lbam = d->hob_lbah = 0;
+	d->lbam = d->hob_lbam = d->packet ? 0x14 : 0;
+	d->lbah = d->hob_lbah = d->packet ? 0xEB : 0;
 	d->device = 0;
 	d->lba48 = false;
+}
+
+/* Status after a reset or a diagnostic: DRDY for an ATA device; 00h for a PACKET
+ * device, whose DRDY stays clear until its next command completes (9.12). */
+static u8 reset_status(const IdeDrive *d)
+{
+	return d->packet ? 0 : IDE_ST_DRDY | IDE_ST_DSC;
 }
 
 /* ---- Commands ---- */
@@ -452,6 +526,171 @@ static void cmd_set_features(IdeDrive *d)
 	finish_ok(d);
 }
 
+/* ---- The packet protocol (ATAPI) ---- */
+
+/* The end of a PACKET command: DRDY, with ERR and the sense key in the error register
+ * after CHECK CONDITION; interrupt reason IO=1 CoD=1; an interrupt. */
+static void packet_end(IdeDrive *d, bool check)
+{
+	d->status = IDE_ST_DRDY | (check ? IDE_ST_ERR : 0);
+	d->error = check ? atapi_error_reg(&d->atapi) : 0;
+	d->nsector = IDE_IR_IO | IDE_IR_COD;
+	d->phase = IDE_PH_IDLE;
+	drive_raise(d);
+}
+
+/* Reads the next CD blocks of a READ into buf (as many as it holds). False after a
+ * host failure: the command has ended with MEDIUM ERROR. */
+static bool packet_fill(IdeDrive *d)
+{
+	u32 n = MIN(d->rd_left, (u32)(IDE_BUF_SIZE / ATAPI_BLOCK));
+	if (!atapi_read(&d->atapi, d->rd_lba, n, d->buf)) {
+		packet_end(d, true);
+		return false;
+	}
+	d->rd_lba += n;
+	d->rd_left -= n;
+	d->pos = 0;
+	d->fill = n * ATAPI_BLOCK;
+	return true;
+}
+
+/* The next PIO DRQ block of a data-in command: what the buffer holds, at most the byte
+ * count limit (0 taken as FFFEh), an even count but for the last block, whole CD blocks
+ * when the limit allows one; the byte count goes to LBA mid/high. */
+static void packet_pio_block(IdeDrive *d)
+{
+	if (d->pos == d->fill && !packet_fill(d))
+		return;
+	u32 avail = d->fill - d->pos, lim = d->bc_limit ? d->bc_limit : 0xFFFE, n;
+	if (avail == d->xfer_left && avail <= lim) {
+		n = avail;
+	} else {
+		lim = MAX(lim & ~1u, 2u);
+		n = MIN(avail, lim);
+		if (n >= ATAPI_BLOCK)
+			n -= n % ATAPI_BLOCK;
+	}
+	d->block = n;
+	d->len = d->pos + n;
+	d->lbam = (u8)n;
+	d->lbah = (u8)(n >> 8);
+	d->nsector = IDE_IR_IO;
+	d->status = IDE_ST_DRDY | IDE_ST_DRQ;
+	d->phase = IDE_PH_PIO_IN;
+	drive_raise(d);
+}
+
+/* The host read a whole DRQ block: BSY, then the next block, or the end. */
+static void packet_block_done(IdeDrive *d)
+{
+	d->xfer_left -= d->block;
+	if (!d->xfer_left) {
+		packet_end(d, false);
+		return;
+	}
+	d->status = IDE_ST_BSY | IDE_ST_DRDY;
+	d->phase = IDE_PH_NEXT;
+	timer_arm(&d->timer, now_ns(d) + IDE_BLOCK_NS);
+}
+
+/* PACKET: DRQ for the command block (CoD=1, IO=0), without an interrupt. Overlap is not
+ * supported: the OVL bit aborts the command. */
+static void packet_start(IdeDrive *d)
+{
+	if (d->feature & 0x02) {
+		finish_error(d, IDE_ER_ABRT);
+		return;
+	}
+	d->packet_dma = d->feature & 0x01;
+	d->bc_limit = (u16)(d->lbah << 8 | d->lbam);
+	d->pos = 0;
+	d->nsector = IDE_IR_COD;
+	d->status = IDE_ST_DRDY | IDE_ST_DRQ;
+	d->phase = IDE_PH_PACKET;
+}
+
+/* The command block is in and BSY is over: run it, then move its data (PIO blocks or
+ * the bus master) or end. */
+static void packet_exec(IdeDrive *d)
+{
+	AtapiReply r;
+	atapi_command(&d->atapi, d->cdb, d->buf, &r);
+	if (r.check) {
+		packet_end(d, true);
+		return;
+	}
+	d->pos = 0;
+	d->rd_lba = r.lba;
+	d->rd_left = r.count;
+	if (r.count) {
+		d->fill = 0;
+		d->xfer_left = (u64)r.count * ATAPI_BLOCK;
+	} else {
+		d->fill = r.len;
+		d->xfer_left = r.len;
+		d->buf[r.len] = d->buf[r.len + 1] = 0; /* the pad byte of an odd length */
+	}
+	if (!d->xfer_left) {
+		packet_end(d, false);
+		return;
+	}
+	if (d->packet_dma) {
+		d->status = IDE_ST_DRDY | IDE_ST_DRQ;
+		d->phase = IDE_PH_DMA;
+		dma_kick(d->chan);
+		return;
+	}
+	packet_pio_block(d);
+}
+
+/* DEVICE RESET (8.10): the PACKET device resets and shows its signature, without an
+ * interrupt. */
+static void device_reset(IdeDrive *d)
+{
+	set_signature(d);
+	d->error = 0x01;
+	d->status = reset_status(d);
+	d->phase = IDE_PH_IDLE;
+	d->power = IDE_PWR_ACTIVE;
+}
+
+/* IDENTIFY DEVICE or IDENTIFY PACKET DEVICE: one block of 256 words. */
+static void start_identify(IdeDrive *d)
+{
+	u16 w[256];
+	ide_identify(d, w);
+	for (int i = 0; i < 256; i++) /* little-endian words on the data port */
+		put_le16(d->buf + 2 * i, w[i]);
+	set_block(d, 1);
+	d->remain = 1;
+	d->status = IDE_ST_DRDY | IDE_ST_DSC | IDE_ST_DRQ;
+	d->phase = IDE_PH_PIO_IN;
+	drive_raise(d);
+}
+
+/* The ATA commands of a PACKET device (ATA/ATAPI-6 table: the PACKET command feature
+ * set): those it shares with an ATA device go on to run_command's switch (returns
+ * true); the rest abort, IDENTIFY DEVICE with the signature in the task file. */
+static bool packet_ata_command(IdeDrive *d)
+{
+	switch (d->cmd) {
+	case 0xA0: packet_start(d); return false;
+	case 0xA1: start_identify(d); return false;
+	case 0x08: device_reset(d); return false;
+	case 0xEC:
+		set_signature(d);
+		finish_error(d, IDE_ER_ABRT);
+		return false;
+	case 0xEF: case 0x90: case 0xE5: case 0x98: case 0xE6: case 0x99:
+	case 0xE0: case 0xE1: case 0xE2: case 0xE3: case 0x94: case 0x95: case 0x96: case 0x97:
+		return true;
+	default:
+		finish_error(d, IDE_ER_ABRT);
+		return false;
+	}
+}
+
 /* Runs the command in d->cmd once its BSY time is over. */
 static void run_command(IdeDrive *d)
 {
@@ -460,19 +699,12 @@ static void run_command(IdeDrive *d)
 		finish_error(d, d->pend_error);
 		return;
 	}
-	switch (cmd) {
-	case 0xEC: { /* IDENTIFY DEVICE */
-		u16 w[256];
-		ide_identify(d, w);
-		for (int i = 0; i < 256; i++) /* little-endian words on the data port */
-			put_le16(d->buf + 2 * i, w[i]);
-		set_block(d, 1);
-		d->remain = 1;
-		d->status = IDE_ST_DRDY | IDE_ST_DSC | IDE_ST_DRQ;
-		d->phase = IDE_PH_PIO_IN;
-		drive_raise(d);
+	if (d->packet && !packet_ata_command(d))
 		return;
-	}
+	switch (cmd) {
+	case 0xEC: /* IDENTIFY DEVICE */
+		start_identify(d);
+		return;
 	case 0x20: case 0x21: case 0x24: case 0x29: case 0xC4: /* READ SECTORS / MULTIPLE */
 	case 0x30: case 0x31: case 0x34: case 0x39: case 0xC5: /* WRITE SECTORS / MULTIPLE */
 		if (cmd_is_multiple(cmd) && !d->mult) {
@@ -560,7 +792,7 @@ static void run_command(IdeDrive *d)
 	case 0x90: /* EXECUTE DEVICE DIAGNOSTIC: device 0 reports for both */
 		set_signature(d);
 		d->error = 0x01;
-		d->status = IDE_ST_DRDY | IDE_ST_DSC;
+		d->status = reset_status(d);
 		d->phase = IDE_PH_IDLE;
 		if (d->unit == 0 || !d->chan->drive[0].vd)
 			drive_raise(d);
@@ -590,7 +822,11 @@ static void run_command(IdeDrive *d)
 /* The host finished a PIO block (read it all, or wrote it all). */
 static void pio_block_done(IdeDrive *d)
 {
-	if (d->cmd == 0xEC) {
+	if (d->packet && d->cmd == 0xA0) {
+		packet_block_done(d);
+		return;
+	}
+	if (d->cmd == 0xEC || d->cmd == 0xA1) {
 		d->status = IDE_ST_DRDY | IDE_ST_DSC;
 		d->phase = IDE_PH_IDLE;
 		return;
@@ -617,6 +853,10 @@ static void pio_block_done(IdeDrive *d)
 /* BSY between blocks is over: read the next block, or commit the one written. */
 static void pio_next(IdeDrive *d)
 {
+	if (d->packet && d->cmd == 0xA0) {
+		packet_pio_block(d);
+		return;
+	}
 	if (!cmd_is_write(d->cmd)) {
 		start_pio_in(d);
 		return;
@@ -637,7 +877,7 @@ static void reset_done(IdeDrive *d)
 {
 	set_signature(d);
 	d->error = 0x01; /* diagnostic code: passed */
-	d->status = IDE_ST_DRDY | IDE_ST_DSC;
+	d->status = reset_status(d);
 	d->phase = IDE_PH_IDLE;
 	d->power = IDE_PWR_ACTIVE;
 	if (!d->keep_settings)
@@ -650,6 +890,7 @@ static void drive_timer(void *ctx, u64 now)
 	switch (d->phase) {
 	case IDE_PH_CMD: run_command(d); break;
 	case IDE_PH_NEXT: pio_next(d); break;
+	case IDE_PH_EXEC: packet_exec(d); break;
 	case IDE_PH_RESET:
 		if (!(d->chan->devctl & IDE_CTL_SRST))
 			reset_done(d);
@@ -714,6 +955,34 @@ static bool prd_move(IdeChannel *c, IdeDrive *d, bool to_memory)
 	return true;
 }
 
+/* The bus master moves a PACKET command's data to memory, at most a buffer's worth per
+ * turn of the DMA timer (a long READ takes virtual time and never holds the host for
+ * long), with the same outcomes as an ATA transfer. */
+static void packet_dma_run(IdeChannel *c, IdeDrive *d)
+{
+	u32 moved = 0;
+	while (d->xfer_left && moved < IDE_BUF_SIZE) {
+		if (d->pos == d->fill && !packet_fill(d))
+			return;
+		d->len = d->fill;
+		u32 before = d->pos;
+		bool more = prd_move(c, d, true);
+		d->xfer_left -= d->pos - before;
+		moved += d->pos - before;
+		if (!more) {
+			c->bm_status &= (u8)~IDE_BM_ST_ACTIVE;
+			return;
+		}
+	}
+	if (d->xfer_left) {
+		timer_arm(&c->dma_timer, clock_now(c->clk) + IDE_DMA_NS);
+		return;
+	}
+	if (c->prd_done)
+		c->bm_status &= (u8)~IDE_BM_ST_ACTIVE;
+	packet_end(d, false);
+}
+
 /* The bus master is active and a drive requests DMA: run the transfer. Outcomes as
  * SFF-8038i: the drive finishes with the table exactly used: Interrupt, not Active;
  * the drive finishes first: Interrupt and still Active; the table runs out first: not
@@ -725,6 +994,10 @@ static void dma_run(IdeChannel *c)
 		d = &c->drive[c->sel ^ 1];
 	if (!d->vd || d->phase != IDE_PH_DMA || !(c->bm_status & IDE_BM_ST_ACTIVE) || !c->mem)
 		return;
+	if (d->packet) {
+		packet_dma_run(c, d);
+		return;
+	}
 	bool write = cmd_is_write(d->cmd);
 	while (d->remain) {
 		if (d->pos == d->len && !write) {
@@ -847,6 +1120,17 @@ static u16 data_read16(IdeChannel *c)
 static void data_write16(IdeChannel *c, u16 v)
 {
 	IdeDrive *d = &c->drive[c->sel];
+	if (d->vd && d->phase == IDE_PH_PACKET) {
+		/* The command block; its last word starts it (BSY). */
+		put_le16(d->cdb + d->pos, v);
+		d->pos += 2;
+		if (d->pos >= ATAPI_CDB_LEN) {
+			d->status = IDE_ST_BSY | IDE_ST_DRDY;
+			d->phase = IDE_PH_EXEC;
+			timer_arm(&d->timer, now_ns(d) + IDE_CMD_NS);
+		}
+		return;
+	}
 	if (!d->vd || d->phase != IDE_PH_PIO_OUT)
 		return;
 	put_le16(d->buf + d->pos, v);
@@ -919,9 +1203,11 @@ static void reg_write(IdeChannel *c, int reg, u8 v)
 			return;
 		}
 		/* Ignored: no such device, busy (ATA: indeterminate; a drive ignores it),
-		 * or asleep (only a reset wakes it). */
-		if (!d->vd || (d->status & IDE_ST_BSY) || d->phase == IDE_PH_RESET ||
-		    d->power == IDE_PWR_SLEEP)
+		 * or asleep (only a reset wakes it). DEVICE RESET reaches a PACKET device
+		 * busy or asleep: it is how a host recovers one. */
+		bool reset = d->packet && v == 0x08;
+		if (!d->vd || d->phase == IDE_PH_RESET ||
+		    (!reset && ((d->status & IDE_ST_BSY) || d->power == IDE_PWR_SLEEP)))
 			return;
 		drive_command(d, v);
 		return;
@@ -1026,12 +1312,14 @@ static void drive_power_on(IdeDrive *d)
 	d->feature = d->hob_feature = 0;
 	set_signature(d);
 	d->error = 0x01;
-	d->status = d->vd ? IDE_ST_DRDY | IDE_ST_DSC : 0;
+	d->status = d->vd ? reset_status(d) : 0;
 	d->intrq = false;
 	d->phase = IDE_PH_IDLE;
 	d->cmd = 0;
 	d->pos = d->len = 0;
-	if (d->vd)
+	if (d->vd && d->packet)
+		atapi_reset(&d->atapi);
+	else if (d->vd)
 		default_geometry(d);
 }
 
@@ -1079,12 +1367,28 @@ int ide_attach(Ide *ide, int chan, int unit, VdDisk *vd)
 		return VMCP_EINVAL;
 	IdeDrive *d = &ide->chan[chan].drive[unit];
 	d->vd = vd;
+	d->packet = vd && vd->type == VD_TYPE_CDROM;
 	if (vd) {
-		snprintf(d->model, sizeof(d->model), "VMCP HARDDISK");
+		snprintf(d->model, sizeof(d->model), d->packet ? "VMCP CD-ROM" : "VMCP HARDDISK");
 		snprintf(d->serial, sizeof(d->serial), "VMCP-%d%d-%.8s", chan, unit, vd->dev);
 		snprintf(d->firmware, sizeof(d->firmware), "1.0");
 	}
+	if (d->packet)
+		atapi_init(&d->atapi, vd, vd->medium);
 	drive_power_on(d);
 	chan_update_irq(&ide->chan[chan]);
+	return 0;
+}
+
+int ide_set_medium(Ide *ide, int chan, int unit, u64 bytes, bool force)
+{
+	if (chan < 0 || chan > 1 || unit < 0 || unit > 1)
+		return VMCP_EINVAL;
+	IdeDrive *d = &ide->chan[chan].drive[unit];
+	if (!d->vd || !d->packet)
+		return VMCP_EINVAL;
+	if (d->atapi.locked && d->atapi.blocks && !force)
+		return VMCP_EBUSY;
+	atapi_set_medium(&d->atapi, bytes);
 	return 0;
 }

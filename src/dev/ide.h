@@ -12,8 +12,9 @@
  * one or two 16-bit words; the PIIX3 passes a 32-bit access to it whole); the other
  * registers are bytes (a wider access is handled byte by byte). 0x3F7/0x377 (the old
  * drive address register) are not decoded by the PIIX3: 0x3F7 belongs to the floppy.
- * Drives: ide_attach(ide, channel, unit, vd) before or after ide_reset.
- * ATAPI (PACKET, IDENTIFY PACKET DEVICE) is not modelled: those commands abort. */
+ * Drives: ide_attach(ide, channel, unit, vd) before or after ide_reset: an ATA hard disk,
+ * or for a VD of type cdrom an ATAPI CD-ROM drive (the PACKET command set; its SCSI/MMC
+ * commands are atapi.c's). ide_set_medium changes the disc in a CD-ROM drive. */
 #ifndef VMCP_DEV_IDE_H
 #define VMCP_DEV_IDE_H
 
@@ -22,9 +23,13 @@
 #include "bus/iobus.h"
 #include "bus/irq.h"
 #include "bus/membus.h"
+#include "dev/atapi.h"
 #include "vd/vd.h"
 
 #define IDE_MAX_MULT 16 /* sectors per DRQ block in READ/WRITE MULTIPLE (word 47) */
+/* A drive's data buffer: READ/WRITE MULTIPLE blocks, bus-master chunks, and an ATAPI
+ * drive's CD blocks (16 of 2048 bytes: the most one PIO DRQ block carries). */
+#define IDE_BUF_SIZE (32 * 1024)
 
 /* Virtual time the drive stays busy (BSY) before it answers: after a command is
  * written, between two DRQ blocks, after a soft reset, before a started bus-master
@@ -92,6 +97,16 @@ typedef struct IdeDrive {
 	bool wcache, lookahead, keep_settings;
 	u8 power;     /* IDE_PWR_* */
 
+	/* An ATAPI CD-ROM drive (the PACKET command feature set) and its command set. */
+	bool packet;
+	Atapi atapi;
+	u8 cdb[ATAPI_CDB_LEN];
+	bool packet_dma;  /* PACKET with the DMA bit: the data moves by the bus master */
+	u16 bc_limit;     /* byte count limit of a PIO data-in command (LBA mid/high) */
+	u64 xfer_left;    /* bytes of the command's data not yet moved */
+	u32 fill;         /* bytes of data in buf (len: the end of the current DRQ block) */
+	u32 rd_lba, rd_left; /* CD blocks still to read into buf */
+
 	/* The command in progress. */
 	u8 cmd;
 	u8 phase;       /* IDE_PH_* */
@@ -99,9 +114,9 @@ typedef struct IdeDrive {
 	bool lba48, chs;
 	u64 lba;        /* next sector to transfer */
 	u32 remain;     /* sectors left */
-	u32 block;      /* sectors in the current DRQ block or DMA chunk */
-	u32 pos, len;   /* byte cursor in buf */
-	u8 buf[IDE_MAX_MULT * SECTOR_SIZE];
+	u32 block;      /* sectors in the current DRQ block or DMA chunk (ATAPI: bytes) */
+	u32 pos, len;   /* byte cursor in buf, and the end of the block it moves */
+	u8 buf[IDE_BUF_SIZE + 2]; /* 2: an odd-length ATAPI reply read by words */
 } IdeDrive;
 
 typedef struct IdeChannel {
@@ -144,8 +159,16 @@ void ide_reset(Ide *ide);
  * VD. */
 int ide_attach(Ide *ide, int chan, int unit, VdDisk *vd);
 
-/* Fills the 256 IDENTIFY DEVICE words of a drive (for tests and `query`). */
+/* Fills the 256 IDENTIFY DEVICE words of a drive (IDENTIFY PACKET DEVICE for an ATAPI
+ * drive), for tests and `query`. */
 void ide_identify(const IdeDrive *d, u16 words[256]);
+
+/* Puts a disc of `bytes` (0: none) in the CD-ROM drive unit of channel chan: the guest
+ * then sees NOT READY without a disc, UNIT ATTENTION (medium changed) and the new
+ * capacity with one. Returns 0; VMCP_EINVAL if no CD-ROM drive is there; VMCP_EBUSY if
+ * the drive holds a disc whose removal the guest prevents (PREVENT ALLOW MEDIUM
+ * REMOVAL) and force is false. */
+int ide_set_medium(Ide *ide, int chan, int unit, u64 bytes, bool force);
 
 extern const IoOps ide_cmd_io_ops; /* 8 ports, ctx IdeChannel */
 extern const IoOps ide_ctl_io_ops; /* 1 port, ctx IdeChannel */

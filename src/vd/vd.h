@@ -34,6 +34,8 @@ typedef struct VdDisk {
 	char dev[8];       /* "hda".."hdd", "fda", "fdb" */
 	VdType type;
 	u64 sectors;       /* capacity; the sum of the extents' counts */
+	u64 medium;        /* a CD-ROM: bytes of the disc in the drive, its first blocks (a
+			    * multiple of 2048, at most the capacity); 0: no disc */
 	VdGeometry geom;
 	bool readonly;
 	u32 nextents;

@@ -10,6 +10,10 @@
  *     geometry = 4161/16/63
  *     readonly = no
  *
+ * A CD-ROM VD (type = cdrom, on hda..hdd; read-only, no geometry) also says which disc
+ * is in the drive: `medium = none`, or the disc's size (`medium = 3M`), its first
+ * blocks; `vmcp vd import` and the VM command `change` set it.
+ *
  * Standard floppy formats are those of the PC-AT's diskette BIOS (IBM PC AT Technical
  * Reference, diskette parameter table; 2.88M as on PS/2): 160K 8 sectors per track, 1 side
  * (40 cylinders), 180K 9/1, 320K 8/2, 360K 9/2, 720K 9/2 80 cylinders, 1200K 15/2,
@@ -27,19 +31,25 @@ VdType vd_type_for_dev(int dev)
 	return dev == VM_DEV_FDA || dev == VM_DEV_FDB ? VD_TYPE_FD : VD_TYPE_HD;
 }
 
-int vd_type_available(VdType t, const char **why)
-{
-	if (t == VD_TYPE_CDROM && !VD_CDROM_AVAILABLE) {
-		*why = "cdrom is not available yet (this vmcp has no ATAPI CD-ROM model)";
-		return VMCP_EUNSUP;
-	}
-	*why = NULL;
-	return 0;
-}
-
 const char *vd_type_name(VdType t)
 {
 	return t == VD_TYPE_FD ? "floppy" : t == VD_TYPE_CDROM ? "cdrom" : "disk";
+}
+
+int vd_type_parse(const char *s)
+{
+	if (!strcmp(s, "disk"))
+		return VD_TYPE_HD;
+	if (!strcmp(s, "floppy"))
+		return VD_TYPE_FD;
+	if (!strcmp(s, "cdrom"))
+		return VD_TYPE_CDROM;
+	return -1;
+}
+
+bool vd_type_fits_dev(VdType t, int dev)
+{
+	return (t == VD_TYPE_FD) == (vd_type_for_dev(dev) == VD_TYPE_FD);
 }
 
 int vd_size_check(VdType type, u64 bytes, char *why, size_t n)
@@ -67,14 +77,15 @@ int vd_size_check(VdType type, u64 bytes, char *why, size_t n)
 	return 0;
 }
 
-enum { K_VM, K_DEVICE, K_TYPE, K_CAPACITY, K_GEOMETRY, K_READONLY };
-static const char *const vd_keys[] = {"vm", "device", "type", "capacity", "geometry", "readonly"};
+enum { K_VM, K_DEVICE, K_TYPE, K_CAPACITY, K_GEOMETRY, K_READONLY, K_MEDIUM };
+static const char *const vd_keys[] = {"vm", "device", "type", "capacity", "geometry", "readonly",
+				      "medium"};
 
 typedef struct VdParse {
 	VdConf *c;
 	u32 seen;
 	bool type_set;
-	int line[6];
+	int line[7];
 } VdParse;
 
 /* Parses "C/H/S" with C 1..65535, H 1..255, S 1..63 (the INT 13h/ATA limits). */
@@ -104,7 +115,8 @@ static int vd_line(void *ctx, const ConfLine *l, ConfErr *e)
 			key = (int)i;
 	if (key < 0)
 		return conf_err(e, l->line,
-				"unknown key %s (vm, device, type, capacity, geometry, readonly)", l->key);
+				"unknown key %s (vm, device, type, capacity, geometry, readonly, medium)",
+				l->key);
 	if (vp->seen & (1u << key))
 		return conf_err(e, l->line, "%s is set twice", l->key);
 	vp->seen |= 1u << key;
@@ -122,18 +134,23 @@ static int vd_line(void *ctx, const ConfLine *l, ConfErr *e)
 			return conf_err(e, l->line, "device: unknown device %s (hda, hdb, hdc, hdd, fda, fdb)",
 					l->value);
 		return 0;
-	case K_TYPE:
-		if (!strcmp(l->value, "disk"))
-			c->type = VD_TYPE_HD;
-		else if (!strcmp(l->value, "floppy"))
-			c->type = VD_TYPE_FD;
-		else if (!strcmp(l->value, "cdrom"))
-			c->type = VD_TYPE_CDROM;
-		else
+	case K_TYPE: {
+		int t = vd_type_parse(l->value);
+		if (t < 0)
 			return conf_err(e, l->line, "type: %s is not disk, floppy or cdrom", l->value);
-		if (vd_type_available(c->type, &why))
-			return conf_err(e, l->line, "type: %s", why);
+		c->type = (VdType)t;
 		vp->type_set = true;
+		return 0;
+	}
+	case K_MEDIUM:
+		if (!strcmp(l->value, "none")) {
+			c->medium = 0;
+			return 0;
+		}
+		if (size_parse(l->value, &c->medium) || !c->medium)
+			return conf_err(e, l->line, "medium: %s is neither none nor a size (e.g. 650M)", l->value);
+		if (c->medium % 2048)
+			return conf_err(e, l->line, "medium: a disc is whole 2048-byte blocks, not %s", l->value);
 		return 0;
 	case K_CAPACITY: {
 		int r = size_parse(l->value, &c->capacity);
@@ -169,8 +186,7 @@ int vdconf_parse(const char *text, size_t len, VdConf *c, ConfErr *e)
 			return conf_err(e, 0, "%s is missing", vd_keys[k]);
 	if (!vp.type_set)
 		c->type = vd_type_for_dev(c->dev);
-	bool floppy_dev = vd_type_for_dev(c->dev) == VD_TYPE_FD;
-	if ((c->type == VD_TYPE_FD) != floppy_dev)
+	if (!vd_type_fits_dev(c->type, c->dev))
 		return conf_err(e, vp.line[K_TYPE], "type: %s cannot be a %s", vm_dev_name(c->dev),
 				vd_type_name(c->type));
 	char why[160];
@@ -182,6 +198,10 @@ int vdconf_parse(const char *text, size_t len, VdConf *c, ConfErr *e)
 		c->readonly = true;
 		if (c->geom.cylinders)
 			return conf_err(e, vp.line[K_GEOMETRY], "geometry: a CD-ROM has none (use auto)");
+		if (c->medium > c->capacity)
+			return conf_err(e, vp.line[K_MEDIUM], "medium: the disc is larger than the capacity");
+	} else if (vp.seen & (1u << K_MEDIUM)) {
+		return conf_err(e, vp.line[K_MEDIUM], "medium: only a CD-ROM holds a disc");
 	}
 	u64 chs = (u64)c->geom.cylinders * c->geom.heads * c->geom.sectors;
 	if (chs > c->capacity / SECTOR_SIZE)
@@ -202,10 +222,17 @@ char *vdconf_format(const VdConf *c)
 	char *out = malloc(cap_n);
 	if (!out)
 		return NULL;
+	char medium[48] = "";
+	if (c->type == VD_TYPE_CDROM) {
+		char m[32] = "none";
+		if (c->medium)
+			size_format(c->medium, m, sizeof(m));
+		snprintf(medium, sizeof(medium), "medium = %s\n", m);
+	}
 	snprintf(out, cap_n,
 		 "# VMCP VD settings file of VD %s %s (vmcp directory get %s.%s.vd)\n"
-		 "vm = %s\ndevice = %s\ntype = %s\ncapacity = %s\ngeometry = %s\nreadonly = %s\n",
+		 "vm = %s\ndevice = %s\ntype = %s\ncapacity = %s\ngeometry = %s\nreadonly = %s\n%s",
 		 c->vm, vm_dev_name(c->dev), c->vm, vm_dev_name(c->dev), c->vm, vm_dev_name(c->dev),
-		 vd_type_name(c->type), cap, geom, c->readonly ? "yes" : "no");
+		 vd_type_name(c->type), cap, geom, c->readonly ? "yes" : "no", medium);
 	return out;
 }

@@ -19,6 +19,8 @@ typedef struct VdConf {
 	u64 capacity;  /* bytes, a multiple of 512 */
 	VdGeometry geom; /* 0/0/0: "auto", computed by vd_geometry_auto */
 	bool readonly;
+	u64 medium;    /* a CD-ROM: bytes of the disc in the drive (0: none), a multiple of
+			* 2048 no larger than the capacity */
 } VdConf;
 
 /* Parses a VD settings file. Returns 0 or VMCP_EINVAL with *e filled. The fields are
@@ -30,16 +32,17 @@ char *vdconf_format(const VdConf *c);
 /* Checks a VD size for a device type (a floppy: one of vd_floppy's formats): 0, or
  * VMCP_EINVAL/VMCP_ERANGE with the reason in why (n bytes). */
 int vd_size_check(VdType type, u64 bytes, char *why, size_t n);
-/* The one switch for CD-ROM VDs: 0 until an ATAPI CD-ROM model exists (then 1, and the
- * settings file, put and ipl take type = cdrom; docs/commands.md says which). */
-#define VD_CDROM_AVAILABLE 0
-/* Whether a VD of type t can be given to a guest (a CD-ROM needs the ATAPI model): 0,
- * or VMCP_EUNSUP with the reason. Every layer asks here: the settings file's parser
- * (so put, check and ipl), and the machine's build. */
-int vd_type_available(VdType t, const char **why);
+/* The disc a CD-ROM VD holds after an image of `bytes` is put in: the image padded to
+ * whole 2048-byte blocks. 0 for an empty image. */
+static inline u64 vd_medium_size(u64 bytes) { return (bytes + 2047) / 2048 * 2048; }
 /* The type a new VD on device dev gets: floppy for fda/fdb, disk otherwise. */
 VdType vd_type_for_dev(int dev);
 /* The type as the VD settings file spells it: "disk", "floppy", "cdrom". */
 const char *vd_type_name(VdType t);
+/* The type named s ("disk", "floppy", "cdrom"), or -1. */
+int vd_type_parse(const char *s);
+/* Whether a VD of type t may be device dev (floppies on fda/fdb, disks and CD-ROMs on
+ * hda..hdd). */
+bool vd_type_fits_dev(VdType t, int dev);
 
 #endif

@@ -83,6 +83,8 @@ enum {
 	VDM_IMAGE_IO = 201,     /* vd import/export: the image file */
 	VDM_VD_IO = 202,        /* vd import/export: the VD */
 	VDM_OUT_REFUSED = 203,  /* an output file is a disk VMCP holds (outfile.h) */
+	VDM_NOT_CDROM = 204,    /* a disc for a VD that is not a CD-ROM */
+	VDM_NO_DISC = 205,      /* vd export: the CD-ROM holds no disc */
 };
 
 /* A numbered error message: the VMCP_E* code, the message number, the text. */
@@ -280,6 +282,14 @@ bool vmfat_extents_in_use(Backend *b, const VdExtent *x, u32 n, u64 *sector);
  * changes, commits and unlocks; on failure nothing changed and v->err tells why. */
 int vmfat_define_vm(Vmfat *v, const char *vm, const VmConf *c);
 int vmfat_define_vd(Vmfat *v, const char *vm, const char *dev, u64 bytes);
+/* The same with a type (disk, floppy, cdrom) other than the device's default. A CD-ROM
+ * VD is read-only and starts without a disc. */
+int vmfat_define_vd_type(Vmfat *v, const char *vm, const char *dev, u64 bytes, VdType type);
+/* Records that CD-ROM VD vm dev holds a disc of `bytes` (a multiple of 2048 no larger than
+ * the VD; 0: none) in its VD settings file ("medium"). The caller wrote the disc into the
+ * VD first, holding the VD's lock (a command) or running the VM (the VM command change).
+ * Returns 0 or the failure (not a CD-ROM, too large, the directory). */
+int vmfat_set_medium(Vmfat *v, const char *vm, const char *dev, u64 bytes);
 int vmfat_delete_vm(Vmfat *v, const char *vm, u32 *nvds);
 int vmfat_delete_vd(Vmfat *v, const char *vm, const char *dev);
 /* Grows a VD to bytes (*old receives its old size). Shrinking is refused. */

@@ -347,7 +347,17 @@ int vmfat_define_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes)
 	int dev = check_dev(v, devname);
 	if (dev < 0)
 		return dev;
-	VdType type = vd_type_for_dev(dev);
+	return vmfat_define_vd_type(v, vm, devname, bytes, vd_type_for_dev(dev));
+}
+
+int vmfat_define_vd_type(Vmfat *v, const char *vm, const char *devname, u64 bytes, VdType type)
+{
+	int dev = check_dev(v, devname);
+	if (dev < 0)
+		return dev;
+	if (!vd_type_fits_dev(type, dev))
+		return vderr(&v->err, VMCP_EINVAL, VDM_VD_SIZE, "VD %s %s cannot be a %s (floppies are fda and "
+			     "fdb, disks and CD-ROMs hda to hdd)", vm, devname, vd_type_name(type));
 	char why[160];
 	int r = vd_size_check(type, bytes, why, sizeof(why));
 	if (r)
@@ -374,7 +384,7 @@ int vmfat_define_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes)
 					    "reused); copy the VMs to a newly formatted real disk", v->b->path,
 					    (unsigned)VMFAT_VDD_ID_MAX));
 	VmfatVdd vdd = {.id = nd.next_vdd_id, .dev = (u8)dev, .type = (u8)type,
-			.capacity = bytes / SECTOR_SIZE};
+			.capacity = bytes / SECTOR_SIZE, .readonly = type == VD_TYPE_CDROM};
 	memcpy(vdd.vm, vm, strlen(vm) + 1);
 	VdExtent fresh[VD_MAX_EXTENTS];
 	u32 nfresh;
@@ -386,7 +396,7 @@ int vmfat_define_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes)
 	nd.vdd = grown;
 	nd.vdd[nd.nvdd++] = vdd;
 	nd.next_vdd_id++;
-	VdConf vc = {.dev = dev, .type = type, .capacity = bytes,
+	VdConf vc = {.dev = dev, .type = type, .capacity = bytes, .readonly = type == VD_TYPE_CDROM,
 		     .geom = vd_geometry_auto(type, bytes / SECTOR_SIZE)};
 	memcpy(vc.vm, vm, strlen(vm) + 1);
 	char *text = vdconf_format(&vc);
@@ -568,6 +578,42 @@ int vmfat_resize_vd(Vmfat *v, const char *vm, const char *devname, u64 bytes, u6
 	return op_end(v, &nd, r);
 }
 
+int vmfat_set_medium(Vmfat *v, const char *vm, const char *devname, u64 bytes)
+{
+	VmfatDir nd;
+	VmfatVdd *d;
+	int r = op_begin_vd(v, vm, devname, &nd, &d);
+	if (r)
+		return r;
+	char vdname[40], size[32] = "none";
+	conf_vd_file(vdname, sizeof(vdname), d->vm, d->dev);
+	VmfatFile *f = vmfat_dir_file(&nd, vdname);
+	VdConf vc;
+	ConfErr ce;
+	if (d->type != VD_TYPE_CDROM)
+		return op_end(v, &nd, vderr(&v->err, VMCP_EINVAL, VDM_NOT_CDROM, "VD %s %s is a %s, not a "
+					    "CD-ROM", vm, devname, vd_type_name((VdType)d->type)));
+	if (bytes % 2048 || bytes > d->capacity * SECTOR_SIZE)
+		return op_end(v, &nd, vderr(&v->err, VMCP_ERANGE, VDM_IMAGE_LARGE, "A disc of %llu bytes "
+					    "does not fit VD %s %s", (unsigned long long)bytes, vm, devname));
+	if (!f || vdconf_parse(f->data, f->size, &vc, &ce))
+		return op_end(v, &nd, vderr(&v->err, VMCP_ECORRUPT, VDM_CONFIG_BAD, "The VD settings file "
+					    "%s is missing or invalid; run vmcp check", vdname));
+	if (bytes)
+		size_format(bytes, size, sizeof(size));
+	char *text = conf_text_set(f->data, f->size, "medium", size);
+	/* What ipl will parse, checked before anything is written. */
+	if (text && vdconf_parse(text, strlen(text), &vc, &ce))
+		r = vderr(&v->err, VMCP_EINVAL, VDM_EDIT_INVALID, "The VD settings file %s would become "
+			  "invalid (line %d: %s)", vdname, ce.line, ce.text);
+	if (!r)
+		r = set_file(v, &nd, vdname, text);
+	free(text);
+	if (!r)
+		r = vmfat_commit(v, &nd);
+	return op_end(v, &nd, r);
+}
+
 static int file_line_err(Vmfat *v, const char *name, const ConfErr *ce)
 {
 	if (ce->line)
@@ -658,6 +704,7 @@ int vmfat_vd_load(Vmfat *v, const VmfatVdd *d, VdDisk *vd)
 	vd->sectors = d->capacity;
 	vd->geom = vc.geom.cylinders ? vc.geom : vd_geometry_auto(vd->type, d->capacity);
 	vd->readonly = d->readonly;
+	vd->medium = vd->type == VD_TYPE_CDROM ? MIN(vc.medium, d->capacity * SECTOR_SIZE) : 0;
 	vd->nextents = d->nextents;
 	memcpy(vd->extent, d->extent, d->nextents * sizeof(d->extent[0]));
 	vd->backend = v->b;

@@ -3,6 +3,8 @@
  * model never reaches the CP. */
 #include "vm/machine.h"
 
+#include "base/err.h"
+
 void machine_stats(const Machine *m, MachineStats *s)
 {
 	CpuStats cs;
@@ -95,4 +97,12 @@ void machine_hold_shutdown(Machine *m, bool hold)
 void machine_power_button(Machine *m)
 {
 	acpi_power_button(&m->pm);
+}
+
+int machine_set_medium(Machine *m, int dev, u64 bytes, bool force)
+{
+	if (dev < VM_DEV_HDA || dev > VM_DEV_HDD)
+		return VMCP_EINVAL;
+	int i = dev - VM_DEV_HDA;
+	return ide_set_medium(&m->ide, i / 2, i % 2, bytes, force);
 }

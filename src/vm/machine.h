@@ -212,6 +212,11 @@ void machine_trace_cpu(Machine *m, FILE *out);
 /* hold: a triple fault ends machine_run with MACH_STOP_SHUTDOWN (the CP shows it and
  * holds the VM) instead of the chipset's reset; machine_reset then restarts it. */
 void machine_hold_shutdown(Machine *m, bool hold);
+/* Puts a disc of `bytes` (0: none) into the CD-ROM drive of device dev (VM_DEV_HDA..
+ * VM_DEV_HDD): the guest sees the change (dev/ide.h, ide_set_medium). Returns 0,
+ * VMCP_EINVAL (no CD-ROM drive there) or VMCP_EBUSY (the guest prevents the removal of
+ * the disc in it; force takes it out anyway). */
+int machine_set_medium(Machine *m, int dev, u64 bytes, bool force);
 /* Presses the ACPI power button (an SCI if the guest enabled it). */
 void machine_power_button(Machine *m);
 /* A direct Linux boot (linuxboot.h): loads kernel, initrd and command line into RAM and

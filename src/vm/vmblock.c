@@ -127,22 +127,22 @@ static CpuModel cpu_model(VmCpu c)
 	return CPU_MODEL_P6;
 }
 
-/* SeaBIOS's boot device code (CMOS 0x3D/0x38) of a VD device. */
-static int boot_code(int dev)
+/* SeaBIOS's boot device code (CMOS 0x3D/0x38) of a boot order entry: floppy, disk, or
+ * CD-ROM (the entry "cdrom", or a device whose VD is one). SeaBIOS boots the first device
+ * of each class it finds. */
+static int boot_code(VmBlock *vm, int entry)
 {
-	return dev >= VM_DEV_FDA ? RTC_BOOT_FLOPPY : RTC_BOOT_DISK;
+	if (entry == VM_BOOT_CDROM)
+		return RTC_BOOT_CDROM;
+	const VdDisk *vd = vmblock_vd(vm, vm_dev_name(entry));
+	if (vd && vd->type == VD_TYPE_CDROM)
+		return RTC_BOOT_CDROM;
+	return entry >= VM_DEV_FDA ? RTC_BOOT_FLOPPY : RTC_BOOT_DISK;
 }
 
 int vmblock_build(VmBlock *vm, const MachineConfig *base, char *why, size_t whylen)
 {
 	const VmConf *conf = &vm->config;
-	for (u32 i = 0; i < vm->nvd; i++) {
-		const char *no;
-		if (vd_type_available(vm->vddata[i].type, &no)) {
-			snprintf(why, whylen, "VD %s: %s", vm->vddata[i].dev, no);
-			return VMCP_EUNSUP;
-		}
-	}
 	MachineConfig mc = *base;
 	mc.memory = conf->memory;
 	mc.cpu = cpu_model(conf->cpu);
@@ -151,11 +151,11 @@ int vmblock_build(VmBlock *vm, const MachineConfig *base, char *why, size_t whyl
 		mc.hd[d] = vmblock_vd(vm, vm_dev_name(VM_DEV_HDA + d));
 	for (int d = 0; d < 2; d++)
 		mc.fd[d] = vmblock_vd(vm, vm_dev_name(VM_DEV_FDA + d));
-	/* The config's order by device, as SeaBIOS's classes: floppy, disk. */
+	/* The config's order by device, as SeaBIOS's classes: floppy, disk, CD-ROM. */
 	int nb = 0;
 	memset(mc.boot, 0, sizeof(mc.boot));
 	for (int i = 0; i < conf->nboot && nb < 3; i++) {
-		int code = boot_code(conf->boot[i]);
+		int code = boot_code(vm, conf->boot[i]);
 		bool seen = false;
 		for (int j = 0; j < nb; j++)
 			seen |= mc.boot[j] == code;

@@ -29,7 +29,7 @@ run define vm x.y
 run define vm bad --memory 3
 run define vm bad --memory 5G
 run define vm bad --cpu 8086
-run define vm bad --boot hda,cdrom
+run define vm bad --boot hda,tape
 run define vm bad --console tty
 run define vm bad --colour red
 ok test "$RC" = 1 "unknown option: exit 1"

@@ -11,10 +11,12 @@
  *    error code), #GP on a data segment limit, #DE, INT3, a data breakpoint's #DB trap
  *    after a store, an execution breakpoint (DR7) and a CP breakpoint: each with the
  *    right vector, error code, EIP and EFLAGS in the frame, the registers the earlier
- *    instructions of the block set, and the memory they wrote.
+ *    instructions of the block set, and the memory they wrote;
+ *  - a block whose segment guard fails while an interrupt waits behind IF = 0.
  * Every exception handler stores EAX-EDX, its vector, the first four dwords of its
  * frame and CR2 at REC, then halts. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "../test.h"
 #include "harness.h"
@@ -266,6 +268,28 @@ static void test_faults(CpuEngine e)
 	vm_free(v);
 }
 
+/* A translated block whose segment guard fails (DS no longer flat) while the INTR line
+ * is high and IF is clear: nothing runs in the translation, and the block must then be
+ * interpreted, not entered again and again (a livelock seen with Linux booted by GRUB,
+ * an interrupt pending during a CLI section). An alarm fails the test if it hangs. */
+static void test_guard_with_intr(CpuEngine e)
+{
+	/* call F; mov ebx,eax; mov ax,18h; mov ds,ax (4 KiB at 50000h); call F; hlt, with
+	 * F: mov eax,[800h]; ret -- translated for a flat DS at the first call */
+	Vm *v = jvm(e, "e8 fb 00 00 00 89 c3 66 b8 18 00 8e d8 e8 ee 00 00 00 f4", false);
+	poke(v, CODE + 0x100, "a1 00 08 00 00 c3");
+	poke32(v, 0x800, 0x1234);
+	poke32(v, 0x50800, 0x5678);
+	cpu_set_intr(v->cpu, true);
+	alarm(20);
+	CHECK_EQ(run_to_hlt(v, "F again, DS no longer flat, INTR high, IF clear", e), 0x1234);
+	alarm(0);
+	CpuState st;
+	cpu_get_state(v->cpu, &st);
+	CHECK_EQ(st.gpr[R_EAX], 0x5678);
+	vm_free(v);
+}
+
 int main(void)
 {
 	setenv("VMCP_JIT_HEAT", "0", 1);
@@ -277,6 +301,7 @@ int main(void)
 			continue;
 		test_smc(e);
 		test_faults(e);
+		test_guard_with_intr(e);
 	}
 	return test_summary();
 }

@@ -1,6 +1,7 @@
 /* ata_fuzz.c: libFuzzer target for the ATA register interface and its bus-master DMA,
  * on a whole machine (machine.h): both IDE channels' task files and control registers
- * (hda and hdc are VDs, hdb and hdd absent), the PIIX3 IDE function's bus-master
+ * (hda and hdc are disks, hdd a CD-ROM drive (atapi_fuzz drives its packets), hdb
+ * absent), the PIIX3 IDE function's bus-master
  * registers at BAR4 (0xC000, as SeaBIOS programs them) with PRD tables the input puts
  * in RAM pointing anywhere, PIO data through the data port, and the configuration space
  * of the IDE function itself. Checks after each input: no byte of the real disk outside

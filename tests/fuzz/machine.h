@@ -1,5 +1,5 @@
-/* machine.h: the whole-machine harness of the device fuzz targets (ata_fuzz, fdc_fuzz,
- * pic_fuzz, pit_fuzz, rtc_fuzz, kbc_fuzz, uart_fuzz, vga_fuzz, pci_fuzz). Each target
+/* machine.h: the whole-machine harness of the device fuzz targets (ata_fuzz, atapi_fuzz,
+ * fdc_fuzz, pic_fuzz, pit_fuzz, rtc_fuzz, kbc_fuzz, uart_fuzz, vga_fuzz, pci_fuzz). Each target
  * drives one device register interface of a complete VM -- the board of src/vm/board.c
  * with its CPU, every chip and the VMBLOCK's VDs -- through guest port and memory
  * accesses taken from the input, and after every input checks what a guest must never
@@ -8,7 +8,8 @@
  *   - change a byte of the real disk outside its own VDs. The real disk (in memory, so
  *     that every byte can be compared) holds VMFAT with three VMs: the fuzzed VM "a"
  *     (hda, hdc, fda 1440K, fdb 360K) and VMs "b" and "c" with VDs of their own, every
- *     sector filled with a pattern. Every write that reaches the disk is recorded and
+ *     sector filled with a pattern. a's hdd is a CD-ROM drive holding a disc of
+ *     FZ_DISC bytes, the first blocks of its VD. Every write that reaches the disk is recorded and
  *     must lie in one of a's extents, and after each input every byte outside them (the
  *     superblock, both directory copies, b's and c's VDs, the free space) is compared
  *     with the disk as it was set up;
@@ -53,7 +54,8 @@
 #include "vm/machine.h"
 #include "vm/vmblock.h"
 
-#define FZ_DISK (2752 * KiB) /* just the VDs below and the metadata: little free space */
+#define FZ_DISK (2816 * KiB) /* just the VDs below and the metadata: little free space */
+#define FZ_DISC (40 * KiB)   /* the disc in a's CD-ROM drive (hdd, a 64K VD) */
 #define FZ_RAM (1 * MiB)
 #define FZ_MAX_TRACK 256
 
@@ -249,6 +251,8 @@ static Fz *fz_new(const FzTarget *t)
 	fz_check_ok(vmfat_define_vm(v, "c", &c), "define c", v);
 	for (size_t i = 0; i < ARRAY_SIZE(vds); i++)
 		fz_check_ok(vmfat_define_vd(v, vds[i].vm, vds[i].dev, vds[i].bytes), "define vd", v);
+	fz_check_ok(vmfat_define_vd_type(v, "a", "hdd", 64 * KiB, VD_TYPE_CDROM), "define cdrom", v);
+	fz_check_ok(vmfat_set_medium(v, "a", "hdd", FZ_DISC), "the disc", v);
 	fz->track.n = 0; /* the directory's own writes above are not the guest's */
 	fz->track.overflow = false;
 	/* Every sector of the data area a pattern (the VDs and the free space). */

@@ -109,6 +109,14 @@ static void test_vmconf(void)
 	CHECK(c.memory == 128 * MiB && c.cpu == VM_CPU_PENTIUM && c.console == VM_CONSOLE_VGA, "values");
 	CHECK(c.nboot == 2 && c.boot[0] == VM_DEV_FDB && c.boot[1] == VM_DEV_HDA, "boot");
 	CHECK(c.has_dev[VM_DEV_HDB] && c.has_dev[VM_DEV_FDA] && !c.has_dev[VM_DEV_HDA], "devices");
+	/* "cdrom" in the boot order: the first CD-ROM drive, whichever device. Every device
+	 * and cdrom fit the order at once. */
+	const char *bc = "boot = cdrom,hda,hdb,hdc,hdd,fda,fdb\n";
+	CHECK_EQ(vmconf_parse("web", bc, strlen(bc), &c, &e), 0);
+	CHECK(c.nboot == 7 && c.boot[0] == VM_BOOT_CDROM && c.boot[1] == VM_DEV_HDA, "boot cdrom,hda...");
+	char bt[64];
+	vmconf_boot_text(&c, bt, sizeof(bt));
+	CHECK(!strcmp(bt, "cdrom,hda,hdb,hdc,hdd,fda,fdb"), "boot text %s", bt);
 	/* Defaults for an empty file. */
 	CHECK_EQ(vmconf_parse("web", "", 0, &c, &e), 0);
 	CHECK(c.memory == 64 * MiB && c.cpu == VM_CPU_I686 && c.nboot == 2 && c.console == VM_CONSOLE_SERIAL,
@@ -145,7 +153,8 @@ static void test_vmconf(void)
 		{"cpu = z80\n", 1, "unknown model"},
 		{"\n\nboot = hda,hda\n", 3, "listed twice"},
 		{"boot = hda,,fda\n", 1, "separated by commas"},
-		{"boot = cdrom\n", 1, "unknown device cdrom"},
+		{"boot = cd\n", 1, "unknown device cd (hda, hdb, hdc, hdd, fda, fdb, cdrom)"},
+		{"boot = cdrom,hda,cdrom\n", 1, "cdrom is listed twice"},
 		{"console = tty\n", 1, "neither serial nor vga"},
 		{"hda = other.hda.vd\n", 1, "must be web.hda.vd"},
 		{"hda = web.hdb.vd\n", 1, "must be web.hda.vd"},
@@ -194,16 +203,31 @@ static void test_vdconf(void)
 	CHECK_EQ(vdconf_parse(fd, strlen(fd), &c, &e), 0);
 	CHECK(c.type == VD_TYPE_FD && c.geom.cylinders == 0, "floppy, auto geometry");
 	const char *cd = "vm = web\ndevice = hdc\ntype = cdrom\ncapacity = 700M\n";
-#if VD_CDROM_AVAILABLE
 	CHECK_EQ(vdconf_parse(cd, strlen(cd), &c, &e), 0);
-	CHECK(c.type == VD_TYPE_CDROM && c.readonly, "cdrom is read-only");
-#else
-	/* The one switch: without the ATAPI model a CD-ROM VD is refused, with its reason. */
-	CHECK_EQ(vdconf_parse(cd, strlen(cd), &c, &e), VMCP_EINVAL);
-	CHECK(e.line == 3 && strstr(e.text, "cdrom is not available yet") && strstr(e.text, "ATAPI"),
-	      "cdrom refused: line %d %s", e.line, e.text);
-	CHECK_EQ(vdconf_parse(fd, strlen(fd), &c, &e), 0);
-#endif
+	CHECK(c.type == VD_TYPE_CDROM && c.readonly && c.medium == 0, "cdrom is read-only, no disc");
+	/* The disc: none, or whole 2048-byte blocks within the capacity; a round trip. */
+	const char *cdm = "vm = web\ndevice = hdc\ntype = cdrom\ncapacity = 700M\nmedium = 3M\n";
+	CHECK_EQ(vdconf_parse(cdm, strlen(cdm), &c, &e), 0);
+	CHECK_EQ(c.medium, 3 * MiB);
+	char *tm = vdconf_format(&c);
+	CHECK(tm && strstr(tm, "\nmedium = 3M\n"), "medium written: %s", tm ? tm : "(none)");
+	VdConf cm;
+	CHECK(tm && vdconf_parse(tm, strlen(tm), &cm, &e) == 0 && cm.medium == 3 * MiB, "medium read back");
+	free(tm);
+	c.medium = 0;
+	tm = vdconf_format(&c);
+	CHECK(tm && strstr(tm, "\nmedium = none\n"), "no disc written: %s", tm ? tm : "(none)");
+	free(tm);
+	CHECK_EQ(vd_medium_size(0), 0);
+	CHECK_EQ(vd_medium_size(1), 2048);
+	CHECK_EQ(vd_medium_size(2048), 2048);
+	CHECK_EQ(vd_medium_size(376833), 378880);
+	CHECK(vd_type_parse("cdrom") == VD_TYPE_CDROM && vd_type_parse("disk") == VD_TYPE_HD &&
+	      vd_type_parse("floppy") == VD_TYPE_FD && vd_type_parse("tape") < 0, "type names");
+	CHECK(vd_type_fits_dev(VD_TYPE_CDROM, VM_DEV_HDD) && !vd_type_fits_dev(VD_TYPE_CDROM, VM_DEV_FDA) &&
+	      !vd_type_fits_dev(VD_TYPE_FD, VM_DEV_HDA) && vd_type_fits_dev(VD_TYPE_FD, VM_DEV_FDB),
+	      "types and devices");
+	CHECK_EQ(vdconf_parse(cd, strlen(cd), &c, &e), 0);
 	/* Round trip. */
 	c.geom = (VdGeometry){0, 0, 0};
 	char *t = vdconf_format(&c);
@@ -228,11 +252,16 @@ static void test_vdconf(void)
 		{"vm = web\ndevice = hda\ncapacity = 1000\n", 3, "multiple of 512"},
 		{"vm = web\ndevice = hda\ncapacity = 0\n", 3, "multiple of 512"},
 		{"vm = web\ndevice = hda\ncapacity = 3T\n", 3, "at most 2T"},
-#if VD_CDROM_AVAILABLE
 		{"vm = web\ndevice = hda\ntype = cdrom\ncapacity = 1536\n", 4, "2048-byte"},
 		{"vm = web\ndevice = hda\ntype = cdrom\ncapacity = 2M\nreadonly = no\n", 5, "read-only"},
 		{"vm = web\ndevice = hda\ntype = cdrom\ncapacity = 2M\ngeometry = 1/1/1\n", 5, "has none"},
-#endif
+		{"vm = web\ndevice = fda\ntype = cdrom\ncapacity = 2M\n", 3, "fda cannot be a cdrom"},
+		{"vm = web\ndevice = hda\ntype = cdrom\ncapacity = 2M\nmedium = 3M\n", 5, "larger than the capacity"},
+		{"vm = web\ndevice = hda\ntype = cdrom\ncapacity = 2M\nmedium = 1000\n", 5, "2048-byte blocks"},
+		{"vm = web\ndevice = hda\ntype = cdrom\ncapacity = 2M\nmedium = 0\n", 5, "neither none nor a size"},
+		{"vm = web\ndevice = hda\ntype = cdrom\ncapacity = 2M\nmedium = full\n", 5, "neither none nor a size"},
+		{"vm = web\ndevice = hda\ncapacity = 2M\nmedium = 2K\n", 4, "only a CD-ROM holds a disc"},
+		{"vm = web\ndevice = hda\ntype = cdrom\ncapacity = 2M\nmedium = none\nmedium = none\n", 6, "set twice"},
 		{"vm = web\ndevice = hda\ncapacity = 1M\ngeometry = 1/2\n", 4, "CYLINDERS/HEADS/SECTORS"},
 		{"vm = web\ndevice = hda\ncapacity = 1M\ngeometry = 1/2/64\n", 4, "out of range"},
 		{"vm = web\ndevice = hda\ncapacity = 1M\ngeometry = 0/2/63\n", 4, "out of range"},

@@ -200,14 +200,30 @@ static void test_define_and_files(void)
 	CHECK(vd.geom.cylinders == 100 && vd.geom.heads == 4 && vd.geom.sectors == 17 && vd.readonly,
 	      "vd_load takes the settings file's geometry");
 	const char *vcd = "vm = web\ndevice = hda\ntype = cdrom\ncapacity = 12M\n";
-#if VD_CDROM_AVAILABLE
 	CHECK_EQ(vmfat_put_file(v, "web.hda.vd", vcd, strlen(vcd)), 0);
 	d = vmfat_dir_vdd(&v->dir, "web", VM_DEV_HDA);
 	CHECK(d && d->type == VD_TYPE_CDROM && d->readonly, "cdrom by put");
-#else
-	CHECK_EQ(vmfat_put_file(v, "web.hda.vd", vcd, strlen(vcd)), VMCP_EINVAL);
-	CHECK(v->err.num == VDM_FILE_LINE && strstr(v->err.text, "ATAPI"), "cdrom refused by put: %s", v->err.text);
-#endif
+	/* The disc: recorded in the settings file, loaded into the VdDisk; refused when it
+	 * does not fit or for a disk. */
+	CHECK_EQ(vmfat_set_medium(v, "web", "hda", 6 * MiB), 0);
+	d = vmfat_dir_vdd(&v->dir, "web", VM_DEV_HDA);
+	CHECK(d && vmfat_vd_load(v, d, &vd) == 0 && vd.medium == 6 * MiB, "medium loaded");
+	VmfatFile *sf = vmfat_dir_file(&v->dir, "web.hda.vd");
+	CHECK(sf && strstr(sf->data, "\nmedium = 6M\n"), "medium in the settings file");
+	CHECK_EQ(vmfat_set_medium(v, "web", "hda", 13 * MiB), VMCP_ERANGE);
+	CHECK_EQ(vmfat_set_medium(v, "web", "hda", 1000), VMCP_ERANGE);
+	CHECK_EQ(vmfat_set_medium(v, "web", "fda", 2048), VMCP_EINVAL);
+	CHECK_EQ(v->err.num, VDM_NOT_CDROM);
+	CHECK_EQ(vmfat_set_medium(v, "web", "hda", 0), 0);
+	d = vmfat_dir_vdd(&v->dir, "web", VM_DEV_HDA);
+	CHECK(d && vmfat_vd_load(v, d, &vd) == 0 && vd.medium == 0, "no disc");
+	/* define vd with a type: a CD-ROM on hdX only, read-only, empty. */
+	CHECK_EQ(vmfat_define_vd_type(v, "web", "fdb", 2 * MiB, VD_TYPE_CDROM), VMCP_EINVAL);
+	CHECK_EQ(vmfat_define_vd_type(v, "web", "hdd", 2 * MiB, VD_TYPE_CDROM), 0);
+	d = vmfat_dir_vdd(&v->dir, "web", VM_DEV_HDD);
+	CHECK(d && d->type == VD_TYPE_CDROM && d->readonly && vmfat_vd_load(v, d, &vd) == 0 && vd.medium == 0,
+	      "define vd --type cdrom");
+	CHECK_EQ(vmfat_delete_vd(v, "web", "hdd"), 0);
 	CHECK_EQ(full_check(v), 0);
 
 	/* Deleting. */
