@@ -89,6 +89,7 @@ typedef struct SessionOpts {
 	const char *name;
 	const char *serial, *screen, *debugcon, *bioslog, *post, *trace, *trace_file;
 	const char *bios, *kernel, *initrd, *append, *until, *script;
+	const char *gdb;    /* --gdb [HOST:]PORT: the stub, and the VM waits at the reset vector */
 	double timeout;     /* wall seconds, 0: none */
 	u32 ips;            /* 0: default */
 	u64 memory;         /* 0: the config file's */
@@ -154,9 +155,8 @@ typedef struct VmSession {
 	TextWatch wait;
 	bool script_done;
 
-	/* Tracing and traps (VM commands). */
-	bool trace_io, trace_vd, trace_cpu;
-	u16 trace_lo, trace_hi;
+	/* Breakpoints, traces, traps, symbols, gdb (cp/debug.h). */
+	struct Dbg *dbg;
 
 	/* Pacing and the wall clock. */
 	bool paced;
@@ -223,6 +223,9 @@ void link_flush(VmSession *s, bool force_status);
 void link_state(VmSession *s, const char *reason);
 void link_message(VmSession *s, const char *text);
 void link_console(VmSession *s, const u8 *p, size_t n);
+/* A line for the console's spool and an attached console (trace lines "to console"):
+ * dropped rather than waited for when the CP lags. */
+void link_text(VmSession *s, const char *text);
 /* Sends the spool the final screen's lines (at the end of the run). */
 void link_final_screen(VmSession *s);
 

@@ -24,6 +24,11 @@ int machine_focus(const Machine *m)
 	return m->focus >= 0 && m->focus < m->ncpus ? m->focus : 0;
 }
 
+u64 machine_icount(const Machine *m)
+{
+	return *cpu_icount(m->cpus[m->cur] ? m->cpus[m->cur] : m->cpu);
+}
+
 void machine_get_regs(const Machine *m, CpuState *st)
 {
 	cpu_get_state(focus_cpu(m), st);

@@ -188,6 +188,8 @@ void machine_stats(const Machine *m, MachineStats *s);
 void machine_get_regs(const Machine *m, CpuState *st);
 void machine_set_regs(Machine *m, const CpuState *st);
 int machine_focus(const Machine *m);
+/* The instruction count of the CPU running now (the machine's instruction time). */
+u64 machine_icount(const Machine *m);
 /* Its x87 and SSE state, and an MSR (false: the model has none there). */
 void machine_get_fpu(const Machine *m, CpuFpuState *st);
 void machine_get_sse(const Machine *m, CpuSseState *st);
