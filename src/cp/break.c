@@ -51,6 +51,7 @@ void dbg_free(VmSession *s)
 		gdb_close(s);
 	dbg_trace_close(s);
 	dbg_free_symbols(d);
+	free(d->cr3_seen);
 	free(d);
 	s->dbg = NULL;
 }
@@ -128,6 +129,45 @@ void dbg_apply(VmSession *s)
 		machine_trap_io(s->m, (u16)p, (u16)q, true);
 		p = q + 1;
 	}
+}
+
+/* ---- address spaces seen (break cr3 new) ---- */
+static u32 seen_pos(const Dbg *d, u32 v)
+{
+	u32 lo = 0, hi = d->ncr3_seen;
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		if (d->cr3_seen[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool seen_has(const Dbg *d, u32 v)
+{
+	u32 i = seen_pos(d, v);
+	return i < d->ncr3_seen && d->cr3_seen[i] == v;
+}
+
+/* Remembers v; an allocation failure only makes a later load of it "new" again. */
+static void seen_add(Dbg *d, u32 v)
+{
+	u32 i = seen_pos(d, v);
+	if (i < d->ncr3_seen && d->cr3_seen[i] == v)
+		return;
+	if (d->ncr3_seen == d->cr3_cap) {
+		u32 cap = d->cr3_cap ? d->cr3_cap * 2 : 256;
+		u32 *n = realloc(d->cr3_seen, cap * sizeof(u32));
+		if (!n)
+			return;
+		d->cr3_seen = n;
+		d->cr3_cap = cap;
+	}
+	memmove(d->cr3_seen + i + 1, d->cr3_seen + i, (d->ncr3_seen - i) * sizeof(u32));
+	d->cr3_seen[i] = v;
+	d->ncr3_seen++;
 }
 
 /* ---- setting ---- */
@@ -238,6 +278,8 @@ static void brk_text(VmSession *s, Brk *b)
 	case BRK_CR3:
 		if (b->has_value)
 			snprintf(b->what, sizeof(b->what), "cr3 load of %08x", b->value);
+		else if (b->new_only)
+			snprintf(b->what, sizeof(b->what), "cr3 load of a new address space");
 		else
 			snprintf(b->what, sizeof(b->what), "cr3 change");
 		break;
@@ -249,7 +291,7 @@ static void brk_text(VmSession *s, Brk *b)
 
 #define BREAK_USAGE                                                                              \
 	"break [p|l] ADDR|SEG:OFF|A-B | break write|read|access [p|l] A[-B|.LEN] | break io "     \
-	"PORT[-PORT] | break int VEC[-VEC] | break mode | break cr3 [VALUE] | break count N|+N, "   \
+	"PORT[-PORT] | break int VEC[-VEC] | break mode | break cr3 [VALUE|new] | break count N|+N, " \
 	"each [run|norun]; break delete N|all"
 
 int dbg_cmd_break(VmSession *s, FILE *out, char **w, int n)
@@ -321,12 +363,19 @@ int dbg_cmd_break(VmSession *s, FILE *out, char **w, int n)
 			return dbg_bad(out, "break mode takes nothing more than run|norun");
 	} else if (dbg_word(k, "cr3", 3)) {
 		b.kind = BRK_CR3;
-		if (n == 3) {
+		if (n == 3 && dbg_word(w[2], "new", 3)) {
+			/* the address spaces known now are not new */
+			CpuState st;
+			machine_get_regs(s->m, &st);
+			s->dbg->ncr3_seen = 0;
+			seen_add(s->dbg, st.cr3);
+			b.new_only = true;
+		} else if (n == 3) {
 			if (!dbg_parse_value(s, w[2], &b.value))
 				return dbg_bad(out, "break cr3: bad value %s", w[2]);
 			b.has_value = true;
 		} else if (n != 2) {
-			return dbg_bad(out, "break cr3 [VALUE] [run]");
+			return dbg_bad(out, "break cr3 [VALUE|new] [run]");
 		}
 	} else if (dbg_word(k, "count", 2)) {
 		b.kind = BRK_COUNT;
@@ -517,8 +566,10 @@ bool dbg_exit(VmSession *s, MachineStop st, const CpuExit *ex)
 					    mode_name(ex->mode.from, m1, sizeof(m1)), mode_name(ex->mode.to, m2, sizeof(m2)),
 					    at, rs.seg[SEG_CS].sel, rs.eip);
 			} else if (b->kind == BRK_CR3 && (ex->dbg & CPU_DBG_CR3) &&
-				   (!b->has_value || b->value == ex->cr3.val)) {
-				stop |= hit(s, b, "cr3 %08x -> %08x by %s", ex->cr3.old, ex->cr3.val, at);
+				   (!b->has_value || b->value == ex->cr3.val) &&
+				   (!b->new_only || !seen_has(d, ex->cr3.val))) {
+				stop |= hit(s, b, "cr3 %08x -> %08x%s by %s", ex->cr3.old, ex->cr3.val,
+					    b->new_only ? " (a new address space)" : "", at);
 			} else {
 				continue;
 			}
@@ -528,6 +579,8 @@ bool dbg_exit(VmSession *s, MachineStop st, const CpuExit *ex)
 	default:
 		break;
 	}
+	if (st == MACH_STOP_DEBUG && (ex->dbg & CPU_DBG_CR3))
+		seen_add(d, ex->cr3.val);
 	if (gdb_hit || gdb_watch) {
 		gdb_stopped(s, gdb_watch, gdb_addr);
 		return true;

@@ -49,6 +49,7 @@ typedef struct Brk {
 	u8 rw;           /* WATCH: CPU_WATCH_R/W */
 	bool has_value;  /* CR3: only when CR3 becomes value */
 	u32 value;
+	bool new_only;   /* CR3: only an address space not loaded before (Dbg.cr3_seen) */
 	u64 count;       /* COUNT: the instruction count */
 	u64 hits;
 	char what[96];   /* what it watches, as query break shows it */
@@ -94,6 +95,8 @@ typedef struct Dbg {
 	bool stop;         /* a norun event of this exit: stop at CP READ */
 	u64 step_icount;   /* step: the instruction count to stop at (0 none) */
 	bool step_broken;  /* the last step met a breakpoint or a machine stop */
+	u32 *cr3_seen;     /* CR3 values loaded since a "break cr3 new" was set, sorted */
+	u32 ncr3_seen, cr3_cap;
 	Gdb *gdb;
 } Dbg;
 

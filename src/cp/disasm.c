@@ -213,7 +213,8 @@ const char *dbg_sym(VmSession *s, u32 addr, char *buf, size_t len)
 	}
 	u32 i = lo;
 	u32 off = addr - y->addr[i];
-	if (off >= SYM_SPAN_MAX)
+	/* the last symbol covers nothing after itself (a map ends with _end and the like) */
+	if (off >= SYM_SPAN_MAX || (off && i == y->n - 1))
 		return buf;
 	if (off)
 		snprintf(buf, len, " <%s+0x%x>", y->name[i], off);
