@@ -4,7 +4,8 @@
 ; and STORE look at, with a label at each point (nasm writes them to debug.map, which
 ; tools/mkimg.sh turns into a System.map for `symbols`):
 ;   start        the boot sector's first instruction (gdb's break *0x7c00)
-;   flagbyte     a byte the real-mode code writes (0x5A: gdb's watch)
+;   flagbyte     a byte the real-mode code writes (0x5A: gdb's watch), after_flag
+;                the instruction after that write
 ;   seq16        a known 16-bit instruction sequence (display i)
 ;   decide_cmp   AL holds [choice] (1): path A prints "PATH A", anything else "PATH B"
 ;                (store al 2 at a breakpoint here changes the path)
@@ -41,6 +42,7 @@ start:
 	int 0x13
 	jc fail
 	mov byte [flagbyte], 0x5A
+after_flag:
 	mov si, msg_start
 	call puts
 seq16:
