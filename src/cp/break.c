@@ -471,9 +471,11 @@ bool dbg_exit(VmSession *s, MachineStop st, const CpuExit *ex)
 	}
 	u32 ilin = dbg_cs_lin(s, cs, ieip);
 	snprintf(at, sizeof(at), "%04x:%08x%s", cs, ieip, dbg_sym(s, ilin, sym, sizeof(sym)));
+	/* (a norun trace of a port access may have asked for a stop already) */
+	bool pending = d->stop;
 	d->stop = false;
 	dbg_trace_exit(s, st, ex);
-	stop |= d->stop;
+	stop |= d->stop || pending;
 	d->stop = false;
 	switch (st) {
 	case MACH_STOP_IO_TRAP: {
