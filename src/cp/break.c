@@ -70,7 +70,7 @@ void dbg_apply(VmSession *s)
 	CpuDebug c;
 	memset(&c, 0, sizeof(c));
 	u64 now = machine_icount(s->m);
-	static u8 ports[65536 / 8];
+	u8 ports[65536 / 8];
 	memcpy(ports, d->trap_ports, sizeof(ports));
 	for (int i = 0; i < d->nbrk; i++) {
 		const Brk *b = &d->brk[i];
