@@ -53,7 +53,7 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*.c))
 FUZZ_CHECK_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/tests/fuzz/%_test)
 
 .SECONDARY:
-.PHONY: all check demo fuzz bench clean lint format deps soak
+.PHONY: all check demo fuzz bench clean lint format deps soak debian
 all: $(VMCP) $(TEST_BINS) $(BENCH_BINS) $(FUZZ_CHECK_BINS)
 
 # V=1 shows whole command lines.
@@ -92,6 +92,11 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory $(VMCP)
 	@BUILD=$(BUILD) VMCP=$(abspath $(VMCP)) bash tools/demo.sh
+
+# A whole Debian 12 system (GRUB, systemd) built once into the cache (root; about half
+# an hour through qemu-user): tests/vm/debsys_test.sh and the demo boot it when it is there.
+debian: deps
+	@bash tools/mkdebian.sh $(BUILD)/debian.img
 
 bench: $(VMCP) $(BENCH_BINS)
 	@BUILD=$(BUILD) VMCP=$(abspath $(VMCP)) bash bench/run.sh

@@ -10,6 +10,7 @@
 # on the translator (jit) and on the interpreter (interp, VMCP_ENGINE=interp). Run
 # several times and compare within one run: neighbours on the host move all figures.
 #   BUILD=build/release VMCP=build/release/vmcp bash bench/boot.sh [ROUNDS] [GUEST]
+# (BENCH_BOCHS=no leaves Bochs out: minutes per round on the Linux guest.)
 set -u
 : "${BUILD:?}" "${VMCP:?}"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,6 +73,7 @@ qemu_run() {
 
 bochs_run() {
 	command -v bochs >/dev/null || { printf 'n/a'; return; }
+	[ "${BENCH_BOCHS:-yes}" != no ] || { printf 'skipped'; return; }
 	local cyl=$(( $(stat -c %s "$w/disk.img") / (16 * 63 * 512) ))
 	cat >"$w/bochsrc" <<EOT
 display_library: sdl2

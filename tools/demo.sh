@@ -6,11 +6,14 @@
 #     kernel (tests/vm/guest/testkernel.asm) with an initrd; boots it through SeaBIOS and
 #     SYSLINUX, headless, and shows what the kernel printed on COM1;
 #  3. if Debian's packages can be fetched (tools/mkinitrd.sh), defines VM "linux" whose
-#     hda holds SYSLINUX, Debian's i386 686 kernel and a busybox initramfs, and boots it
-#     through SeaBIOS to the initramfs's shell (docs/linux.md);
-#  4. if the FreeDOS floppies of shared/testdata are there, defines VM "dos" with the
-#     1.44 MB floppy imported into its fda VD, boots it to the A:\> prompt and shows the
-#     VGA text screen;
+#     hda holds SYSLINUX, Debian's i386 686 kernel and a busybox initramfs, and, if the
+#     FreeDOS floppies of shared/testdata are there, VM "dos" with the 1.44 MB floppy in
+#     its fda VD; starts both in the CP of the real disk (`vmcp start`: in the
+#     background), lists them (`query names`), waits for the Linux shell in the console
+#     spool, asks the running VM for its registers (`send`), stops both (`force`) and
+#     shows DOS's text screen;
+#  4. if a whole Debian 12 system was built before (tools/mkdebian.sh, as root: about
+#     half an hour the first time, then cached), boots it from GRUB to the login prompt;
 #  5. shows the directory (query vm / vd, check) and how to boot a VM interactively.
 # Each CP command is echoed as a user would type it.
 set -eu
@@ -54,26 +57,73 @@ if bash "$ROOT/tools/mkinitrd.sh" kernel "$work/vmlinuz" "$ROOT/build/linux-cach
 	show define vm linux --memory 128M --cpu i686 --boot hda --console serial
 	show define vd linux hda 16M
 	show vd import linux hda "$work/linux.img"
-	echo "# Debian's kernel boots through SeaBIOS and SYSLINUX (~8 billion guest instructions: half a minute or more)"
-	show ipl linux --headless --serial "$work/linux.serial" --until "vmcp-initrd: shell" --timeout 600
-	echo "# The first and last lines the guest printed on COM1:"
-	grep -m 3 -E "SYSLINUX|Linux version" "$work/linux.serial" | sed 's/^/  | /'
-	echo "  | ..."
-	tail -n 4 "$work/linux.serial" | sed 's/^/  | /'
-	echo
 else
 	echo "# (skipped: $(tail -n 1 "$work/fetch.log"))"
 	echo
 fi
-
 floppy="$ROOT/../shared/testdata/images/freedos-minimal-1.4MB.img"
+dos=no
 if [ -f "$floppy" ]; then
+	dos=yes
 	show define vm dos --memory 16M --boot fda,hda --console vga
 	show define vd dos fda 1440K
 	show vd import dos fda "$floppy"
-	show ipl dos --headless --screen "$work/dos.screen" --until 'A:\>' --timeout 300
-	echo "# The VGA text screen when the prompt appeared (AUTOEXEC.BAT ends with cls):"
-	sed 's/^/  | /' "$work/dos.screen" | sed -n '1,5p'
+fi
+
+# Wait up to $2 seconds for text $3 in VM $1's console spool.
+wait_spool() {
+	local end=$(( $(date +%s) + $2 ))
+	while [ "$(date +%s)" -lt "$end" ]; do
+		"$VMCP" spool "$1" 2>/dev/null | grep -qF -- "$3" && return 0
+		sleep 1
+	done
+	return 1
+}
+if [ "$linux" = yes ] || [ "$dos" = yes ]; then
+	echo "# One CP holds every running VM of the real disk: 'vmcp start' IPLs a VM in it, in the background"
+	[ "$linux" = yes ] && show start linux --no-pace
+	[ "$dos" = yes ] && show start dos --screen "$work/dos.screen"
+	show query names
+	if [ "$linux" = yes ]; then
+		echo "# Debian's kernel boots through SeaBIOS and SYSLINUX (~8 billion guest instructions); waiting for its shell"
+		if wait_spool linux 600 "vmcp-initrd: shell"; then
+			echo "# The first and last lines of its console spool:"
+			"$VMCP" spool linux | grep -m 3 -E "SYSLINUX|Linux version" | sed 's/^/  | /'
+			echo "  | ..."
+			"$VMCP" spool linux | tail -n 3 | sed 's/\x1b\[[0-9;]*[a-zA-Z]//g' | sed 's/^/  | /'
+			echo
+		else
+			echo "# (the shell did not appear within 600 s)"
+		fi
+		show send linux display registers
+	fi
+	show query names
+	[ "$linux" = yes ] && show force linux
+	if [ "$dos" = yes ]; then
+		show force dos
+		echo "# DOS's VGA text screen when it was forced off (start --screen):"
+		grep -v '^ *$' "$work/dos.screen" | tail -n 4 | sed 's/^/  | /'
+		echo
+	fi
+fi
+
+debian=
+if [ "$(id -u)" -eq 0 ] && [ -z "${VMCP_DEMO_NO_DEBIAN:-}" ]; then
+	debian=$(ls -t "${VMCP_CACHE:-/var/tmp/vmcp-cache}"/debian-*.img 2>/dev/null | head -n 1 || true)
+fi
+if [ -n "$debian" ]; then
+	echo "# A whole Debian 12 system (tools/mkdebian.sh, cached in $debian): GRUB, systemd, a login prompt"
+	show define vm deb --memory 256M --boot hda
+	show define vd deb hda 1G
+	show vd import deb hda "$debian"
+	show ipl deb --headless --serial "$work/deb.serial" --until "vmcp-debian login:" --timeout 900
+	echo "# The last lines on its serial console:"
+	grep -v '^\s*$' "$work/deb.serial" | tail -n 4 | sed 's/^/  | /'
+	echo
+else
+	echo "# A whole Debian 12 system from GRUB to login: build it once as root with"
+	echo "#   sudo make debian      (tools/mkdebian.sh: about half an hour through qemu-user, then cached)"
+	echo "# and make demo boots it too."
 	echo
 fi
 
@@ -84,5 +134,8 @@ echo "The real disk is $VMCP_DASD ($(du -h "$VMCP_DASD" | cut -f1) allocated of 
 echo "Boot a VM with its console on this terminal (Ctrl-] gives the CP prompt; 'shutdown' ends it):"
 echo "  VMCP_DASD=$VMCP_DASD $VMCP ipl tiny"
 [ "$linux" = yes ] && echo "  VMCP_DASD=$VMCP_DASD $VMCP ipl linux      # a busybox shell on Debian's kernel"
-[ -f "$floppy" ] && echo "  VMCP_DASD=$VMCP_DASD $VMCP ipl dos"
+[ "$dos" = yes ] && echo "  VMCP_DASD=$VMCP_DASD $VMCP ipl dos"
+[ -n "$debian" ] && echo "  VMCP_DASD=$VMCP_DASD $VMCP ipl deb        # root, password vmcp"
+echo "Or in the background, and then attach to its console from any terminal:"
+echo "  VMCP_DASD=$VMCP_DASD $VMCP start linux && VMCP_DASD=$VMCP_DASD $VMCP attach linux"
 exit 0

@@ -5,7 +5,8 @@
 # only if the packages themselves cannot be installed.
 set -u
 pkgs=(build-essential clang libclang-rt-14-dev nasm mtools dosfstools syslinux syslinux-common
-      seabios python3 e2fsprogs faketime libcapstone-dev gdb)
+      seabios python3 e2fsprogs faketime grub-pc-bin grub-common fdisk debootstrap qemu-user-static
+      libcapstone-dev gdb)
 # Tools whose presence tells whether a package is there.
 missing=()
 for p in "${pkgs[@]}"; do

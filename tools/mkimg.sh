@@ -13,6 +13,11 @@
 #   mkimg.sh freedos-hd OUT FLOPPY              32 MiB partitioned disk: FreeDOS (files from the
 #                                               floppy image FLOPPY) on a FAT16 partition,
 #                                               booted by SYSLINUX's chain.c32 freedos=
+#   mkimg.sh grub OUT KERNEL INITRD APPEND      64 MiB partitioned disk: GRUB 2 (Debian's
+#                                               grub-pc-bin: boot.img in the MBR, core.img
+#                                               after it, as grub-install puts them) loads
+#                                               KERNEL and INITRD from an ext2 partition;
+#                                               its menu on the screen and on COM1
 # Hard disk images use the BIOS geometry VMCP's IDE model reports for small disks
 # (16 heads, 63 sectors per track): the FAT BPB and the partition table's CHS fields
 # must agree with it, or DOS reads the wrong sectors.
@@ -107,6 +112,38 @@ freedos-hd)
 	mcopy -i "$at" "$tmp/syslinux.cfg" "$tmp/KERNEL.SYS" "$tmp/COMMAND.COM" "$tmp/AUTOEXEC.BAT" "$tmp/CONFIG.SYS" ::
 	for m in chain.c32 libcom32.c32 libutil.c32; do mcopy -i "$at" "$sl/modules/bios/$m" ::$m; done
 	rm -rf "$tmp";;
+grub)
+	need grub-mkimage; need mkfs.ext2; need sfdisk
+	out=$1 kernel=$2 initrd=$3 append=$4 g=/usr/lib/grub/i386-pc
+	[ -f "$g/boot.img" ] || die "no $g (grub-pc-bin)"
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/root/boot/grub/i386-pc"
+	cp "$g"/*.mod "$g"/*.lst "$tmp/root/boot/grub/i386-pc/"
+	cp "$kernel" "$tmp/root/boot/vmlinuz"
+	cp "$initrd" "$tmp/root/boot/initrd"
+	{
+		echo "serial --unit=0 --speed=115200"
+		echo "terminal_input console serial"
+		echo "terminal_output console serial"
+		echo "set timeout=${GRUB_TIMEOUT:-1}"
+		echo "menuentry 'VMCP test kernel' {"
+		echo "	echo 'grub: loading the kernel'"
+		echo "	linux /boot/vmlinuz $append"
+		echo "	initrd /boot/initrd"
+		echo "}"
+	} >"$tmp/root/boot/grub/grub.cfg"
+	rm -f "$out"; truncate -s 64M "$out"
+	echo 'start=2048, type=83, bootable' | sfdisk -q "$out" >/dev/null
+	mkfs.ext2 -q -F -L grubtest -d "$tmp/root" "$tmp/part.img" 63M >/dev/null
+	dd if="$tmp/part.img" of="$out" bs=1M seek=1 conv=sparse,notrunc status=none
+	# core.img: the disk and file system modules, the prefix on the first partition;
+	# its first sector's block list already points at the sectors after it (LBA 2 on).
+	grub-mkimage -O i386-pc -d "$g" -o "$tmp/core.img" -p '(hd0,msdos1)/boot/grub' \
+		biosdisk part_msdos ext2
+	[ "$(stat -c %s "$tmp/core.img")" -lt $((2047 * 512)) ] || die "core.img too large"
+	dd if="$g/boot.img" of="$out" bs=440 count=1 conv=notrunc status=none
+	dd if="$tmp/core.img" of="$out" bs=512 seek=1 conv=notrunc status=none
+	rm -rf "$tmp";;
 *)
-	sed -n '2,16p' "$0" >&2; exit 2;;
+	sed -n '2,21p' "$0" >&2; exit 2;;
 esac

@@ -5,6 +5,7 @@
  * from `query names`. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/err.h"
 #include "cp/cp.h"
@@ -50,7 +51,10 @@ int cp_cmd_force(CpCtx *cp, int argc, char **argv)
 	if (!r)
 		return rc;
 	const char *st = json_get_str(json_get(r, "return"), "state");
-	msg(CPS_FORCED, 'I', "VM %s ended (%s)", pos[0], st ? st : "?");
+	if (st && !strcmp(st, "ended"))
+		msg(CPS_FORCED, 'I', "VM %s forced off", pos[0]);
+	else
+		msg(CPS_FORCED, 'I', "VM %s ended (%s)", pos[0], st ? st : "?");
 	json_free(r);
 	return 0;
 }

@@ -353,8 +353,15 @@ void jit_run_blocks(Cpu *c, u64 end)
 				j->interp_why[!code ? 0 : c->icount + b->n > end ? 1 : 2]++;
 			}
 		}
-		if (unlikely(c->brk | __atomic_load_n(&c->events, __ATOMIC_RELAXED)) ||
-		    unlikely(c->icount >= end) || unlikely(c->block_step && !guard_failed))
+		/* An INTR that IF masks is no reason to leave (as at a block's entry: what sets
+		 * IF ends the run through brk). Leaving for it would also lose guard_failed, and
+		 * a block whose translation no longer fits the segments would then be entered
+		 * and refused again and again, the guest making no progress. */
+		ev = __atomic_load_n(&c->events, __ATOMIC_RELAXED);
+		if (ev == EV_INTR && !(c->eflags & FLAG_IF))
+			ev = 0;
+		if (unlikely(c->brk | ev) || unlikely(c->icount >= end) ||
+		    unlikely(c->block_step && !guard_failed))
 			return;
 	}
 }

@@ -185,7 +185,7 @@ rc, out = vmcp("start", "e2")
 ok(rc == 0 and wait_spool("e2", "echo> "), "e2 started again")
 t0 = time.time()
 rc, out = vmcp("force", "e2", "--shutdown", "--timeout", "2")
-ok(rc == 0 and "VMCP614I VM e2 ended (ended)" in out and time.time() - t0 >= 2,
+ok(rc == 0 and "VMCP614I VM e2 forced off" in out and time.time() - t0 >= 2,
    "force --shutdown of a guest that ignores the button ends it after the timeout (%s)" % out.strip())
 
 # FreeDOS, when the images are there: a VGA console through the protocol's attach.
