@@ -588,8 +588,10 @@ bool dbg_exit(VmSession *s, MachineStop st, const CpuExit *ex)
 		return true;
 	}
 	if (stop && !dbg_can_hold(s)) {
-		session_msg(s, VMM_BREAK_HIT, 'W', "No console, script, CP or gdb can resume VM %s: it goes on",
-			    s->vm.name);
+		if (!d->warned_hold)
+			session_msg(s, VMM_BREAK_HIT, 'W', "No console, script, CP or gdb can resume VM %s: "
+				    "it goes on (breakpoints only log)", s->vm.name);
+		d->warned_hold = true;
 		stop = false;
 	}
 	if (stop || trap_stop) {

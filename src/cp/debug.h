@@ -93,6 +93,7 @@ typedef struct Dbg {
 	size_t cs16, cs32; /* Capstone handles (csh), 0 until first used */
 	u8 trap_ports[65536 / 8]; /* `trap io` */
 	bool stop;         /* a norun event of this exit: stop at CP READ */
+	bool warned_hold;  /* said once that nobody could resume a stop */
 	u64 step_icount;   /* step: the instruction count to stop at (0 none) */
 	bool step_broken;  /* the last step met a breakpoint or a machine stop */
 	u32 *cr3_seen;     /* CR3 values loaded since a "break cr3 new" was set, sorted */
