@@ -314,8 +314,12 @@ static void dump(FILE *f, u32 addr, const u8 *b, u32 len)
 	for (u32 off = 0; off < len; off += 16) {
 		u32 k = MIN(16u, len - off);
 		fprintf(f, "%08x ", addr + off);
-		for (u32 i = 0; i < 16; i++)
-			fprintf(f, i < k ? " %02x" : "   ", b[off + i]);
+		for (u32 i = 0; i < 16; i++) {
+			if (i < k)
+				fprintf(f, " %02x", b[off + i]);
+			else
+				fputs("   ", f);
+		}
 		fprintf(f, "  ");
 		for (u32 i = 0; i < k; i++)
 			fputc(b[off + i] >= 0x20 && b[off + i] < 0x7F ? b[off + i] : '.', f);
