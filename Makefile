@@ -31,7 +31,7 @@ endif
 
 CFLAGS += $(BASE_CFLAGS) $(MODE_CFLAGS)
 LDFLAGS += $(MODE_LDFLAGS)
-LDLIBS += -lm -lpthread
+LDLIBS += -lcapstone -lm -lpthread
 
 # Every .c under src/ goes into libvmcp.a, except the command's main.
 LIB_SRCS := $(sort $(shell find src -name '*.c' ! -path src/cp/main.c))

@@ -8,7 +8,7 @@ set -u
 # grub-mkrescue, xorriso and mtools) a GRUB CD: tests/vm/cdrom_test.sh, cdrom_linux_test.sh.
 pkgs=(build-essential clang libclang-rt-14-dev nasm mtools dosfstools syslinux syslinux-common
       seabios python3 e2fsprogs faketime grub-pc-bin grub-common fdisk debootstrap qemu-user-static
-      xorriso genisoimage)
+      xorriso genisoimage libcapstone-dev gdb)
 # Tools whose presence tells whether a package is there.
 missing=()
 for p in "${pkgs[@]}"; do

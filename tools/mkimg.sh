@@ -5,6 +5,8 @@
 #
 #   mkimg.sh bootsect OUT                       the two-sector INT 10h/13h test guest (1 MiB disk)
 #   mkimg.sh echo OUT                           the echo console guest for the CP tests (1 MiB disk)
+#   mkimg.sh debug OUT                          the guest of the debugging tests (1 MiB disk) and
+#                                               OUT.map, its labels as a System.map
 #   mkimg.sh pwrbtn OUT                         a guest that powers off at the ACPI power button
 #   mkimg.sh testkernel OUT                     the bzImage-format test kernel
 #   mkimg.sh syslinux OUT KERNEL INITRD APPEND  16 MiB FAT disk: SYSLINUX loads KERNEL as Linux
@@ -66,6 +68,22 @@ echo|pwrbtn)
 	rm -f "$out"; truncate -s 1M "$out"
 	dd if="$out.bin" of="$out" conv=notrunc status=none
 	rm -f "$out.bin";;
+debug)
+	need nasm
+	out=$1
+	tmp=$(mktemp -d)
+	(cd "$tmp" && nasm -f bin -o debug.bin "$guest/debug.asm") || { rm -rf "$tmp"; die "nasm failed"; }
+	rm -f "$out"; truncate -s 1M "$out"
+	dd if="$tmp/debug.bin" of="$out" conv=notrunc status=none
+	# nasm's map ("REAL VIRTUAL NAME" lines) as a System.map ("ADDRESS TYPE NAME")
+	python3 - "$tmp/debug.map" >"$out.map" <<'PY'
+import re, sys
+for line in open(sys.argv[1]):
+    m = re.match(r"^\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+(\S+)\s*$", line)
+    if m:
+        print("%08x T %s" % (int(m.group(2), 16), m.group(3)))
+PY
+	rm -rf "$tmp";;
 testkernel)
 	need nasm
 	nasm -f bin -o "$1" "$guest/testkernel.asm";;

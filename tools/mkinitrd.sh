@@ -125,6 +125,19 @@ mount -t devtmpfs devtmpfs /dev
 echo "vmcp-initrd: $(uname -s) $(uname -r) $(uname -m)"
 awk 'BEGIN { for (k = 1; k <= 100; k++) s += 1 / (k * k)
 	printf "vmcp-initrd: x87 %.17g %.9f %.6f\n", 1 / 3, 355 / 113, s }'
+# vmcp.kallsyms: the kernel's own symbol table (/proc/kallsyms, "ADDRESS TYPE NAME" lines:
+# a System.map's) on the console between two marker lines, then a power-off. Debian's
+# kernel package ships only a stub System.map (the real one is in the -dbg package, some
+# 700 MB), so tests/vm/lib.sh's need_linux_sysmap makes one this way.
+if grep -q vmcp.kallsyms /proc/cmdline; then
+	echo 1 >/proc/sys/kernel/printk
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	echo "vmcp-initrd: kallsyms begin"
+	cat /proc/kallsyms
+	echo "vmcp-initrd: kallsyms end"
+	sleep 1
+	poweroff -f
+fi
 # vmcp.report: how the machine looks to Linux (tests/vm/debian_test.sh, smp_test.sh):
 # the CPUs online, /proc/interrupts, the clock event devices and the clocksource; then
 # a power-off (with vmcp.disk: after the disk test, before its power-off).

@@ -9,14 +9,15 @@
  *                 [--bioslog FILE] [--post FILE] [--until TEXT] [--timeout SECONDS]
  *                 [--bios FILE] [--kernel K [--initrd I] [--append "..."]] [--memory SIZE]
  *                 [--trace io,vd,cpu] [--trace-file FILE] [--ips N] [--pace | --no-pace]
- *                 [--script FILE] [--engine jit|interp]
+ *                 [--script FILE] [--engine jit|interp] [--gdb [HOST:]PORT]
  *
  * The run ends when the guest powers off (exit 0), when --until TEXT appears on COM1 or
  * the text screen (exit 0), after --timeout wall-clock seconds (exit 124), when a script's
  * last line is done, at `shutdown` typed at the CP prompt (Ctrl-] then shutdown) or
  * `vmcp force`. A guest that halts with interrupts disabled ends a headless run (exit 0,
  * or 124 if --until was not satisfied); with a console on a terminal, or in the CP, it
- * stays at CP READ to be looked at.
+ * stays at CP READ to be looked at. With --gdb the VM opens a gdb stub (gdbstub.c) and
+ * waits at the reset vector until gdb continues it (as QEMU's -s -S).
  *
  * The CP starts VMs (`vmcp start`) by running `vmcp ipl NAME --headless --hold
  * --link-fd N` with its end of a socket pair as fd N. */
@@ -32,7 +33,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	const char *serial = NULL, *screen = NULL, *debugcon = NULL, *bioslog = NULL, *post = NULL;
 	const char *until = NULL, *timeout_s = NULL, *bios = NULL, *kernel = NULL, *initrd = NULL;
 	const char *append = NULL, *trace = NULL, *trace_file = NULL, *ips_s = NULL;
-	const char *script = NULL, *memory_s = NULL, *link_s = NULL, *engine_s = NULL;
+	const char *script = NULL, *memory_s = NULL, *link_s = NULL, *engine_s = NULL, *gdb = NULL;
 	bool headless = false, pace = false, no_pace = false, hold = false, no_cp = false;
 	const CpOpt opts[] = {
 		{"headless", NULL, &headless}, {"serial", &serial, NULL},
@@ -46,7 +47,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		{"no-pace", NULL, &no_pace},   {"script", &script, NULL},
 		{"memory", &memory_s, NULL},   {"hold", NULL, &hold},
 		{"link-fd", &link_s, NULL},    {"no-cp", NULL, &no_cp},
-		{"engine", &engine_s, NULL},
+		{"engine", &engine_s, NULL},   {"gdb", &gdb, NULL},
 		{NULL, NULL, NULL},
 	};
 	char *pos[1];
@@ -60,7 +61,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		.bioslog = bioslog, .post = post, .trace = trace, .trace_file = trace_file,
 		.bios = bios, .kernel = kernel, .initrd = initrd, .append = append, .until = until,
 		.script = script, .headless = headless, .pace = pace ? 1 : no_pace ? 0 : -1,
-		.link_fd = -1, .no_cp = no_cp,
+		.link_fd = -1, .no_cp = no_cp, .gdb = gdb,
 	};
 	if (timeout_s) {
 		char *end;

@@ -1,8 +1,9 @@
 /* cmd_start.c: `vmcp start NAME [--memory SIZE] [--serial FILE] [--screen FILE]
- * [--trace-file FILE] [--no-pace] [--engine jit|interp]`: IPLs VM NAME in the CP of the real disk, in the
+ * [--trace-file FILE] [--no-pace] [--engine jit|interp] [--gdb [HOST:]PORT]`: IPLs VM NAME in the CP of the real disk, in the
  * background (z/VM's XAUTOLOG, virsh start). The CP starts when no CP runs. Exit 0 once
  * the VM runs; a numbered message and its code when it cannot (not defined: 2, already
- * running or a VD locked by another VM: 4, a bad config file: 1, ...). */
+ * running or a VD locked by another VM: 4, a bad config file: 1, ...). With --gdb the VM
+ * opens a gdb stub and waits at the reset vector for gdb (as vmcp ipl --gdb). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,10 +33,12 @@ static void abs_path(JsonWriter *w, const char *key, const char *path, const cha
 int cp_cmd_start(CpCtx *cp, int argc, char **argv)
 {
 	const char *memory = NULL, *serial = NULL, *screen = NULL, *trace_file = NULL, *engine = NULL;
+	const char *gdb = NULL;
 	bool no_pace = false;
 	const CpOpt opts[] = {
 		{"memory", &memory, NULL}, {"serial", &serial, NULL}, {"screen", &screen, NULL},
 		{"trace-file", &trace_file, NULL}, {"no-pace", NULL, &no_pace}, {"engine", &engine, NULL},
+		{"gdb", &gdb, NULL},
 		{NULL, NULL, NULL},
 	};
 	char *pos[1];
@@ -75,6 +78,10 @@ int cp_cmd_start(CpCtx *cp, int argc, char **argv)
 	if (engine) {
 		jw_key(&w, "engine");
 		jw_str(&w, engine);
+	}
+	if (gdb) {
+		jw_key(&w, "gdb");
+		jw_str(&w, gdb);
 	}
 	abs_path(&w, "serial", serial, cwd);
 	abs_path(&w, "screen", screen, cwd);

@@ -63,11 +63,11 @@ typedef struct CpCtx {
 	"ipl NAME [--post FILE] [--until TEXT] [--timeout SECONDS] [--trace io,vd,cpu] "           \
 	"[--trace-file FILE]\n"                                                                    \
 	"ipl NAME [--bios FILE | --kernel K [--initrd I] [--append TEXT]] [--ips N] [--pace|--no-pace]\n" \
-	"ipl NAME [--script FILE] [--memory SIZE] [--engine jit|interp]"
+	"ipl NAME [--script FILE] [--memory SIZE] [--engine jit|interp] [--gdb [HOST:]PORT]"
 
 #define CP_USAGE_START \
 	"start NAME [--memory SIZE] [--serial FILE] [--screen FILE] [--trace-file FILE] [--no-pace] " \
-	"[--engine jit|interp]"
+	"[--engine jit|interp] [--gdb [HOST:]PORT]"
 #define CP_USAGE_ATTACH "attach NAME [--force]"
 #define CP_USAGE_SEND "send NAME VM-COMMAND..."
 #define CP_USAGE_FORCE "force NAME [--shutdown [--timeout SECONDS]]"

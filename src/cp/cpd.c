@@ -715,8 +715,9 @@ static void vm_event(Cp *cp, CpVm *v, const Json *j)
 		size_t len = strlen(text);
 		if (len > 8 && !strncmp(text, "VMCP", 4) && text[7] == 'E')
 			snprintf(v->error, sizeof(v->error), "%s", text);
-		/* CP READ is a prompt, not a reason: the message before it says why. */
-		if (strncmp(text, "VMCP510I", 8))
+		/* CP READ is a prompt, not a reason: the message before it says why (and a
+		 * trace line sent to the console is no message at all) */
+		if (!strncmp(text, "VMCP", 4) && strncmp(text, "VMCP510I", 8))
 			snprintf(v->message, sizeof(v->message), "%s", text);
 		Client *c = client_by_id(cp, v->attached);
 		if (c) {
@@ -907,7 +908,7 @@ static void start_child(Cp *cp, CpVm *v, const Json *a, char *why, size_t whylen
 	argv[n++] = "--hold";
 	argv[n++] = "--link-fd";
 	argv[n++] = "3";
-	static const char *const opt[] = {"memory", "serial", "screen", "trace-file", "engine"};
+	static const char *const opt[] = {"memory", "serial", "screen", "trace-file", "engine", "gdb"};
 	for (size_t i = 0; i < ARRAY_SIZE(opt); i++) {
 		const char *val = json_get_str(a, opt[i]);
 		if (val) {

@@ -166,6 +166,17 @@ void link_message(VmSession *s, const char *text)
 	end_event(s, &w, false);
 }
 
+void link_text(VmSession *s, const char *text)
+{
+	if (s->link.fd < 0)
+		return;
+	JsonWriter w;
+	begin_event(&w, "MESSAGE");
+	jw_key(&w, "text");
+	jw_str(&w, text);
+	end_event(s, &w, true);
+}
+
 void link_console(VmSession *s, const u8 *p, size_t n)
 {
 	SessLink *l = &s->link;

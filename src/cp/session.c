@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "cp/debug.h"
 #include "cp/keys.h"
 #include "cp/screen.h"
 
@@ -290,23 +291,6 @@ static s64 local_now(void)
 	return (s64)t + tm.tm_gmtoff;
 }
 
-static bool parse_trace(VmSession *s, const char *spec)
-{
-	char buf[64];
-	snprintf(buf, sizeof(buf), "%s", spec);
-	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(w, "io"))
-			s->trace_io = true;
-		else if (!strcmp(w, "vd"))
-			s->trace_vd = true;
-		else if (!strcmp(w, "cpu"))
-			s->trace_cpu = true;
-		else
-			return false;
-	}
-	return true;
-}
-
 static void end_run(VmSession *s, int stop_msg)
 {
 	if (s->end)
@@ -327,8 +311,10 @@ void session_stop(VmSession *s)
 		    s->state == VMS_HALTED ? "halted" : "stopped");
 	link_state(s, NULL);
 	link_flush(s, true);
-	/* A console whose input has ended can never say begin. */
-	if (s->interactive && s->stdin_eof && !s->cpinlen)
+	/* gdb, if it waits for the VM, learns it stopped */
+	gdb_stopped(s, 0, 0);
+	/* A console whose input has ended can never say begin (but gdb can). */
+	if (s->interactive && s->stdin_eof && !s->cpinlen && !s->dbg->gdb)
 		end_run(s, VMM_STOPPED);
 }
 
@@ -499,8 +485,8 @@ static int wait_ms(VmSession *s)
 /* Waits up to ms for the terminal and the CP, and serves them. */
 static void serve_host(VmSession *s, int ms)
 {
-	struct pollfd pfd[2];
-	int n = 0, ti = -1, li = -1;
+	struct pollfd pfd[4];
+	int n = 0, ti = -1, li = -1, gi = -1;
 	if (s->interactive && s->state != VMS_RUNNING && s->cpinlen) {
 		read_terminal(s);
 		return;
@@ -513,6 +499,12 @@ static void serve_host(VmSession *s, int ms)
 	if (s->link.fd >= 0) {
 		li = n;
 		pfd[n++] = (struct pollfd){s->link.fd, (short)(POLLIN | (outbuf_pending(&s->link.out) ? POLLOUT : 0)), 0};
+	}
+	int gfd;
+	short gev;
+	if (gdb_pollfds(s, &gfd, &gev)) {
+		gi = n;
+		pfd[n++] = (struct pollfd){gfd, gev, 0};
 	}
 	if (!n) {
 		if (ms > 0) {
@@ -528,6 +520,8 @@ static void serve_host(VmSession *s, int ms)
 		read_terminal(s);
 	if (li >= 0 && pfd[li].revents)
 		link_poll(s);
+	if (gi >= 0 && pfd[gi].revents && !s->end)
+		gdb_serve(s);
 }
 
 /* After a slice: what the machine said, and the host side of the devices. */
@@ -562,19 +556,6 @@ static void after_slice(VmSession *s, MachineStop st, const CpuExit *ex)
 		hold(s, VMS_HALTED);
 		break;
 	}
-	case MACH_STOP_IO_TRAP:
-		/* A port the CP asked to see (trap io): the access has not happened yet; the
-		 * next machine_run performs it. With a console or in the CP the VM stops at
-		 * CP READ, as z/VM's TRACE ... NORUN does. */
-		if (ex->write)
-			session_msg(s, VMM_IO_TRAP, 'I', "I/O trap: out port %04x size %d value %0*x",
-				    ex->port, ex->size, 2 * ex->size, ex->value);
-		else
-			session_msg(s, VMM_IO_TRAP, 'I', "I/O trap: in port %04x size %d", ex->port,
-				    ex->size);
-		if (s->interactive || s->o.hold)
-			hold(s, VMS_STOPPED);
-		break;
 	default:
 		break;
 	}
@@ -612,11 +593,37 @@ void session_run(VmSession *s)
 		if (s->end)
 			break;
 		if (s->state != VMS_RUNNING) {
+			/* at CP READ a script goes on, as a person at the prompt would */
+			if (s->script && !s->script_done && !s->end) {
+				script_step(s);
+				if (s->script_done && !s->end)
+					end_run(s, VMM_SCRIPT_DONE);
+			}
 			link_flush(s, false);
 			continue;
 		}
 		CpuExit ex = {0};
-		MachineStop st = machine_run(s->m, machine_now(s->m) + SLICE_NS, &ex);
+		u64 until = machine_now(s->m) + SLICE_NS;
+		MachineStop st;
+		for (;;) {
+			st = machine_run(s->m, until, &ex);
+			if (st != MACH_STOP_BREAKPOINT && st != MACH_STOP_DEBUG && st != MACH_STOP_IO_TRAP)
+				break;
+			/* the CP's: breakpoints, traps, trace points (break.c); a trace that
+			 * only logs goes on within the slice */
+			if (dbg_exit(s, st, &ex)) {
+				hold(s, VMS_STOPPED);
+				break;
+			}
+			if (s->end || s->state != VMS_RUNNING)
+				break;
+		}
+		if (s->dbg->stop) {
+			/* a norun trace of a port or a VD access (dtrace.c) */
+			s->dbg->stop = false;
+			if (dbg_can_hold(s) && s->state == VMS_RUNNING)
+				hold(s, VMS_STOPPED);
+		}
 		after_slice(s, st, &ex);
 		if (s->serial_f)
 			fflush(s->serial_f); /* a file someone may be following */
@@ -636,18 +643,22 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 	s->o = *o;
 	s->cp = cp;
 	s->link.fd = -1;
-	s->trace_lo = 0;
-	s->trace_hi = 0xFFFF;
 	s->state = VMS_RUNNING;
 	for (int i = 0; i < SESS_OUT_COUNT; i++)
 		s->outs[i].fd = -1;
 	int rc = 0;
+	s->dbg = dbg_new();
+	if (!s->dbg) {
+		msg(VDM_NOMEM, 'E', "Out of memory");
+		rc = VMCP_ENOMEM;
+		goto fail;
+	}
 	if (o->until && watch_start(&s->until, o->until)) {
 		msg(VDM_NOMEM, 'E', "Out of memory");
 		rc = VMCP_ENOMEM;
 		goto fail;
 	}
-	if (o->trace && !parse_trace(s, o->trace)) {
+	if (o->trace && !dbg_trace_option(s, o->trace)) {
 		msg(VMM_BAD_ARG, 'E', "--trace takes a list of io, vd and cpu, not %s", o->trace);
 		rc = VMCP_EINVAL;
 		goto fail;
@@ -718,6 +729,15 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 	if ((rc = start_outs(s)))
 		goto fail;
 	session_apply_trace(s);
+	if (o->gdb) {
+		/* the stub, and the VM waits at the reset vector until gdb continues it */
+		char gwhy[200];
+		if ((rc = gdb_open(s, o->gdb, gwhy, sizeof(gwhy)))) {
+			session_msg(s, VMM_GDB_FAIL, 'E', "%s", gwhy);
+			goto fail;
+		}
+		s->state = VMS_STOPPED;
+	}
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -734,6 +754,12 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 		session_msg(s, VMM_STARTED, 'I', "VM %s started; %s console, %s engine, Ctrl-] for the CP",
 			    o->name, s->console_vga ? "VGA" : "serial",
 			    cpu_engine_name(cpu_engine_resolve(o->engine)));
+	if (o->gdb) {
+		session_msg(s, VMM_GDB, 'I', "gdb stub listening on %s; VM %s waits at the reset vector "
+			    "(target remote %s)", gdb_where(s), o->name, gdb_where(s));
+		if (s->term.open)
+			term_prompt_begin(&s->term);
+	}
 	link_state(s, NULL);
 	link_flush(s, true);
 	return 0;
@@ -814,12 +840,16 @@ int session_close(VmSession *s)
 		link_final_screen(s);
 	}
 	s->state = VMS_ENDED;
+	if (s->dbg)
+		gdb_close(s);
 	vmblock_unload(&s->vm);
 	s->m = NULL;
 	close_out(s, SESS_OUT_SERIAL, s->serial_f, "serial", s->o.serial, &rc);
 	close_out(s, SESS_OUT_DEBUGCON, s->debugcon_f, "debug console", s->o.debugcon, &rc);
 	close_out(s, SESS_OUT_BIOSLOG, s->bioslog_f, "BIOS log", s->o.bioslog, &rc);
 	close_out(s, SESS_OUT_POST, s->post_f, "POST code", s->o.post, &rc);
+	if (s->dbg)
+		dbg_trace_close(s);
 	close_out(s, SESS_OUT_TRACE, s->trace_f, "trace", s->trace_path, &rc);
 	s->serial_f = s->debugcon_f = s->bioslog_f = s->post_f = s->trace_f = NULL;
 	/* The CP learns last, once the VDs are flushed and unlocked. */
@@ -831,6 +861,8 @@ int session_close(VmSession *s)
 	script_free(s);
 	free(s->trace_path);
 	s->trace_path = NULL;
+	if (s->dbg)
+		dbg_free(s);
 	s->rc = rc;
 	if (s->stop_msg == VMM_SIGNAL && end_signal) {
 		/* Die of the signal that ended the run, as the caller expects. */

@@ -54,9 +54,9 @@ enum {
 	VMM_RESUMED = 520,
 	VMM_SIGNAL = 521,     /* ended by a host signal */
 	VMM_STORE = 522,
-	VMM_DISC = 523,        /* a disc loaded into / taken out of a CD-ROM drive */
-	VMM_DISC_LOCKED = 524, /* the guest prevents the removal of its disc */
-	VMM_NO_CDROM = 525,    /* change/eject: no CD-ROM drive there */
+	VMM_DISC = 530,        /* a disc loaded into / taken out of a CD-ROM drive */
+	VMM_DISC_LOCKED = 531, /* the guest prevents the removal of its disc */
+	VMM_NO_CDROM = 532,    /* change/eject: no CD-ROM drive there */
 };
 
 typedef enum VmState {
@@ -92,6 +92,7 @@ typedef struct SessionOpts {
 	const char *name;
 	const char *serial, *screen, *debugcon, *bioslog, *post, *trace, *trace_file;
 	const char *bios, *kernel, *initrd, *append, *until, *script;
+	const char *gdb;    /* --gdb [HOST:]PORT: the stub, and the VM waits at the reset vector */
 	double timeout;     /* wall seconds, 0: none */
 	u32 ips;            /* 0: default */
 	u64 memory;         /* 0: the config file's */
@@ -157,9 +158,8 @@ typedef struct VmSession {
 	TextWatch wait;
 	bool script_done;
 
-	/* Tracing and traps (VM commands). */
-	bool trace_io, trace_vd, trace_cpu;
-	u16 trace_lo, trace_hi;
+	/* Breakpoints, traces, traps, symbols, gdb (cp/debug.h). */
+	struct Dbg *dbg;
 
 	/* Pacing and the wall clock. */
 	bool paced;
@@ -226,6 +226,9 @@ void link_flush(VmSession *s, bool force_status);
 void link_state(VmSession *s, const char *reason);
 void link_message(VmSession *s, const char *text);
 void link_console(VmSession *s, const u8 *p, size_t n);
+/* A line for the console's spool and an attached console (trace lines "to console"):
+ * dropped rather than waited for when the CP lags. */
+void link_text(VmSession *s, const char *text);
 /* Sends the spool the final screen's lines (at the end of the run). */
 void link_final_screen(VmSession *s);
 

@@ -1,12 +1,14 @@
 /* cpu.c: the Cpu object: creation, RESET/INIT state, the run loop, the INTR/NMI inputs,
- * state access for the CP, breakpoints, the instruction trace and counters.
+ * state access for the CP, the instruction trace and counters (the CP's breakpoints are
+ * cpdebug.c's).
  *
  * The run loop (cpu_run): between blocks it looks at the events word (INTR, NMI, an exit
  * request, single-step mode) and the halt state; otherwise it finds the decoded block at
  * CS:EIP (icache.c) and calls its handlers one after another, each through the one
  * OpFn signature. A fault inside a handler unwinds with siglongjmp to cpu_run, which
  * delivers it (except.c) and carries on. Single-step mode (EFLAGS.TF, trace output, CP
- * breakpoints, DR7 breakpoints) runs one instruction per iteration with every check.
+ * execution ranges met there, DR7 breakpoints) runs one instruction per iteration with
+ * every check; the CP's debugging events of an instruction end the run at its boundary.
  * References: Intel SDM vol. 3A 9.1 (processor state after reset), 6.8 (enabling and
  * disabling interrupts; the STI/MOV SS shadow), 6.9 (priority among simultaneous
  * events), 17.3.1 (debug exceptions). */
@@ -60,7 +62,8 @@ static void reset_common(Cpu *c, bool full)
 	c->nmi_blocked = false;
 	c->inhibit_icount = ~0ull;
 	c->io_resume = false;
-	c->bp_skip_valid = false;
+	c->dbg_skip = false;
+	c->dbg_pending = 0;
 	c->delivering = -1;
 	__atomic_and_fetch(&c->events, ~(u32)(EV_NMI | EV_EXIT), __ATOMIC_RELAXED);
 	if (full && c->cfg.fpu)
@@ -178,6 +181,8 @@ void cpu_set_eflags(Cpu *c, u32 val)
 	c->cc_op = CC_NONE;
 	u32 changed = old ^ c->eflags;
 	if (changed & FLAG_VM) {
+		if (unlikely(c->dbg_on & DBG_ON_MODE))
+			dbg_mode_event(c, cpu_mode_of(c->cr0, old));
 		c->cpl = (c->eflags & FLAG_VM) ? 3 : c->cpl;
 		for (int i = 0; i < SEG_COUNT; i++)
 			seg_set_fast(c, &c->seg[i], i);
@@ -189,11 +194,12 @@ void cpu_set_eflags(Cpu *c, u32 val)
 		c->brk = 1;
 }
 
-/* Single-step mode is needed for TF, the trace, CP breakpoints and DR7 execution
- * breakpoints (data breakpoints work through the TLB, debug.c). */
+/* Single-step mode is needed for TF, the trace and DR7 execution breakpoints (data
+ * breakpoints work through the TLB, debug.c; the CP's ranges through the decoded-code
+ * cache, cpdebug.c). */
 void cpu_update_slow(Cpu *c)
 {
-	bool slow = (c->eflags & FLAG_TF) || c->trace || c->nbp > 0 || dr_exec_enabled(c);
+	bool slow = (c->eflags & FLAG_TF) || c->trace || dr_exec_enabled(c);
 	if (slow)
 		__atomic_fetch_or(&c->events, EV_SLOW, __ATOMIC_RELAXED);
 	else
@@ -274,23 +280,6 @@ static void trace_line(Cpu *c, const Insn *d)
 		cpu_eflags(c));
 }
 
-/* ---- breakpoints ---- */
-int cpu_add_breakpoint(Cpu *c, u32 linear)
-{
-	if (c->nbp >= CPU_MAX_BREAKPOINTS)
-		return VMCP_ENOSPC;
-	c->bp[c->nbp++] = linear;
-	cpu_update_slow(c);
-	return 0;
-}
-
-void cpu_clear_breakpoints(Cpu *c)
-{
-	c->nbp = 0;
-	c->bp_skip_valid = false;
-	cpu_update_slow(c);
-}
-
 /* ---- interrupts at an instruction boundary ---- */
 /* Returns 1 when an interrupt was delivered, -1 when one is waiting behind the STI/MOV
  * SS shadow (the caller then runs exactly one instruction), 0 otherwise. */
@@ -324,23 +313,14 @@ static int take_interrupt(Cpu *c)
 	return 0;
 }
 
-/* One instruction with every check: breakpoints, trace, the single-step trap. Returns
- * false when a CP breakpoint stops the run. */
-static bool step_one(Cpu *c)
+/* One instruction with every check: the CP's execution ranges (which may leave
+ * cpu_run before it), trace, the single-step trap. */
+static void step_one(Cpu *c)
 {
 	u32 lin = c->seg[SEG_CS].base + c->eip;
-	if (c->nbp && !(c->bp_skip_valid && c->bp_skip == lin)) {
-		for (int i = 0; i < c->nbp; i++) {
-			if (c->bp[i] == lin) {
-				c->bp_skip = lin;
-				c->bp_skip_valid = true;
-				c->exit->addr = lin;
-				return false;
-			}
-		}
-	}
-	c->bp_skip_valid = false;
 	c->eip_insn = c->eip;
+	if (unlikely(c->dbg_on & DBG_ON_EXEC))
+		dbg_exec_step(c, lin);
 	if ((c->dr[7] & 0xFF) && !(c->eflags & FLAG_RF)) {
 		u32 hits = dr_exec_hits(c, lin);
 		if (hits) {
@@ -367,7 +347,6 @@ static bool step_one(Cpu *c)
 	/* after MOV SS / POP SS the trap waits for the next instruction */
 	if ((bs || c->pending_dr6) && c->icount != c->inhibit_icount)
 		cpu_db_trap(c, bs);
-	return true;
 }
 
 /* Decoded blocks back to back, for as long as nothing needs a look (an event, a handler
@@ -437,16 +416,25 @@ static CpuExitReason run_loop(Cpu *c)
 		if (c->icount < c->run_end)
 			charge_delivery(c);
 		cpu_mode_sync(c); /* a supervisor access may have been cut short */
+		c->dbg_pending &= ~(u32)CPU_DBG_WATCH; /* it runs again, and hits again */
 		cpu_deliver_fault(c);
 	} else if (j == JMP_EXIT) {
-		/* an I/O trap exit comes before the instruction completes: it runs again */
+		/* an I/O trap exit comes before the instruction completes: it runs again
+		 * (a CP execution range exits before it started) */
 		c->pending_dr6 = 0;
+		c->dbg_pending = 0;
 		cpu_mode_sync(c);
 		return c->exit_reason;
 	}
 	for (;;) {
 		if (unlikely(c->shutdown))
 			return CPU_EXIT_SHUTDOWN;
+		if (unlikely(c->dbg_pending)) {
+			/* the CP's events of the last instruction or delivery */
+			CpuExitReason r = dbg_report(c);
+			if (r != CPU_EXIT_BUDGET)
+				return r;
+		}
 		if (unlikely(c->block_step)) {
 			/* one step (the iteration below, or the delivery above) per cpu_run */
 			if (c->step_done)
@@ -498,8 +486,7 @@ static CpuExitReason run_loop(Cpu *c)
 				}
 				if (t < 0 && c->icount < c->run_end) {
 					/* the shadowed instruction alone, then the interrupt */
-					if (!step_one(c))
-						return CPU_EXIT_BREAKPOINT;
+					step_one(c);
 					continue;
 				}
 			}
@@ -508,8 +495,7 @@ static CpuExitReason run_loop(Cpu *c)
 		}
 		if (unlikely(ev & EV_SLOW) || unlikely(c->pending_dr6)) {
 			/* (a trap pending behind MOV SS: one instruction, then the trap) */
-			if (!step_one(c))
-				return CPU_EXIT_BREAKPOINT;
+			step_one(c);
 			continue;
 		}
 		if (c->jit) {
@@ -530,14 +516,24 @@ CpuExitReason cpu_run(Cpu *c, u64 budget, CpuExit *exit)
 	memset(e, 0, sizeof(*e));
 	c->exit = e;
 	u64 start = c->icount, charged = c->charged;
+	/* the CP's instruction count: the run ends there */
+	u64 stop = c->dbg.icount;
+	bool at_stop = false;
+	if (unlikely(stop > start) && stop - start <= budget) {
+		budget = stop - start;
+		at_stop = true;
+	}
 	c->run_end = start + budget;
 	c->delivering = -1;
 	c->step_done = false;
 	CpuExitReason why = budget ? run_loop(c) : CPU_EXIT_BUDGET;
+	if (unlikely(at_stop) && why == CPU_EXIT_BUDGET && c->icount == stop)
+		why = CPU_EXIT_ICOUNT;
 	c->exit = NULL;
 	e->reason = why;
 	e->charged = c->charged - charged;
 	e->executed = c->icount - start - e->charged;
+	e->icount = c->icount;
 	c->stats.instructions = c->icount - c->charged;
 	return why;
 }
@@ -618,7 +614,6 @@ void cpu_set_state(Cpu *c, const CpuState *st)
 	seg_cpl_changed(c);
 	c->inhibit_icount = ~0ull;
 	c->io_resume = false;
-	c->bp_skip_valid = false;
 	tlb_flush(c);
 	icache_flush(c);
 	cpu_dr_update(c);

@@ -134,25 +134,110 @@ typedef enum CpuExitReason {
 	CPU_EXIT_BUDGET = 0, /* the instruction budget is spent */
 	CPU_EXIT_HLT,        /* HLT with no interrupt to take: the run loop may skip time */
 	CPU_EXIT_SHUTDOWN,   /* triple fault (or #DF with a further fault): the board resets */
-	CPU_EXIT_BREAKPOINT, /* a CP breakpoint at exit.addr (linear), before executing it */
+	CPU_EXIT_BREAKPOINT, /* an instruction in a CP execution range (CpuDebug), before it
+			      * executes: exit.addr (linear), exit.phys */
 	CPU_EXIT_IO,         /* a trapped port access, before it happens (see above) */
 	CPU_EXIT_REQUEST,    /* cpu_request_exit() was called (device, another thread) */
 	CPU_EXIT_PAUSE,      /* a PAUSE retired, with cpu_set_pause_exit (a spin-wait) */
+	CPU_EXIT_DEBUG,      /* CP debug events after an instruction or a delivery: exit.dbg */
+	CPU_EXIT_ICOUNT,     /* the instruction count reached CpuDebug.icount */
 } CpuExitReason;
+
+/* CpuExit.dbg: what a CPU_EXIT_DEBUG reports (several may come at once). */
+enum {
+	CPU_DBG_WATCH = 1,  /* an access to a watched range: exit.watch */
+	CPU_DBG_INT = 2,    /* an interrupt or exception delivered: exit.intr */
+	CPU_DBG_MODE = 4,   /* the mode changed: exit.mode */
+	CPU_DBG_CR3 = 8,    /* CR3 changed: exit.cr3 */
+	CPU_DBG_BRANCH = 16, /* a far transfer: exit.branch */
+};
+
+/* Modes for CpuExit.mode (bit 2: paging on). */
+enum { CPU_MODE_REAL = 0, CPU_MODE_PROT = 1, CPU_MODE_V86 = 2, CPU_MODE_PG = 4 };
+
+/* Kinds of delivery (CpuExit.intr.kind) and of far transfer (CpuExit.branch.kind). */
+enum { CPU_INT_IRQ, CPU_INT_NMI, CPU_INT_EXC, CPU_INT_SOFT, CPU_INT_INT3, CPU_INT_INT1 };
+enum { CPU_BR_JMP, CPU_BR_CALL, CPU_BR_RET, CPU_BR_IRET, CPU_BR_SYSENTER, CPU_BR_SYSEXIT };
 
 typedef struct CpuExit {
 	CpuExitReason reason;
 	u64 executed; /* instructions retired by this cpu_run call */
 	u64 charged;  /* events it delivered in place of an instruction (faults, interrupts),
 		       * each taking an instruction time: icount moved by executed + charged */
+	u64 icount;   /* the CPU's instruction count at the exit */
 	/* CPU_EXIT_IO: */
 	u16 port;
 	u8 size;     /* 1, 2 or 4 */
 	bool write;  /* OUT/OUTS */
 	u32 value;   /* the value about to be written */
-	/* CPU_EXIT_BREAKPOINT: */
+	/* CPU_EXIT_BREAKPOINT: the instruction's linear and physical address */
 	u32 addr;
+	u32 phys;
+	/* CPU_EXIT_DEBUG: CPU_DBG_* bits, and the instruction behind them (CS:EIP as it
+	 * started; for CPU_DBG_INT alone, where the interrupt came) */
+	u32 dbg;
+	u16 insn_cs;
+	u32 insn_eip;
+	struct {
+		u32 lin, phys;
+		u8 size;
+		bool write;
+		bool old_known; /* the bytes before a write were RAM and are in old */
+		u32 old, val;   /* before and after (a write), or the value read */
+	} watch;
+	struct {
+		u8 vec, kind; /* CPU_INT_* */
+		bool has_err;
+		u32 err;
+		u16 cs;      /* where it came (a fault: the faulting instruction) */
+		u32 eip;
+		u8 cpl;
+		u32 cr2;     /* after a page fault */
+	} intr;
+	struct {
+		u8 from, to; /* CPU_MODE_* */
+	} mode;
+	struct {
+		u32 old, val;
+	} cr3;
+	struct {
+		u8 kind; /* CPU_BR_* */
+		u16 from_cs;
+		u32 from_eip;
+	} branch;
 } CpuExit;
+
+/* The CP's debugging hooks (cpdebug.c): breakpoints and watches the CP keeps, never
+ * written into guest memory and invisible to the guest (its DR0-DR7 keep their own
+ * meaning). Each ends cpu_run with an exit the CP looks at. With none set, the hot
+ * paths are as without them: execution ranges act where the decoded-code cache looks
+ * a block up (a page holding one runs an instruction at a time), watches where the TLB
+ * is filled (a watched page is never cached, so its accesses take the slow path), the
+ * rest in the cold paths that raise them. */
+#define CPU_DBG_EXEC_MAX 64
+#define CPU_DBG_WATCH_MAX 32
+typedef struct CpuExecRange {
+	u32 lo, hi;  /* addresses of an instruction's first byte, inclusive */
+	bool phys;   /* physical, else linear */
+	int cs;      /* only with this CS selector (real/V86 SEG:OFF), -1 any */
+} CpuExecRange;
+enum { CPU_WATCH_R = 1, CPU_WATCH_W = 2 };
+typedef struct CpuWatchRange {
+	u32 lo, hi;  /* bytes, inclusive */
+	bool phys;
+	u8 rw;       /* CPU_WATCH_R and/or CPU_WATCH_W */
+} CpuWatchRange;
+typedef struct CpuDebug {
+	int nexec;
+	CpuExecRange exec[CPU_DBG_EXEC_MAX]; /* CPU_EXIT_BREAKPOINT before each instruction */
+	int nwatch;
+	CpuWatchRange watch[CPU_DBG_WATCH_MAX]; /* CPU_DBG_WATCH after the access's instruction */
+	u32 vectors[8];   /* bit v: CPU_DBG_INT after delivering vector v */
+	bool mode;        /* CPU_DBG_MODE after a change of real/protected/V86 or of paging */
+	bool cr3;         /* CPU_DBG_CR3 after a MOV to CR3 or task switch that changes it */
+	bool branch;      /* CPU_DBG_BRANCH after each far JMP/CALL/RET, IRET, SYSENTER/SYSEXIT */
+	u64 icount;       /* CPU_EXIT_ICOUNT when the instruction count reaches it (0 none) */
+} CpuDebug;
 
 /* Creates a CPU in its power-on state, attached to the buses (which outlive it).
  * Returns NULL when out of memory. */
@@ -291,10 +376,35 @@ void cpu_set_ignne(Cpu *cpu, bool level);
  * Returns 0 and *paddr, or -1 if not mapped. */
 int cpu_translate(Cpu *cpu, u32 linear, u32 *paddr);
 
-/* CP breakpoints on linear instruction addresses; at most CPU_MAX_BREAKPOINTS. */
-#define CPU_MAX_BREAKPOINTS 16
+/* A page-table walk as the CP shows it (`display pagewalk`): each level's entry, read
+ * without side effects (no accessed or dirty bits set). */
+typedef struct CpuWalk {
+	bool paging;    /* CR0.PG: without it the address is physical (A20 applied) */
+	bool pae;
+	int levels;     /* entries read: PDPTE (PAE), PDE, PTE */
+	struct {
+		const char *name; /* "PDPTE", "PDE", "PTE" */
+		u32 addr;         /* the entry's physical address (a PDPTE: its register) */
+		u64 value;
+	} level[3];
+	bool ok;        /* a translation exists for a supervisor read */
+	u32 phys;
+	u32 page_size;  /* 4 KiB, 2 MiB or 4 MiB */
+	const char *why; /* !ok: "not present", "reserved bit set" */
+} CpuWalk;
+void cpu_page_walk(Cpu *cpu, u32 linear, CpuWalk *w);
+
+/* The CP's debugging hooks (CpuDebug above): replaces the whole set. Changing the
+ * execution ranges empties the decoded-code cache, changing the watches the TLB. */
+void cpu_set_debug(Cpu *cpu, const CpuDebug *d);
+void cpu_get_debug(const Cpu *cpu, CpuDebug *d);
+/* One execution range more (a single linear address), and none: shorthands of the
+ * above. Returns VMCP_ENOSPC when CPU_DBG_EXEC_MAX are set. */
 int cpu_add_breakpoint(Cpu *cpu, u32 linear);
 void cpu_clear_breakpoints(Cpu *cpu);
+
+/* An MSR as RDMSR would read it, for the CP; false when the model has no such MSR. */
+bool cpu_read_msr(Cpu *cpu, u32 index, u64 *value);
 
 /* Instruction trace: when out is not NULL, one line per executed instruction is written
  * before it executes: "CS:EIP  bytes  EAX=.. EBX=.. ECX=.. EDX=.. ESI=.. EDI=.. EBP=..

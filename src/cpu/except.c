@@ -94,6 +94,8 @@ static void real_interrupt(Cpu *c, int vec)
 void cpu_interrupt(Cpu *c, int vec, int soft, bool has_err, u32 err, bool ext)
 {
 	vec &= 0xFF;
+	if (unlikely(c->dbg_on & DBG_ON_INT))
+		dbg_int_event(c, vec, soft, has_err, err); /* the CP's (cpdebug.c) */
 	c->halted = false;
 	if (!pmode(c)) {
 		real_interrupt(c, vec);

@@ -434,6 +434,7 @@ void op_sysenter(Cpu *c, const Insn *d)
 	u32 cs = c->msr_sysenter_cs;
 	if (!pmode(c) || (cs & 0xFFFC) == 0)
 		GP0(c);
+	u16 from = c->seg[SEG_CS].sel;
 	/* out of V86 mode too: VM, IF and RF clear */
 	cpu_set_eflags(c, cpu_eflags(c) & ~(FLAG_VM | FLAG_IF | FLAG_RF));
 	flat_seg(c, SEG_CS, (u16)(cs & 0xFFFC), true, 0);
@@ -442,6 +443,8 @@ void op_sysenter(Cpu *c, const Insn *d)
 	seg_cpl_changed(c);
 	c->r[R_ESP] = c->msr_sysenter_esp;
 	c->eip = c->msr_sysenter_eip;
+	if (unlikely(c->dbg_on & DBG_ON_BRANCH))
+		dbg_branch_event(c, CPU_BR_SYSENTER, from, c->eip_insn);
 }
 
 void op_sysexit(Cpu *c, const Insn *d)
@@ -450,10 +453,13 @@ void op_sysexit(Cpu *c, const Insn *d)
 	u32 cs = c->msr_sysenter_cs;
 	if (!pmode(c) || v86(c) || c->cpl != 0 || (cs & 0xFFFC) == 0)
 		GP0(c);
+	u16 from = c->seg[SEG_CS].sel;
 	flat_seg(c, SEG_CS, (u16)((cs + 16) | 3), true, 3);
 	flat_seg(c, SEG_SS, (u16)((cs + 24) | 3), false, 3);
 	c->cpl = 3;
 	seg_cpl_changed(c);
 	c->r[R_ESP] = c->r[R_ECX];
 	c->eip = c->r[R_EDX];
+	if (unlikely(c->dbg_on & DBG_ON_BRANCH))
+		dbg_branch_event(c, CPU_BR_SYSEXIT, from, c->eip_insn);
 }

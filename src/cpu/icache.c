@@ -266,6 +266,12 @@ const Block *icache_lookup(Cpu *c)
 		c->fetch_lin = lin & ~MEM_PAGE_MASK;
 		c->fetch_phys = phys & ~MEM_PAGE_MASK;
 	}
+	if (unlikely(c->dbg_on & DBG_ON_EXEC)) {
+		/* a page holding a CP execution range: one instruction at a time (cpdebug.c) */
+		const Block *one = dbg_exec_lookup(c, lin, phys);
+		if (one)
+			return one;
+	}
 	u32 mode = c->code32;
 	u32 h = hash_of(phys, mode);
 	for (Block *b = ic->hash[h]; b; b = b->hnext) {

@@ -318,12 +318,23 @@ struct Cpu {
 
 	/* CP-side tools */
 	FILE *trace;
-	u32 bp[CPU_MAX_BREAKPOINTS];
-	int nbp;
-	u32 bp_skip; /* linear address whose breakpoint was just reported */
-	bool bp_skip_valid;
+	/* the CP's debugging hooks (cpdebug.c): what is set, the kinds in use (every hook
+	 * tests dbg_on or dbg_watch first), the events of the current instruction and
+	 * their details, and the execution range just reported (the next run lets that
+	 * instruction through once, at that instruction count) */
+	CpuDebug dbg;
+	u32 dbg_on;        /* DBG_ON_* */
+	u8 dbg_watch;      /* CPU_WATCH_R/W: some watch range wants reads / writes */
+	u32 dbg_pending;   /* CPU_DBG_* of the current instruction, reported at its end */
+	CpuExit dbg_ev;
+	bool dbg_skip;
+	u32 dbg_skip_lin;
+	u64 dbg_skip_icount;
 	CpuStats stats;
 };
+
+/* Cpu.dbg_on */
+enum { DBG_ON_EXEC = 1, DBG_ON_INT = 2, DBG_ON_MODE = 4, DBG_ON_CR3 = 8, DBG_ON_BRANCH = 16 };
 
 /* ---- registers ----
  * r[] holds the 32-bit registers; their 8- and 16-bit parts are reached only in ways C
@@ -856,6 +867,33 @@ void dbp_access(Cpu *c, u32 lin, int size, bool write);
 void cpu_db_trap(Cpu *c, bool single_step);
 /* MOV to or from a debug register with DR7.GD set: #DB (a fault) with DR6.BD. */
 void dr_general_detect(Cpu *c);
+
+/* ---- the CP's debugging hooks (cpdebug.c) ---- */
+/* icache_lookup: with execution ranges, a block at lin (physical phys) whose page holds
+ * one is replaced by the instruction alone, and an instruction in a range leaves
+ * cpu_run (CPU_EXIT_BREAKPOINT) before it runs. Returns NULL when the page holds none. */
+const Block *dbg_exec_lookup(Cpu *c, u32 lin, u32 phys);
+/* The same check for the single-step path (step_one). */
+void dbg_exec_step(Cpu *c, u32 lin);
+/* Whether the TLB must refuse the page of lin (physical phys) for reads / writes. */
+bool dbg_watch_page(const Cpu *c, u32 lin, u32 phys, bool write);
+/* An access the slow path makes, before it writes val (a write) or after it read. */
+void dbg_watch_access(Cpu *c, u32 lin, u32 phys, int size, bool write, u32 val);
+/* An interrupt or exception about to be delivered (cpu_interrupt's arguments). */
+void dbg_int_event(Cpu *c, int vec, int soft, bool has_err, u32 err);
+/* The mode before a change of CR0 or EFLAGS.VM (cpu_mode_of). */
+void dbg_mode_event(Cpu *c, u8 from);
+/* A load of CR3 (MOV or task switch) from old. */
+void dbg_cr3_event(Cpu *c, u32 old);
+/* A far transfer of kind CPU_BR_* from CS:EIP from_cs:from_eip, completed. */
+void dbg_branch_event(Cpu *c, int kind, u16 from_cs, u32 from_eip);
+/* The events pending at an instruction boundary into *c->exit. */
+CpuExitReason dbg_report(Cpu *c);
+static inline u8 cpu_mode_of(u32 cr0, u32 eflags)
+{
+	u8 m = !(cr0 & CR0_PE) ? CPU_MODE_REAL : (eflags & FLAG_VM) ? CPU_MODE_V86 : CPU_MODE_PROT;
+	return (u8)(m | ((cr0 & CR0_PG) ? CPU_MODE_PG : 0));
+}
 
 /* ---- I/O: the trap path (io.c) ---- */
 u32 cpu_io_in(Cpu *c, u16 port, int size);

@@ -212,6 +212,77 @@ int cpu_translate(Cpu *c, u32 linear, u32 *paddr)
 	return 0;
 }
 
+void cpu_page_walk(Cpu *c, u32 lin, CpuWalk *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->paging = (c->cr0 & CR0_PG) != 0;
+	w->pae = w->paging && (c->cr4 & CR4_PAE);
+	w->page_size = MEM_PAGE_SIZE;
+	if (!w->paging) {
+		w->ok = true;
+		w->phys = lin & c->mem->a20_mask;
+		return;
+	}
+	MemBus *m = c->mem;
+	w->why = "not present";
+	if (!w->pae) {
+		u32 pde_addr = (c->cr3 & ~MEM_PAGE_MASK) + (lin >> 22) * 4;
+		u32 pde = mem_read(m, pde_addr, 4);
+		w->level[w->levels++] = (typeof(w->level[0])){"PDE", pde_addr, pde};
+		if (!(pde & PTE_P))
+			return;
+		if ((pde & PTE_PS) && (c->cr4 & CR4_PSE)) {
+			if (pde & PSE_RSVD_4M) {
+				w->why = "reserved bit set";
+				return;
+			}
+			w->page_size = 4u << 20;
+			w->phys = (pde & 0xFFC00000u) | (lin & 0x3FFFFF);
+		} else {
+			u32 pte_addr = (pde & ~MEM_PAGE_MASK) + ((lin >> 12) & 0x3FF) * 4;
+			u32 pte = mem_read(m, pte_addr, 4);
+			w->level[w->levels++] = (typeof(w->level[0])){"PTE", pte_addr, pte};
+			if (!(pte & PTE_P))
+				return;
+			w->phys = (pte & ~MEM_PAGE_MASK) | (lin & MEM_PAGE_MASK);
+		}
+	} else {
+		u64 rsvd = PAE_RSVD | ((c->efer & EFER_NXE) ? 0 : PTE_XD);
+		u64 pdpte = c->pdpte[lin >> 30];
+		w->level[w->levels++] = (typeof(w->level[0])){"PDPTE", (c->cr3 & ~0x1Fu) + (lin >> 30) * 8, pdpte};
+		if (!(pdpte & PTE_P))
+			return;
+		u64 pde_addr = (pdpte & PAE_FRAME) + ((lin >> 21) & 0x1FF) * 8;
+		u64 pde = rd64_phys(m, pde_addr);
+		w->level[w->levels++] = (typeof(w->level[0])){"PDE", bus_addr(pde_addr), pde};
+		if (!(pde & PTE_P))
+			return;
+		bool big = pde & PTE_PS;
+		if (pde & (rsvd | (big ? PAE_RSVD_2M : 0))) {
+			w->why = "reserved bit set";
+			return;
+		}
+		if (big) {
+			w->page_size = 2u << 20;
+			w->phys = bus_addr((pde & PAE_FRAME & ~0x1FFFFFull) | (lin & 0x1FFFFF));
+		} else {
+			u64 pte_addr = (pde & PAE_FRAME) + ((lin >> 12) & 0x1FF) * 8;
+			u64 pte = rd64_phys(m, pte_addr);
+			w->level[w->levels++] = (typeof(w->level[0])){"PTE", bus_addr(pte_addr), pte};
+			if (!(pte & PTE_P))
+				return;
+			if (pte & rsvd) {
+				w->why = "reserved bit set";
+				return;
+			}
+			w->phys = bus_addr((pte & PAE_FRAME) | (lin & MEM_PAGE_MASK));
+		}
+	}
+	w->phys &= c->mem->a20_mask;
+	w->ok = true;
+	w->why = NULL;
+}
+
 void tlb_flush(Cpu *c)
 {
 	for (u32 i = 0; i < TLB_SIZE; i++) {
@@ -280,6 +351,8 @@ static u32 tlb_fill(Cpu *c, u32 lin, bool write)
 		host = (p->flags & MEM_F_MMIO_RD) ? NULL : p->rd;
 	if (host && unlikely(c->dbp_rd | c->dbp_wr) && dbp_page_watched(c, lin, write))
 		host = NULL;
+	if (host && unlikely(c->dbg_watch) && dbg_watch_page(c, lin, phys, write))
+		host = NULL; /* a CP watch (cpdebug.c) */
 	if (apic_hit(c, phys))
 		host = NULL; /* this CPU's APIC registers, in front of the bus */
 	if (host) {
@@ -309,13 +382,18 @@ u32 mem_rd_slow(Cpu *c, u32 lin, int size)
 	if (unlikely(c->dbp_rd))
 		dbp_access(c, lin, size, false);
 	TlbEnt *e = tlb_r_hit(c, lin, (u32)size);
+	u32 v;
 	if (e) {
 		const u8 *h = HOSTP(e, lin);
-		return size == 1 ? *h : size == 2 ? ld16(h) : ld32(h);
+		v = size == 1 ? *h : size == 2 ? ld16(h) : ld32(h);
+	} else if (apic_hit(c, phys)) {
+		v = c->apic.read(c->apic.ctx, phys & MEM_PAGE_MASK, size);
+	} else {
+		v = mem_read(c->mem, phys, size);
 	}
-	if (apic_hit(c, phys))
-		return c->apic.read(c->apic.ctx, phys & MEM_PAGE_MASK, size);
-	return mem_read(c->mem, phys, size);
+	if (unlikely(c->dbg_watch & CPU_WATCH_R))
+		dbg_watch_access(c, lin, phys, size, false, v);
+	return v;
 }
 
 void mem_wr_slow(Cpu *c, u32 lin, u32 val, int size)
@@ -332,6 +410,8 @@ void mem_wr_slow(Cpu *c, u32 lin, u32 val, int size)
 	u32 phys = tlb_fill(c, lin, true);
 	if (unlikely(c->dbp_wr))
 		dbp_access(c, lin, size, true);
+	if (unlikely(c->dbg_watch & CPU_WATCH_W))
+		dbg_watch_access(c, lin, phys, size, true, val);
 	TlbEnt *e = tlb_w_hit(c, lin, (u32)size);
 	if (e) {
 		u8 *h = HOSTP(e, lin);

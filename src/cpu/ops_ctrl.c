@@ -86,28 +86,60 @@ void op_jcxz_jb(Cpu *c, const Insn *d)
 }
 
 /* ---- far ---- */
-void op_jmp_ap(Cpu *c, const Insn *d) { far_jmp(c, d->imm2, d->imm); }
-void op_call_ap(Cpu *c, const Insn *d) { far_call(c, d->imm2, d->imm, o32(d)); }
+/* A completed far transfer, for the CP's branch trace (cpdebug.c): from where. */
+static inline void far_done(Cpu *c, int kind, u16 from_cs)
+{
+	if (unlikely(c->dbg_on & DBG_ON_BRANCH))
+		dbg_branch_event(c, kind, from_cs, c->eip_insn);
+}
+void op_jmp_ap(Cpu *c, const Insn *d)
+{
+	u16 cs = c->seg[SEG_CS].sel;
+	far_jmp(c, d->imm2, d->imm);
+	far_done(c, CPU_BR_JMP, cs);
+}
+void op_call_ap(Cpu *c, const Insn *d)
+{
+	u16 cs = c->seg[SEG_CS].sel;
+	far_call(c, d->imm2, d->imm, o32(d));
+	far_done(c, CPU_BR_CALL, cs);
+}
 void op_jmp_ep(Cpu *c, const Insn *d)
 {
+	u16 cs = c->seg[SEG_CS].sel;
 	u32 ea = ea_of(c, d);
 	u32 off = o32(d) ? rd32(c, d->seg, ea) : rd16(c, d->seg, ea);
 	u16 sel = (u16)rd16(c, d->seg, (ea + (o32(d) ? 4 : 2)) & d->amask);
 	far_jmp(c, sel, off);
+	far_done(c, CPU_BR_JMP, cs);
 }
 void op_call_ep(Cpu *c, const Insn *d)
 {
+	u16 cs = c->seg[SEG_CS].sel;
 	u32 ea = ea_of(c, d);
 	u32 off = o32(d) ? rd32(c, d->seg, ea) : rd16(c, d->seg, ea);
 	u16 sel = (u16)rd16(c, d->seg, (ea + (o32(d) ? 4 : 2)) & d->amask);
 	far_call(c, sel, off, o32(d));
+	far_done(c, CPU_BR_CALL, cs);
 }
-void op_retf(Cpu *c, const Insn *d) { far_ret(c, 0, o32(d)); }
-void op_retf_iw(Cpu *c, const Insn *d) { far_ret(c, d->imm & 0xFFFF, o32(d)); }
+void op_retf(Cpu *c, const Insn *d)
+{
+	u16 cs = c->seg[SEG_CS].sel;
+	far_ret(c, 0, o32(d));
+	far_done(c, CPU_BR_RET, cs);
+}
+void op_retf_iw(Cpu *c, const Insn *d)
+{
+	u16 cs = c->seg[SEG_CS].sel;
+	far_ret(c, d->imm & 0xFFFF, o32(d));
+	far_done(c, CPU_BR_RET, cs);
+}
 void op_iret(Cpu *c, const Insn *d)
 {
+	u16 cs = c->seg[SEG_CS].sel;
 	far_iret(c, o32(d));
 	c->brk = 1; /* IF or TF may have changed */
+	far_done(c, CPU_BR_IRET, cs);
 }
 
 /* ---- software interrupts (traps: the pushed EIP is the next instruction's) ---- */

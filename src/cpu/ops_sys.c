@@ -259,6 +259,8 @@ void cpu_load_cr0(Cpu *c, u32 v)
 	u32 old = c->cr0;
 	v = (v & cr0_writable(c)) | cr0_fixed1(c);
 	c->cr0 = v;
+	if (unlikely(c->dbg_on & DBG_ON_MODE) && ((old ^ v) & (CR0_PE | CR0_PG)))
+		dbg_mode_event(c, cpu_mode_of(old, c->eflags));
 	if ((old ^ v) & (CR0_PE | CR0_PG | CR0_WP)) {
 		if (!(v & CR0_PE))
 			c->cpl = 0;
@@ -341,7 +343,12 @@ void op_mov_cd_rd(Cpu *c, const Insn *d)
 		/* under PAE paging the PDPTEs load with it (SDM 4.4.1) */
 		if (pae_paging(c) && !paging_load_pdptes(c, v))
 			GP0(c);
-		c->cr3 = v;
+		{
+			u32 old = c->cr3;
+			c->cr3 = v;
+			if (unlikely(c->dbg_on & DBG_ON_CR3))
+				dbg_cr3_event(c, old);
+		}
 		tlb_flush(c);
 		break;
 	case 4:
@@ -454,28 +461,32 @@ enum { MSR_TSC = 0x10, MSR_PLATFORM_ID = 0x17, MSR_BIOS_SIGN_ID = 0x8B, MSR_SYSE
  * 13, EIST 16, MONITOR 18, adjacent-line prefetch 19, limit CPUID 22, xTPR 23, XD 34),
  * the others read as they are. */
 #define MISC_ENABLE_RW 0x400CD2409ull
+/* The MSR RDMSR reads; false when this model has none there (#GP). */
+bool cpu_read_msr(Cpu *c, u32 idx, u64 *v)
+{
+	if (apic_msr_read(c, idx, v))
+		return true;
+	switch (idx) {
+	case MSR_TSC: *v = c->icount + c->tsc_offset; return true;
+	/* the P6's microcode update signature: revision 0 (no update loaded) */
+	case MSR_BIOS_SIGN_ID: *v = 0; return model(c) >= CPU_MODEL_P6;
+	case MSR_SYSENTER_CS: *v = c->msr_sysenter_cs; return model(c) >= CPU_MODEL_P6;
+	case MSR_SYSENTER_ESP: *v = c->msr_sysenter_esp; return model(c) >= CPU_MODEL_P6;
+	case MSR_SYSENTER_EIP: *v = c->msr_sysenter_eip; return model(c) >= CPU_MODEL_P6;
+	case MSR_MISC_ENABLE: *v = c->msr_misc_enable; return model(c) >= CPU_MODEL_P4;
+	/* the Pentium 4's platform ID (bits 52:50, what microcode updates match): 0 */
+	case MSR_PLATFORM_ID: *v = 0; return model(c) >= CPU_MODEL_P4;
+	default: return msr_read(c, idx, v); /* EFER, PAT, MTRRs (msr.c) */
+	}
+}
+
 void op_rdmsr(Cpu *c, const Insn *d)
 {
 	(void)d;
 	need_cpl0(c);
 	u64 v;
-	if (apic_msr_read(c, c->r[R_ECX], &v))
-		goto done;
-	switch (c->r[R_ECX]) {
-	case MSR_TSC: v = c->icount + c->tsc_offset; break;
-	/* the P6's microcode update signature: revision 0 (no update loaded) */
-	case MSR_BIOS_SIGN_ID: if (model(c) < CPU_MODEL_P6) GP0(c); v = 0; break;
-	case MSR_SYSENTER_CS: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_cs; break;
-	case MSR_SYSENTER_ESP: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_esp; break;
-	case MSR_SYSENTER_EIP: if (model(c) < CPU_MODEL_P6) GP0(c); v = c->msr_sysenter_eip; break;
-	case MSR_MISC_ENABLE: if (model(c) < CPU_MODEL_P4) GP0(c); v = c->msr_misc_enable; break;
-	/* the Pentium 4's platform ID (bits 52:50, what microcode updates match): 0 */
-	case MSR_PLATFORM_ID: if (model(c) < CPU_MODEL_P4) GP0(c); v = 0; break;
-	default:
-		if (!msr_read(c, c->r[R_ECX], &v)) /* EFER, PAT, MTRRs (msr.c) */
-			GP0(c);
-	}
-done:
+	if (!cpu_read_msr(c, c->r[R_ECX], &v))
+		GP0(c);
 	c->r[R_EAX] = (u32)v;
 	c->r[R_EDX] = (u32)(v >> 32);
 }

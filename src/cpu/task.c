@@ -188,7 +188,10 @@ void task_switch(Cpu *c, u16 tsel, int reason, bool has_err, u32 err, u32 ext)
 		 * new task (#GP(0) once its state is loaded; the PDPTEs stay as they were) */
 		if (c->cr4 & CR4_PAE)
 			bad_pdptes = !paging_load_pdptes(c, ncr3);
+		u32 ocr3 = c->cr3;
 		c->cr3 = ncr3;
+		if (unlikely(c->dbg_on & DBG_ON_CR3))
+			dbg_cr3_event(c, ocr3);
 		tlb_flush(c);
 	}
 	c->eip = neip;

@@ -548,6 +548,7 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 
 void machine_reset(Machine *m)
 {
+	m->focus = 0;
 	pic_reset(&m->pic);
 	if (m->has_apic) {
 		for (int i = 0; i < m->ncpus; i++)

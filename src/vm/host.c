@@ -15,14 +15,87 @@ void machine_stats(const Machine *m, MachineStats *s)
 	s->resets = m->resets ? m->resets - 1 : 0;
 }
 
+static Cpu *focus_cpu(const Machine *m)
+{
+	int i = m->focus >= 0 && m->focus < m->ncpus ? m->focus : 0;
+	return m->cpus[i] ? m->cpus[i] : m->cpu;
+}
+
+int machine_focus(const Machine *m)
+{
+	return m->focus >= 0 && m->focus < m->ncpus ? m->focus : 0;
+}
+
+u64 machine_icount(const Machine *m)
+{
+	return *cpu_icount(m->cpus[m->cur] ? m->cpus[m->cur] : m->cpu);
+}
+
 void machine_get_regs(const Machine *m, CpuState *st)
 {
-	cpu_get_state(m->cpu, st);
+	cpu_get_state(focus_cpu(m), st);
 }
 
 void machine_set_regs(Machine *m, const CpuState *st)
 {
-	cpu_set_state(m->cpu, st);
+	cpu_set_state(focus_cpu(m), st);
+}
+
+void machine_get_fpu(const Machine *m, CpuFpuState *st)
+{
+	cpu_get_fpu_state(focus_cpu(m), st);
+}
+
+void machine_get_sse(const Machine *m, CpuSseState *st)
+{
+	cpu_get_sse_state(focus_cpu(m), st);
+}
+
+bool machine_read_msr(Machine *m, u32 index, u64 *value)
+{
+	return cpu_read_msr(focus_cpu(m), index, value);
+}
+
+/* Reads or writes linear memory a page at a time, each page translated as a
+ * supervisor read would find it. */
+static u32 lin_access(Machine *m, u32 lin, u8 *buf, u32 len, bool write)
+{
+	Cpu *c = focus_cpu(m);
+	u32 done = 0;
+	while (done < len) {
+		u32 l = lin + done, pa;
+		if (cpu_translate(c, l, &pa) < 0)
+			break;
+		u32 n = MIN(len - done, MEM_PAGE_SIZE - (l & MEM_PAGE_MASK));
+		if (write)
+			mem_write_buf(&m->mem, pa, buf + done, n);
+		else
+			mem_read_buf(&m->mem, pa, buf + done, n);
+		done += n;
+	}
+	return done;
+}
+
+u32 machine_read_lin(Machine *m, u32 lin, void *buf, u32 len)
+{
+	return lin_access(m, lin, buf, len, false);
+}
+
+u32 machine_write_lin(Machine *m, u32 lin, const void *buf, u32 len)
+{
+	return lin_access(m, lin, (u8 *)buf, len, true);
+}
+
+void machine_page_walk(Machine *m, u32 lin, CpuWalk *w)
+{
+	cpu_page_walk(focus_cpu(m), lin, w);
+}
+
+void machine_set_debug(Machine *m, const CpuDebug *d)
+{
+	for (int i = 0; i < m->ncpus; i++)
+		if (m->cpus[i])
+			cpu_set_debug(m->cpus[i], d);
 }
 
 void machine_read_phys(Machine *m, u32 pa, void *buf, u32 len)

@@ -117,6 +117,7 @@ typedef struct Machine {
 	u16 irq_isa, irq_pirq; /* levels from ISA devices and from PIRQ routing, per IRQ */
 	bool ferr;             /* the x87's FERR# (its rising edge sets the IRQ13 latch) */
 
+	int focus;             /* the CPU whose exit last stopped a run (display, store) */
 	bool hold_shutdown;    /* a triple fault stops the run instead of resetting */
 	volatile u32 requests; /* MACH_REQ_* */
 	u64 resets;            /* how many resets happened (tests, query) */
@@ -146,8 +147,10 @@ typedef enum MachineStop {
 	MACH_STOP_DEAD,      /* halted with interrupts disabled: nothing can wake it */
 	MACH_STOP_REQUEST,   /* machine_request_stop() */
 	MACH_STOP_IO_TRAP,   /* a trapped port access, details in *exit */
-	MACH_STOP_BREAKPOINT,
+	MACH_STOP_BREAKPOINT, /* an instruction in a CP execution range, before it runs */
 	MACH_STOP_SHUTDOWN,  /* a triple fault, held for the CP (machine_hold_shutdown) */
+	MACH_STOP_DEBUG,     /* CP debugging events (CPU_EXIT_DEBUG) or the instruction count
+			      * reached (CPU_EXIT_ICOUNT), details in *exit */
 } MachineStop;
 
 /* Runs the guest until virtual time reaches until_ns or an event. Timers fire as
@@ -179,12 +182,30 @@ typedef struct MachineStats {
 } MachineStats;
 void machine_stats(const Machine *m, MachineStats *s);
 
-/* The CPU's registers, and loading new ones (STORE, BEGIN ADDR). */
+/* The CPU's registers, and loading new ones (STORE, BEGIN ADDR): the processor whose
+ * exit last stopped a run (a breakpoint, a watch, a trap), else the bootstrap
+ * processor. machine_focus says which (0 = the BSP). */
 void machine_get_regs(const Machine *m, CpuState *st);
 void machine_set_regs(Machine *m, const CpuState *st);
+int machine_focus(const Machine *m);
+/* The instruction count of the CPU running now (the machine's instruction time). */
+u64 machine_icount(const Machine *m);
+/* Its x87 and SSE state, and an MSR (false: the model has none there). */
+void machine_get_fpu(const Machine *m, CpuFpuState *st);
+void machine_get_sse(const Machine *m, CpuSseState *st);
+bool machine_read_msr(Machine *m, u32 index, u64 *value);
 /* Guest physical memory as the CPU sees it (RAM, ROM, MMIO), len bytes at pa. */
 void machine_read_phys(Machine *m, u32 pa, void *buf, u32 len);
 void machine_write_phys(Machine *m, u32 pa, const void *buf, u32 len);
+/* Linear (virtual) memory through the focus CPU's page tables, as a supervisor read
+ * finds it (no accessed or dirty bit set): returns how many bytes from lin are mapped
+ * (0..len), having read or written those. */
+u32 machine_read_lin(Machine *m, u32 lin, void *buf, u32 len);
+u32 machine_write_lin(Machine *m, u32 lin, const void *buf, u32 len);
+/* The page-table walk of lin (cpu.h CpuWalk). */
+void machine_page_walk(Machine *m, u32 lin, CpuWalk *w);
+/* The CP's breakpoints, watches and trace points (cpu.h CpuDebug), on every CPU. */
+void machine_set_debug(Machine *m, const CpuDebug *d);
 
 /* The VGA text screen now (cells, attributes, cursor; graphics set in a graphics mode). */
 void machine_screen(const Machine *m, VgaText *t);

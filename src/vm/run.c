@@ -199,13 +199,15 @@ MachineStop machine_run(Machine *m, u64 until_ns, CpuExit *exit)
 			machine_request(m, MACH_REQ_SYS_RESET);
 			break;
 		case CPU_EXIT_IO:
-			if (exit)
-				*exit = ex;
-			return MACH_STOP_IO_TRAP;
 		case CPU_EXIT_BREAKPOINT:
+		case CPU_EXIT_DEBUG:
+		case CPU_EXIT_ICOUNT:
+			/* the CP's: this CPU is the one display and store look at now */
 			if (exit)
 				*exit = ex;
-			return MACH_STOP_BREAKPOINT;
+			m->focus = m->cur;
+			return why == CPU_EXIT_IO ? MACH_STOP_IO_TRAP :
+			       why == CPU_EXIT_BREAKPOINT ? MACH_STOP_BREAKPOINT : MACH_STOP_DEBUG;
 		}
 		bool end = m->ncpus > 1 && (why == CPU_EXIT_HLT || m->yield ||
 					    *cpu_icount(cpu) >= m->turn_end);

@@ -8,6 +8,7 @@ console: the screen is drawn, keys go to the guest's keyboard. And `vmcp ipl` in
 foreground on a terminal: Ctrl-] at its prompt returns to the guest, `disconnect` is
 refused there, and the VM it runs answers `vmcp send` from elsewhere."""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -62,6 +63,17 @@ ok(a.expect("VM s1: stopped"), "VM commands work at the prompt")
 a.out = b""
 a.type("display registers bogus\r")
 ok(a.expect("VMCP513E"), "a bad operand is refused there too")
+a.out = b""
+a.type("display i eip 2\r")
+ok(a.expect("VMCP510I CP READ") and re.search(rb"\n[0-9a-f]{8} [0-9a-f]+ +[a-z]", a.out),
+   "display i (Capstone) at the attached console's prompt")
+a.out = b""
+a.type("break int 24 run\r")
+ok(a.expect("VMCP523I Breakpoint 1 set: interrupt vectors 24-24 (run)"), "break at the attached console's prompt")
+a.type("query break\r")
+ok(a.expect("interrupt vectors 24-24"), "query break there")
+a.type("break delete all\r")
+ok(a.expect("VMCP525I 1 breakpoint deleted"), "break delete all there")
 a.type("\x1d")
 ok(wait_state("s1", "running"), "Ctrl-] at the prompt goes back to the guest")
 a.out = b""

@@ -81,7 +81,7 @@ for n in 1 2 3; do
   ok contains serial.txt "vmcp-initrd: cdrom disc $n: blob $(md5sum <cd$n/data/blob.bin | cut -d' ' -f1)" \
     "disc $n: a 2 MiB file read exactly"
 done
-ok contains ipl.out "VMCP523I hdc: disc disc2.iso in ($(stat -c %s disc2.iso) bytes)" "the script's change"
+ok contains ipl.out "VMCP530I hdc: disc disc2.iso in ($(stat -c %s disc2.iso) bytes)" "the script's change"
 run vd export lnx hdc out.iso
 ok cmp -s out.iso disc3.iso "the drive holds disc 3 after the run"
 [ "$T_FAIL" -eq 0 ] || { show serial.lines 200; show ipl.out; cat "$T_LOG"; }

@@ -10,7 +10,7 @@
 #     the drive over ATAPI, printing each change it sees;
 #   - discs change while the VM runs: `vd import` into the running VM's drive goes
 #     through the CP to the VM (its command change) and is refused while the guest locks
-#     the tray (524, exit 4), as is `send eject`; `send eject hdc force` takes the disc
+#     the tray (531, exit 4), as is `send eject`; `send eject hdc force` takes the disc
 #     out (the guest sees NOT READY, 3Ah); `vd import` of a second ISO (genisoimage)
 #     puts it in (the guest sees UNIT ATTENTION 28h and the new capacity); with the tray
 #     still locked `send change` is refused, after another forced eject it puts the first
@@ -90,16 +90,16 @@ pid=$!
 ok wait_for s4.txt "vmcp-cdboot: watching the drive" "the guest watches the drive"
 run vd import cd hdc b.iso
 ok test "$RC" -eq 4 "import while the guest locks the tray: exit 4 (got $RC)"
-ok contains "$T_LOG" "VMCP524E hdc: the guest prevents the removal of its disc" "message 524"
+ok contains "$T_LOG" "VMCP531E hdc: the guest prevents the removal of its disc" "message 531"
 run send cd eject hdc
 ok test "$RC" -eq 4 "eject while locked: exit 4 (got $RC)"
 run send cd eject hdc force
 ok test "$RC" -eq 0 "eject force (got $RC)"
-ok contains "$T_LOG" "VMCP523I hdc: disc taken out" "message 523"
+ok contains "$T_LOG" "VMCP530I hdc: disc taken out" "message 530"
 ok wait_for s4.txt "vmcp-cdboot: not ready, sense key 20 asc 3a" "the guest sees no disc: NOT READY, 3Ah"
 run vd import cd hdc b.iso
 ok test "$RC" -eq 0 "import into the running VM's drive (got $RC)"
-ok contains "$T_LOG" "VMCP523I hdc: disc $T_DIR/b.iso in ($bsize bytes)" "through the VM's command change"
+ok contains "$T_LOG" "VMCP530I hdc: disc $T_DIR/b.iso in ($bsize bytes)" "through the VM's command change"
 ok wait_for s4.txt "vmcp-cdboot: unit attention, sense key 60 asc 28" "the guest sees UNIT ATTENTION 28h"
 ok wait_for s4.txt "vmcp-cdboot: capacity $bblocks" "and the second disc's capacity ($bblocks blocks)"
 run send cd query vd
@@ -110,7 +110,7 @@ run send cd change hdc missing.iso
 ok test "$RC" -eq 2 "change to a missing image: exit 2 (got $RC)"
 run send cd change hda a.iso
 ok test "$RC" -eq 2 "change on a disk: exit 2 (got $RC)"
-ok contains "$T_LOG" "VMCP525E VM cd has no CD-ROM drive hda" "message 525"
+ok contains "$T_LOG" "VMCP532E VM cd has no CD-ROM drive hda" "message 532"
 run send cd change hdc a.iso
 ok test "$RC" -eq 4 "change while the guest still locks the tray: exit 4 (got $RC)"
 run send cd eject hdc force

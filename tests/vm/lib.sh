@@ -23,6 +23,37 @@ need_debian_linux() {
   done
 }
 
+# need_linux_sysmap OUT: the System.map of ./vmlinuz as booted with nokaslr, into OUT.
+# Debian's kernel package ships a stub System.map (the real one is in the -dbg package,
+# some 700 MB), so it comes from the kernel itself: a boot with vmcp.kallsyms makes
+# the initramfs print /proc/kallsyms ("ADDRESS TYPE NAME" lines) on COM1. Cached in
+# build/linux-cache by the kernel's checksum. Skips the test when that boot fails.
+need_linux_sysmap() {
+  local cache="$ROOT/build/linux-cache" sum
+  sum=$(md5sum <vmlinuz | cut -c1-16)
+  local map="$cache/System.map-$sum"
+  mkdir -p "$cache"
+  (
+    flock 9
+    [ -s "$map" ] && exit 0
+    local d="$T_DIR/kallsyms"
+    rm -rf "$d" && mkdir -p "$d"
+    VMCP_DASD="$d/k.dasd" "$VMCP" format --size 16M >/dev/null &&
+      VMCP_DASD="$d/k.dasd" "$VMCP" define vm ksyms --memory 128M >/dev/null &&
+      VMCP_DASD="$d/k.dasd" "$VMCP" ipl ksyms --headless --no-cp --kernel vmlinuz --initrd initrd.gz \
+        --append "console=ttyS0 nokaslr vmcp.kallsyms" --serial "$d/serial.txt" \
+        --until "vmcp-initrd: kallsyms end" --timeout 600 >"$d/ipl.txt" 2>&1
+    sed -n '/vmcp-initrd: kallsyms begin/,/vmcp-initrd: kallsyms end/p' "$d/serial.txt" | tr -d '\r' |
+      grep -E '^[0-9a-f]{8} [A-Za-z] ' >"$d/System.map"
+    grep -q ' T start_kernel$' "$d/System.map" && mv "$d/System.map" "$map"
+  ) 9>"$cache/.sysmap.lock"
+  if [ ! -s "$map" ]; then
+    echo "skipped: no System.map could be made from the kernel's /proc/kallsyms"
+    exit 0
+  fi
+  cp "$map" "$1"
+}
+
 # contains FILE TEXT: FILE holds TEXT (a fixed string).
 contains() { grep -qF -- "$2" "$1"; }
 
