@@ -33,7 +33,8 @@ expect "wrmsr apic base with bit 10 (x2apic): v=0d e=0000 @+0"
 expect "wrmsr apic base with bit 36: v=0d e=0000 @+0"
 # One-shot, divide 1, 10000 counts = 100 us = 10000 instruction times. The initial
 # count is written 2 instructions after the RDTSC, the CPU halts, the handler's RDTSC is
-# its third instruction: 2 + 10000 + 2 = 10004 = 2714h.
+# its third instruction, after the delivery (an instruction time): 2 + 10000 + 1 + 2 =
+# 10005 = 2715h.
 # (the interrupt's delivery takes an instruction time before the handler's RDTSC)
 expect "one-shot 10000 while halted: tsc at the interrupt - tsc at rdtsc=00002715 count now=00000000"
 # The current count one instruction (10 ns) after the write: one count less at divide
