@@ -191,7 +191,7 @@ done
 log "dos: ${starts[dos]} starts, ${kills[dos]:-0} SIGKILLs"
 if [ ${#mem[@]} -ge 2 ]; then
   first=${mem[0]} last=${mem[${#mem[@]} - 1]} max=$(printf '%s\n' "${mem[@]}" | sort -n | tail -n 1)
-  log "CP resident memory: ${first} KiB after the first restart, ${last} KiB at the end (max ${max} KiB, ${#mem[@]} samples)"
+  log "CP resident memory: ${first} KiB after the first restart, ${last} KiB at the end (max ${max} KiB; samples ${mem[*]})"
   [ "$last" -le $((first + first / 10 + 1024)) ] || fail "the CP's memory grew from $first to $last KiB"
 else
   log "CP resident memory: too few samples (${mem[*]:-none})"
