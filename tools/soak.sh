@@ -53,7 +53,7 @@ done
 STRESS_MB=64
 bash "$ROOT/tools/mkimg.sh" syslinux boot.img vmlinuz initrd.gz \
   "console=ttyS0 vmcp.stress=$((STRESS_MB * 2048)) cryptomgr.notests" || die "mkimg syslinux"
-mkfs.ext4 -q -F -L soak stress.img ${STRESS_MB}M || die "mkfs.ext4"
+mkfs.ext4 -q -F -L soak stress.img ${STRESS_MB}M >/dev/null 2>&1 || die "mkfs.ext4"
 bash "$ROOT/tools/mkimg.sh" freedos-hd dos.img "$testdata/images/freedos-minimal-1.4MB.img" || die "mkimg freedos-hd"
 printf '@ECHO OFF\r\nECHO SOAK LOOP\r\n:LOOP\r\nCOPY C:\\KERNEL.SYS C:\\SOAK.TMP > NUL\r\nDEL C:\\SOAK.TMP\r\nGOTO LOOP\r\n' >AUTOEXEC.BAT
 mcopy -o -i "dos.img@@$((2048 * 512))" AUTOEXEC.BAT ::AUTOEXEC.BAT || die "mcopy"
@@ -191,7 +191,7 @@ done
 log "dos: ${starts[dos]} starts, ${kills[dos]:-0} SIGKILLs"
 if [ ${#mem[@]} -ge 2 ]; then
   first=${mem[0]} last=${mem[${#mem[@]} - 1]} max=$(printf '%s\n' "${mem[@]}" | sort -n | tail -n 1)
-  log "CP resident memory: ${first} KiB after the first restart, ${last} KiB at the end (max ${max} KiB, ${#mem[@]} samples)"
+  log "CP resident memory: ${first} KiB after the first restart, ${last} KiB at the end (max ${max} KiB; samples ${mem[*]})"
   [ "$last" -le $((first + first / 10 + 1024)) ] || fail "the CP's memory grew from $first to $last KiB"
 else
   log "CP resident memory: too few samples (${mem[*]:-none})"

@@ -71,6 +71,7 @@ typedef struct Board {
 	int ncodes;
 	int shutdowns, idle_wakes;
 	u64 executed;
+	u64 spent; /* instruction times: executed and deliveries charged (an exception storm) */
 	char other[32];
 } Board;
 
@@ -189,10 +190,11 @@ static void board_free(Board *b)
 static const char *board_slice(Board *b, u64 limit)
 {
 	Clock *clk = &b->clock;
-	u64 budget = clock_budget(clk, MIN((u64)ROMRUN_SLICE, limit - b->executed));
+	u64 budget = clock_budget(clk, MIN((u64)ROMRUN_SLICE, limit - b->spent));
 	CpuExit ex;
 	CpuExitReason r = cpu_run(b->cpu, budget, &ex);
 	b->executed += ex.executed;
+	b->spent += ex.executed + ex.charged;
 	clock_run_timers(clk);
 	if (ex.executed)
 		b->idle_wakes = 0;
@@ -227,7 +229,7 @@ static const char *board_slice(Board *b, u64 limit)
 		stop = b->other;
 		break;
 	}
-	if (!stop && b->executed >= limit)
+	if (!stop && b->spent >= limit)
 		stop = "limit";
 	return stop;
 }

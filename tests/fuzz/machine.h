@@ -495,9 +495,11 @@ static u64 fz_digest(Fz *fz)
 	const u8 *ram = fz->m->mem.ram;
 	u64 npages = fz->m->mem.ram_size / MEM_PAGE_SIZE;
 	unsigned char *res = malloc(npages);
-	if (!res || mincore((void *)ram, fz->m->mem.ram_size, res))
-		memset(res ? res : (unsigned char *)&npages, 1, res ? npages : 0);
-	for (u64 p = 0; res && p < npages; p++) {
+	if (!res)
+		fz_die("out of memory");
+	if (mincore((void *)ram, fz->m->mem.ram_size, res))
+		memset(res, 1, npages); /* unknown: look at every page */
+	for (u64 p = 0; p < npages; p++) {
 		static const u8 zero[MEM_PAGE_SIZE];
 		const u8 *pg = ram + p * MEM_PAGE_SIZE;
 		if ((res[p] & 1) && memcmp(pg, zero, MEM_PAGE_SIZE)) {
@@ -505,8 +507,6 @@ static u64 fz_digest(Fz *fz)
 			fz_mix_bytes(fz, pg, MEM_PAGE_SIZE);
 		}
 	}
-	if (!res)
-		fz_die("out of memory");
 	free(res);
 	fz_mix_bytes(fz, fz->m->vga.vram, sizeof(fz->m->vga.vram));
 	u64 d = fz->digest;

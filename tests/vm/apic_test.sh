@@ -32,17 +32,17 @@ expect "moved: at fef00030 00050014, at fee00030 ffffffff"
 expect "wrmsr apic base with bit 10 (x2apic): v=0d e=0000 @+0"
 expect "wrmsr apic base with bit 36: v=0d e=0000 @+0"
 # One-shot, divide 1, 10000 counts = 100 us = 10000 instruction times. The initial
-# count is written 2 instructions after the RDTSC, the CPU halts, the handler's RDTSC is
-# its third instruction, after the delivery (an instruction time): 2 + 10000 + 1 + 2 =
-# 10005 = 2715h.
-# (the interrupt's delivery takes an instruction time before the handler's RDTSC)
+# count is written 2 instructions after the RDTSC, the CPU halts, the interrupt's
+# delivery takes one instruction time (src/cpu/cpu.c), the handler's RDTSC is its third
+# instruction: 2 + 10000 + 1 + 2 = 10005 = 2715h.
 expect "one-shot 10000 while halted: tsc at the interrupt - tsc at rdtsc=00002715 count now=00000000"
 # The current count one instruction (10 ns) after the write: one count less at divide
 # 1; at divide 2 a count takes 20 ns: still 50000 after one instruction, 49999 after 3.
 expect "divide 1: count after 1, 2 instructions=0000c34f 0000c34e"
 expect "divide 2: count after 1, 3 instructions=0000c350 0000c34f"
-# Periodic, 1000 counts: the first interrupt 2 + 1000 + 2 = 3ECh after the RDTSC, then
-# exactly 1000 (3E8h) apart while the CPU runs a loop: slices end at the deadline.
+# Periodic, 1000 counts: the first interrupt's handler reads the TSC 2 + 1000 + 1 + 2 =
+# 3EDh after the RDTSC (the delivery takes one instruction time), then exactly 1000
+# (3E8h) apart while the CPU runs a loop: slices end at the deadline.
 expect "periodic 1000 while busy: tsc deltas=000003ed 000003e8 000003e8 000003e8 000003e8"
 # Self IPIs 51h, 62h, 43h with IF=0: all in IRR; taken highest first.
 expect "irr 40-5f=00020008 irr 60-7f=00000004 ppr=00"
