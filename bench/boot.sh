@@ -41,8 +41,15 @@ export VMCP_DASD="$w/dasd"
 "$VMCP" vd import bench hda "$w/disk.img" >/dev/null
 now() { date +%s.%N; }
 
-# wait_for FILE PID T0: seconds from T0 until $until_text is in FILE (or $cap s), then
-# kill PID.
+# hwm PID NAME: PID's peak resident memory so far (VmHWM, KiB) into $w/rss.NAME
+hwm() {
+	local k; k=$(awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+	[ -n "$k" ] && echo "$k" >"$w/rss.$2"
+	return 0
+}
+
+# wait_for FILE PID T0 NAME: seconds from T0 until $until_text is in FILE (or $cap s),
+# then kill PID (its peak memory just before, in $w/rss.NAME).
 wait_for() {
 	local f=$1 pid=$2 t0=$3 i
 	for i in $(seq $((cap * 50))); do
@@ -51,14 +58,18 @@ wait_for() {
 		sleep 0.02
 	done
 	local t1; t1=$(now)
+	hwm "$pid" "$4"
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	grep -qF "$until_text" "$f" 2>/dev/null && awk "BEGIN{printf \"%.2f\", $t1 - $t0}" || printf 'failed'
 }
 
-vmcp_run() { # vmcp_run ENGINE
-	local t0; t0=$(now)
-	VMCP_ENGINE=$1 "$VMCP" ipl bench --headless --until "$until_text" --timeout $cap >/dev/null 2>&1 &&
-		awk "BEGIN{printf \"%.2f\", $(now) - $t0}" || printf 'failed'
+vmcp_run() { # vmcp_run ENGINE: ipl ends by itself at the text; its peak memory is sampled
+	local t0 pid rc; t0=$(now)
+	VMCP_ENGINE=$1 "$VMCP" ipl bench --headless --until "$until_text" --timeout $cap >/dev/null 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do hwm "$pid" "vmcp-$1"; sleep 0.02; done
+	wait "$pid"; rc=$?
+	[ $rc -eq 0 ] && awk "BEGIN{printf \"%.2f\", $(now) - $t0}" || printf 'failed'
 }
 
 qemu_run() {
@@ -68,7 +79,7 @@ qemu_run() {
 	qemu-system-i386 -M pc -accel tcg,thread=single -cpu pentium2 -m $mem -display none -nodefaults -device VGA \
 		-serial file:"$w/q.serial" -drive file="$w/disk.img",format=raw,if=ide,snapshot=on \
 		>/dev/null 2>&1 &
-	wait_for "$w/q.serial" $! "$t0"
+	wait_for "$w/q.serial" $! "$t0" qemu
 }
 
 bochs_run() {
@@ -98,7 +109,7 @@ EOT
 	rm -f "$w/b.serial"
 	local t0; t0=$(now)
 	SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy bochs -q -f "$w/bochsrc" -rc "$w/rc" >/dev/null 2>&1 </dev/null &
-	wait_for "$w/b.serial" $! "$t0"
+	wait_for "$w/b.serial" $! "$t0" bochs
 }
 
 echo "boot of the $guest disk to \"$until_text\" (SeaBIOS + SYSLINUX), wall-clock seconds"
@@ -106,3 +117,6 @@ printf '%-8s %8s %8s %8s %8s\n' round VMCP-jit VMCP-int QEMU Bochs
 for r in $(seq "$rounds"); do
 	printf '%-8s %8s %8s %8s %8s\n' "$r" "$(vmcp_run jit)" "$(vmcp_run interp)" "$(qemu_run)" "$(bochs_run)"
 done
+rss() { [ -f "$w/rss.$1" ] && awk '{printf "%.0f", $1 / 1024}' "$w/rss.$1" || printf -- '-'; }
+printf '%-8s %8s %8s %8s %8s\n' "RSS MiB" "$(rss vmcp-jit)" "$(rss vmcp-interp)" "$(rss qemu)" "$(rss bochs)"
+echo "(RSS: each emulator's peak resident memory in the last round, with a ${mem} MiB guest)"
