@@ -8,7 +8,8 @@
 #
 # What is on it: `debootstrap --arch=i386 --variant=minbase` with systemd-sysv, udev,
 # Debian's 686 kernel (linux-image-686) and its initramfs (initramfs-tools), grub-pc,
-# on an ext4 file system (made with mkfs.ext4 -d: no loop
+# openssh-server (installed with its host keys, off by default: `systemctl enable --now
+# ssh` starts it), on an ext4 file system (made with mkfs.ext4 -d: no loop
 # device) in the first partition of an MBR partition table. GRUB is set up for i386-pc
 # as grub-install would: its core image (grub-mkimage, run in the target) in the gap
 # after the MBR, boot.img in the MBR, modules and grub.cfg in /boot/grub; the menu shows
@@ -35,7 +36,7 @@ flock 8
 
 SUITE=bookworm
 SIZE_MB=1024
-PKGS=systemd-sysv,udev,linux-image-686,initramfs-tools,grub-pc,kmod,procps,iproute2,e2fsprogs,apt,ca-certificates,less
+PKGS=systemd-sysv,udev,linux-image-686,initramfs-tools,grub-pc,kmod,procps,iproute2,e2fsprogs,apt,ca-certificates,less,openssh-server
 
 # The i386 architecture and the tools of the build.
 if ! dpkg --print-foreign-architectures | grep -qx i386; then
@@ -106,13 +107,18 @@ note "building the Debian system (first time: 30-90 minutes); log in $work/build
 debootstrap --arch=i386 --foreign --variant=minbase --include="$PKGS" "$SUITE" "$root" "$mirror" \
 	>"$work/build.log" 2>&1 || die "debootstrap (first stage) failed: $(tail -n 3 "$work/build.log")"
 note "first stage done in $(( $(date +%s) - t0 )) s"
+echo "first stage: $(( $(date +%s) - t0 )) s" >"$cache/debian-$key.times"
 mount -t proc proc "$root/proc"
 mount -t sysfs sysfs "$root/sys"
 mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
+# dpkg without its fsyncs for the build (the image is written whole at the end anyway)
+mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
+echo force-unsafe-io >"$root/etc/dpkg/dpkg.cfg.d/vmcp-build"
 chroot "$root" /debootstrap/debootstrap --second-stage >>"$work/build.log" 2>&1 ||
 	die "debootstrap (second stage) failed: $(tail -n 3 "$work/build.log")"
 note "second stage done in $(( $(date +%s) - t0 )) s"
+echo "second stage: $(( $(date +%s) - t0 )) s" >>"$cache/debian-$key.times"
 for m in dev/pts dev proc sys; do umount "$root/$m" 2>/dev/null || true; done
 echo "$key" >"$work/stage2.done"
 fi
@@ -131,6 +137,10 @@ echo vmcp-debian >"$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tvmcp-debian\n' >"$root/etc/hosts"
 printf 'UUID=%s\t/\text4\terrors=remount-ro\t0\t1\n' "$uuid" >"$root/etc/fstab"
 echo 'root:vmcp' | chroot "$root" chpasswd
+rm -f "$root/etc/dpkg/dpkg.cfg.d/vmcp-build"
+# the SSH server is there but off until the user turns it on
+chroot "$root" systemctl disable ssh.service ssh.socket >>"$work/build.log" 2>&1 || true
+[ ! -e "$root/etc/systemd/system/multi-user.target.wants/ssh.service" ] || die "ssh.service still enabled"
 printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\n' "$mirror" "$SUITE" >"$root/etc/apt/sources.list.d/debian.sources"
 rm -f "$root/etc/apt/sources.list"
 echo "Debian GNU/Linux 12 on VMCP: log in as root, password vmcp" >"$root/etc/motd"
@@ -182,4 +192,5 @@ dd if="$work/core.img" of="$disk" bs=512 seek=1 conv=notrunc status=none
 mv "$disk" "$img"
 rm -rf "$work"
 cp --sparse=always "$img" "$out"
+echo "built: $(( $(date +%s) - t0 )) s" >>"$cache/debian-$key.times"
 note "built in $(( $(date +%s) - t0 )) s: $img (kernel $kver)"
