@@ -5,6 +5,10 @@
 #   testkernel  tests/vm/guest/testkernel.asm, to "testkernel: done" (the firmware path)
 #   linux       Debian's i386 686 kernel and a busybox initramfs (tools/mkinitrd.sh), to
 #               "vmcp-initrd: shell" (decompression, kernel init, init's first lines)
+#   debian      the whole Debian 12 system of tools/mkdebian.sh (GRUB with its 3 s menu,
+#               the kernel, systemd) to the serial getty's "vmcp-debian login:"; only
+#               when the image is in the cache (make debian), on a Pentium 4 (QEMU has
+#               no such model: its pentium3) with 256 MiB
 # Each emulator runs the same image with the same SeaBIOS and a P6-class CPU; the clock
 # stops when the line appears in its serial output (polled every 20 ms). VMCP runs twice,
 # on the translator (jit) and on the interpreter (interp, VMCP_ENGINE=interp). Run
@@ -31,13 +35,19 @@ linux)
 	fi
 	bash "$ROOT/tools/mkimg.sh" syslinux "$w/disk.img" "$w/kernel.bin" "$w/initrd.gz" "console=ttyS0"
 	until_text="vmcp-initrd: shell" cap=600 mem=128;;
+debian)
+	cache=${VMCP_CACHE:-/var/tmp/vmcp-cache}
+	img=$(ls -t "$cache"/debian-*.img 2>/dev/null | head -n 1)
+	[ -n "$img" ] || { echo "bench/boot.sh debian: the Debian system is not built (make debian)"; exit 0; }
+	cp --sparse=always "$img" "$w/disk.img"
+	until_text="vmcp-debian login:" cap=900 mem=256 cpu=pentium4 qcpu=pentium3 vd=1G dasd=2G;;
 *)
-	echo "bench/boot.sh: GUEST is testkernel or linux" >&2; exit 2;;
+	echo "bench/boot.sh: GUEST is testkernel, linux or debian" >&2; exit 2;;
 esac
 export VMCP_DASD="$w/dasd"
-"$VMCP" format --size 64M >/dev/null
-"$VMCP" define vm bench --memory ${mem}M --cpu i686 --boot hda >/dev/null
-"$VMCP" define vd bench hda 16M >/dev/null
+"$VMCP" format --size "${dasd:-64M}" >/dev/null
+"$VMCP" define vm bench --memory ${mem}M --cpu "${cpu:-i686}" --boot hda >/dev/null
+"$VMCP" define vd bench hda "${vd:-16M}" >/dev/null
 "$VMCP" vd import bench hda "$w/disk.img" >/dev/null
 now() { date +%s.%N; }
 
@@ -76,7 +86,7 @@ qemu_run() {
 	command -v qemu-system-i386 >/dev/null || { printf 'n/a'; return; }
 	rm -f "$w/q.serial"
 	local t0; t0=$(now)
-	qemu-system-i386 -M pc -accel tcg,thread=single -cpu pentium2 -m $mem -display none -nodefaults -device VGA \
+	qemu-system-i386 -M pc -accel tcg,thread=single -cpu ${qcpu:-pentium2} -m $mem -display none -nodefaults -device VGA \
 		-serial file:"$w/q.serial" -drive file="$w/disk.img",format=raw,if=ide,snapshot=on \
 		>/dev/null 2>&1 &
 	wait_for "$w/q.serial" $! "$t0" qemu
@@ -112,7 +122,7 @@ EOT
 	wait_for "$w/b.serial" $! "$t0" bochs
 }
 
-echo "boot of the $guest disk to \"$until_text\" (SeaBIOS + SYSLINUX), wall-clock seconds"
+echo "boot of the $guest disk to \"$until_text\" (from power-on: SeaBIOS, the boot loader, the kernel), wall-clock seconds"
 printf '%-8s %8s %8s %8s %8s\n' round VMCP-jit VMCP-int QEMU Bochs
 for r in $(seq "$rounds"); do
 	printf '%-8s %8s %8s %8s %8s\n' "$r" "$(vmcp_run jit)" "$(vmcp_run interp)" "$(qemu_run)" "$(bochs_run)"

@@ -3,7 +3,8 @@
 # debootstrap, Debian's 686 kernel and initramfs, systemd, GRUB in the MBR), boots on
 # VMCP from a VD: SeaBIOS -> GRUB's menu (on COM1 as well as the screen) -> the kernel ->
 # systemd -> login:. A script logs in as root and runs uname -a, /proc/cpuinfo,
-# systemctl is-system-running, apt-get --version and sha256sum of a file it writes,
+# systemctl is-system-running, apt-get --version, whether openssh-server is there and
+# off, and sha256sum of a file it writes,
 # then poweroff, which ends the VM with exit 0. Afterwards the VD, exported, holds an
 # ext4 file system that e2fsck -fn finds clean, with the session's file in it.
 # Needs the image `make debian` builds once, as root, into the cache (tools/mkdebian.sh);
@@ -52,6 +53,8 @@ type systemctl is-system-running; systemctl --failed --no-legend --plain | cat; 
 wait state-done
 type apt-get --version | head -n 1\r
 wait (i386)
+type dpkg-query -W -f='ssh=\${Status}' openssh-server; echo; echo ssh-""enabled: \$(systemctl is-enabled ssh)\r
+wait ssh-enabled: 
 type echo '$text' >/root/session.txt && sync && sha256sum /root/session.txt\r
 wait $sum
 type poweroff\r
@@ -76,6 +79,8 @@ if grep -q "^degraded" plain.txt; then
   echo "degraded; the failed units:"; sed -n '/is-system-running/,/state-done/p' plain.txt
 fi
 ok grep -qE "^apt 2\.[0-9.]+ \(i386\)" plain.txt "apt-get --version"
+ok grep -qx "ssh=install ok installed" plain.txt "openssh-server is installed"
+ok grep -qx "ssh-enabled: disabled" plain.txt "and off by default"
 ok contains plain.txt "$sum  /root/session.txt" "sha256sum in the guest agrees with the host's"
 ok contains screen.txt "reboot: Power down" "the kernel's console on the VGA screen (tty1) as well"
 run vd export deb hda out.img
