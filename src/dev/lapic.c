@@ -180,10 +180,19 @@ static void timer_fire(void *ctx, u64 now)
 	 * coalesced into the one request, as the IRR would hold them */
 	u64 period = (u64)l->tmict * timer_divisor(l->tdcr);
 	u64 tick = clock_ns_to_ticks(now, LAPIC_BUS_HZ);
-	do {
-		l->t_base = l->t_next;
-		l->t_next += period;
-	} while (l->t_next <= tick);
+	if (!period) {
+		l->t_active = false;
+		return;
+	}
+	l->t_base = l->t_next;
+	l->t_next += period;
+	if (l->t_next <= tick) {
+		/* skipped in one step, not one period at a time: a count of 1 and a late run
+		 * loop (or a clock moved on by a second) would be millions of periods */
+		u64 late = (tick - l->t_next) / period + 1;
+		l->t_base = l->t_next + (late - 1) * period;
+		l->t_next += late * period;
+	}
 	l->t_count0 = l->tmict;
 	timer_arm(&l->timer, clock_ticks_to_ns(l->t_next, LAPIC_BUS_HZ));
 }
