@@ -1,6 +1,6 @@
 /* cmd_spool.c: `vmcp spool NAME [--follow]`: VM NAME's console spool: everything its
- * serial port and text screen printed since it last started, with the CP's messages
- * about it (a bounded ring: the oldest part goes first), also after it ended, until it
+ * serial port and text screen printed since it last started (for a running VM on a
+ * text screen, the screen as it is now at the end), with the CP's messages about it (a bounded ring: the oldest part goes first), also after it ended, until it
  * is started again. --follow goes on printing as the VM prints, until it ends. */
 #include <limits.h>
 #include <stdio.h>
@@ -79,6 +79,13 @@ int cp_cmd_spool(CpCtx *cp, int argc, char **argv)
 			rc = (msg(CPS_NOT_RUNNING, 'E', "VM %s has no spool on %s", pos[0], cp->dasd),
 			      VMCP_ENOENT);
 		fwrite(data, 1, n, stdout);
+		/* A running VM's text screen now: the rows that have not scrolled off. */
+		const Json *scr = json_get(ret, "screen");
+		if (scr && scr->type == JSON_STR && scr->len) {
+			if (n && data[n - 1] != '\n')
+				fputc('\n', stdout);
+			fwrite(scr->str, 1, scr->len, stdout);
+		}
 		fflush(stdout);
 		free(data);
 	}

@@ -49,6 +49,7 @@
 #define CP_START_MS 60000         /* a starting VM must say it runs within this */
 #define CP_END_MS 10000           /* a VM told to end must be gone within this */
 #define CP_SEND_MS 30000          /* default wait for a VM command's answer */
+#define CP_SCREEN_MS 2000         /* wait for a running VM's screen (spool) */
 #define CP_CLIENT_OUT_MAX (16u << 20) /* output queued for a client that does not read */
 #define CP_RECENT 8192            /* serial output kept for a console that attaches */
 
@@ -113,7 +114,7 @@ typedef struct Client {
 	bool subscribe_all;
 } Client;
 
-enum { P_START, P_SEND, P_FORCE };
+enum { P_START, P_SEND, P_FORCE, P_SPOOL };
 
 typedef struct Pending {
 	bool used;
@@ -537,6 +538,32 @@ static void reply_ended(Client *c, const char *id, const CpVm *v)
 	peer_send(&c->p, &w, false);
 }
 
+/* The reply to spool: the spool's files, and for a live VM with a text screen the
+ * screen now (rows that have not scrolled off yet), screen NULL when there is none. */
+static void spool_reply(Cp *cp, Client *c, const char *id, const char *name, CpVm *v,
+			const char *screen, size_t screen_len)
+{
+	size_t n;
+	char *data = spool_read(cp, name, &n);
+	JsonWriter w;
+	reply_ok_begin(&w);
+	jw_obj(&w);
+	jw_key(&w, "vm");
+	jw_str(&w, name);
+	jw_key(&w, "state");
+	jw_str(&w, v ? state_name(v->state) : "none");
+	jw_key(&w, "data");
+	jw_bytes(&w, (const u8 *)data, data ? n : 0);
+	if (screen) {
+		jw_key(&w, "screen");
+		jw_strn(&w, screen, screen_len);
+	}
+	jw_end_obj(&w);
+	reply_end(&w, id);
+	peer_send(&c->p, &w, false);
+	free(data);
+}
+
 static void finish_pendings(Cp *cp, CpVm *v)
 {
 	for (int i = 0; i < CP_MAX_PENDING; i++) {
@@ -547,6 +574,8 @@ static void finish_pendings(Cp *cp, CpVm *v)
 		if (c) {
 			if (p->kind == P_FORCE) {
 				reply_ended(c, p->req_id, v);
+			} else if (p->kind == P_SPOOL) {
+				spool_reply(cp, c, p->req_id, v->name, v, NULL, 0);
 			} else if (p->kind == P_START) {
 				int code = v->end_exit ? -v->end_exit : VMCP_EIO;
 				if (v->end_exit == 124)
@@ -801,10 +830,15 @@ static void vm_reply(Cp *cp, CpVm *v, const Json *j)
 		return;
 	for (int i = 0; i < CP_MAX_PENDING; i++) {
 		Pending *p = &cp->pend[i];
-		if (!p->used || p->kind != P_SEND || p->vm_gen != v->gen || p->vm_req != (long)id->num)
+		if (!p->used || (p->kind != P_SEND && p->kind != P_SPOOL) || p->vm_gen != v->gen ||
+		    p->vm_req != (long)id->num)
 			continue;
 		Client *c = client_by_id(cp, p->client);
-		if (c) {
+		if (c && p->kind == P_SPOOL) {
+			const Json *t = json_get(json_get(j, "return"), "text");
+			bool ok = t && t->type == JSON_STR;
+			spool_reply(cp, c, p->req_id, v->name, v, ok ? t->str : NULL, ok ? t->len : 0);
+		} else if (c) {
 			JsonWriter w;
 			jw_init(&w);
 			jw_obj(&w);
@@ -1292,24 +1326,18 @@ static void cmd_spool(Cp *cp, Client *c, const char *id, const Json *a)
 	const char *name = arg_name(c, id, a, "spool");
 	if (!name)
 		return;
-	size_t n;
-	char *data = spool_read(cp, name, &n);
 	CpVm *v = vm_find(cp, name);
-	JsonWriter w;
-	reply_ok_begin(&w);
-	jw_obj(&w);
-	jw_key(&w, "vm");
-	jw_str(&w, name);
-	jw_key(&w, "state");
-	jw_str(&w, v ? state_name(v->state) : "none");
-	jw_key(&w, "data");
-	jw_bytes(&w, (const u8 *)data, data ? n : 0);
-	jw_end_obj(&w);
-	reply_end(&w, id);
-	peer_send(&c->p, &w, false);
-	free(data);
-	if (json_get_bool(a, "follow", false) && v && vm_live(v))
+	bool follow = json_get_bool(a, "follow", false);
+	if (follow && v && vm_live(v))
 		c->follow_gen = v->gen;
+	/* A live VM on a text screen: its screen now, from the VM (unless following: the
+	 * rows reach the spool as they scroll off, and the last screen at the end). */
+	if (!follow && v && vm_live(v) && !strcmp(v->console, "vga")) {
+		long r = vm_request(v, "screen_text", NULL);
+		if (r >= 0 && pend_add(cp, P_SPOOL, c, id, v, r, CP_SCREEN_MS))
+			return;
+	}
+	spool_reply(cp, c, id, name, v, NULL, 0);
 }
 
 static void cmd_register(Cp *cp, Client *c, const char *id, const Json *a)
@@ -1539,7 +1567,9 @@ static void timers(Cp *cp)
 		Client *c = client_by_id(cp, p->client);
 		CpVm *v = vm_by_gen(cp, p->vm_gen);
 		if (c) {
-			if (p->kind == P_SEND)
+			if (p->kind == P_SPOOL && v)
+				spool_reply(cp, c, p->req_id, v->name, v, NULL, 0); /* the files alone */
+			else if (p->kind == P_SEND || p->kind == P_SPOOL)
 				send_error(&c->p, p->req_id, "Timeout", CPS_TIMEOUT, VMCP_ETIMEOUT,
 					   "VM %s did not answer in time", v ? v->name : "?");
 			else if (p->kind == P_START)

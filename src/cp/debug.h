@@ -147,6 +147,11 @@ bool dbg_parse_range(VmSession *s, char **w, int n, int *used, DAddr *a, u32 *hi
 		     char *why, size_t wl);
 /* A hex value or a register/symbol expression (no segment). */
 bool dbg_parse_value(VmSession *s, const char *text, u32 *v);
+/* A protected-mode selector's descriptor as a segment register would hold it (false and
+ * why when it is beyond its table, not present or a system descriptor; null: unusable),
+ * and loading one into register sr of st (CS and SS checked for their kinds). */
+bool dbg_selector_seg(VmSession *s, const CpuState *st, u16 sel, CpuSeg *seg, char *why, size_t wl);
+bool dbg_store_selector(VmSession *s, CpuState *st, int sr, u16 sel, char *why, size_t wl);
 /* Reads len bytes at a (linear through paging, or physical); returns how many could
  * be read (a linear one stops at an unmapped page). */
 u32 dbg_read(VmSession *s, const DAddr *a, void *buf, u32 len);

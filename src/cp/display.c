@@ -118,25 +118,50 @@ bool dbg_parse_value(VmSession *s, const char *text, u32 *v)
 	return true;
 }
 
-/* The base of a segment given as a selector in protected mode: its descriptor in the
- * GDT or the LDT (no checks: the CP may look where the guest could not). */
-static bool selector_base(VmSession *s, const CpuState *st, u32 sel, u32 *base)
+/* A selector's descriptor from the GDT or the LDT as a segment register would hold it
+ * (no privilege checks: the CP may look where the guest could not). The null selector
+ * gives an unusable segment; false (why says it) when the selector is beyond its table,
+ * or its descriptor is not present or is a system one. */
+bool dbg_selector_seg(VmSession *s, const CpuState *st, u16 sel, CpuSeg *seg, char *why, size_t wl)
 {
-	u32 tbase, tlimit;
-	if (sel & 4) {
-		tbase = st->ldtr.base;
-		tlimit = st->ldtr.limit;
-	} else {
-		tbase = st->gdtr_base;
-		tlimit = st->gdtr_limit;
-	}
+	memset(seg, 0, sizeof(*seg));
+	seg->sel = sel;
+	if (!(sel & ~3u))
+		return true;
+	u32 tbase = sel & 4 ? st->ldtr.base : st->gdtr_base;
+	u32 tlimit = sel & 4 ? st->ldtr.limit : st->gdtr_limit;
 	u32 off = sel & ~7u;
-	if (off + 7 > tlimit)
-		return false;
 	u8 d[8];
-	if (machine_read_lin(s->m, tbase + off, d, 8) != 8)
+	if (off + 7 > tlimit || machine_read_lin(s->m, tbase + off, d, 8) != 8) {
+		snprintf(why, wl, "selector %04x is beyond its descriptor table", sel);
 		return false;
-	*base = (u32)d[2] | (u32)d[3] << 8 | (u32)d[4] << 16 | (u32)d[7] << 24;
+	}
+	seg->attr = (u16)(d[5] | (d[6] & 0xF0) << 8);
+	seg->base = (u32)d[2] | (u32)d[3] << 8 | (u32)d[4] << 16 | (u32)d[7] << 24;
+	seg->limit = (u32)d[0] | (u32)d[1] << 8 | (u32)(d[6] & 0x0F) << 16;
+	if (seg->attr & 0x8000)
+		seg->limit = seg->limit << 12 | 0xFFF;
+	if (!(d[5] & 0x80) || !(d[5] & 0x10)) {
+		snprintf(why, wl, "selector %04x's descriptor is %s", sel,
+			 !(d[5] & 0x80) ? "not present" : "a system descriptor");
+		return false;
+	}
+	return true;
+}
+
+/* Loads segment register sr of st (protected mode) with sel's descriptor, as the CP's
+ * STORE and gdb do: CS and SS need a code or writable data segment (and not null). */
+bool dbg_store_selector(VmSession *s, CpuState *st, int sr, u16 sel, char *why, size_t wl)
+{
+	CpuSeg g;
+	if (!dbg_selector_seg(s, st, sel, &g, why, wl))
+		return false;
+	bool code = g.attr & 0x08, writable = g.attr & 0x02;
+	if ((sr == SEG_CS && (!g.attr || !code)) || (sr == SEG_SS && (!g.attr || code || !writable))) {
+		snprintf(why, wl, "selector %04x is no %s segment", sel, sr == SEG_CS ? "code" : "writable data");
+		return false;
+	}
+	st->seg[sr] = g;
 	return true;
 }
 
@@ -186,9 +211,11 @@ bool dbg_parse_addr(VmSession *s, char **w, int n, int *used, DAddr *a, char *wh
 		} else if (dbg_hex(seg, &sel) && sel <= 0xFFFF) {
 			if (real_like(&st)) {
 				base = sel << 4;
-			} else if (!selector_base(s, &st, sel, &base)) {
-				snprintf(why, wl, "selector %04x is beyond its descriptor table", sel);
-				return false;
+			} else {
+				CpuSeg g;
+				if (!dbg_selector_seg(s, &st, (u16)sel, &g, why, wl) && !g.attr)
+					return false; /* beyond its table (any descriptor gives a base) */
+				base = g.base;
 			}
 		} else {
 			snprintf(why, wl, "bad segment %s (hex, or cs ds es fs gs ss)", seg);
@@ -285,10 +312,12 @@ u32 dbg_cs_lin(VmSession *s, u16 cs, u32 eip)
 	machine_get_regs(s->m, &st);
 	if (cs == st.seg[SEG_CS].sel)
 		return st.seg[SEG_CS].base + eip;
-	u32 base = (u32)cs << 4;
-	if (!real_like(&st) && !selector_base(s, &st, cs, &base))
-		base = 0;
-	return base + eip;
+	if (real_like(&st))
+		return ((u32)cs << 4) + eip;
+	CpuSeg g;
+	char why[80];
+	dbg_selector_seg(s, &st, cs, &g, why, sizeof(why)); /* 0 beyond its table */
+	return g.base + eip;
 }
 
 void dbg_insn_line(VmSession *s, u16 cs, u32 eip, u32 lin, char *buf, size_t len)
@@ -864,13 +893,15 @@ static int store_reg(VmSession *s, FILE *f, const char *r, const char *val)
 				sr = i;
 		if (sr < 0)
 			return dbg_bad(f, "store: unknown register %s", r);
-		if (!real_like(&st))
-			return dbg_bad(f, "store: a segment register only in real or V86 mode (its base is "
-				       "selector * 16); in protected mode the guest loads its descriptor");
 		if (v > 0xFFFF)
 			return dbg_bad(f, "store: a selector is 16 bits, not %s", val);
-		st.seg[sr].sel = (u16)v;
-		st.seg[sr].base = v << 4;
+		char why[120];
+		if (real_like(&st)) {
+			st.seg[sr].sel = (u16)v;
+			st.seg[sr].base = v << 4;
+		} else if (!dbg_store_selector(s, &st, sr, (u16)v, why, sizeof(why))) {
+			return dbg_bad(f, "store: %s", why);
+		}
 	}
 	machine_set_regs(s->m, &st);
 	dbg_msg(f, VMM_STORED, 'I', "Stored %s = %x", r, v);

@@ -209,8 +209,10 @@ static int reg_get(VmSession *s, int r, u8 *b)
 	return 4;
 }
 
-/* Writes register r from b into st; false for one gdb may not write. */
-static bool reg_put(CpuState *st, int r, const u8 *b)
+/* Writes register r from b: the CPU's into st (the caller loads it), the x87 and SSE
+ * ones at once; false for one gdb may not write (LDTR and TR, whose descriptors are
+ * system ones, a selector whose descriptor does not fit its register). */
+static bool reg_put(VmSession *s, CpuState *st, int r, const u8 *b)
 {
 	u32 v = (u32)b[0] | (u32)b[1] << 8 | (u32)b[2] << 16 | (u32)b[3] << 24;
 	static const int segs[6] = {SEG_CS, SEG_SS, SEG_DS, SEG_ES, SEG_FS, SEG_GS};
@@ -222,15 +224,60 @@ static bool reg_put(CpuState *st, int r, const u8 *b)
 	} else if (r == GR_EFLAGS) {
 		st->eflags = v;
 	} else if (r < GR_ST0) {
-		CpuSeg *g = &st->seg[segs[r - GR_SEG]];
-		if (g->sel == (v & 0xFFFF))
-			return true;
-		if ((st->cr0 & CR0_PE) && !(st->eflags & FLAG_VM))
-			return false; /* a protected-mode selector needs its descriptor loaded */
-		g->sel = (u16)v;
-		g->base = (v & 0xFFFF) << 4;
+		int sr = segs[r - GR_SEG];
+		CpuSeg *g = &st->seg[sr];
+		if (v > 0xFFFF)
+			return false;
+		if (!(st->cr0 & CR0_PE) || (st->eflags & FLAG_VM)) {
+			g->sel = (u16)v;
+			g->base = v << 4;
+		} else {
+			char why[120];
+			return dbg_store_selector(s, st, sr, (u16)v, why, sizeof(why));
+		}
+	} else if (r < GR_XMM0) {
+		CpuFpuState f;
+		machine_get_fpu(s->m, &f);
+		if (r < GR_FCTRL) {
+			memcpy(f.st[r - GR_ST0], b, 10);
+		} else {
+			u16 *const fx16[6] = {&f.cw, &f.sw, &f.tw, &f.fcs, NULL, &f.fds};
+			int k = r - GR_FCTRL;
+			if (k == 4)
+				f.fip = v;
+			else if (k == 6)
+				f.fdp = v;
+			else if (k == 7)
+				f.fop = (u16)(v & 0x7FF);
+			else
+				*fx16[k] = (u16)v;
+		}
+		machine_set_fpu(s->m, &f);
+	} else if (r <= GR_MXCSR) {
+		CpuSseState x;
+		machine_get_sse(s->m, &x);
+		if (r == GR_MXCSR)
+			x.mxcsr = v;
+		else
+			memcpy(x.xmm[r - GR_XMM0], b, 16);
+		machine_set_sse(s->m, &x);
 	} else {
-		return false;
+		/* cr0 cr2 cr3 cr4 efer, the six bases, gdtr and idtr: as the CP's STORE
+		 * would (cpu_set_state flushes what they cache); not ldtr and tr. */
+		int k = r - GR_CR0;
+		u32 *const sys[] = {&st->cr0, &st->cr2, &st->cr3, &st->cr4, &st->efer,
+				    &st->seg[SEG_CS].base, &st->seg[SEG_SS].base, &st->seg[SEG_DS].base,
+				    &st->seg[SEG_ES].base, &st->seg[SEG_FS].base, &st->seg[SEG_GS].base,
+				    &st->gdtr_base, NULL, &st->idtr_base, NULL};
+		if (k == 12 || k == 14) {
+			if (v > 0xFFFF)
+				return false;
+			*(k == 12 ? &st->gdtr_limit : &st->idtr_limit) = (u16)v;
+		} else if (k < (int)ARRAY_SIZE(sys)) {
+			*sys[k] = v;
+		} else {
+			return false;
+		}
 	}
 	return true;
 }
@@ -474,7 +521,7 @@ static void do_write_regs(VmSession *s, const char *p, size_t n)
 		u8 cur[16];
 		reg_get(s, r, cur);
 		if (memcmp(cur, b, (size_t)size))
-			reg_put(&st, r, b); /* what gdb may not change stays */
+			reg_put(s, &st, r, b); /* what gdb may not change stays */
 		pos += 2 * (size_t)size;
 	}
 	machine_set_regs(s->m, &st);
@@ -511,7 +558,7 @@ static void do_reg(VmSession *s, const char *p, size_t n, bool write)
 		put_str(g, "OK");
 		return;
 	}
-	if (!reg_put(&st, (int)r, b)) {
+	if (!reg_put(s, &st, (int)r, b)) {
 		put_str(g, "E01");
 		return;
 	}

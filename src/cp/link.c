@@ -247,29 +247,39 @@ static void write_screen(JsonWriter *w, const VgaText *t)
 	jw_end_arr(w);
 }
 
-/* Rows first..last-1 of t as spool lines (trailing blank rows left out when trim). */
-static void spool_rows(VmSession *s, const VgaText *t, int first, int last, bool trim)
+/* Rows first..last-1 of t as lines of text, malloc'd, length in *len (trailing blank
+ * rows left out when trim); NULL when there is none or no memory. */
+static char *rows_text(const VgaText *t, int first, int last, bool trim, size_t *len)
 {
 	if (trim)
 		while (last > first && !screen_row_end(t, last - 1))
 			last--;
 	if (last <= first)
-		return;
-	JsonWriter w;
-	begin_event(&w, "SPOOL");
-	jw_key(&w, "text");
+		return NULL;
 	size_t cap = (size_t)(last - first) * (VGA_TEXT_MAX_COLS * 3 + 1) + 1;
 	char *buf = malloc(cap);
-	if (!buf) {
-		jw_free(&w);
-		return;
-	}
+	if (!buf)
+		return NULL;
 	size_t pos = 0;
 	for (int r = first; r < last; r++) {
 		pos += screen_row_text(t, r, screen_row_end(t, r), buf + pos, cap - pos, false);
 		buf[pos++] = '\n';
 	}
-	jw_strn(&w, buf, pos);
+	*len = pos;
+	return buf;
+}
+
+/* Rows first..last-1 of t as spool lines. */
+static void spool_rows(VmSession *s, const VgaText *t, int first, int last, bool trim)
+{
+	size_t n;
+	char *buf = rows_text(t, first, last, trim, &n);
+	if (!buf)
+		return;
+	JsonWriter w;
+	begin_event(&w, "SPOOL");
+	jw_key(&w, "text");
+	jw_strn(&w, buf, n);
 	free(buf);
 	end_event(s, &w, true);
 }
@@ -496,6 +506,25 @@ static void do_request(VmSession *s, const Json *req)
 			s->link.sent_valid = true;
 		}
 		begin_reply(&w);
+		end_reply(s, &w, id);
+		return;
+	}
+	if (!strcmp(cmd, "screen_text")) {
+		/* The text screen now (for the spool of a running VM): what scrolled off
+		 * since the last look goes to the spool first, so the two join up. */
+		link_flush(s, false);
+		begin_reply(&w);
+		jw_key(&w, "text");
+		VgaText t;
+		size_t n = 0;
+		char *text = NULL;
+		if (s->m) {
+			machine_screen(s->m, &t);
+			if (!t.graphics)
+				text = rows_text(&t, 0, t.rows, true, &n);
+		}
+		jw_strn(&w, text ? text : "", text ? n : 0);
+		free(text);
 		end_reply(s, &w, id);
 		return;
 	}

@@ -51,6 +51,16 @@ void machine_get_sse(const Machine *m, CpuSseState *st)
 	cpu_get_sse_state(focus_cpu(m), st);
 }
 
+void machine_set_fpu(Machine *m, const CpuFpuState *st)
+{
+	cpu_set_fpu_state(focus_cpu(m), st);
+}
+
+void machine_set_sse(Machine *m, const CpuSseState *st)
+{
+	cpu_set_sse_state(focus_cpu(m), st);
+}
+
 bool machine_read_msr(Machine *m, u32 index, u64 *value)
 {
 	return cpu_read_msr(focus_cpu(m), index, value);

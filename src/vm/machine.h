@@ -193,6 +193,9 @@ u64 machine_icount(const Machine *m);
 /* Its x87 and SSE state, and an MSR (false: the model has none there). */
 void machine_get_fpu(const Machine *m, CpuFpuState *st);
 void machine_get_sse(const Machine *m, CpuSseState *st);
+/* And loading them (gdb's register writes), as FRSTOR and FXRSTOR would. */
+void machine_set_fpu(Machine *m, const CpuFpuState *st);
+void machine_set_sse(Machine *m, const CpuSseState *st);
 bool machine_read_msr(Machine *m, u32 index, u64 *value);
 /* Guest physical memory as the CPU sees it (RAM, ROM, MMIO), len bytes at pa. */
 void machine_read_phys(Machine *m, u32 pa, void *buf, u32 len);

@@ -42,7 +42,7 @@ ok grep -q "PATH A" plain.txt "left alone, the guest prints PATH A"
   printf 'break delete all\nbreak mode\nbreak write counter.4\nbegin\n'
   printf 'break delete 5\ndisplay i seq32 5\ndisplay l 400000 64\ndisplay p 30000 64\ndisplay p 400000 64\ndisplay pagewalk 400000\nbegin\n'
   printf 'display registers\nbreak delete all\ntrace io 1f0-1f7 to io.txt\nbreak io 1f7\nbegin\n'
-  printf 'display registers\nquery break\nbreak delete all\nbreak int 20\nbegin\n'
+  printf 'display registers\nstore ss 8\nstore fs 18\nstore fs 0\ndisplay registers segment\nstore fs 10\nquery break\nbreak delete all\nbreak int 20\nbegin\n'
   printf 'display registers\nbreak delete all\ntrace off\nbegin\n'
 } | "$VMCP" ipl g --until DONE --timeout 120 >out.txt 2>&1
 rc=$?
@@ -108,6 +108,14 @@ ok grep -q "hit: out port 01f7 size 1 value ec, before the access, at 0008:$ao <
   "io break: OUT 1F7h, ECh before it happens"
 s=$(awk '/hit: out port 01f7/ { f = 1 } /query break|^NO +KIND/ { f = 0 } f' out.lines)
 ok grep -qE "^EIP $ao " <<<"$s" "stopped with EIP at the OUT"
+# store of segment registers in protected mode: descriptors from the GDT
+ok grep -q "store: selector 0008 is no writable data segment" <<<"$s" "store ss 8 (a code segment) refused"
+ok grep -q "store: selector 0018 is beyond its descriptor table" <<<"$s" "store fs 18 (beyond the GDT) refused"
+ok grep -q "VMCP522I Stored fs = 0" <<<"$s" "store fs 0: the null selector"
+ok grep -qE "^FS +0000 " <<<"$s" "FS null"
+ok grep -q "VMCP522I Stored fs = 10" <<<"$s" "store fs 10"
+ok test -n "$(awk '/Stored fs = 10/ { f = 1 } f && /^FS +0010 base 00000000 limit ffffffff attr c093/' out.lines)" \
+  "FS 10 loaded from the GDT: base 0, limit 4 GiB, its attributes (the next display)"
 ok grep -qE '^[0-9]+ [0-9.]+ io out  ?01f7/1 ec$' io.txt "after begin the trace shows the access"
 n_before=$(awk '/hit: out port 01f7/ { print NR; exit }' out.lines)
 ok test -n "$n_before" "the io break hit"

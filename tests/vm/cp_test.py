@@ -202,6 +202,16 @@ if os.path.exists("fd14.img"):
                        lambda d: sum("attached-typing-works" in row for row in d["text"]) >= 2)
     ok(ev is not None, "a long command typed through the keyboard reaches DOS whole (paced keys)")
     cp.call("detach")
+    # The spool of the running VM ends with its screen as it is now: the typed line
+    # and its echo have not scrolled off, so only the screen can hold them.
+    rc, out = vmcp("spool", "dos")
+    tail = out.rstrip("\n").split("\n")
+    ok(rc == 0 and sum("attached-typing-works" in l for l in tail[-4:]) == 2
+       and tail[-1].startswith("A:\\>"),
+       "spool of the running VGA VM ends with its current screen: %r" % tail[-4:])
+    r = cp.call("spool", {"name": "dos"})
+    ok(r and r["return"].get("screen", "").count("attached-typing-works") == 2,
+       "the protocol's spool reply carries the screen apart from the data")
     rc, out = vmcp("force", "dos")
     ok(rc == 0, "force dos")
 

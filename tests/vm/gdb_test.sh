@@ -50,6 +50,22 @@ continue
 printf "marker eip=%#x cs=%#x cr0=%#x cr3=%#x cs_base=%#x\n", \$eip, \$cs, \$cr0, \$cr3, \$cs_base
 shell printf 'serial: %s\n' "\$(tr -d '\r\n' <$2)"
 x/2i \$eip
+set \$cr2 = 0xdeadb000
+printf "cr2=%#x\n", \$cr2
+set \$st0 = 2.5
+printf "st0=%f\n", \$st0
+set \$fs = 0
+printf "fs=%#x\n", \$fs
+set \$fs = 0x10
+printf "fs=%#x fs_base=%#x\n", \$fs, \$fs_base
+python
+for cmd in ("set \$ss = 0x8", "set \$fs = 0x18"):
+    try:
+        gdb.execute(cmd)
+    except gdb.error as e:
+        print("refused:", e)
+end
+printf "ss=%#x fs=%#x\n", \$ss, \$fs
 detach
 GDB
 }
@@ -72,6 +88,12 @@ check() { # check OUT SERIAL WHAT
     "$w: EIP, CS and the control registers there (paging on, CR3 20000h)"
   ok grep -qE "^serial: debug guest start.*MARKER$" "$o" "$w: COM1 has the marker and not yet the end"
   ok grep -qE "=> 0x$(sym marker_done | sed 's/^0*//'):.*mov +\\\$0x[0-9a-f]+,%esi" "$o" "$w: x/2i in 32-bit code"
+  ok grep -qx "cr2=0xdeadb000" "$o" "$w: a control register written and read back"
+  ok grep -qx "st0=2.500000" "$o" "$w: an x87 register written and read back"
+  ok grep -qx "fs=0" "$o" "$w: the null selector into FS in protected mode"
+  ok grep -qx "fs=0x10 fs_base=0" "$o" "$w: a data selector into FS loads its descriptor"
+  ok test "$(grep -c "^refused: Could not write register.*E01" "$o")" -eq 2 "$w: a code selector into SS and one beyond the GDT are refused"
+  ok grep -qx "ss=0x10 fs=0x10" "$o" "$w: and change nothing"
   ok grep -q "\[Inferior 1 (Remote target) detached\]" "$o" "$w: detach"
 }
 
