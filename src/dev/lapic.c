@@ -151,9 +151,42 @@ u32 lapic_timer_count(const Lapic *l)
 	return 0;
 }
 
+/* A periodic timer rests (no event armed) while an expiry could change nothing: its
+ * LVT entry masked, or its vector already requested in the IRR, where further expiries
+ * would coalesce. A count of 1 would otherwise be an event every few nanoseconds of
+ * virtual time while the guest has interrupts off. It wakes when that ends (INTA, an
+ * LVT write) at the next period boundary, its phase kept; the count register is worked
+ * out from t_base, so the guest cannot tell. */
+static bool timer_idle(const Lapic *l)
+{
+	u32 e = l->lvt[LVT_TIMER];
+	if (!(e & LVT_PERIODIC))
+		return false;
+	return (e & LVT_MASK) || ((e & 0xFF) >= 16 && bit_get(l->irr, (u8)e));
+}
+
+static void timer_wake(Lapic *l)
+{
+	if (!l->t_resting || timer_idle(l))
+		return;
+	l->t_resting = false;
+	u64 period = (u64)l->tmict * timer_divisor(l->tdcr);
+	u64 tick = bus_ticks(l);
+	if (!period) {
+		l->t_active = false;
+		return;
+	}
+	/* t_base is the last expiry: the next boundary after now */
+	u64 k = tick > l->t_base ? (tick - l->t_base) / period : 0;
+	l->t_base += k * period;
+	l->t_next = l->t_base + period;
+	timer_arm(&l->timer, clock_ticks_to_ns(l->t_next, LAPIC_BUS_HZ));
+}
+
 /* (Re)starts counting from count at the present tick. */
 static void timer_start(Lapic *l, u32 count)
 {
+	l->t_resting = false;
 	if (!count) {
 		l->t_active = false;
 		timer_cancel(&l->timer);
@@ -194,6 +227,10 @@ static void timer_fire(void *ctx, u64 now)
 		l->t_next += late * period;
 	}
 	l->t_count0 = l->tmict;
+	if (timer_idle(l)) {
+		l->t_resting = true;
+		return;
+	}
 	timer_arm(&l->timer, clock_ticks_to_ns(l->t_next, LAPIC_BUS_HZ));
 }
 
@@ -268,7 +305,7 @@ static void power_on(Lapic *l, bool keep_id)
 	l->lint_rirr[0] = l->lint_rirr[1] = false;
 	l->extint_msg = false;
 	l->tmict = l->tdcr = 0;
-	l->t_active = false;
+	l->t_active = l->t_resting = false;
 	timer_cancel(&l->timer);
 	update(l);
 }
@@ -320,6 +357,7 @@ int lapic_ack(void *ctx)
 	bit_clr(l->irr, (u8)v);
 	bit_set(l->isr, (u8)v);
 	update(l);
+	timer_wake(l);
 	return v;
 }
 
@@ -514,6 +552,8 @@ static void write_lvt(Lapic *l, int i, u32 v)
 		lint_eval(l, i - LVT_LINT0, false);
 	}
 	update(l);
+	if (i == LVT_TIMER)
+		timer_wake(l);
 }
 
 void lapic_write(void *ctx, u32 offset, u32 v, int size)

@@ -87,6 +87,8 @@ typedef struct Lapic {
 	u64 t_base;         /* bus tick at which the count was t_count0 */
 	u32 t_count0;
 	u64 t_next;         /* bus tick of the next expiry */
+	bool t_resting;     /* periodic, no event armed while an expiry would change
+			     * nothing (lapic.c: timer_idle) */
 	Timer timer;
 } Lapic;
 

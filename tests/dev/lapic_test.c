@@ -293,6 +293,45 @@ static void test_timer(void)
 	wr(0, 0x380, 0);
 	CHECK_EQ(rd(0, 0x390), 0);
 	CHECK(!timer_at(t0 + 200000000, 0x41), "stopped");
+	/* A periodic timer whose request waits in the IRR rests: no event armed (the
+	 * harness's slow unit: a count of 1 was an event every 10 ns while interrupts were
+	 * off), the count register as if it ran, and after INTA the next period boundary
+	 * with the phase kept. Divide by 1, 100 counts: a period of 1 us. */
+	wr(0, 0x3E0, 0xB);
+	wr(0, 0x320, 0x20042);
+	u64 s0 = clock_now(&clk);
+	wr(0, 0x380, 100);
+	clock_run_to(&clk, s0 + 1000);
+	CHECK(irr(0, 0x42), "the first expiry requests 42h");
+	CHECK(!timer_armed(&proc[0].apic.timer), "resting while 42h waits in the IRR");
+	clock_run_to(&clk, s0 + 1000 + 10000000 + 250); /* 10 ms and 25 counts on */
+	CHECK(!timer_armed(&proc[0].apic.timer), "still resting 10000 periods later");
+	CHECK_EQ(rd(0, 0x390), 75);
+	CHECK_EQ(ack(0), 0x42);
+	wr(0, 0xB0, 0);
+	CHECK(timer_armed(&proc[0].apic.timer), "INTA wakes it");
+	CHECK(!timer_at(s0 + 1000 + 10000000 + 999, 0x42), "not before the next boundary");
+	CHECK(timer_at(s0 + 1000 + 10000000 + 1000, 0x42), "at the next boundary, the phase kept");
+	CHECK(timer_at(s0 + 1000 + 10000000 + 2000, 0x42), "and every period after");
+	/* masked, it rests too; unmasked, the next boundary */
+	wr(0, 0x320, 0x30042);
+	clock_run_to(&clk, s0 + 1000 + 10000000 + 3000);
+	CHECK(!timer_armed(&proc[0].apic.timer), "masked: resting");
+	clock_run_to(&clk, s0 + 1000 + 20000000 + 500);
+	CHECK_EQ(rd(0, 0x390), 50);
+	wr(0, 0x320, 0x20042);
+	CHECK(!timer_at(s0 + 1000 + 20000000 + 999, 0x42), "unmasked: not before the boundary");
+	CHECK(timer_at(s0 + 1000 + 20000000 + 1000, 0x42), "unmasked: at the boundary");
+	/* switched to one-shot while resting: the period under way ends it */
+	clock_run_to(&clk, s0 + 1000 + 20000000 + 2000);
+	CHECK(irr(0, 0x42), "requested again");
+	wr(0, 0x320, 0x00042);
+	CHECK_EQ(ack(0), 0x42);
+	wr(0, 0xB0, 0);
+	CHECK(timer_at(s0 + 1000 + 20000000 + 3000, 0x42), "one-shot: the last expiry");
+	CHECK(!timer_at(s0 + 1000 + 30000000, 0x42), "one-shot: no more");
+	CHECK_EQ(rd(0, 0x390), 0);
+	wr(0, 0x380, 0);
 	/* a timer with an illegal vector: a receive error, no request */
 	wr(0, 0x320, 0x00007);
 	wr(0, 0x380, 10);
