@@ -3,9 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "base/err.h"
+#include "base/hostmem.h"
 
 static void changed(MemBus *bus)
 {
@@ -37,27 +37,22 @@ int mem_init(MemBus *bus, u64 ram_size)
 	 * holes). A VM's memory size is the machine's rule, vm_memory_check (conf.h). */
 	if (ram_size < MiB || ram_size > (u64)MEM_NPAGES * MEM_PAGE_SIZE || ram_size % MEM_PAGE_SIZE)
 		return VMCP_ERANGE;
-	/* The page table straight from the kernel: zero pages, only those the map touches
-	 * ever backed (a calloc this large may come from a reused heap block and be cleared
-	 * byte by byte, milliseconds for each machine built) */
-	void *pt = mmap(NULL, PAGE_TABLE_BYTES, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (pt == MAP_FAILED)
+	/* The page table from the kernel: zero pages, only those the map touches ever
+	 * backed (a calloc this large may come from a reused heap block and be cleared byte
+	 * by byte, milliseconds for each machine built) */
+	bus->page = hostmem_alloc(PAGE_TABLE_BYTES, 0);
+	if (!bus->page)
 		return VMCP_ENOMEM;
-	bus->page = pt;
 	/* Guest RAM between two inaccessible guard pages: a host-side write that ran off
 	 * either end of RAM (a device model's DMA bug) faults at once instead of landing in
 	 * whatever mapping happens to be next. */
-	u8 *area = mmap(NULL, ram_size + 2 * MEM_PAGE_SIZE, PROT_NONE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (area == MAP_FAILED || mprotect(area + MEM_PAGE_SIZE, ram_size, PROT_READ | PROT_WRITE) != 0) {
-		if (area != MAP_FAILED)
-			munmap(area, ram_size + 2 * MEM_PAGE_SIZE);
-		munmap(bus->page, PAGE_TABLE_BYTES);
+	u8 *ram = hostmem_alloc(ram_size, HOSTMEM_GUARD_BEFORE | HOSTMEM_NOPTRS);
+	if (!ram) {
+		hostmem_free(bus->page, PAGE_TABLE_BYTES, 0);
 		bus->page = NULL;
 		return VMCP_ENOMEM;
 	}
-	bus->ram = area + MEM_PAGE_SIZE;
+	bus->ram = ram;
 	bus->ram_size = ram_size;
 	bus->a20_mask = 0xFFFFFFFFu;
 	bus->nmmio = 1; /* index 0 means none */
@@ -68,16 +63,29 @@ int mem_init(MemBus *bus, u64 ram_size)
 
 void mem_free(MemBus *bus)
 {
-	if (bus->ram)
-		munmap(bus->ram - MEM_PAGE_SIZE, bus->ram_size + 2 * MEM_PAGE_SIZE);
-	if (bus->page)
-		munmap(bus->page, PAGE_TABLE_BYTES);
+	hostmem_free(bus->ram, bus->ram_size, HOSTMEM_GUARD_BEFORE | HOSTMEM_NOPTRS);
+	if (bus->page) {
+		/* only the pages of the table written to: it goes back clean */
+		for (size_t k = 0; k < ARRAY_SIZE(bus->table_dirty) * 64; k++)
+			if (bus->table_dirty[k / 64] >> (k % 64) & 1)
+				memset((u8 *)bus->page + k * 4096, 0, MIN((size_t)4096, PAGE_TABLE_BYTES - k * 4096));
+		hostmem_free(bus->page, PAGE_TABLE_BYTES, HOSTMEM_CLEARED);
+	}
 	memset(bus, 0, sizeof(*bus));
+}
+
+/* Entries first..last of the page table are about to be written. */
+static void table_touch(MemBus *bus, u32 first, u32 last)
+{
+	for (size_t k = first * sizeof(MemPage) / 4096; k <= last * sizeof(MemPage) / 4096; k++)
+		bus->table_dirty[k / 64] |= 1ull << (k % 64);
 }
 
 void mem_map_split(MemBus *bus, u32 base, u32 size, const u8 *rd, u8 *wr)
 {
 	assert(!(base & MEM_PAGE_MASK) && !(size & MEM_PAGE_MASK));
+	if (size)
+		table_touch(bus, base >> MEM_PAGE_SHIFT, (base >> MEM_PAGE_SHIFT) + (size >> MEM_PAGE_SHIFT) - 1);
 	for (u32 i = 0; i < size >> MEM_PAGE_SHIFT; i++) {
 		MemPage *p = &bus->page[(base >> MEM_PAGE_SHIFT) + i];
 		p->rd = rd ? (u8 *)rd + ((size_t)i << MEM_PAGE_SHIFT) : NULL;
@@ -117,6 +125,8 @@ int mem_map_mmio(MemBus *bus, u32 base, u32 size, const MmioOps *ops, void *ctx)
 		bus->mmio[idx].ops = ops;
 		bus->mmio[idx].ctx = ctx;
 	}
+	if (size)
+		table_touch(bus, base >> MEM_PAGE_SHIFT, (base >> MEM_PAGE_SHIFT) + (size >> MEM_PAGE_SHIFT) - 1);
 	for (u32 i = 0; i < size >> MEM_PAGE_SHIFT; i++) {
 		MemPage *p = &bus->page[(base >> MEM_PAGE_SHIFT) + i];
 		p->rd = p->wr = NULL;
@@ -186,6 +196,7 @@ void mem_watch(MemBus *bus, int id, u32 paddr, bool on)
 {
 	MemPage *p = &bus->page[paddr >> MEM_PAGE_SHIFT];
 	u8 bit = (u8)(1u << id);
+	table_touch(bus, paddr >> MEM_PAGE_SHIFT, paddr >> MEM_PAGE_SHIFT);
 	if (on) {
 		bool first = !p->watchers;
 		bus->nwatched[id] += !(p->watchers & bit);

@@ -69,6 +69,8 @@ typedef struct MemBus {
 	u32 nwatched[MEM_MAX_CLIENTS];     /* pages each client watches */
 	int batch;            /* mem_batch_begin depth */
 	bool batch_changed;   /* a change happened during the batch */
+	/* the 4 KiB pages of the page table written to (mem_free clears just those) */
+	u64 table_dirty[(MEM_NPAGES * sizeof(MemPage) / 4096 + 63) / 64];
 } MemBus;
 
 /* Allocates ram_size bytes of zeroed guest RAM (at most 3.5 GiB) and maps it at 0..640K

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include "base/err.h"
+#include "base/hostmem.h"
 #include "cpu/internal.h"
 #include "cpu/ops.h"
 
@@ -122,7 +123,7 @@ CpuEngine cpu_engine_resolve(CpuEngine e)
 
 Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io)
 {
-	Cpu *c = calloc(1, sizeof(*c));
+	Cpu *c = hostmem_alloc(sizeof(*c), 0);
 	if (!c)
 		return NULL;
 	c->cfg = *cfg;
@@ -133,7 +134,7 @@ Cpu *cpu_new(const CpuConfig *cfg, MemBus *mem, IoBus *io)
 	c->io = io;
 	c->apic_page = 1;
 	if (icache_init(c) < 0) {
-		free(c);
+		hostmem_free(c, sizeof(*c), 0);
 		return NULL;
 	}
 	if (c->cfg.engine == CPU_ENGINE_JIT && jit_init(c) < 0)
@@ -148,7 +149,7 @@ void cpu_free(Cpu *c)
 		return;
 	icache_free(c);
 	jit_free(c);
-	free(c);
+	hostmem_free(c, sizeof(*c), 0);
 }
 
 void cpu_reset(Cpu *c)

@@ -16,9 +16,9 @@
  * Code in MMIO or unmapped memory, and an instruction crossing a page boundary, is
  * decoded afresh on every execution (icache_decode_one) and never cached. */
 #include <stdlib.h>
-#include <sys/mman.h>
 
 #include "base/err.h"
+#include "base/hostmem.h"
 #include "cpu/internal.h"
 
 #define HASH_BITS 15
@@ -58,29 +58,29 @@ static void on_watch_other(void *ctx);
 
 int icache_init(Cpu *c)
 {
-	ICache *ic = calloc(1, sizeof(*ic));
+	ICache *ic = hostmem_alloc(sizeof(*ic), 0);
 	if (!ic)
 		return VMCP_ENOMEM;
-	/* the arena straight from the kernel: pages are backed as blocks are decoded into
-	 * them (a malloc this large is cleared or poisoned whole by some allocators) */
-	ic->arena = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			 -1, 0);
-	if (ic->arena == MAP_FAILED) {
-		free(ic);
+	/* the arena from the kernel: pages are backed as blocks are decoded into them (a
+	 * malloc this large is cleared or poisoned whole by some allocators); a block is
+	 * written before it is read */
+	ic->arena = hostmem_alloc(ARENA_SIZE, HOSTMEM_NOCLEAR);
+	if (!ic->arena) {
+		hostmem_free(ic, sizeof(*ic), 0);
 		return VMCP_ENOMEM;
 	}
 	c->scratch = malloc(sizeof(Block) + sizeof(Insn));
 	if (!c->scratch) {
-		munmap(ic->arena, ARENA_SIZE);
-		free(ic);
+		hostmem_free(ic->arena, ARENA_SIZE, HOSTMEM_NOCLEAR);
+		hostmem_free(ic, sizeof(*ic), 0);
 		return VMCP_ENOMEM;
 	}
 	c->ic = ic;
 	c->mem_client = mem_add_client(c->mem, &(MemClient){on_change, on_watch, on_watch_other, c});
 	if (c->mem_client < 0) {
 		free(c->scratch);
-		munmap(ic->arena, ARENA_SIZE);
-		free(ic);
+		hostmem_free(ic->arena, ARENA_SIZE, HOSTMEM_NOCLEAR);
+		hostmem_free(ic, sizeof(*ic), 0);
 		c->ic = NULL;
 		c->scratch = NULL;
 		return VMCP_ENOSPC;
@@ -94,8 +94,8 @@ void icache_free(Cpu *c)
 		return;
 	icache_flush(c);
 	mem_remove_client(c->mem, c->mem_client);
-	munmap(c->ic->arena, ARENA_SIZE);
-	free(c->ic);
+	hostmem_free(c->ic->arena, ARENA_SIZE, HOSTMEM_NOCLEAR);
+	hostmem_free(c->ic, sizeof(*c->ic), 0);
 	free(c->scratch);
 	c->ic = NULL;
 	c->scratch = NULL;

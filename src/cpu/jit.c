@@ -22,12 +22,14 @@
  * single-stepping, tracing or at a breakpoint (cpu.c's slow path), and a block that
  * would cross the run's budget. src/cpu/README.md has the whole picture. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "base/err.h"
+#include "base/hostmem.h"
 #include "cpu/jit.h"
 #include "cpu/ops.h"
 
@@ -152,19 +154,70 @@ static void emit_base(Jit *j)
 	j->base = j->used = (size_t)((e.p - j->rw + 63) & ~63);
 }
 
+/* The code cache's mappings (a memory file mapped twice, written through rw and run
+ * through rx) that ended translators left for the next: a process that builds machine
+ * after machine (the fuzz targets, the tests) makes and maps them once. The code in them
+ * is written before it runs. */
+#define JIT_SPARES 4
+static struct {
+	int fd;
+	u8 *rw, *rx;
+	size_t size;
+} spare[JIT_SPARES];
+static int nspare;
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool cache_take(Jit *j)
+{
+	bool got = false;
+	pthread_mutex_lock(&spare_lock);
+	for (int i = nspare - 1; i >= 0 && !got; i--) {
+		if (spare[i].size != j->size)
+			continue;
+		j->fd = spare[i].fd;
+		j->rw = spare[i].rw;
+		j->rx = spare[i].rx;
+		spare[i] = spare[--nspare];
+		got = true;
+	}
+	pthread_mutex_unlock(&spare_lock);
+	return got;
+}
+
+static void cache_give(Jit *j)
+{
+	pthread_mutex_lock(&spare_lock);
+	if (nspare < JIT_SPARES) {
+		spare[nspare].fd = j->fd;
+		spare[nspare].rw = j->rw;
+		spare[nspare].rx = j->rx;
+		spare[nspare].size = j->size;
+		nspare++;
+		j->rw = NULL;
+	}
+	pthread_mutex_unlock(&spare_lock);
+	if (j->rw) {
+		munmap(j->rw, j->size);
+		munmap(j->rx, j->size);
+		close(j->fd);
+	}
+}
+
 int jit_init(Cpu *c)
 {
 	/* the translations use LAHF in 64-bit mode (CPUID 80000001h ECX bit 0) */
 	unsigned a, b, cx, d;
 	if (!__get_cpuid(0x80000001u, &a, &b, &cx, &d) || !(cx & 1))
 		return VMCP_EIO;
-	Jit *j = calloc(1, sizeof(*j));
+	Jit *j = hostmem_alloc(sizeof(*j), 0);
 	if (!j)
 		return VMCP_ENOMEM;
 	const char *mb = getenv("VMCP_JIT_CACHE_MB");
 	j->size = mb && *mb ? (size_t)strtoul(mb, NULL, 10) << 20 : JIT_CACHE_SIZE;
 	if (j->size < (4u << 20))
 		j->size = 4u << 20;
+	if (cache_take(j))
+		goto mapped;
 	j->fd = memfd_create("vmcp-jit", MFD_CLOEXEC);
 	if (j->fd < 0 || ftruncate(j->fd, (off_t)j->size) < 0)
 		goto fail;
@@ -178,6 +231,7 @@ int jit_init(Cpu *c)
 		j->rx = NULL;
 		goto fail;
 	}
+mapped:
 	map_build(j);
 	emit_base(j);
 	j->bmi2 = __get_cpuid_count(7, 0, &a, &b, &cx, &d) && (b & (1u << 8));
@@ -201,7 +255,7 @@ fail:
 		munmap(j->rw, j->size);
 	if (j->fd >= 0)
 		close(j->fd);
-	free(j);
+	hostmem_free(j, sizeof(*j), 0);
 	return VMCP_EIO;
 }
 
@@ -256,10 +310,8 @@ void jit_free(Cpu *c)
 		fclose(j->perfmap);
 	if (j->dump)
 		fclose(j->dump);
-	munmap(j->rw, j->size);
-	munmap(j->rx, j->size);
-	close(j->fd);
-	free(j);
+	cache_give(j);
+	hostmem_free(j, sizeof(*j), 0);
 	c->jit = NULL;
 }
 

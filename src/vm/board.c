@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/hostmem.h"
 #include "conf/conf.h"
 #include "vm/machine.h"
 
@@ -273,7 +274,7 @@ static int load_rom(const char *path, u32 min, u32 max, bool at_end, u8 **out, u
 		return VMCP_EINVAL;
 	}
 	u32 sz = MAX(min, ((u32)len + MEM_PAGE_MASK) & ~MEM_PAGE_MASK);
-	u8 *buf = malloc(sz);
+	u8 *buf = hostmem_alloc(sz, HOSTMEM_NOCLEAR | HOSTMEM_NOPTRS); /* (filled here) */
 	if (!buf) {
 		fclose(f);
 		snprintf(why, whylen, "out of memory for firmware %s", path);
@@ -283,7 +284,7 @@ static int load_rom(const char *path, u32 min, u32 max, bool at_end, u8 **out, u
 	size_t got = fread(buf + (at_end ? sz - (u32)len : 0), 1, (size_t)len, f);
 	fclose(f);
 	if (got != (size_t)len) {
-		free(buf);
+		hostmem_free(buf, sz, HOSTMEM_NOCLEAR | HOSTMEM_NOPTRS);
 		snprintf(why, whylen, "cannot read firmware %s", path);
 		return VMCP_EIO;
 	}
@@ -336,9 +337,8 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 			 (unsigned long long)cfg->memory, vmcp_strerror(r));
 		return r;
 	}
-	/* zeroed (every port unmapped, as io_init leaves it) by calloc: a 1 MiB table the
-	 * allocator hands over as fresh zero pages, not cleared byte by byte */
-	m->io = calloc(1, sizeof(*m->io));
+	/* zeroed: every port unmapped, as io_init leaves it (a 1 MiB table) */
+	m->io = hostmem_alloc(sizeof(*m->io), 0);
 	if (!m->io)
 		return fail(m, VMCP_ENOMEM, why, whylen, "out of memory");
 	IoBus *io = m->io;
@@ -623,9 +623,9 @@ void machine_free(Machine *m)
 			cpu_free(m->cpus[i]);
 	if (m->vga.pci.name)
 		pci_dev_free(&m->vga.pci);
-	free(m->io);
-	free(m->bios);
-	free(m->vgabios);
+	hostmem_free(m->io, sizeof(*m->io), 0);
+	hostmem_free(m->bios, m->bios_size, HOSTMEM_NOCLEAR | HOSTMEM_NOPTRS);
+	hostmem_free(m->vgabios, m->vgabios_size, HOSTMEM_NOCLEAR | HOSTMEM_NOPTRS);
 	if (m->mem.page)
 		mem_free(&m->mem);
 	memset(m, 0, sizeof(*m));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/hostmem.h"
 #include "dev/rtc.h"
 #include "vd/vdconf.h"
 
@@ -162,14 +163,15 @@ int vmblock_build(VmBlock *vm, const MachineConfig *base, char *why, size_t whyl
 		if (!seen)
 			mc.boot[nb++] = code;
 	}
-	Machine *m = calloc(1, sizeof(*m));
+	/* (machine_init clears it) */
+	Machine *m = hostmem_alloc(sizeof(*m), HOSTMEM_NOCLEAR);
 	if (!m) {
 		snprintf(why, whylen, "out of memory");
 		return VMCP_ENOMEM;
 	}
 	int r = machine_init(m, &mc, why, whylen);
 	if (r) {
-		free(m);
+		hostmem_free(m, sizeof(*m), HOSTMEM_NOCLEAR);
 		return r;
 	}
 	vm->machine = m;
@@ -181,9 +183,7 @@ void vmblock_unload(VmBlock *vm)
 	if (vm->machine) {
 		for (u32 i = 0; i < vm->nvd; i++)
 			vd_flush(&vm->vddata[i]);
-		machine_free(vm->machine);
-		free(vm->machine);
-		vm->machine = NULL;
+		vmblock_drop_machine(vm);
 	}
 	if (vm->dasd) {
 		release_vds(vm);
@@ -193,6 +193,15 @@ void vmblock_unload(VmBlock *vm)
 	VdErr e = vm->err;
 	memset(vm, 0, sizeof(*vm));
 	vm->err = e;
+}
+
+void vmblock_drop_machine(VmBlock *vm)
+{
+	if (!vm->machine)
+		return;
+	machine_free(vm->machine);
+	hostmem_free(vm->machine, sizeof(*vm->machine), HOSTMEM_NOCLEAR);
+	vm->machine = NULL;
 }
 
 VdDisk *vmblock_vd(VmBlock *vm, const char *dev)

@@ -47,6 +47,9 @@ int vmblock_load_from(Vmfat *v, const char *name, VmBlock *vm);
  * start); its memory, cpu, hd, fd and boot fields are ignored. Returns 0, or a VMCP_E*
  * code with the reason in why. */
 int vmblock_build(VmBlock *vm, const MachineConfig *base, char *why, size_t whylen);
+/* Ends the machine vmblock_build made (without flushing the VDs: vmblock_unload does),
+ * so that another can be built; the VDs and locks stay. Safe without one. */
+void vmblock_drop_machine(VmBlock *vm);
 /* Releases the machine (flushing every VD), the VD locks and the real disk. Safe on a
  * zeroed or unloaded VmBlock. */
 void vmblock_unload(VmBlock *vm);

@@ -197,11 +197,7 @@ static void fz_check_ok(int r, const char *what, Vmfat *v)
  * the time an input starts at. */
 static void fz_power_on(Fz *fz)
 {
-	if (fz->vm.machine) {
-		machine_free(fz->vm.machine);
-		free(fz->vm.machine);
-		fz->vm.machine = NULL;
-	}
+	vmblock_drop_machine(&fz->vm);
 	/* A raw ROM without the VGA BIOS (and without the text mode a raw ROM gets preset):
 	 * the VGA starts as the chip does. */
 	MachineConfig base = {.bios = fz->rom_path, .vgabios = "", .rtc_start = 1700000000};

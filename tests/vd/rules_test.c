@@ -175,8 +175,7 @@ static void test_cdrom(void)
 		const IdeDrive *d = &vm.machine->ide.chan[1].drive[0];
 		ide_identify(d, w);
 		CHECK(d->packet && w[0] == 0x85C0 && d->atapi.blocks == MiB / 2048, "the drive: %04x", w[0]);
-		machine_free(vm.machine);
-		free(vm.machine);
+		vmblock_drop_machine(&vm);
 	}
 	backend_close(b);
 	CHECK(docs && strstr(docs, "--type cdrom") && strstr(docs, "change DEV FILE"), "docs mention cdrom");
