@@ -8,6 +8,7 @@ interrupts off stays in the CP, inspectable with `send NAME display registers`, 
 VM whose host process crashes (SIGSEGV) is reported failed with a numbered message and
 the others go on; afterwards every VD export holds exactly what its own VM wrote."""
 import os
+import re
 import signal
 import sys
 import time
@@ -126,6 +127,23 @@ while vmcp("spool", "e3")[1].count("echo ready") < 2 and time.time() < end:
     time.sleep(0.3)
 ok(vmcp("spool", "e3")[1].count("echo ready") == 2, "e3 booted again")
 ok(wait_spool("e3", "got: halt\nVMCP505I"), "the halt message follows the guest's last line in the spool")
+
+# A triple fault (the guest's IDT limit 0, then INT 3) is held in the CP as well; begin
+# then does what the chipset would have done, a reset.
+ok(type_into(cp, "e3", "triple\r"), "typed triple into e3")
+ok(wait_state("e3", "halted"), "e3's triple fault is held in the CP")
+n, _ = names()
+ok("VMCP518W" in n["e3"]["message"] and "triple fault" in n["e3"]["message"],
+   "query names says a triple fault (%s)" % n["e3"]["message"])
+rc, out = vmcp("send", "e3", "display", "registers")
+ok(rc == 0 and re.search(r"IDTR [0-9a-f]{8}/0000", out) is not None,
+   "the held machine shows the guest's empty IDT")
+rc, out = vmcp("send", "e3", "begin")
+ok(rc == 0 and wait_state("e3", "running"), "begin after the triple fault")
+end = time.time() + 60
+while vmcp("spool", "e3")[1].count("echo ready") < 3 and time.time() < end:
+    time.sleep(0.3)
+ok(vmcp("spool", "e3")[1].count("echo ready") == 3, "e3 booted again: begin reset the machine")
 
 # force: one ends, the others go on.
 rc, out = vmcp("force", "e2")
