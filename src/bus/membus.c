@@ -66,9 +66,11 @@ void mem_free(MemBus *bus)
 	hostmem_free(bus->ram, bus->ram_size, HOSTMEM_GUARD_BEFORE | HOSTMEM_NOPTRS);
 	if (bus->page) {
 		/* only the pages of the table written to: it goes back clean */
-		for (size_t k = 0; k < ARRAY_SIZE(bus->table_dirty) * 64; k++)
-			if (bus->table_dirty[k / 64] >> (k % 64) & 1)
+		for (size_t w = 0; w < ARRAY_SIZE(bus->table_dirty); w++)
+			for (u64 bits = bus->table_dirty[w]; bits; bits &= bits - 1) {
+				size_t k = w * 64 + (size_t)__builtin_ctzll(bits);
 				memset((u8 *)bus->page + k * 4096, 0, MIN((size_t)4096, PAGE_TABLE_BYTES - k * 4096));
+			}
 		hostmem_free(bus->page, PAGE_TABLE_BYTES, HOSTMEM_CLEARED);
 	}
 	memset(bus, 0, sizeof(*bus));
