@@ -7,7 +7,7 @@ set -u
 # xorriso and genisoimage make ISO 9660 CDs, grub-pc-bin (with grub-common's
 # grub-mkrescue, xorriso and mtools) a GRUB CD: tests/vm/cdrom_test.sh, cdrom_linux_test.sh.
 pkgs=(build-essential clang libclang-rt-14-dev nasm mtools dosfstools syslinux syslinux-common
-      seabios python3 e2fsprogs faketime grub-pc-bin grub-common fdisk debootstrap qemu-user-static
+      seabios python3 e2fsprogs grub-pc-bin grub-common fdisk debootstrap qemu-user-static
       xorriso genisoimage libcapstone-dev gdb)
 # Tools whose presence tells whether a package is there.
 missing=()

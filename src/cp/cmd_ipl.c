@@ -9,7 +9,7 @@
  *                 [--bioslog FILE] [--post FILE] [--until TEXT] [--timeout SECONDS]
  *                 [--bios FILE] [--kernel K [--initrd I] [--append "..."]] [--memory SIZE]
  *                 [--trace io,vd,cpu] [--trace-file FILE] [--ips N] [--pace | --no-pace]
- *                 [--script FILE] [--engine jit|interp] [--gdb [HOST:]PORT]
+ *                 [--script FILE] [--engine jit|interp] [--gdb [HOST:]PORT] [--rtc BASE]
  *
  * The run ends when the guest powers off (exit 0), when --until TEXT appears on COM1 or
  * the text screen (exit 0), after --timeout wall-clock seconds (exit 124), when a script's
@@ -34,6 +34,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 	const char *until = NULL, *timeout_s = NULL, *bios = NULL, *kernel = NULL, *initrd = NULL;
 	const char *append = NULL, *trace = NULL, *trace_file = NULL, *ips_s = NULL;
 	const char *script = NULL, *memory_s = NULL, *link_s = NULL, *engine_s = NULL, *gdb = NULL;
+	const char *rtc = NULL;
 	bool headless = false, pace = false, no_pace = false, hold = false, no_cp = false;
 	const CpOpt opts[] = {
 		{"headless", NULL, &headless}, {"serial", &serial, NULL},
@@ -48,6 +49,7 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		{"memory", &memory_s, NULL},   {"hold", NULL, &hold},
 		{"link-fd", &link_s, NULL},    {"no-cp", NULL, &no_cp},
 		{"engine", &engine_s, NULL},   {"gdb", &gdb, NULL},
+		{"rtc", &rtc, NULL},
 		{NULL, NULL, NULL},
 	};
 	char *pos[1];
@@ -61,8 +63,11 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		.bioslog = bioslog, .post = post, .trace = trace, .trace_file = trace_file,
 		.bios = bios, .kernel = kernel, .initrd = initrd, .append = append, .until = until,
 		.script = script, .headless = headless, .pace = pace ? 1 : no_pace ? 0 : -1,
-		.link_fd = -1, .no_cp = no_cp, .gdb = gdb,
+		.link_fd = -1, .no_cp = no_cp, .gdb = gdb, .rtc = rtc,
 	};
+	s64 rtc_secs;
+	if (rtc && (rc = cp_rtc_base(rtc, &rtc_secs)))
+		return rc;
 	if (timeout_s) {
 		char *end;
 		o.timeout = strtod(timeout_s, &end);

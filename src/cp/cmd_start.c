@@ -1,5 +1,5 @@
 /* cmd_start.c: `vmcp start NAME [--memory SIZE] [--serial FILE] [--screen FILE]
- * [--trace-file FILE] [--no-pace] [--engine jit|interp] [--gdb [HOST:]PORT]`: IPLs VM NAME in the CP of the real disk, in the
+ * [--trace-file FILE] [--no-pace] [--engine jit|interp] [--gdb [HOST:]PORT] [--rtc BASE]`: IPLs VM NAME in the CP of the real disk, in the
  * background (z/VM's XAUTOLOG, virsh start). The CP starts when no CP runs. Exit 0 once
  * the VM runs; a numbered message and its code when it cannot (not defined: 2, already
  * running or a VD locked by another VM: 4, a bad config file: 1, ...). With --gdb the VM
@@ -33,12 +33,12 @@ static void abs_path(JsonWriter *w, const char *key, const char *path, const cha
 int cp_cmd_start(CpCtx *cp, int argc, char **argv)
 {
 	const char *memory = NULL, *serial = NULL, *screen = NULL, *trace_file = NULL, *engine = NULL;
-	const char *gdb = NULL;
+	const char *gdb = NULL, *rtc = NULL;
 	bool no_pace = false;
 	const CpOpt opts[] = {
 		{"memory", &memory, NULL}, {"serial", &serial, NULL}, {"screen", &screen, NULL},
 		{"trace-file", &trace_file, NULL}, {"no-pace", NULL, &no_pace}, {"engine", &engine, NULL},
-		{"gdb", &gdb, NULL},
+		{"gdb", &gdb, NULL}, {"rtc", &rtc, NULL},
 		{NULL, NULL, NULL},
 	};
 	char *pos[1];
@@ -55,6 +55,9 @@ int cp_cmd_start(CpCtx *cp, int argc, char **argv)
 		return msg(VMM_BAD_ARG, 'E', "--engine takes jit%s or interp, not %s",
 			   cpu_engine_available(CPU_ENGINE_JIT) ? "" : " (not on this host)", engine),
 		       VMCP_EINVAL;
+	s64 rtc_secs;
+	if (rtc && (rc = cp_rtc_base(rtc, &rtc_secs)))
+		return rc;
 	/* The real disk must be there and hold VMFAT before a CP is started for it. */
 	Vmfat *v = cp_open(cp, VMFAT_OPEN_RDONLY, &rc);
 	if (!v)
@@ -82,6 +85,10 @@ int cp_cmd_start(CpCtx *cp, int argc, char **argv)
 	if (gdb) {
 		jw_key(&w, "gdb");
 		jw_str(&w, gdb);
+	}
+	if (rtc) {
+		jw_key(&w, "rtc");
+		jw_str(&w, rtc);
 	}
 	abs_path(&w, "serial", serial, cwd);
 	abs_path(&w, "screen", screen, cwd);

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/err.h"
+#include "cp/session.h"
 
 int cp_args(const char *cmd, int argc, char **argv, const CpOpt *opts, char **pos, int maxpos,
 	    int *npos)
@@ -83,6 +85,42 @@ int cp_size(const char *s, u64 *bytes)
 	if (size_parse(s, bytes) == 0)
 		return 0;
 	msg(CPM_BAD_SIZE, 'E', "Invalid size %s: use a number with K, M, G or T (e.g. 8G)", s);
+	return VMCP_EINVAL;
+}
+
+int cp_rtc_base(const char *s, s64 *secs)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	if (!strcmp(s, "localtime")) {
+		localtime_r(&now, &tm);
+		*secs = (s64)now + tm.tm_gmtoff;
+		return 0;
+	}
+	if (!strcmp(s, "utc")) {
+		*secs = (s64)now;
+		return 0;
+	}
+	int y, mo, d, h, mi, se, n = 0;
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &se, &n) == 6 && !s[n] &&
+	    y >= 1980 && y <= 2099 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && h >= 0 &&
+	    mi >= 0 && mi <= 59 && se >= 0 && se <= 59) {
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_min = mi;
+		tm.tm_sec = se;
+		time_t t = timegm(&tm);
+		struct tm back;
+		gmtime_r(&t, &back);
+		if (back.tm_mday == d && back.tm_mon == mo - 1) { /* not 31 February */
+			*secs = (s64)t;
+			return 0;
+		}
+	}
+	msg(VMM_BAD_ARG, 'E', "--rtc takes localtime, utc or YYYY-MM-DDTHH:MM:SS (1980-2099), not %s", s);
 	return VMCP_EINVAL;
 }
 

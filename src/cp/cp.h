@@ -63,11 +63,11 @@ typedef struct CpCtx {
 	"ipl NAME [--post FILE] [--until TEXT] [--timeout SECONDS] [--trace io,vd,cpu] "           \
 	"[--trace-file FILE]\n"                                                                    \
 	"ipl NAME [--bios FILE | --kernel K [--initrd I] [--append TEXT]] [--ips N] [--pace|--no-pace]\n" \
-	"ipl NAME [--script FILE] [--memory SIZE] [--engine jit|interp] [--gdb [HOST:]PORT]"
+	"ipl NAME [--script FILE] [--memory SIZE] [--engine jit|interp] [--gdb [HOST:]PORT] [--rtc BASE]"
 
 #define CP_USAGE_START \
 	"start NAME [--memory SIZE] [--serial FILE] [--screen FILE] [--trace-file FILE] [--no-pace] " \
-	"[--engine jit|interp] [--gdb [HOST:]PORT]"
+	"[--engine jit|interp] [--gdb [HOST:]PORT] [--rtc BASE]"
 #define CP_USAGE_ATTACH "attach NAME [--force]"
 #define CP_USAGE_SEND "send NAME VM-COMMAND..."
 #define CP_USAGE_FORCE "force NAME [--shutdown [--timeout SECONDS]]"
@@ -108,6 +108,11 @@ bool cp_word(const char *w, const char *full, size_t min);
 int cp_missing(const char *what, const char *usage);
 /* Parses a size operand ("8G"); on failure prints message 303 and returns VMCP_EINVAL. */
 int cp_size(const char *s, u64 *bytes);
+/* Parses --rtc BASE: where the RTC starts, as QEMU's -rtc base=: "localtime" (the
+ * host's local time, the default), "utc", or a date and time YYYY-MM-DDTHH:MM:SS (the
+ * same at every start: runs that must repeat). *secs is what the RTC reads, counted
+ * from 1970 as if it were UTC. On failure prints message 513 and returns VMCP_EINVAL. */
+int cp_rtc_base(const char *s, s64 *secs);
 /* Prints a VdErr as its numbered message; returns its code. */
 int cp_fail(const VdErr *e);
 /* Opens the real disk (VMFAT_OPEN_* flags); prints the message and sets *rc on failure. */

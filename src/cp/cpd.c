@@ -942,7 +942,7 @@ static void start_child(Cp *cp, CpVm *v, const Json *a, char *why, size_t whylen
 	argv[n++] = "--hold";
 	argv[n++] = "--link-fd";
 	argv[n++] = "3";
-	static const char *const opt[] = {"memory", "serial", "screen", "trace-file", "engine", "gdb"};
+	static const char *const opt[] = {"memory", "serial", "screen", "trace-file", "engine", "gdb", "rtc"};
 	for (size_t i = 0; i < ARRAY_SIZE(opt); i++) {
 		const char *val = json_get_str(a, opt[i]);
 		if (val) {

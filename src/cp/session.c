@@ -282,15 +282,6 @@ static void close_out(VmSession *s, int i, FILE *f, const char *what, const char
 	}
 }
 
-/* The RTC starts at the host's local time, as a PC's battery clock keeps it. */
-static s64 local_now(void)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	localtime_r(&t, &tm);
-	return (s64)t + tm.tm_gmtoff;
-}
-
 static void end_run(VmSession *s, int stop_msg)
 {
 	if (s->end)
@@ -706,12 +697,17 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 			goto fail;
 		rc = 0;
 	}
+	/* The RTC starts at the host's local time, as a PC's battery clock keeps it, or
+	 * where --rtc says (checked by the command already). */
+	s64 rtc_start;
+	if ((rc = cp_rtc_base(o->rtc ? o->rtc : "localtime", &rtc_start)))
+		goto fail;
 	MachineConfig base = {
 		.bios = o->bios,
 		.bios_raw = o->bios != NULL,
 		.ips = o->ips,
 		.engine = o->engine,
-		.rtc_start = local_now(),
+		.rtc_start = rtc_start,
 		.host = {s, host_serial, host_debug},
 	};
 	char why[300] = "";

@@ -102,6 +102,7 @@ typedef struct SessionOpts {
 	int link_fd;        /* the CP's end of an open link (started by the CP), or -1 */
 	bool no_cp;         /* do not register with a CP */
 	CpuEngine engine;   /* CPU_ENGINE_DEFAULT: the host's default */
+	const char *rtc;    /* --rtc BASE (cp_rtc_base), NULL: localtime */
 } SessionOpts;
 
 /* The VM's end of its link to the CP. */
