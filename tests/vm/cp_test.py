@@ -210,8 +210,8 @@ ok(rc == 0 and "VMCP614I VM e2 forced off" in out and time.time() - t0 >= 2,
 
 # FreeDOS, when the images are there: a VGA console through the protocol's attach.
 if os.path.exists("fd14.img"):
-    rc, out = vmcp("start", "dos")
-    ok(rc == 0, "start dos (FreeDOS, VGA console)")
+    rc, out = vmcp("start", "dos", "--rtc", "2031-03-04T05:06:07")
+    ok(rc == 0, "start dos --rtc 2031-03-04T05:06:07 (FreeDOS, VGA console)")
     r = cp.call("attach", {"name": "dos"})
     ok(r and r["return"]["console"] == "vga", "attach dos: a VGA console")
     ev = cp.wait_event("SCREEN", "dos", 120, lambda d: any("A:\\>" in row for row in d["text"]))
@@ -232,6 +232,14 @@ if os.path.exists("fd14.img"):
     r = cp.call("spool", {"name": "dos"})
     ok(r and r["return"].get("screen", "").count("attached-typing-works") == 2,
        "the protocol's spool reply carries the screen apart from the data")
+    # The RTC started where start --rtc said (the CP passed it on): DOS's DATE reads it.
+    cp.call("attach", {"name": "dos"})
+    for ch in "date\r":
+        cp.call("input", {"data": ch})
+    ev = cp.wait_event("SCREEN", "dos", 60, lambda d: any("Enter new date" in row for row in d["text"]))
+    ok(ev is not None and any("Current date is Tue 03-04-2031" in row for row in ev["data"]["text"]),
+       "DOS's DATE shows the --rtc date, Tuesday 4 March 2031")
+    cp.call("detach")
     rc, out = vmcp("force", "dos")
     ok(rc == 0, "force dos")
 
