@@ -115,12 +115,12 @@ void hostmem_free(void *p, size_t size, unsigned flags)
 	if (!size)
 		size = 1;
 	size_t n = round_up(size);
-	root(p, n, flags & ~(unsigned)HOSTMEM_CLEARED, false);
+	bool cleared = flags & HOSTMEM_CLEARED;
+	flags &= ~(unsigned)HOSTMEM_CLEARED;
+	root(p, n, flags, false);
 	/* A large block is kept clean: as it is when its contents do not matter or the
 	 * caller cleared it, else given back to the kernel (its pages read as zero again,
 	 * and it costs no memory while it is kept). */
-	bool cleared = flags & HOSTMEM_CLEARED;
-	flags &= ~(unsigned)HOSTMEM_CLEARED;
 	bool clean = cleared || (n > SMALL && ((flags & HOSTMEM_NOCLEAR) || madvise(p, n, MADV_DONTNEED) == 0));
 	pthread_mutex_lock(&lock);
 	if (nkept < KEEP && ((clean && n > SMALL) || (n <= SMALL && small_bytes + n <= KEEP_SMALL))) {

@@ -63,10 +63,9 @@ int cp_cmd_ipl(CpCtx *cp, int argc, char **argv)
 		.bioslog = bioslog, .post = post, .trace = trace, .trace_file = trace_file,
 		.bios = bios, .kernel = kernel, .initrd = initrd, .append = append, .until = until,
 		.script = script, .headless = headless, .pace = pace ? 1 : no_pace ? 0 : -1,
-		.link_fd = -1, .no_cp = no_cp, .gdb = gdb, .rtc = rtc,
+		.link_fd = -1, .no_cp = no_cp, .gdb = gdb, .rtc_set = rtc != NULL,
 	};
-	s64 rtc_secs;
-	if (rtc && (rc = cp_rtc_base(rtc, &rtc_secs)))
+	if (rtc && (rc = cp_rtc_base(rtc, &o.rtc_start)))
 		return rc;
 	if (timeout_s) {
 		char *end;

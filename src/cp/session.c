@@ -699,9 +699,9 @@ int session_open(VmSession *s, CpCtx *cp, const SessionOpts *o)
 	}
 	/* The RTC starts at the host's local time, as a PC's battery clock keeps it, or
 	 * where --rtc says (checked by the command already). */
-	s64 rtc_start;
-	if ((rc = cp_rtc_base(o->rtc ? o->rtc : "localtime", &rtc_start)))
-		goto fail;
+	s64 rtc_start = o->rtc_start;
+	if (!o->rtc_set)
+		cp_rtc_base("localtime", &rtc_start);
 	MachineConfig base = {
 		.bios = o->bios,
 		.bios_raw = o->bios != NULL,

@@ -102,7 +102,8 @@ typedef struct SessionOpts {
 	int link_fd;        /* the CP's end of an open link (started by the CP), or -1 */
 	bool no_cp;         /* do not register with a CP */
 	CpuEngine engine;   /* CPU_ENGINE_DEFAULT: the host's default */
-	const char *rtc;    /* --rtc BASE (cp_rtc_base), NULL: localtime */
+	bool rtc_set;       /* --rtc BASE given: the RTC starts at rtc_start (cp_rtc_base), */
+	s64 rtc_start;      /* else at the host's local time when the machine is built */
 } SessionOpts;
 
 /* The VM's end of its link to the CP. */
