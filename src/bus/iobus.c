@@ -1,6 +1,7 @@
 /* iobus.c: port dispatch with size splitting, unmapped-port behaviour, trace hook. */
 #include "bus/iobus.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "base/err.h"
@@ -10,6 +11,16 @@ void io_init(IoBus *bus)
 	memset(bus, 0, sizeof(*bus));
 }
 
+void io_clear(IoBus *bus)
+{
+	for (size_t w = 0; w < ARRAY_SIZE(bus->table_dirty); w++)
+		for (u64 bits = bus->table_dirty[w]; bits; bits &= bits - 1) {
+			size_t k = w * 64 + (size_t)__builtin_ctzll(bits);
+			memset((u8 *)bus->port + k * 4096, 0, 4096);
+		}
+	memset(bus->logged, 0, sizeof(*bus) - offsetof(IoBus, logged));
+}
+
 int io_map(IoBus *bus, u16 base, u32 count, const IoOps *ops, void *ctx)
 {
 	if ((u32)base + count > IO_PORTS)
@@ -17,6 +28,9 @@ int io_map(IoBus *bus, u16 base, u32 count, const IoOps *ops, void *ctx)
 	for (u32 i = 0; i < count; i++)
 		if (bus->port[base + i].ops)
 			return VMCP_EEXIST;
+	if (count)
+		for (size_t k = base * sizeof(IoPort) / 4096; k <= (base + count - 1) * sizeof(IoPort) / 4096; k++)
+			bus->table_dirty[k / 64] |= 1ull << (k % 64);
 	for (u32 i = 0; i < count; i++)
 		bus->port[base + i] = (IoPort){ops, ctx};
 	return 0;

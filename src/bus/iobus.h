@@ -44,10 +44,15 @@ typedef struct IoBus {
 	u32 ntrap, ntrace;       /* how many bits are set, for fast "none" checks */
 	IoTraceFn trace_fn;
 	void *trace_ctx;
+	u64 table_dirty[(IO_PORTS * sizeof(IoPort) / 4096 + 63) / 64]; /* 4 KiB parts of port[] written */
 } IoBus;
 
 /* Clears the table (every port unmapped). The IoBus is large (about 1 MiB): allocate it. */
 void io_init(IoBus *bus);
+/* Clears what was written since io_init (or since the bus was allocated zeroed): the
+ * bus is all zero again, at the cost of the parts of the table that were used (a
+ * machine's bus goes back to hostmem clean, src/base/hostmem.h). */
+void io_clear(IoBus *bus);
 
 /* Maps ports [base, base+count) to ops/ctx. Fails with VMCP_EEXIST if any port of the
  * range is already mapped (the board file's wiring is wrong), VMCP_ERANGE past 0xFFFF. */

@@ -625,6 +625,11 @@ void cpu_advance_tsc(Cpu *c, u64 cycles)
 	c->tsc_offset += cycles;
 }
 
+bool cpu_wakeable(const Cpu *c)
+{
+	return (c->eflags & FLAG_IF) && !c->wait_sipi;
+}
+
 bool cpu_idle(const Cpu *c)
 {
 	if (!c->halted || c->shutdown)

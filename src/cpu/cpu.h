@@ -327,6 +327,10 @@ void cpu_skip_icount(Cpu *cpu, u64 n);
  * IPI, or frozen before a waiting x87 instruction) with no interrupt it would take, no
  * NMI, INIT or start-up IPI pending. */
 bool cpu_idle(const Cpu *cpu);
+/* Whether an interrupt request could wake the CPU: IF set and not waiting for a start-up
+ * IPI (what the machine asks before it lets idle time pass; cheaper than the whole
+ * state). */
+bool cpu_wakeable(const Cpu *cpu);
 
 /* Instruction-time counter (retired instructions and charged deliveries; drives the
  * virtual clock). */

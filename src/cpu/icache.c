@@ -15,7 +15,9 @@
  * map or of A20 (the bus's change listener) drops everything.
  * Code in MMIO or unmapped memory, and an instruction crossing a page boundary, is
  * decoded afresh on every execution (icache_decode_one) and never cached. */
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/err.h"
 #include "base/hostmem.h"
@@ -35,15 +37,17 @@ typedef struct CodePage {
 } CodePage;
 
 struct ICache {
+	/* cleared when the cache is made (icache_init clears up to `dirty`) */
 	Block *hash[HASH_SIZE];
-	u32 dirty[HASH_SIZE]; /* buckets used since the last flush */
-	u32 ndirty;
 	CodePage *phash[PAGE_HASH_SIZE];
-	CodePage pool[MAX_CODE_PAGES];
+	u32 ndirty;
 	u32 npages;
 	u8 *arena;
 	size_t used;
 	bool flush_pending;
+	/* written before they are read: not cleared (two thirds of the structure) */
+	u32 dirty[HASH_SIZE]; /* buckets used since the last flush */
+	CodePage pool[MAX_CODE_PAGES];
 	Insn tmp[BLOCK_MAX_INSNS];
 };
 
@@ -58,21 +62,22 @@ static void on_watch_other(void *ctx);
 
 int icache_init(Cpu *c)
 {
-	ICache *ic = hostmem_alloc(sizeof(*ic), 0);
+	ICache *ic = hostmem_alloc(sizeof(*ic), HOSTMEM_NOCLEAR);
 	if (!ic)
 		return VMCP_ENOMEM;
+	memset(ic, 0, offsetof(ICache, dirty));
 	/* the arena from the kernel: pages are backed as blocks are decoded into them (a
 	 * malloc this large is cleared or poisoned whole by some allocators); a block is
 	 * written before it is read */
 	ic->arena = hostmem_alloc(ARENA_SIZE, HOSTMEM_NOCLEAR);
 	if (!ic->arena) {
-		hostmem_free(ic, sizeof(*ic), 0);
+		hostmem_free(ic, sizeof(*ic), HOSTMEM_NOCLEAR);
 		return VMCP_ENOMEM;
 	}
 	c->scratch = malloc(sizeof(Block) + sizeof(Insn));
 	if (!c->scratch) {
 		hostmem_free(ic->arena, ARENA_SIZE, HOSTMEM_NOCLEAR);
-		hostmem_free(ic, sizeof(*ic), 0);
+		hostmem_free(ic, sizeof(*ic), HOSTMEM_NOCLEAR);
 		return VMCP_ENOMEM;
 	}
 	c->ic = ic;
@@ -80,7 +85,7 @@ int icache_init(Cpu *c)
 	if (c->mem_client < 0) {
 		free(c->scratch);
 		hostmem_free(ic->arena, ARENA_SIZE, HOSTMEM_NOCLEAR);
-		hostmem_free(ic, sizeof(*ic), 0);
+		hostmem_free(ic, sizeof(*ic), HOSTMEM_NOCLEAR);
 		c->ic = NULL;
 		c->scratch = NULL;
 		return VMCP_ENOSPC;
@@ -95,7 +100,7 @@ void icache_free(Cpu *c)
 	icache_flush(c);
 	mem_remove_client(c->mem, c->mem_client);
 	hostmem_free(c->ic->arena, ARENA_SIZE, HOSTMEM_NOCLEAR);
-	hostmem_free(c->ic, sizeof(*c->ic), 0);
+	hostmem_free(c->ic, sizeof(*c->ic), HOSTMEM_NOCLEAR);
 	free(c->scratch);
 	c->ic = NULL;
 	c->scratch = NULL;

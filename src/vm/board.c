@@ -623,7 +623,10 @@ void machine_free(Machine *m)
 			cpu_free(m->cpus[i]);
 	if (m->vga.pci.name)
 		pci_dev_free(&m->vga.pci);
-	hostmem_free(m->io, sizeof(*m->io), 0);
+	if (m->io) {
+		io_clear(m->io); /* only the ports that were mapped: it goes back clean */
+		hostmem_free(m->io, sizeof(*m->io), HOSTMEM_CLEARED);
+	}
 	hostmem_free(m->bios, m->bios_size, HOSTMEM_NOCLEAR | HOSTMEM_NOPTRS);
 	hostmem_free(m->vgabios, m->vgabios_size, HOSTMEM_NOCLEAR | HOSTMEM_NOPTRS);
 	if (m->mem.page)

@@ -132,11 +132,8 @@ static int skip_idle_time(Machine *m, u64 until_ns)
 	Clock *c = &m->clock;
 	u64 next = clock_next_deadline(c);
 	bool wakeable = false;
-	for (int i = 0; i < m->ncpus; i++) {
-		CpuState st;
-		cpu_get_state(m->cpus[i], &st);
-		wakeable |= (st.eflags & FLAG_IF) && !st.wait_sipi;
-	}
+	for (int i = 0; i < m->ncpus; i++)
+		wakeable |= cpu_wakeable(m->cpus[i]);
 	if (!wakeable || next == CLOCK_NEVER) {
 		/* Only an NMI could wake one, and nothing here raises one. The chips go on,
 		 * though: a character in the UART's shift register still leaves it. They get
