@@ -57,14 +57,14 @@ case $cmd in
 bootsect)
 	need nasm
 	out=$1
-	nasm -f bin -o "$out.bin" "$guest/bootsect.asm"
+	nasm -f bin -I "$guest/" -o "$out.bin" "$guest/bootsect.asm"
 	rm -f "$out"; truncate -s 1M "$out"
 	dd if="$out.bin" of="$out" conv=notrunc status=none
 	rm -f "$out.bin";;
 echo|pwrbtn)
 	need nasm
 	out=$1
-	nasm -f bin -o "$out.bin" "$guest/$cmd.asm"
+	nasm -f bin -I "$guest/" -o "$out.bin" "$guest/$cmd.asm"
 	rm -f "$out"; truncate -s 1M "$out"
 	dd if="$out.bin" of="$out" conv=notrunc status=none
 	rm -f "$out.bin";;
@@ -72,7 +72,7 @@ debug)
 	need nasm
 	out=$1
 	tmp=$(mktemp -d)
-	(cd "$tmp" && nasm -f bin -o debug.bin "$guest/debug.asm") || { rm -rf "$tmp"; die "nasm failed"; }
+	(cd "$tmp" && nasm -f bin -I "$guest/" -o debug.bin "$guest/debug.asm") || { rm -rf "$tmp"; die "nasm failed"; }
 	rm -f "$out"; truncate -s 1M "$out"
 	dd if="$tmp/debug.bin" of="$out" conv=notrunc status=none
 	# nasm's map ("REAL VIRTUAL NAME" lines) as a System.map ("ADDRESS TYPE NAME")
@@ -86,7 +86,7 @@ PY
 	rm -rf "$tmp";;
 testkernel)
 	need nasm
-	nasm -f bin -o "$1" "$guest/testkernel.asm";;
+	nasm -f bin -I "$guest/" -o "$1" "$guest/testkernel.asm";;
 syslinux)
 	need mkfs.fat; need mcopy; need syslinux
 	out=$1 kernel=$2 initrd=$3 append=$4
@@ -156,7 +156,7 @@ cdboot)
 	out=$1 text=$2
 	tmp=$(mktemp -d)
 	mkdir "$tmp/iso"
-	nasm -f bin -o "$tmp/iso/boot.bin" "$guest/cdboot.asm"
+	nasm -f bin -I "$guest/" -o "$tmp/iso/boot.bin" "$guest/cdboot.asm"
 	[ "$(stat -c %s "$tmp/iso/boot.bin")" -le 2048 ] || die "cdboot.asm is larger than its 4 sectors"
 	printf '%s\n' "$text" >"$tmp/iso/hello.txt"
 	xorriso -as mkisofs -quiet -V VMCPDISC -o "$out" -b boot.bin -no-emul-boot \

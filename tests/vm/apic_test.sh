@@ -8,7 +8,7 @@
 # 100 MHz, one count per 10 ns at divide 1).
 . "$ROOT/tests/vm/lib.sh"
 command -v nasm >/dev/null || { echo "skipped: nasm is not installed"; exit 0; }
-nasm -f bin -I "$ROOT/tests/cpu/pm/" -o apic.rom "$ROOT/tests/vm/guest/apic.asm" 2>nasm.txt ||
+nasm -f bin -I "$ROOT/tests/cpu/pm/" -I "$ROOT/tests/vm/guest/" -o apic.rom "$ROOT/tests/vm/guest/apic.asm" 2>nasm.txt ||
   { echo "FAIL apic.asm does not assemble"; cat nasm.txt; echo "0 passed, 1 failed"; exit 1; }
 run format --size 16M
 run define vm ap --memory 4M --cpu i686

@@ -5,7 +5,9 @@
 # 2 GiB of RAM boots (SeaBIOS's log reports the RAM size it read from the CMOS).
 . "$ROOT/tests/vm/lib.sh"
 need_file /usr/share/seabios/bios.bin
-nasm -f bin -o po.bin "$ROOT/tests/vm/guest/poweroff.asm" || { echo "skipped: nasm"; exit 0; }
+command -v nasm >/dev/null || { echo "skipped: nasm is not installed"; exit 0; }
+nasm -f bin -I "$ROOT/tests/vm/guest/" -o po.bin "$ROOT/tests/vm/guest/poweroff.asm" ||
+  { echo "FAIL poweroff.asm does not assemble"; echo "0 passed, 1 failed"; exit 1; }
 hd_vm po 2G 1M po.bin
 run ipl po --headless --serial serial.txt --bioslog bios.log --timeout 120
 ok test "$RC" -eq 0 "power-off ends the run with exit 0 (got $RC)"

@@ -16,6 +16,7 @@
 ;    set while in service, the interrupt again after an EOI while the SCI stays high,
 ;    remote IRR clear after the handler quiets the SCI.
 %include "lib.inc"
+%include "pc.inc"
 
 APIC   equ 0xFEE00000
 IOAPIC equ 0xFEC00000
@@ -458,33 +459,11 @@ sci_isr:                                ; the SCI: the first time, EOI only
 	pop eax
 	iretd
 
-pic_init:                               ; vectors 20h/28h, only IRQ0 unmasked
-	mov al, 0x11
-	out 0x20, al
-	out 0xA0, al
-	mov al, 0x20
-	out 0x21, al
-	mov al, 0x28
-	out 0xA1, al
-	mov al, 4
-	out 0x21, al
-	mov al, 2
-	out 0xA1, al
-	mov al, 1
-	out 0x21, al
-	out 0xA1, al
-	mov al, 0xFE
-	out 0x21, al
-	mov al, 0xFF
-	out 0xA1, al
+pic_init:
+	PIC_INIT_IRQ0
 	ret
-pit_start:                              ; counter 0, rate generator, 1 ms
-	mov al, 0x34
-	out 0x43, al
-	mov al, 1193 & 0xFF
-	out 0x40, al
-	mov al, 1193 >> 8
-	out 0x40, al
+pit_start:
+	PIT_1KHZ
 	ret
 pit_stop:                               ; counter 0 in mode 0 waiting for a count
 	mov al, 0x30

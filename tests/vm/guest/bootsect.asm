@@ -7,15 +7,11 @@
 ; sector 100 back with `vmcp vd export`. The pattern: bytes i = (i * 7 + 0x5A) & 0xFF,
 ; with "VMCP-SECTOR-100" at offset 0.
 bits 16
+%include "pc.inc"
 org 0x7C00
 
 start:
-	cli
-	xor ax, ax
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	mov sp, 0x7C00
+	BOOT_SEGS
 	sti
 	mov [drive], dl
 

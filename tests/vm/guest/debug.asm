@@ -21,15 +21,11 @@
 ; and finally "DONE ticks=3" on COM1, then CLI; HLT.
 [map symbols debug.map]
 bits 16
+%include "pc.inc"
 org 0x7C00
 
 start:
-	cli
-	xor ax, ax
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	mov sp, 0x7C00
+	BOOT_SEGS
 	mov [drive], dl
 	mov ax, 0x00E3          ; INT 14h: COM1 at 9600 8N1
 	xor dx, dx
@@ -77,23 +73,7 @@ fail:
 	hlt
 	jmp .h
 
-; puts: the NUL-terminated string at DS:SI to COM1 (polling the LSR).
-puts:
-	lodsb
-	test al, al
-	jz .ret
-	mov ah, al
-	mov dx, 0x3FD
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	mov al, ah
-	mov dx, 0x3F8
-	out dx, al
-	jmp puts
-.ret:
-	ret
+	COM1_PUTS puts
 
 drive:	db 0
 gdt:	dq 0
@@ -172,30 +152,8 @@ ata_out:
 	mov [idt + 0x20 * 8 + 6], ax
 	mov word [idt + 0x20 * 8 + 2], 0x08
 	mov byte [idt + 0x20 * 8 + 5], 0x8E
-	mov al, 0x11
-	out 0x20, al
-	out 0xA0, al
-	mov al, 0x20
-	out 0x21, al
-	mov al, 0x28
-	out 0xA1, al
-	mov al, 4
-	out 0x21, al
-	mov al, 2
-	out 0xA1, al
-	mov al, 1
-	out 0x21, al
-	out 0xA1, al
-	mov al, 0xFE
-	out 0x21, al
-	mov al, 0xFF
-	out 0xA1, al
-	mov al, 0x34
-	out 0x43, al
-	mov al, 0xA9            ; 1193: 1 kHz
-	out 0x40, al
-	mov al, 0x04
-	out 0x40, al
+	PIC_INIT_IRQ0
+	PIT_1KHZ
 	sti
 .w:	hlt
 	cmp dword [ticks], 3
@@ -218,22 +176,7 @@ timer_isr:
 	pop eax
 	iretd
 
-puts32:
-	lodsb
-	test al, al
-	jz .ret
-	mov ah, al
-	mov dx, 0x3FD
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	mov al, ah
-	mov dx, 0x3F8
-	out dx, al
-	jmp puts32
-.ret:
-	ret
+	COM1_PUTS puts32
 
 align 4
 flagbyte: db 0

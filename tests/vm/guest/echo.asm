@@ -8,33 +8,18 @@
 ;   off     ACPI soft power-off (S5 through the PIIX4 PM function's PM1a_CNT)
 ;   triple  a triple fault (an IDT limit of 0, then INT 3)
 bits 16
+%include "pc.inc"
 org 0x7C00
 
 start:
-	cli
-	xor ax, ax
-	mov ds, ax
-	mov es, ax
-	mov ss, ax
-	mov sp, 0x7C00
+	BOOT_SEGS
 	mov di, 0x7E00                  ; the variables (below) start at zero
 	mov cx, 128
 	rep stosw
 	mov [drive], dl
 	mov word [0x0C * 4], com1_irq   ; IRQ4 = INT 0Ch
 	mov [0x0C * 4 + 2], ax
-	mov dx, 0x3FB                   ; COM1: 115200 8N1
-	mov al, 0x80
-	out dx, al
-	mov dx, 0x3F8
-	mov al, 1
-	out dx, al
-	inc dx
-	xor al, al
-	out dx, al
-	mov dx, 0x3FB
-	mov al, 0x03
-	out dx, al
+	COM1_INIT
 	mov dx, 0x3FC                   ; MCR: OUT2 lets the UART's IRQ reach the PIC
 	mov al, 0x08
 	out dx, al

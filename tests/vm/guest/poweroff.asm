@@ -5,6 +5,7 @@
 ; (PMBA + 4). Prints progress on COM1. If the machine is still running afterwards it
 ; says so and halts.
 bits 16
+%include "pc.inc"
 org 0x7C00
 start:
 	cli
@@ -12,18 +13,7 @@ start:
 	mov ds, ax
 	mov ss, ax
 	mov sp, 0x7C00
-	mov dx, 0x3FB               ; COM1: 115200 8N1 (the UART resets to 5-bit characters)
-	mov al, 0x80
-	out dx, al
-	mov dx, 0x3F8
-	mov al, 1
-	out dx, al
-	inc dx
-	xor al, al
-	out dx, al
-	mov dx, 0x3FB
-	mov al, 0x03
-	out dx, al
+	COM1_INIT
 	mov si, msg_start
 	call puts
 	mov eax, 0x80000B40         ; bus 0, device 1, function 3, register 0x40
@@ -47,22 +37,7 @@ start:
 	hlt
 	jmp .halt
 
-puts:                               ; DS:SI to COM1, polled
-	lodsb
-	test al, al
-	jz .ret
-	mov ah, al
-	mov dx, 0x3FD
-.wait:
-	in al, dx
-	test al, 0x20
-	jz .wait
-	mov al, ah
-	mov dx, 0x3F8
-	out dx, al
-	jmp puts
-.ret:
-	ret
+	COM1_PUTS puts
 
 msg_start: db "poweroff: switching the machine off through ACPI", 13, 10, 0
 msg_alive: db "poweroff: STILL RUNNING", 13, 10, 0

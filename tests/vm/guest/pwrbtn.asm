@@ -6,6 +6,7 @@
 ; prints "pwrbtn: pressed" and switches the machine off (S5: SLP_EN, SLP_TYP 0 to
 ; PM1a_CNT, PMBA + 4).
 bits 16
+%include "pc.inc"
 org 0x7C00
 start:
 	cli
@@ -13,18 +14,7 @@ start:
 	mov ds, ax
 	mov ss, ax
 	mov sp, 0x7C00
-	mov dx, 0x3FB               ; COM1: 115200 8N1
-	mov al, 0x80
-	out dx, al
-	mov dx, 0x3F8
-	mov al, 1
-	out dx, al
-	inc dx
-	xor al, al
-	out dx, al
-	mov dx, 0x3FB
-	mov al, 0x03
-	out dx, al
+	COM1_INIT
 	mov eax, 0x80000B40         ; bus 0, device 1, function 3, register 0x40
 	mov dx, 0xCF8
 	out dx, eax
@@ -53,22 +43,7 @@ start:
 	hlt
 	jmp .halt
 
-puts:                               ; DS:SI to COM1, polled
-	lodsb
-	test al, al
-	jz .ret
-	mov ah, al
-	mov dx, 0x3FD
-.tx:
-	in al, dx
-	test al, 0x20
-	jz .tx
-	mov al, ah
-	mov dx, 0x3F8
-	out dx, al
-	jmp puts
-.ret:
-	ret
+	COM1_PUTS puts
 
 pmba: dw 0
 msg_wait: db "pwrbtn: waiting", 13, 10, 0

@@ -13,13 +13,13 @@
 ;                                      per tick) and after TICKS of them ends the run
 ;                                      with CLI; HLT.
 bits 16
+%include "pc.inc"
 org 0
 section .text start=0
 
 TICKS equ 5
 COUNT equ 0x500
 IDT equ 0x1000
-PIT_1KHZ equ 1193
 
 start:
 	cli
@@ -35,32 +35,8 @@ storm:
 	ud2
 %else
 	mov dword [COUNT], 0
-	; 8259A pair: master at 20h, slave at 28h, only IRQ0 unmasked
-	mov al, 0x11
-	out 0x20, al
-	out 0xA0, al
-	mov al, 0x20
-	out 0x21, al
-	mov al, 0x28
-	out 0xA1, al
-	mov al, 4
-	out 0x21, al
-	mov al, 2
-	out 0xA1, al
-	mov al, 1
-	out 0x21, al
-	out 0xA1, al
-	mov al, 0xFE
-	out 0x21, al
-	mov al, 0xFF
-	out 0xA1, al
-	; PIT channel 0: rate generator at 1 kHz
-	mov al, 0x34
-	out 0x43, al
-	mov al, PIT_1KHZ & 0xFF
-	out 0x40, al
-	mov al, PIT_1KHZ >> 8
-	out 0x40, al
+	PIC_INIT_IRQ0
+	PIT_1KHZ
 	; the IDT in RAM: every vector an interrupt gate to an IRET, 6 a trap gate to the
 	; storm, 20h an interrupt gate to the timer handler
 	xor di, di

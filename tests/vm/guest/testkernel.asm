@@ -15,6 +15,8 @@
 ;   testkernel: done
 ; then halts with interrupts off.
 
+%include "pc.inc"
+
 SETUP_SECTS equ 1
 PM_BASE     equ 0x100000
 PM_OFFSET   equ (SETUP_SECTS + 1) * 512
@@ -95,18 +97,7 @@ pm_start:
 	mov ebp, esi                ; EBP = boot_params
 
 	; COM1: 115200 8N1, FIFO on.
-	mov dx, 0x3FB
-	mov al, 0x80
-	out dx, al
-	mov dx, 0x3F8
-	mov al, 1
-	out dx, al
-	inc dx
-	xor al, al
-	out dx, al
-	mov dx, 0x3FB
-	mov al, 0x03
-	out dx, al
+	COM1_INIT
 	mov dx, 0x3FA
 	mov al, 0x07
 	out dx, al
