@@ -3,6 +3,7 @@
 #   make check                           build and run every test; ends "N passed, N failed"
 #   make demo                            build, prepare a real disk and a guest, boot it
 #   make fuzz [FUZZ_SECONDS=N]           build the libFuzzer targets (clang) and run each briefly
+#        [FUZZ_RUNS=N] [FUZZ_TARGETS="ata_fuzz ..."]   a campaign: stop each after N executions
 #   make soak [HOURS=1]                  the soak test (tools/soak.sh; not part of check)
 #   make bench                           speed figures (bench/)
 # Outputs go under build/$(MODE)/; nothing is written into src/.
@@ -125,15 +126,16 @@ $(FUZZ_BUILD)/machine/%.o: %.c tests/fuzz/machine.ignore
 # The run loop, the clock and the buses keep their edges but not the comparison hooks
 # (constant compares on every timer event and interrupt, nothing an input has to solve).
 $(FUZZ_BUILD)/machine/src/vm/%.o $(FUZZ_BUILD)/machine/src/bus/%.o: FUZZ_MFLAGS := -fno-sanitize-coverage=trace-cmp
-$(FUZZ_MACHINE): $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_MOBJS)
+$(FUZZ_MACHINE): $(FUZZ_BUILD)/%: tests/fuzz/%.c tests/fuzz/driver/altstack.c $(FUZZ_MOBJS)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) $(LDLIBS) -o $@
-$(filter-out $(FUZZ_MACHINE),$(FUZZ_BINS)): $(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_OBJS)
+$(filter-out $(FUZZ_MACHINE),$(FUZZ_BINS)): $(FUZZ_BUILD)/%: tests/fuzz/%.c tests/fuzz/driver/altstack.c $(FUZZ_OBJS)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) $(LDLIBS) -o $@
+FUZZ_RUN_BINS := $(if $(FUZZ_TARGETS),$(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS)),$(FUZZ_BINS))
 fuzz: deps
-	@$(MAKE) --no-print-directory $(FUZZ_BINS)
-	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory $(FUZZ_RUN_BINS)
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) bash tests/fuzz/run.sh $(FUZZ_RUN_BINS)
 
 # The soak test (tools/soak.sh, issue 12): HOURS=1 by default; not part of check.
 soak: all
