@@ -115,10 +115,10 @@ FUZZ_SECONDS ?= 20
 # libFuzzer no longer collects thousands of constant features per input (docs/fuzzing.md).
 FUZZ_MACHINE := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(shell grep -l '"machine.h"' tests/fuzz/*.c))
 FUZZ_MOBJS := $(LIB_SRCS:%.c=$(FUZZ_BUILD)/machine/%.o)
-$(FUZZ_BUILD)/%.o: %.c
+$(FUZZ_BUILD)/%.o: %.c tests/fuzz/lib.ignore
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CLANG   $<")
-	$(Q)clang $(FUZZ_CFLAGS) -c $< -o $@
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize-coverage-ignorelist=tests/fuzz/lib.ignore -c $< -o $@
 $(FUZZ_BUILD)/machine/%.o: %.c tests/fuzz/machine.ignore
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CLANG   $< (machine targets)")
