@@ -128,10 +128,10 @@ $(FUZZ_BUILD)/machine/%.o: %.c tests/fuzz/machine.ignore
 $(FUZZ_BUILD)/machine/src/vm/%.o $(FUZZ_BUILD)/machine/src/bus/%.o: FUZZ_MFLAGS := -fno-sanitize-coverage=trace-cmp
 $(FUZZ_MACHINE): $(FUZZ_BUILD)/%: tests/fuzz/%.c tests/fuzz/driver/altstack.c $(FUZZ_MOBJS)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) $(LDLIBS) -o $@
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize-coverage-ignorelist=tests/fuzz/machine.ignore -fsanitize=fuzzer $(filter %.c %.o,$^) $(LDLIBS) -o $@
 $(filter-out $(FUZZ_MACHINE),$(FUZZ_BINS)): $(FUZZ_BUILD)/%: tests/fuzz/%.c tests/fuzz/driver/altstack.c $(FUZZ_OBJS)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.c %.o,$^) $(LDLIBS) -o $@
+	$(Q)clang $(FUZZ_CFLAGS) -fsanitize-coverage-ignorelist=tests/fuzz/lib.ignore -fsanitize=fuzzer $(filter %.c %.o,$^) $(LDLIBS) -o $@
 FUZZ_RUN_BINS := $(if $(FUZZ_TARGETS),$(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS)),$(FUZZ_BINS))
 fuzz: deps
 	@$(MAKE) --no-print-directory $(FUZZ_RUN_BINS)
