@@ -124,6 +124,7 @@ int clock_run_timers(Clock *c)
 		t->deadline = CLOCK_NEVER;
 		t->fn(t->ctx, now);
 		n++;
+		c->fired++;
 		now = clock_now(c);
 	}
 	return n;

@@ -40,6 +40,7 @@ struct Clock {
 	u64 zero_icount;
 	u32 ps_per_insn;    /* virtual picoseconds per guest instruction */
 	Timer *head;        /* armed timers, earliest first */
+	u64 fired;          /* timer callbacks run since the clock was made */
 	u64 slice_deadline; /* the deadline the current CPU slice was sized for */
 	void (*kick)(void *ctx);
 	void *kick_ctx;

@@ -13,6 +13,7 @@ void machine_stats(const Machine *m, MachineStats *s)
 	s->now_ns = machine_now(m);
 	s->halted_ns = m->halted_ns;
 	s->resets = m->resets ? m->resets - 1 : 0;
+	s->timer_events = m->clock.fired;
 }
 
 static Cpu *focus_cpu(const Machine *m)

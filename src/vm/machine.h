@@ -179,6 +179,7 @@ typedef struct MachineStats {
 	u64 now_ns;       /* virtual time */
 	u64 halted_ns;    /* virtual time spent halted */
 	u64 resets;       /* resets after the first power-on RESET */
+	u64 timer_events; /* device timer callbacks run (the events of virtual time) */
 } MachineStats;
 void machine_stats(const Machine *m, MachineStats *s);
 
