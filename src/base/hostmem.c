@@ -108,6 +108,23 @@ void *hostmem_alloc(size_t size, unsigned flags)
 	return area + before;
 }
 
+void hostmem_mark(unsigned long long *bits, size_t first, size_t last)
+{
+	for (size_t k = first / HOSTMEM_PART; k <= last / HOSTMEM_PART; k++)
+		bits[k / 64] |= 1ull << (k % 64);
+}
+
+void hostmem_clear_marked(void *table, size_t size, const unsigned long long *bits)
+{
+	size_t parts = (size + HOSTMEM_PART - 1) / HOSTMEM_PART;
+	for (size_t w = 0; w < (parts + 63) / 64; w++)
+		for (unsigned long long b = bits[w]; b; b &= b - 1) {
+			size_t k = w * 64 + (size_t)__builtin_ctzll(b);
+			size_t at = k * HOSTMEM_PART;
+			memset((char *)table + at, 0, size - at < HOSTMEM_PART ? size - at : HOSTMEM_PART);
+		}
+}
+
 void hostmem_free(void *p, size_t size, unsigned flags)
 {
 	if (!p)

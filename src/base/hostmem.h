@@ -29,4 +29,14 @@ void *hostmem_alloc(size_t size, unsigned flags);
 /* Gives back a block of hostmem_alloc (the same size and flags); NULL is ignored. */
 void hostmem_free(void *p, size_t size, unsigned flags);
 
+/* A large table that is mostly never written (a machine's page or port table) goes back
+ * clean (HOSTMEM_CLEARED) by clearing only its 4 KiB parts that were written: the owner
+ * marks bytes [first, last] of the table as about to be written in a bitmap of one bit
+ * per 4 KiB part (HOSTMEM_PARTS words for a table of n bytes), and clears the marked
+ * parts of its size bytes before it frees the table. */
+#define HOSTMEM_PART 4096u
+#define HOSTMEM_PARTS(n) (((n) / HOSTMEM_PART + 63) / 64)
+void hostmem_mark(unsigned long long *bits, size_t first, size_t last);
+void hostmem_clear_marked(void *table, size_t size, const unsigned long long *bits);
+
 #endif

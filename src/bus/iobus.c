@@ -13,11 +13,7 @@ void io_init(IoBus *bus)
 
 void io_clear(IoBus *bus)
 {
-	for (size_t w = 0; w < ARRAY_SIZE(bus->table_dirty); w++)
-		for (u64 bits = bus->table_dirty[w]; bits; bits &= bits - 1) {
-			size_t k = w * 64 + (size_t)__builtin_ctzll(bits);
-			memset((u8 *)bus->port + k * 4096, 0, 4096);
-		}
+	hostmem_clear_marked(bus->port, sizeof(bus->port), bus->table_dirty);
 	memset(bus->logged, 0, sizeof(*bus) - offsetof(IoBus, logged));
 }
 
@@ -29,8 +25,7 @@ int io_map(IoBus *bus, u16 base, u32 count, const IoOps *ops, void *ctx)
 		if (bus->port[base + i].ops)
 			return VMCP_EEXIST;
 	if (count)
-		for (size_t k = base * sizeof(IoPort) / 4096; k <= (base + count - 1) * sizeof(IoPort) / 4096; k++)
-			bus->table_dirty[k / 64] |= 1ull << (k % 64);
+		hostmem_mark(bus->table_dirty, base * sizeof(IoPort), (base + count - 1) * sizeof(IoPort));
 	for (u32 i = 0; i < count; i++)
 		bus->port[base + i] = (IoPort){ops, ctx};
 	return 0;

@@ -16,6 +16,7 @@
 #define VMCP_BUS_IOBUS_H
 
 #include "base/base.h"
+#include "base/hostmem.h"
 
 #define IO_PORTS 65536u
 
@@ -44,7 +45,7 @@ typedef struct IoBus {
 	u32 ntrap, ntrace;       /* how many bits are set, for fast "none" checks */
 	IoTraceFn trace_fn;
 	void *trace_ctx;
-	u64 table_dirty[(IO_PORTS * sizeof(IoPort) / 4096 + 63) / 64]; /* 4 KiB parts of port[] written */
+	unsigned long long table_dirty[HOSTMEM_PARTS(IO_PORTS * sizeof(IoPort))]; /* parts of port[] written (hostmem_mark) */
 } IoBus;
 
 /* Clears the table (every port unmapped). The IoBus is large (about 1 MiB): allocate it. */

@@ -66,11 +66,7 @@ void mem_free(MemBus *bus)
 	hostmem_free(bus->ram, bus->ram_size, HOSTMEM_GUARD_BEFORE | HOSTMEM_NOPTRS);
 	if (bus->page) {
 		/* only the pages of the table written to: it goes back clean */
-		for (size_t w = 0; w < ARRAY_SIZE(bus->table_dirty); w++)
-			for (u64 bits = bus->table_dirty[w]; bits; bits &= bits - 1) {
-				size_t k = w * 64 + (size_t)__builtin_ctzll(bits);
-				memset((u8 *)bus->page + k * 4096, 0, MIN((size_t)4096, PAGE_TABLE_BYTES - k * 4096));
-			}
+		hostmem_clear_marked(bus->page, PAGE_TABLE_BYTES, bus->table_dirty);
 		hostmem_free(bus->page, PAGE_TABLE_BYTES, HOSTMEM_CLEARED);
 	}
 	memset(bus, 0, sizeof(*bus));
@@ -79,8 +75,7 @@ void mem_free(MemBus *bus)
 /* Entries first..last of the page table are about to be written. */
 static void table_touch(MemBus *bus, u32 first, u32 last)
 {
-	for (size_t k = first * sizeof(MemPage) / 4096; k <= last * sizeof(MemPage) / 4096; k++)
-		bus->table_dirty[k / 64] |= 1ull << (k % 64);
+	hostmem_mark(bus->table_dirty, first * sizeof(MemPage), last * sizeof(MemPage));
 }
 
 void mem_map_split(MemBus *bus, u32 base, u32 size, const u8 *rd, u8 *wr)

@@ -18,6 +18,7 @@
 #define VMCP_BUS_MEMBUS_H
 
 #include "base/base.h"
+#include "base/hostmem.h"
 
 #define MEM_PAGE_SHIFT 12
 #define MEM_PAGE_SIZE (1u << MEM_PAGE_SHIFT)
@@ -70,7 +71,7 @@ typedef struct MemBus {
 	int batch;            /* mem_batch_begin depth */
 	bool batch_changed;   /* a change happened during the batch */
 	/* the 4 KiB pages of the page table written to (mem_free clears just those) */
-	u64 table_dirty[(MEM_NPAGES * sizeof(MemPage) / 4096 + 63) / 64];
+	unsigned long long table_dirty[HOSTMEM_PARTS(MEM_NPAGES * sizeof(MemPage))];
 } MemBus;
 
 /* Allocates ram_size bytes of zeroed guest RAM (at most 3.5 GiB) and maps it at 0..640K
