@@ -345,8 +345,17 @@ static void make_state(const u8 *hdr, int mode, bool paging, bool pae, CpuState 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < HDR_LEN)
-		return 0;
+	/* a short input is a header padded with zeros and no code (the fill below runs):
+	 * every input reaches the CPU, so that a campaign may also start from nothing */
+	static u8 padded[HDR_LEN];
+	size_t given = size;
+	if (size < HDR_LEN) {
+		memset(padded, 0, HDR_LEN);
+		if (size)
+			memcpy(padded, data, size);
+		data = padded;
+		size = HDR_LEN;
+	}
 	Fz *f = fz_get();
 	const u8 *hdr = data;
 	int mode = hdr[0] % M_COUNT;
@@ -369,7 +378,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(m->mem.ram + CODE, data + HDR_LEN, n);
 	/* short code goes on with bytes drawn from the input (splitmix64), so that short
 	 * inputs, which libFuzzer prefers, still run long streams */
-	u64 x = get_le32(hdr + 4) ^ (u64)get_le32(hdr + 8) << 32 ^ size;
+	u64 x = get_le32(hdr + 4) ^ (u64)get_le32(hdr + 8) << 32 ^ given;
 	for (size_t i = n; i < CODE_FILL; i++) {
 		u64 z = (x += 0x9E3779B97F4A7C15ull);
 		z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
