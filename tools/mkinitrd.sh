@@ -10,6 +10,9 @@
 #                                  (i386) as /bin/busybox, /init (below), /dev/console,
 #                                  and CACHE/modules (when there) in /lib/modules
 #   mkinitrd.sh rootfs DIR CACHE   a busybox root file system tree for mkfs.ext4 -d
+#   mkinitrd.sh memtest OUT CACHE  memtest86+'s 32-bit image (boot/memtest86+ia32.bin of
+#                                  Debian's memtest86+ package, which is built for amd64
+#                                  only but carries it): a bzImage for --kernel
 #
 # CACHE keeps the downloaded packages between runs. i386 packages need the i386 dpkg
 # architecture (shared/NOTES.md): when it is missing and we are root it is added and
@@ -23,7 +26,7 @@
 # "vmcp.stress=N" the soak test's disk stress (tools/soak.sh) until the VM is killed.
 set -eu
 die() { echo "mkinitrd.sh: $*" >&2; exit 1; }
-[ $# -eq 3 ] || die "usage: mkinitrd.sh kernel|kernel-pae|initrd|rootfs OUT CACHE"
+[ $# -eq 3 ] || die "usage: mkinitrd.sh kernel|kernel-pae|initrd|rootfs|memtest OUT CACHE"
 what=$1 out=$2 cache=$3
 mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
@@ -54,6 +57,19 @@ fetch() {
 }
 
 case $what in
+memtest)
+	deb=$(ls "$cache"/memtest86+_*.deb 2>/dev/null | head -n 1)
+	if [ -z "$deb" ]; then
+		(cd "$cache" && apt-get download -q memtest86+ >/dev/null 2>&1) ||
+			die "apt-get download memtest86+ failed"
+		deb=$(ls "$cache"/memtest86+_*.deb 2>/dev/null | head -n 1)
+		[ -n "$deb" ] || die "no memtest86+ package after the download"
+	fi
+	rm -rf "$cache/memtest" && mkdir -p "$cache/memtest"
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$cache/memtest" ./boot/memtest86+ia32.bin
+	cp "$cache/memtest/boot/memtest86+ia32.bin" "$out"
+	rm -rf "$cache/memtest"
+	;;
 kernel-pae)
 	# the 686-pae flavour's bzImage alone (PAE paging, NX; the modules are the 686's)
 	i386_ready
@@ -390,6 +406,6 @@ EOT
 	chmod 755 "$out/etc/init.d/rcS"
 	;;
 *)
-	die "usage: mkinitrd.sh kernel|kernel-pae|initrd|rootfs OUT CACHE"
+	die "usage: mkinitrd.sh kernel|kernel-pae|initrd|rootfs|memtest OUT CACHE"
 	;;
 esac

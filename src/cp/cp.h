@@ -51,7 +51,7 @@ typedef struct CpCtx {
  * and the commands' missing-operand messages print them (cp_missing). */
 #define CP_USAGE_FORMAT "format [--dasd PATH] --size SIZE [--force] [--mode MODE]"
 #define CP_USAGE_DEFINE_VM \
-	"define vm NAME [--memory 64M] [--cpu i686] [--boot hda,fda] [--console serial|vga]"
+	"define vm NAME [--memory 64M] [--cpu i686] [--cpus 1] [--boot hda,fda] [--console serial|vga]"
 #define CP_USAGE_DEFINE_VD "define vd VM DEV SIZE [--type disk|floppy|cdrom]"
 #define CP_USAGE_DELETE "delete vm NAME\ndelete vd VM DEV"
 #define CP_USAGE_QUERY "query vm [NAME] | vd [VM] | dasd | space | names  [--json]"

@@ -10,7 +10,6 @@
 
 #define APIC_BASE_BSP 0x100ull
 #define APIC_BASE_EN 0x800ull
-#define APIC_BASE_DEFAULT 0xFEE00000ull
 /* Reserved bits (#GP when set): 7:0, 10:9 (no x2APIC) and those above the P6's 36-bit
  * physical addresses. */
 #define APIC_BASE_RESERVED (0xFFFFFFF0000006FFull)
@@ -29,7 +28,7 @@ void cpu_attach_apic(Cpu *c, const CpuApic *apic, u8 apic_id, bool bsp)
 {
 	c->apic = *apic;
 	c->apic_id = apic_id;
-	c->apic_base = APIC_BASE_DEFAULT | APIC_BASE_EN | (bsp ? APIC_BASE_BSP : 0);
+	c->apic_base = (u64)CPU_APIC_BASE_DEFAULT | APIC_BASE_EN | (bsp ? APIC_BASE_BSP : 0);
 	update_page(c);
 	apic_cpu_reset(c, true);
 }
@@ -42,7 +41,7 @@ void apic_cpu_reset(Cpu *c, bool full)
 		return;
 	}
 	if (full) {
-		c->apic_base = APIC_BASE_DEFAULT | APIC_BASE_EN | (c->apic_base & APIC_BASE_BSP);
+		c->apic_base = (u64)CPU_APIC_BASE_DEFAULT | APIC_BASE_EN | (c->apic_base & APIC_BASE_BSP);
 		update_page(c);
 		if (c->apic.msr_changed)
 			c->apic.msr_changed(c->apic.ctx, c->apic_base);

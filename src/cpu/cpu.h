@@ -298,6 +298,9 @@ typedef struct CpuApic {
 	void (*msr_changed)(void *ctx, u64 value);
 	void *ctx;
 } CpuApic;
+/* Where IA32_APIC_BASE puts every local APIC after RESET. */
+#define CPU_APIC_BASE_DEFAULT 0xFEE00000u
+
 void cpu_attach_apic(Cpu *cpu, const CpuApic *apic, u8 apic_id, bool bsp);
 
 /* INIT from the APIC (an INIT IPI, or INIT# from the chipset), taken at the next
@@ -337,6 +340,11 @@ bool cpu_wakeable(const Cpu *cpu);
 const u64 *cpu_icount(const Cpu *cpu);
 
 void cpu_get_state(const Cpu *cpu, CpuState *st);
+
+/* What CPUID returns for leaf (EAX) on this CPU as it stands (its model, its APIC ID and
+ * APIC enable, its features): out[] = EAX, EBX, ECX, EDX. For firmware tables the board
+ * writes (the MP table's processor entries). */
+void cpu_cpuid(const Cpu *cpu, u32 leaf, u32 out[4]);
 /* Loads a whole state (segment caches as given, no descriptor checks): for tests and
  * for a direct kernel boot. Flushes internal caches. */
 void cpu_set_state(Cpu *cpu, const CpuState *st);

@@ -104,43 +104,52 @@ static u32 feature_bits(const Cpu *c, int reg)
 	return r;
 }
 
-static void set4(Cpu *c, u32 a, u32 b, u32 cc, u32 d)
+static void set4(u32 out[4], u32 a, u32 b, u32 cc, u32 d)
 {
-	c->r[R_EAX] = a;
-	c->r[R_EBX] = b;
-	c->r[R_ECX] = cc;
-	c->r[R_EDX] = d;
+	out[0] = a;
+	out[1] = b;
+	out[2] = cc;
+	out[3] = d;
 }
 
-void op_cpuid(Cpu *c, const Insn *d)
+void cpu_cpuid(const Cpu *c, u32 leaf, u32 out[4])
 {
-	(void)d;
 	const CpuidModel *m = model_of(c);
-	u32 leaf = c->r[R_EAX];
 	if (m->max_ext) {
 		/* a leaf above the highest one, basic or extended: the highest basic leaf */
 		if (leaf >= 0x80000000u ? leaf > m->max_ext : leaf > m->max_basic)
 			leaf = m->max_basic;
 	}
 	if (leaf == 0) {
-		set4(c, m->max_basic, 0x756E6547, 0x6C65746E, 0x49656E69); /* "GenuineIntel" */
+		set4(out, m->max_basic, 0x756E6547, 0x6C65746E, 0x49656E69); /* "GenuineIntel" */
 	} else if (leaf == 1) {
 		/* EBX 31:24: the initial APIC ID of a CPU with a local APIC */
 		u32 ebx = m->ebx1 | (c->apic.read ? (u32)c->apic_id << 24 : 0);
-		set4(c, m->signature, ebx, feature_bits(c, R_1ECX), feature_bits(c, R_1EDX));
+		set4(out, m->signature, ebx, feature_bits(c, R_1ECX), feature_bits(c, R_1EDX));
 	} else if (leaf == 2 && m->max_basic >= 2) {
-		set4(c, m->leaf2[0], m->leaf2[1], m->leaf2[2], m->leaf2[3]);
+		set4(out, m->leaf2[0], m->leaf2[1], m->leaf2[2], m->leaf2[3]);
 	} else if (leaf == 0x80000000u && m->max_ext) {
-		set4(c, m->max_ext, 0, 0, 0);
+		set4(out, m->max_ext, 0, 0, 0);
 	} else if (leaf == 0x80000001u && m->max_ext) {
-		set4(c, 0, 0, 0, feature_bits(c, R_81EDX));
+		set4(out, 0, 0, 0, feature_bits(c, R_81EDX));
 	} else if (leaf >= 0x80000002u && leaf <= 0x80000004u && m->brand) {
 		/* 48 bytes, NUL-padded, 16 per leaf in EAX EBX ECX EDX order */
 		u8 s[48] = {0};
 		memcpy(s, m->brand, strnlen(m->brand, 47));
 		const u8 *p = s + (leaf - 0x80000002u) * 16;
-		set4(c, ld32(p), ld32(p + 4), ld32(p + 8), ld32(p + 12));
+		set4(out, ld32(p), ld32(p + 4), ld32(p + 8), ld32(p + 12));
 	} else {
-		set4(c, 0, 0, 0, 0);
+		set4(out, 0, 0, 0, 0);
 	}
+}
+
+void op_cpuid(Cpu *c, const Insn *d)
+{
+	(void)d;
+	u32 v[4];
+	cpu_cpuid(c, c->r[R_EAX], v);
+	c->r[R_EAX] = v[0];
+	c->r[R_EBX] = v[1];
+	c->r[R_ECX] = v[2];
+	c->r[R_EDX] = v[3];
 }

@@ -29,6 +29,7 @@
 #include "bus/membus.h"
 
 #define IOAPIC_PINS 24
+#define IOAPIC_BASE 0xFEC00000u /* the board's one I/O APIC (and its tables) */
 #define IOAPIC_VERSION 0x00170011u
 
 typedef struct IoApic {

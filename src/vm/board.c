@@ -44,7 +44,9 @@
 #include "base/err.h"
 #include "base/hostmem.h"
 #include "conf/conf.h"
+#include "vm/linuxboot.h"
 #include "vm/machine.h"
+#include "vm/mptable.h"
 
 #define BIOS_LOW_WINDOW (128 * KiB)
 
@@ -407,7 +409,7 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 		ioapic_init(&m->ioapic);
 		m->ioapic.send = wire_apic_bus;
 		m->ioapic.send_ctx = m;
-		if ((r = mem_map_mmio(mem, 0xFEC00000u, MEM_PAGE_SIZE, &ioapic_mmio_ops, &m->ioapic)))
+		if ((r = mem_map_mmio(mem, IOAPIC_BASE, MEM_PAGE_SIZE, &ioapic_mmio_ops, &m->ioapic)))
 			return fail(m, r, why, whylen, "no room for the I/O APIC's MMIO");
 	}
 
@@ -591,6 +593,38 @@ void machine_reset(Machine *m)
 	m->resets++;
 }
 
+/* The MP table SeaBIOS would have written (docs/apic.md, "The board's wiring"): every
+ * processor, the I/O APIC (given the first ID after the processors', as a BIOS assigns
+ * it), ISA IRQ n on pin n (not 2, the cascade), the PCI interrupt lines and the SCI level
+ * and active high; in the 1 KiB below 640 KiB that the e820 map reserves, with the BIOS
+ * data area pointing at it as at an EBDA. */
+static void write_mptable(Machine *m)
+{
+	u32 id[4];
+	cpu_cpuid(m->cpu, 1, id);
+	MpTableDesc d = {
+		.ncpus = m->ncpus,
+		.lapic_version = (u8)LAPIC_VERSION,
+		.lapic_addr = CPU_APIC_BASE_DEFAULT,
+		.cpu_signature = id[0],
+		.cpu_features = id[3],
+		.ioapic_id = (u8)m->ncpus,
+		.ioapic_version = (u8)IOAPIC_VERSION,
+		.ioapic_addr = IOAPIC_BASE,
+		.isa_irqs = 0xFFFB,
+		.level_irqs = 1u << 9 | 1u << 10 | 1u << 11,
+	};
+	ioapic_reg_write(&m->ioapic, 0x00, (u32)d.ioapic_id << 24);
+	u8 buf[MPTABLE_MAX];
+	u32 n = mptable_build(buf, LINUXBOOT_EBDA, &d);
+	mem_write_buf(&m->mem, LINUXBOOT_EBDA, buf, n);
+	u8 bda[2];
+	put_le16(bda, LINUXBOOT_EBDA >> 4); /* 40:0E, the EBDA segment */
+	mem_write_buf(&m->mem, 0x40E, bda, 2);
+	put_le16(bda, LINUXBOOT_EBDA >> 10); /* 40:13, base memory in KiB */
+	mem_write_buf(&m->mem, 0x413, bda, 2);
+}
+
 void machine_prepare_direct_boot(Machine *m, const CpuState *st)
 {
 	/* What SeaBIOS would have programmed (docs/firmware.md, "PCI devices"). */
@@ -612,6 +646,7 @@ void machine_prepare_direct_boot(Machine *m, const CpuState *st)
 		lapic_write(l, 0xF0, lapic_read(l, 0xF0, 4) | 0x100, 4);
 		lapic_write(l, 0x350, 0x8700, 4);
 		lapic_write(l, 0x360, 0x8400, 4);
+		write_mptable(m);
 	}
 	cpu_set_state(m->cpu, st);
 }

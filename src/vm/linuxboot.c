@@ -199,8 +199,8 @@ int linuxboot_load(MemBus *mem, const char *kernel, const char *initrd, const ch
 	zp[BP_ORIG_VIDEO_LINES] = 25;
 	zp[BP_ORIG_VIDEO_ISVGA] = 1;
 	put_le16(zp + BP_ORIG_VIDEO_POINTS, 16);
-	e820_add(zp, 0, 0x9FC00, E820_RAM);
-	e820_add(zp, 0x9FC00, 0x400, E820_RESERVED);
+	e820_add(zp, 0, LINUXBOOT_EBDA, E820_RAM);
+	e820_add(zp, LINUXBOOT_EBDA, 0xA0000 - LINUXBOOT_EBDA, E820_RESERVED);
 	e820_add(zp, 0xF0000, 0x10000, E820_RESERVED);
 	e820_add(zp, 0x100000, ram - 0x100000, E820_RAM);
 

@@ -15,6 +15,9 @@
 #define LINUXBOOT_GDT 0x8000u
 #define LINUXBOOT_ZERO_PAGE 0x10000u
 #define LINUXBOOT_CMDLINE 0x20000u
+/* The last KiB below 640 KiB, reserved in the e820 map as a BIOS's extended data area:
+ * the board's MP table (board.c, mptable.h). */
+#define LINUXBOOT_EBDA 0x9FC00u
 
 typedef struct LinuxBootInfo {
 	u16 version;        /* boot protocol version of the kernel */

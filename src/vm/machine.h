@@ -136,7 +136,8 @@ void machine_free(Machine *m);
 void machine_reset(Machine *m);
 
 /* Puts the machine in the state a BIOS leaves for an OS loaded by a direct kernel boot
- * (PCI functions enabled as SeaBIOS programs them, VGA in text mode 3) and loads the CPU
+ * (PCI functions enabled as SeaBIOS programs them, VGA in text mode 3; with APICs, CPU
+ * 0's in virtual wire mode and an MP table in the EBDA: mptable.h) and loads the CPU
  * state st. */
 void machine_prepare_direct_boot(Machine *m, const CpuState *st);
 

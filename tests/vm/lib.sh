@@ -23,6 +23,25 @@ need_debian_linux() {
   done
 }
 
+# smp2_report_ok LINES: what the busybox initramfs's vmcp.report printed (LINES: the
+# serial log without its \r) after a boot on two CPUs: both online, a local APIC timer
+# clock event device and local timer interrupts on each, function-call and rescheduling
+# IPIs taken by both, the PIT through I/O APIC pin 0.
+smp2_report_ok() {
+  local l=$1
+  ok contains "$l" "vmcp-initrd: cpus 2 online 0-1" "nproc says 2, both online"
+  ok test "$(grep -c 'vmcp-initrd: Clock Event Device: lapic' "$l")" -eq 2 \
+    "a local APIC timer clock event device on each CPU"
+  ok grep -qE "vmcp-initrd: irq +LOC: +[1-9][0-9]* +[1-9][0-9]* +Local timer interrupts" "$l" \
+    "local timer interrupts on both CPUs"
+  ok grep -qE "vmcp-initrd: irq +CAL: +[1-9][0-9]* +[1-9][0-9]* +Function call interrupts" "$l" \
+    "function-call IPIs taken by both CPUs"
+  ok grep -qE "vmcp-initrd: irq +RES: +[1-9][0-9]* +[1-9][0-9]* +Rescheduling interrupts" "$l" \
+    "rescheduling IPIs taken by both CPUs"
+  ok grep -qE "vmcp-initrd: irq +0: +[1-9][0-9]* +[0-9]+ +IO-APIC +0-edge +timer" "$l" \
+    "the PIT through I/O APIC pin 0"
+}
+
 # need_linux_sysmap OUT: the System.map of ./vmlinuz as booted with nokaslr, into OUT.
 # Debian's kernel package ships a stub System.map (the real one is in the -dbg package,
 # some 700 MB), so it comes from the kernel itself: a boot with vmcp.kallsyms makes
