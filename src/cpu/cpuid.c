@@ -71,7 +71,7 @@ static const CpuidModel models[] = {
 	[CPU_MODEL_386] = {0x0308, 0, 0, 0, {0}, NULL}, /* no CPUID: the signature only */
 	[CPU_MODEL_486] = {0x0421, 1, 0, 0, {0}, NULL},
 	[CPU_MODEL_PENTIUM] = {0x0525, 1, 0, 0, {0}, NULL},
-	[CPU_MODEL_P6] = {0x0633, 1, 0, 0, {0}, NULL},
+	[CPU_MODEL_P6] = {0x0633, 2, 0, 0, {0x03020101, 0, 0, 0x0C040843}, NULL},
 	[CPU_MODEL_P4] = {0x0F34, 2, 0x80000004u, 0x00010800,
 			  {0x605B5001, 0, 0, 0x007C7040},
 			  "              Intel(R) Pentium(R) 4 CPU 2.80GHz"},
@@ -115,8 +115,9 @@ static void set4(u32 out[4], u32 a, u32 b, u32 cc, u32 d)
 void cpu_cpuid(const Cpu *c, u32 leaf, u32 out[4])
 {
 	const CpuidModel *m = model_of(c);
-	if (m->max_ext) {
-		/* a leaf above the highest one, basic or extended: the highest basic leaf */
+	if (m->max_basic >= 2) {
+		/* a leaf above the highest one, basic or extended (a P6 has no extended
+		 * leaves: every one is above), gives the highest basic leaf, as Intel's do */
 		if (leaf >= 0x80000000u ? leaf > m->max_ext : leaf > m->max_basic)
 			leaf = m->max_basic;
 	}

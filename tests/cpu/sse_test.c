@@ -188,13 +188,20 @@ static void test_cpuid(void)
 
 	v = svm(CPU_MODEL_P6);
 	cpuid(v, 0, r);
-	CHECK(r[0] == 1, "P6 leaf 0: %X", r[0]);
+	CHECK(r[0] == 2 && r[1] == 0x756E6547, "P6 leaf 0: %X %X", r[0], r[1]);
 	cpuid(v, 1, r);
 	/* FPU PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV */
 	CHECK(r[0] == 0x633 && r[1] == 0 && r[2] == 0 && r[3] == 0xB979, "P6 leaf 1: %X %X %X %X",
 	      r[0], r[1], r[2], r[3]);
-	cpuid(v, 0x80000000u, r);
-	CHECK(!r[0] && !r[3], "P6: no extended leaves");
+	/* a Pentium II's cache and TLB descriptors: TLBs 01h-04h, L1 08h (16 KiB code) and
+	 * 0Ch (16 KiB data), L2 43h (512 KiB) */
+	cpuid(v, 2, r);
+	CHECK(r[0] == 0x03020101 && r[1] == 0 && r[2] == 0 && r[3] == 0x0C040843,
+	      "P6 leaf 2: %X %X %X %X", r[0], r[1], r[2], r[3]);
+	/* no extended leaves: 80000000h, like any leaf above the highest, gives leaf 2 */
+	cpuid(v, 0x80000000u, r3);
+	cpuid(v, 5, r5);
+	CHECK(!memcmp(r3, r, 16) && !memcmp(r5, r, 16), "P6: above leaf 2, leaf 2");
 	vm_free(v);
 }
 

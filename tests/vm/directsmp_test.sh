@@ -48,6 +48,7 @@ run ipl mt --headless --kernel memtest.bin --append "console=ttyS0,115200" --ser
   --screen mtscreen.txt --until "$until" --timeout 900
 ok test "$RC" -eq 0 "memtest86+ reaches \"$until\" (exit $RC)"
 ok contains mt.txt "SMP: 2T (PAR)" "memtest86+ runs on 2 CPUs in parallel"
+ok grep -q "L2 Cache:  512KB" mtscreen.txt "memtest86+ reads a Pentium II's caches (CPUID leaf 2)"
 ok contains mt.txt "Errors: 0" "memtest86+ counts errors"
 ok sh -c '! grep -aqE "Errors: +[1-9]" mt.txt' "memtest86+ finds no error"
 if [ "$until" = "Pass:  1" ]; then
