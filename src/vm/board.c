@@ -598,6 +598,20 @@ void machine_reset(Machine *m)
  * it), ISA IRQ n on pin n (not 2, the cascade), the PCI interrupt lines and the SCI level
  * and active high; in the 1 KiB below 640 KiB that the e820 map reserves, with the BIOS
  * data area pointing at it as at an EBDA. */
+/* How a direct boot routes the PCI interrupts and the SCI (as SeaBIOS would program
+ * them): PIRQA-D to IRQ 10, 10, 11, 11 (level, in the ELCR), the SCI on IRQ 9. */
+#define DIRECT_PIRQ_ROUTE 0x0B0B0A0Au
+#define DIRECT_SCI_IRQ 9
+
+/* The IRQs the PIRQ routing above uses (bit n: IRQ n). */
+static u16 direct_pirq_irqs(void)
+{
+	u16 irqs = 0;
+	for (int i = 0; i < 4; i++)
+		irqs |= (u16)(1u << (DIRECT_PIRQ_ROUTE >> (8 * i) & 0x0F));
+	return irqs;
+}
+
 static void write_mptable(Machine *m)
 {
 	u32 id[4];
@@ -612,7 +626,7 @@ static void write_mptable(Machine *m)
 		.ioapic_version = (u8)IOAPIC_VERSION,
 		.ioapic_addr = IOAPIC_BASE,
 		.isa_irqs = 0xFFFB,
-		.level_irqs = 1u << 9 | 1u << 10 | 1u << 11,
+		.level_irqs = (u16)(direct_pirq_irqs() | 1u << DIRECT_SCI_IRQ),
 	};
 	ioapic_reg_write(&m->ioapic, 0x00, (u32)d.ioapic_id << 24);
 	u8 buf[MPTABLE_MAX];
@@ -636,9 +650,10 @@ void machine_prepare_direct_boot(Machine *m, const CpuState *st)
 	pci_cfg_write(p, ide, 0x04, 0x0005, 2);   /* I/O space, bus master */
 	pci_cfg_write(p, pm, 0x40, 0xB001, 4);    /* PMBA */
 	pci_cfg_write(p, pm, 0x80, 0x01, 1);      /* PMIOSE */
-	pci_cfg_write(p, pm, 0x3C, 9, 1);         /* interrupt line: SCI on IRQ 9 */
-	pci_cfg_write(p, isa, 0x60, 0x0B0B0A0A, 4); /* PIRQA-D -> 10, 10, 11, 11 */
-	io_write(m->io, 0x4D1, 0x0C, 1);          /* ELCR: IRQ 10, 11 level */
+	pci_cfg_write(p, pm, 0x3C, DIRECT_SCI_IRQ, 1); /* interrupt line: the SCI */
+	pci_cfg_write(p, isa, 0x60, DIRECT_PIRQ_ROUTE, 4); /* PIRQA-D */
+	io_write(m->io, 0x4D0, direct_pirq_irqs() & 0xFF, 1); /* ELCR: the PIRQs level */
+	io_write(m->io, 0x4D1, direct_pirq_irqs() >> 8, 1);
 	vga_preset_mode3(&m->vga);
 	if (m->has_apic) {
 		/* SeaBIOS's smp_setup: the APIC on, LINT0 ExtINT (virtual wire), LINT1 NMI */
