@@ -14,6 +14,11 @@
  * run; each line gives the reason. Prints a line per opcode file and ends with
  * "N passed, N failed". -n EVERY runs every EVERY-th case only (sampling), -o runs one
  * file, -v N prints details of up to N failures per file, -t with -v traces them.
+ * 386 data (header CPU "386E", captured from a 386EX) holds 32-bit register files (RG32:
+ * EAX..EDI, the six segment registers, EIP, EFLAGS, CR0, CR3, DR6, DR7): the registers
+ * are loaded whole and compared whole, under the RM32 masks of the file and of the case
+ * and the bits a 386 has (EFLAGS_386 and the others below; the 386EX reads its reserved
+ * bits as ones). tests/cpu/sst386_test.sh checks this reader.
  * 8086 data (MOO header CPU "8086") has no HLT after the instruction: each case runs one
  * instruction, with A20 off (20 address bits). Exception vectors a case does not set up
  * lead to a HLT, so an exception the data does not expect ends the run at once; RAM is
@@ -196,7 +201,7 @@ static u8 *read_all(const char *path, size_t *len)
 
 /* ---- exclusions ---- */
 typedef struct Excl {
-	char cpu[8];   /* 286, 8086 or any */
+	char cpu[8];   /* 286, 8086, 386 or any */
 	char op[16];   /* file stem, prefix*, or * */
 	char cond[64]; /* see sst-exclusions.txt */
 	char reason[200];
@@ -244,13 +249,23 @@ static bool op_matches(const char *pat, const char *op)
 }
 
 /* ---- one case ---- */
-enum { AX, BX, CX, DX, CS, SS, DS, ES, SP, BP, SI, DI, IP, FL, NREGS };
+/* The registers of both register files: REGS (the 16-bit file of the 8086/286 data, in
+ * the order of its bitmask, indices 0-13) and RG32 (the 386's, which adds FS, GS and the
+ * control and debug registers the 386EX's SMM dump holds). */
+enum { AX, BX, CX, DX, CS, SS, DS, ES, SP, BP, SI, DI, IP, FL, FS, GS, CR0, CR3, DR6, DR7, NREGS };
 static const char *regname[NREGS] = {"ax", "bx", "cx", "dx", "cs", "ss", "ds",
-				     "es", "sp", "bp", "si", "di", "ip", "flags"};
+				     "es", "sp", "bp", "si", "di", "ip", "flags",
+				     "fs", "gs", "cr0", "cr3", "dr6", "dr7"};
+/* the bitmask order of each file: REGS and RMSK; RG32 and RM32 */
+static const u8 order16[] = {AX, BX, CX, DX, CS, SS, DS, ES, SP, BP, SI, DI, IP, FL};
+static const u8 order32[] = {CR0, CR3, AX, BX, CX, DX, SI, DI, BP, SP,
+			     CS, DS, ES, FS, GS, SS, IP, FL, DR6, DR7};
 
 typedef struct MooState {
-	u16 reg[NREGS];
-	u16 have; /* bitmask of listed registers */
+	u32 reg[NREGS];
+	u32 have;        /* bitmask (by the enum above) of listed registers */
+	u32 mask[NREGS]; /* RMSK/RM32: the bits of each register that are defined */
+	bool wide;       /* RG32: 32-bit registers (386 data) */
 	const u8 *ram;
 	u32 nram;
 } MooState;
@@ -270,28 +285,57 @@ typedef struct Case {
 static u32 rd32le(const u8 *p) { return (u32)p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24; }
 static u16 rd16le(const u8 *p) { return (u16)(p[0] | p[1] << 8); }
 
+/* A REGS/RMSK (16-bit) or RG32/RM32 (32-bit) payload: a bitmask in the file's order,
+ * then one value per set bit. Sets out[] and returns the bitmask by the enum. */
+static u32 parse_regs(const u8 *pl, u32 n, bool wide, u32 *out)
+{
+	const u8 *order = wide ? order32 : order16;
+	size_t count = wide ? sizeof(order32) : sizeof(order16);
+	u32 w = wide ? 4 : 2, k = w, have = 0;
+	if (n < w)
+		return 0;
+	u32 mask = wide ? rd32le(pl) : rd16le(pl);
+	for (size_t i = 0; i < count; i++) {
+		if (!(mask >> i & 1))
+			continue;
+		if (k + w > n)
+			break;
+		out[order[i]] = wide ? rd32le(pl + k) : rd16le(pl + k);
+		have |= 1u << order[i];
+		k += w;
+	}
+	return have;
+}
+
+static bool is_regs(const u8 *t, bool *wide)
+{
+	*wide = !memcmp(t, "RG32", 4);
+	return *wide || !memcmp(t, "REGS", 4);
+}
+static bool is_rmask(const u8 *t, bool *wide)
+{
+	*wide = !memcmp(t, "RM32", 4);
+	return *wide || !memcmp(t, "RMSK", 4);
+}
+
 static void parse_state(const u8 *p, u32 len, MooState *s)
 {
 	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < NREGS; i++)
+		s->mask[i] = ~0u;
 	u32 off = 0;
 	while (off + 8 <= len) {
 		const u8 *t = p + off;
 		u32 n = rd32le(t + 4);
 		const u8 *pl = t + 8;
+		bool wide;
 		if (off + 8 + n > len)
 			break;
-		if (!memcmp(t, "REGS", 4) && n >= 2) {
-			u16 mask = rd16le(pl);
-			u32 k = 2;
-			for (int i = 0; i < NREGS; i++) {
-				if (mask >> i & 1) {
-					if (k + 2 > n)
-						break;
-					s->reg[i] = rd16le(pl + k);
-					k += 2;
-				}
-			}
-			s->have = mask;
+		if (is_regs(t, &wide)) {
+			s->have = parse_regs(pl, n, wide, s->reg);
+			s->wide = wide;
+		} else if (is_rmask(t, &wide)) {
+			(void)parse_regs(pl, n, wide, s->mask);
 		} else if (!memcmp(t, "RAM ", 4) && n >= 4) {
 			s->nram = rd32le(pl);
 			if (4 + (u64)s->nram * 5 > n)
@@ -372,6 +416,14 @@ typedef struct Outcome {
 /* Exception vectors the case does not set up point at a HLT (at 0050:0000), and a HLT
  * is placed wherever a vector the case sets only in part leads, so that an exception
  * the data does not expect stops the run at once instead of running wild. */
+/* The bits compared on 386 data: EFLAGS bits a 386 has (CF, 1, PF, AF, ZF, SF, TF, IF,
+ * DF, OF, IOPL, NT, RF, VM), CR0's PE/MP/EM/TS/PG, DR6's B0-B3/BD/BS/BT, DR7's enables,
+ * GD and the breakpoint conditions. */
+#define EFLAGS_386 0x00037FD7u
+#define CR0_CMP 0x8000000Fu
+#define DR6_CMP 0x0000E00Fu
+#define DR7_CMP 0xFFFF23FFu
+
 #define STUB_SEG 0x50u
 #define IVT_STUBS 32u
 
@@ -413,7 +465,8 @@ static void run_case(Machine *m, const Case *tc, Outcome *o)
 	}
 	CpuState st;
 	memset(&st, 0, sizeof(st));
-	const u16 *ir = tc->init.reg;
+	const u32 *ir = tc->init.reg;
+	/* 16-bit data leaves the upper halves zero; 386 data gives whole registers */
 	st.gpr[0] = ir[AX];
 	st.gpr[1] = ir[CX];
 	st.gpr[2] = ir[DX];
@@ -423,13 +476,16 @@ static void run_case(Machine *m, const Case *tc, Outcome *o)
 	st.gpr[6] = ir[SI];
 	st.gpr[7] = ir[DI];
 	st.eip = ir[IP];
-	st.eflags = (ir[FL] & 0x0FFFu) | 2;
-	seg_real(&st.seg[SEG_ES], ir[ES], false);
-	seg_real(&st.seg[SEG_CS], ir[CS], true);
-	seg_real(&st.seg[SEG_SS], ir[SS], false);
-	seg_real(&st.seg[SEG_DS], ir[DS], false);
-	seg_real(&st.seg[SEG_FS], 0, false);
-	seg_real(&st.seg[SEG_GS], 0, false);
+	/* FLAGS bits 12-15 of 8086/286 data are that chip's (IOPL/NT do not exist or read
+	 * 1 in real mode); the 386EX's EFLAGS image has ones in bits that do not exist
+	 * on a 386 (18-31): the CPU keeps what it has */
+	st.eflags = tc->init.wide ? ir[FL] & EFLAGS_386 : (ir[FL] & 0x0FFFu) | 2;
+	seg_real(&st.seg[SEG_ES], (u16)ir[ES], false);
+	seg_real(&st.seg[SEG_CS], (u16)ir[CS], true);
+	seg_real(&st.seg[SEG_SS], (u16)ir[SS], false);
+	seg_real(&st.seg[SEG_DS], (u16)ir[DS], false);
+	seg_real(&st.seg[SEG_FS], (u16)ir[FS], false);
+	seg_real(&st.seg[SEG_GS], (u16)ir[GS], false);
 	st.ldtr.attr = 0x82;
 	st.ldtr.limit = 0xFFFF;
 	st.tr.attr = 0x8B;
@@ -438,6 +494,14 @@ static void run_case(Machine *m, const Case *tc, Outcome *o)
 	st.gdtr_limit = 0xFFFF;
 	st.dr[6] = 0xFFFF0FF0u;
 	st.dr[7] = 0x400;
+	if (tc->init.wide) {
+		/* real mode: of CR0 only MP/EM/TS (the 386EX reads its reserved bits as
+		 * ones; PE and PG are clear in every real-mode case) */
+		st.cr0 = ir[CR0] & CR0_CMP & ~(u32)(CR0_PE | CR0_PG);
+		st.cr3 = ir[CR3];
+		st.dr[6] |= ir[DR6] & DR6_CMP;
+		st.dr[7] |= ir[DR7] & DR7_CMP;
+	}
 	cpu_set_state(m->cpu, &st);
 	CpuStats before;
 	cpu_get_stats(m->cpu, &before);
@@ -464,35 +528,61 @@ static void run_case(Machine *m, const Case *tc, Outcome *o)
 	o->last_exc = after.exceptions != before.exceptions ? after.last_exception : -1;
 }
 
-static u16 our_reg(const CpuState *st, int i)
+static u32 our_reg(const CpuState *st, int i)
 {
 	switch (i) {
-	case AX: return (u16)st->gpr[0];
-	case BX: return (u16)st->gpr[3];
-	case CX: return (u16)st->gpr[1];
-	case DX: return (u16)st->gpr[2];
+	case AX: return st->gpr[0];
+	case BX: return st->gpr[3];
+	case CX: return st->gpr[1];
+	case DX: return st->gpr[2];
 	case CS: return st->seg[SEG_CS].sel;
 	case SS: return st->seg[SEG_SS].sel;
 	case DS: return st->seg[SEG_DS].sel;
 	case ES: return st->seg[SEG_ES].sel;
-	case SP: return (u16)st->gpr[4];
-	case BP: return (u16)st->gpr[5];
-	case SI: return (u16)st->gpr[6];
-	case DI: return (u16)st->gpr[7];
-	case IP: return (u16)st->eip;
-	default: return (u16)st->eflags;
+	case FS: return st->seg[SEG_FS].sel;
+	case GS: return st->seg[SEG_GS].sel;
+	case SP: return st->gpr[4];
+	case BP: return st->gpr[5];
+	case SI: return st->gpr[6];
+	case DI: return st->gpr[7];
+	case IP: return st->eip;
+	case CR0: return st->cr0;
+	case CR3: return st->cr3;
+	case DR6: return st->dr[6];
+	case DR7: return st->dr[7];
+	default: return st->eflags;
+	}
+}
+
+/* The bits of register i a case compares: 16-bit data compares the 16-bit file (FLAGS
+ * under the metadata's mask, bits 12-15 never); 386 data every register it has, under
+ * the file's and the case's RM32 masks and the bits a 386 has. */
+static u32 file_mask[NREGS]; /* a top-level RMSK/RM32 chunk: the masks of every case */
+
+static u32 cmp_mask(const Case *tc, int i, u32 fmask)
+{
+	if (!tc->init.wide)
+		return i > FL ? 0 : i == FL ? fmask & 0x0FFF : 0xFFFF;
+	u32 mk = tc->fina.mask[i] & file_mask[i];
+	switch (i) {
+	case CS: case SS: case DS: case ES: case FS: case GS: return mk & 0xFFFF;
+	case FL: return mk & fmask & EFLAGS_386;
+	case CR0: return mk & CR0_CMP;
+	case DR6: return mk & DR6_CMP;
+	case DR7: return mk & DR7_CMP;
+	default: return mk;
 	}
 }
 
 static const char *hash_hex(const u8 *hash);
 
 /* Mismatch bits beyond the NREGS register bits */
-#define MIS_UPPER (1u << 14)
-#define MIS_RAM (1u << 15)
-#define MIS_EXIT (1u << 16)
+#define MIS_UPPER (1u << 24)
+#define MIS_RAM (1u << 25)
+#define MIS_EXIT (1u << 26)
 
 /* Compares; returns the mismatches (0: equal). When report, prints them. */
-static u32 check_case(Machine *m, const Case *tc, const Outcome *o, u16 fmask, bool report)
+static u32 check_case(Machine *m, const Case *tc, const Outcome *o, u32 fmask, bool report)
 {
 	u32 mis = 0;
 	char buf[1024];
@@ -506,25 +596,25 @@ static u32 check_case(Machine *m, const Case *tc, const Outcome *o, u16 fmask, b
 	if (o->why != CPU_EXIT_HLT)
 		NOTE(MIS_EXIT, " exit=%d", o->why);
 	for (int i = 0; i < NREGS; i++) {
-		u16 want = (tc->fina.have >> i & 1) ? tc->fina.reg[i] : tc->init.reg[i];
-		u16 got = our_reg(&o->st, i);
-		if (i == FL) {
-			u16 mk = fmask & 0x0FFF;
-			if ((want & mk) != (got & mk))
-				NOTE(1u << i, " flags=%04x want %04x (mask %04x)", got, want, mk);
-		} else if (want != got) {
-			NOTE(1u << i, " %s=%04x want %04x", regname[i], got, want);
-		}
+		u32 mk = cmp_mask(tc, i, fmask);
+		if (!mk)
+			continue;
+		u32 want = ((tc->fina.have >> i & 1) ? tc->fina.reg[i] : tc->init.reg[i]) & mk;
+		u32 got = our_reg(&o->st, i) & mk;
+		if (want != got)
+			NOTE(1u << i, " %s=%0*x want %0*x (mask %x)", regname[i], tc->init.wide ? 8 : 4, got,
+			     tc->init.wide ? 8 : 4, want, mk);
 	}
-	for (int i = 0; i < 8; i++)
-		if (o->st.gpr[i] >> 16)
-			NOTE(MIS_UPPER, " r%d upper=%08x", i, o->st.gpr[i]);
+	if (!tc->init.wide)
+		for (int i = 0; i < 8; i++)
+			if (o->st.gpr[i] >> 16)
+				NOTE(MIS_UPPER, " r%d upper=%08x", i, o->st.gpr[i]);
 	/* the FLAGS word of the exception frame: EXCP gives its word-aligned bus address,
 	 * so locate it from the final SS:SP (IP, CS, FLAGS upward) */
 	u32 fl_lo = ~0u, fl_hi = ~0u;
 	if (m->flags_off >= 0) {
-		u16 ss = (tc->fina.have >> SS & 1) ? tc->fina.reg[SS] : tc->init.reg[SS];
-		u16 sp = (tc->fina.have >> SP & 1) ? tc->fina.reg[SP] : tc->init.reg[SP];
+		u16 ss = (u16)((tc->fina.have >> SS & 1) ? tc->fina.reg[SS] : tc->init.reg[SS]);
+		u16 sp = (u16)((tc->fina.have >> SP & 1) ? tc->fina.reg[SP] : tc->init.reg[SP]);
 		u32 wrap = m->one_insn ? 0xFFFFF : RAM_SIZE - 1; /* the 8086 has 20 address bits */
 		fl_lo = ((u32)ss * 16 + (u16)(sp + m->flags_off)) & wrap;
 		fl_hi = ((u32)ss * 16 + (u16)(sp + m->flags_off + 1)) & wrap;
@@ -534,7 +624,8 @@ static u32 check_case(Machine *m, const Case *tc, const Outcome *o, u16 fmask, b
 		u32 a = rd32le(r) & (RAM_SIZE - 1);
 		u8 want = r[4], got = m->mem.ram[a];
 		if (a == fl_lo || a == fl_hi) {
-			u8 mk = (u8)(a == fl_lo ? fmask : (fmask & 0x0FFF) >> 8);
+			u32 fm = cmp_mask(tc, FL, fmask); /* the low 16 bits of EFLAGS */
+			u8 mk = (u8)(a == fl_lo ? fm : fm >> 8);
 			want &= mk;
 			got &= mk;
 		}
@@ -547,7 +638,8 @@ static u32 check_case(Machine *m, const Case *tc, const Outcome *o, u16 fmask, b
 			printf(" %02x", tc->bytes[i]);
 		printf("  init");
 		for (int i = 0; i < NREGS; i++)
-			printf(" %s=%04x", regname[i], tc->init.reg[i]);
+			if (tc->init.have >> i & 1)
+				printf(" %s=%0*x", regname[i], tc->init.wide ? 8 : 4, tc->init.reg[i]);
 		printf("\n       ->%s  (hash %s)\n", buf, tc->hash ? hash_hex(tc->hash) : "-");
 	}
 	return mis;
@@ -682,7 +774,7 @@ static int excluded(const char *cpu, const char *stem, const char *status, const
 		else if (!strncmp(cd, "excp=", 5))
 			hit = tc->has_excp && (!strcmp(cd + 5, "*") || tc->excp_vec == atoi(cd + 5));
 		else if (!strncmp(cd, "cl>=", 4))
-			hit = (tc->init.reg[CX] & 0xFF) >= atoi(cd + 4);
+			hit = (tc->init.reg[CX] & 0xFF) >= (u32)atoi(cd + 4);
 		else if (!strncmp(cd, "hash=", 5))
 			hit = tc->hash && !strcmp(hash_hex(tc->hash), cd + 5);
 		else if (!strncmp(cd, "modrm.reg>=", 11))
@@ -860,15 +952,19 @@ int main(int argc, char **argv)
 			tot_fail++;
 			continue;
 		}
+		/* the header's CPU: 8086, C286 (Harris 80C286) or 386E (Intel 386EX) */
 		char cpu[8] = "286";
-		if (len >= 16 && !memcmp(buf, "MOO ", 4))
-			snprintf(cpu, sizeof(cpu), "%s", memcmp(buf + 16, "8086", 4) ? "286" : "8086");
+		if (len >= 20 && !memcmp(buf, "MOO ", 4))
+			snprintf(cpu, sizeof(cpu), "%s", !memcmp(buf + 16, "8086", 4) ? "8086" :
+							 !memcmp(buf + 16, "386", 3) ? "386" : "286");
 		m.one_insn = !strcmp(cpu, "8086");
 		mem_set_a20(&m.mem, !m.one_insn); /* the 8086 wraps at 1 MiB */
 		const JNode *me = meta_entry(&md, stem);
 		const JNode *js = jget(me, "status"), *jm = jget(me, "flags-mask");
 		const char *status = js ? js->str : NULL;
-		u16 fmask = jm && jm->is_num ? (u16)jm->num : 0xFFFF;
+		u32 fmask = jm && jm->is_num ? (u32)jm->num : ~0u;
+		for (int k = 0; k < NREGS; k++)
+			file_mask[k] = ~0u;
 		u64 pass = 0, fail = 0, exc = 0, skip = 0, idx = 0;
 		int shown = 0;
 		size_t off = 0;
@@ -877,6 +973,9 @@ int main(int argc, char **argv)
 			u32 n = rd32le(t + 4);
 			if (off + 8 + n > len)
 				break;
+			bool wide;
+			if (is_rmask(t, &wide))
+				(void)parse_regs(t + 8, n, wide, file_mask);
 			if (!memcmp(t, "TEST", 4)) {
 				Case tc;
 				if (idx++ % (u64)every == 0 && parse_case(t + 8, n, &tc)) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/cpu/sst_test.sh: runs the SingleStepTests data (../shared/testdata, README.md
 # there) on VMCP's CPU through tests/cpu/sst-run: the 80286 real-mode set and the 8086
-# set, with the exclusions of tests/cpu/sst-exclusions.txt, once on each engine: the
+# set (and the 80386 real-mode set, sst-80386/v1_ex_real_mode, where it is present), with the exclusions of tests/cpu/sst-exclusions.txt, once on each engine: the
 # interpreter, and the translator with every block translated at its first execution
 # (VMCP_JIT_HEAT=0), so each case's instruction runs as translated code. Prints each
 # run's per-opcode counts and ends with the summed "N passed, N failed". SST_EVERY=N
@@ -19,7 +19,10 @@ every=${SST_EVERY:-1}
 [ "$every" -gt 1 ] && echo "sampling: every ${every}th case (MODE=${MODE:-})"
 pass=0 fail=0
 for engine in interp jit; do
-for d in "$TESTDATA/sst-80286/v1_real_mode" "$TESTDATA/sst-8086/v1_binary"; do
+# the 80386 set (real mode, captured from a 386EX: RG32 registers) when it is there
+dirs=("$TESTDATA/sst-80286/v1_real_mode" "$TESTDATA/sst-8086/v1_binary")
+[ -d "$TESTDATA/sst-80386/v1_ex_real_mode" ] && dirs+=("$TESTDATA/sst-80386/v1_ex_real_mode")
+for d in "${dirs[@]}"; do
   if [ ! -d "$d" ]; then
     echo "missing $d"
     fail=$((fail + 1))
