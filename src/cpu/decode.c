@@ -382,6 +382,14 @@ int cpu_decode(const DecodeIn *in, Insn *d)
 					}
 					if ((base == R_ESP || base == R_EBP) && seg < 0)
 						seg = SEG_SS;
+					if (rm == 4 && d->index == REG_NONE && d->scale &&
+					    in->model == CPU_MODEL_386) {
+						/* no index but a scale (an undefined form): the
+						 * 386 scales the base, the 486 and later ignore
+						 * the scale (test386's LEA checks, from the chips) */
+						d->index = d->base;
+						d->base = REG_NONE;
+					}
 				}
 			}
 		}

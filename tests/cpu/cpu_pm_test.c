@@ -297,6 +297,28 @@ static void test_pointer_validation(void)
 	vm_free(v);
 }
 
+/* ARPL with a memory operand in a read-only data segment: a read, and a write only when
+ * the RPL must rise. No fault when it need not (the 386 and 486 as test386 finds them);
+ * #GP(0) when the write happens. */
+static void test_arpl_readonly(void)
+{
+	Vm *v = vm_new(CPU_MODEL_386);
+	pm_setup(v);
+	set_desc(v, GDT, 14, 0x20000, 0xFFF, 0x4091); /* 70h: read-only data at 20000h */
+	poke16(v, 0x20000, 0xFFF2);                  /* a selector with RPL 2 */
+	poke8(v, RES + 0x40, 0xFF);
+	poke(v, CODE, "66 b8 70 00 8e d8 66 bb 02 00 63 1d 00 00 00 00 36 0f 94 05 40 60 00 00 "
+		      "66 bb 03 00 63 1d 00 00 00 00 f4");
+	pm_start(v, 0, FLAG_ZF);
+	CHECK_EQ(run(v), CPU_EXIT_HLT);
+	CHECK_EQ(peek8(v, RES + 0x40), 0);      /* RPL 2 against 2: ZF=0, no fault */
+	CHECK_EQ(peek32(v, RES + 4), 13);       /* RPL 3: the write faults, #GP(0) */
+	CHECK_EQ(peek32(v, RES), 0);
+	CHECK_EQ(peek32(v, RES + 8), CODE + 28); /* at the second ARPL */
+	CHECK_EQ(peek16(v, 0x20000), 0xFFF2);   /* memory unchanged */
+	vm_free(v);
+}
+
 static u32 port80;
 static void p80_write(void *ctx, u16 port, u32 val, int size)
 {
@@ -836,6 +858,7 @@ int main(void)
 	test_call_gate();
 	test_conforming();
 	test_pointer_validation();
+	test_arpl_readonly();
 	test_io_bitmap();
 	test_double_fault();
 	test_interrupts();
