@@ -129,12 +129,11 @@ $(FUZZ_BUILD)/machine/src/vm/%.o $(FUZZ_BUILD)/machine/src/bus/%.o: FUZZ_MFLAGS 
 # Each target's own file and the driver are compiled apart (with the library's rule: both
 # ignorelists leave tests/fuzz/ out of coverage), so that their .d files name the headers
 # they include (machine.h): one clang line compiling both wrote the second file's only.
-FUZZ_TOBJS = $(FUZZ_BUILD)/tests/fuzz/$*.o $(FUZZ_BUILD)/tests/fuzz/driver/altstack.o
-.SECONDEXPANSION:
-$(FUZZ_MACHINE): $(FUZZ_BUILD)/%: $$(FUZZ_TOBJS) $(FUZZ_MOBJS)
+FUZZ_DRIVER := $(FUZZ_BUILD)/tests/fuzz/driver/altstack.o
+$(FUZZ_MACHINE): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(FUZZ_DRIVER) $(FUZZ_MOBJS)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.o,$^) $(LDLIBS) -o $@
-$(filter-out $(FUZZ_MACHINE),$(FUZZ_BINS)): $(FUZZ_BUILD)/%: $$(FUZZ_TOBJS) $(FUZZ_OBJS)
+$(filter-out $(FUZZ_MACHINE),$(FUZZ_BINS)): $(FUZZ_BUILD)/%: $(FUZZ_BUILD)/tests/fuzz/%.o $(FUZZ_DRIVER) $(FUZZ_OBJS)
 	@$(if $(Q),echo "  FUZZ    $@")
 	$(Q)clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(filter %.o,$^) $(LDLIBS) -o $@
 FUZZ_RUN_BINS := $(if $(FUZZ_TARGETS),$(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS)),$(FUZZ_BINS))
