@@ -217,25 +217,15 @@ void op_arpl_ew_gw(Cpu *c, const Insn *d)
 {
 	need_pmode(c);
 	u32 src = R16(c, d->reg);
-	if (d->flags & INSN_MEM) {
-		/* a read, and a write only when the RPL changes: the 386 and 486 take no
-		 * fault for a read-only destination whose RPL is already high enough
-		 * (test386's ARPL check, from the chips; Bochs faults) */
-		u32 v = rd_ew(c, d);
-		if ((v & 3) < (src & 3)) {
-			wr_ew(c, d, (v & ~3u) | (src & 3));
-			flags_set_arith(c, FLAG_ZF, FLAG_ZF);
-		} else {
-			flags_set_arith(c, FLAG_ZF, 0);
-		}
+	/* a read, and a write only when the RPL rises: the 386 and 486 take no fault for
+	 * a read-only destination whose RPL is already high enough (test386's ARPL
+	 * check, from the chips; Bochs faults) */
+	u32 v = rd_ew(c, d);
+	if ((v & 3) < (src & 3)) {
+		wr_ew(c, d, (v & ~3u) | (src & 3));
+		flags_set_arith(c, FLAG_ZF, FLAG_ZF);
 	} else {
-		u32 v = R16(c, d->rm);
-		if ((v & 3) < (src & 3)) {
-			set_r16(c, d->rm, ((v & ~3u) | (src & 3)));
-			flags_set_arith(c, FLAG_ZF, FLAG_ZF);
-		} else {
-			flags_set_arith(c, FLAG_ZF, 0);
-		}
+		flags_set_arith(c, FLAG_ZF, 0);
 	}
 }
 
