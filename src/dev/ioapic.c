@@ -20,6 +20,7 @@ void ioapic_init(IoApic *io)
 
 void ioapic_reset(IoApic *io)
 {
+	irq_sync(&io->sync);
 	io->regsel = 0;
 	io->id = 0;
 	for (int i = 0; i < IOAPIC_PINS; i++)
@@ -60,6 +61,14 @@ static void service_level(IoApic *io, int n)
 	if (mode == APIC_DM_FIXED || mode == APIC_DM_LOWEST)
 		io->redir[n] |= RE_RIRR;
 	send(io, n);
+}
+
+bool ioapic_input_ignored(const IoApic *io, int n)
+{
+	if (n < 0 || n >= IOAPIC_PINS)
+		return true;
+	u64 e = io->redir[n];
+	return !(e & RE_LEVEL) && (e & RE_MASK);
 }
 
 void ioapic_set_irq(void *ctx, int n, int level)
@@ -108,6 +117,7 @@ u32 ioapic_reg_read(IoApic *io, u8 reg)
 
 void ioapic_reg_write(IoApic *io, u8 reg, u32 val)
 {
+	irq_sync(&io->sync);
 	if (reg == 0x00) {
 		io->id = val & 0x0F000000u;
 		return;

@@ -26,6 +26,7 @@
 
 #include "base/base.h"
 #include "bus/apicmsg.h"
+#include "bus/irq.h"
 #include "bus/membus.h"
 
 #define IOAPIC_PINS 24
@@ -39,6 +40,8 @@ typedef struct IoApic {
 	u32 id;
 	u64 redir[IOAPIC_PINS];
 	u32 pins;      /* electrical level of each input */
+	IrqSync sync;  /* called before any change that could make an ignored input
+	                  matter again (ioapic_input_ignored; bus/irq.h) */
 } IoApic;
 
 void ioapic_init(IoApic *io);
@@ -46,6 +49,11 @@ void ioapic_reset(IoApic *io);
 
 /* IrqSetFn for input pin n (0-23); ctx is the IoApic. */
 void ioapic_set_irq(void *ctx, int n, int level);
+
+/* True when a change of pin n's level could change nothing now: an edge-triggered pin
+ * that is masked. Until io->sync is called (before any register write, a reset) it
+ * stays so. */
+bool ioapic_input_ignored(const IoApic *io, int n);
 
 /* A local APIC's EOI of a level-triggered vector (an ApicEoiFn; ctx is the IoApic). */
 void ioapic_eoi(void *ctx, u8 vector);

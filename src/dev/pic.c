@@ -101,6 +101,7 @@ static void chip_reset(Pic8259 *c, bool master)
 
 void pic_reset(Pic *p)
 {
+	irq_sync(&p->sync);
 	u8 lines0 = p->chip[0].lines, lines1 = p->chip[1].lines;
 	chip_reset(&p->chip[PIC_MASTER], true);
 	chip_reset(&p->chip[PIC_SLAVE], false);
@@ -120,6 +121,15 @@ void pic_init(Pic *p)
 bool pic_intr(const Pic *p)
 {
 	return p->intr_level;
+}
+
+bool pic_input_ignored(const Pic *p, int n)
+{
+	if (n < 0 || n > 15 || n == 2)
+		return true; /* not an input (IR2 is the cascade) */
+	const Pic8259 *c = &p->chip[n >> 3];
+	u8 bit = (u8)(1u << (n & 7));
+	return !(level_mask(c) & bit) && (c->irr & bit);
 }
 
 void pic_set_irq(void *ctx, int n, int level)
@@ -147,6 +157,7 @@ void pic_set_irq(void *ctx, int n, int level)
 int pic_ack(void *ctx)
 {
 	Pic *p = ctx;
+	irq_sync(&p->sync);
 	Pic8259 *m = &p->chip[PIC_MASTER], *s = &p->chip[PIC_SLAVE];
 	int vec;
 	int ir = chip_pending(m);
@@ -297,6 +308,7 @@ static u32 pic_io_read(void *ctx, u16 port, int size)
 	Pic8259 *c = &p->chip[(port & 0x80) ? PIC_SLAVE : PIC_MASTER];
 	u8 v;
 	if (c->poll) {
+		irq_sync(&p->sync);
 		v = chip_poll(c);
 		pic_update(p);
 	} else if (port & 1) {
@@ -312,6 +324,7 @@ static void pic_io_write(void *ctx, u16 port, u32 val, int size)
 	Pic *p = ctx;
 	Pic8259 *c = &p->chip[(port & 0x80) ? PIC_SLAVE : PIC_MASTER];
 	u8 v = (u8)val;
+	irq_sync(&p->sync);
 	if (port & 1)
 		write_a1(c, v);
 	else if (v & 0x10)
@@ -333,6 +346,7 @@ static void elcr_io_write(void *ctx, u16 port, u32 val, int size)
 {
 	Pic *p = ctx;
 	Pic8259 *c = &p->chip[port & 1];
+	irq_sync(&p->sync);
 	c->elcr = (u8)val & c->elcr_mask;
 	/* A level input requests exactly while its line is high. */
 	c->irr = (u8)((c->irr & ~c->elcr) | (c->lines & c->elcr));

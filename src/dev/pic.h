@@ -41,10 +41,17 @@ typedef struct Pic {
 	Pic8259 chip[2]; /* [0] master, [1] slave */
 	IrqLine intr;    /* INT of the master, to the CPU's INTR input */
 	bool intr_level;
+	IrqSync sync;    /* called before any change that could make an ignored input
+	                    matter again (pic_input_ignored; bus/irq.h) */
 } Pic;
 
 /* Sets up the pair in its reset state (see pic_reset). */
 void pic_init(Pic *p);
+
+/* True when a change of input n's level could change nothing now: the input is
+ * edge-triggered and its request is already latched in the IRR. Until p->sync is called
+ * (before an INTA, a poll, any write to the chips or the ELCR, a reset) it stays so. */
+bool pic_input_ignored(const Pic *p, int n);
 
 /* System reset: both chips uninitialised (IMR all masked, nothing pending or in service,
  * vector base 0), ELCR all edge. Drives `intr` low. */

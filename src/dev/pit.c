@@ -211,17 +211,27 @@ static void set_irq0(Pit *p, bool level)
 	}
 }
 
-static void arm_irq0(Pit *p)
+/* Aims the timer at OUT0's next transition. While a transition could change nothing at
+ * the receivers (irq_quiet: the PIC has the request latched and the I/O APIC pin is
+ * masked, say) and may_rest, no timer is armed: a counter at a count of 2 would
+ * otherwise be an event every 1.7 us of virtual time while the guest has interrupts
+ * off. The receivers call pit_irq_sync before they change. */
+static void arm_irq0(Pit *p, bool may_rest)
 {
 	u64 u = next_change(&p->c[0], p->irq_tick);
-	if (u == PIT_TICK_NEVER)
+	p->irq_resting = false;
+	if (u == PIT_TICK_NEVER) {
 		timer_cancel(&p->timer);
-	else
+	} else if (may_rest && irq_quiet(&p->irq0)) {
+		p->irq_resting = true;
+		timer_cancel(&p->timer);
+	} else {
 		timer_arm(&p->timer, pit_tick_to_ns(u));
+	}
 }
 
-/* After any change to counter 0: drive IRQ0 from OUT0 now and aim the timer. */
-static void refresh_irq0(Pit *p)
+/* After any change to counter 0: drives IRQ0 from OUT0 now and aims the timer. */
+static void refresh_irq0(Pit *p, bool may_rest)
 {
 	u64 t = now_tick(p);
 	u32 ce;
@@ -229,7 +239,15 @@ static void refresh_irq0(Pit *p)
 	current(&p->c[0], t, &ce, &out);
 	set_irq0(p, out);
 	p->irq_tick = t;
-	arm_irq0(p);
+	arm_irq0(p, may_rest);
+}
+
+void pit_irq_sync(Pit *p)
+{
+	/* the transitions skipped were ignored, and so is this one: the receivers have not
+	 * changed yet; the timer is armed, as what comes next may matter */
+	if (p->irq_resting)
+		refresh_irq0(p, false);
 }
 
 /* Walks OUT0's transitions up to now, so that a late timer still gives every edge of
@@ -257,7 +275,7 @@ static void pit_timer(void *ctx, u64 now_ns)
 		set_irq0(p, out);
 		p->irq_tick = t;
 	}
-	arm_irq0(p);
+	arm_irq0(p, true);
 }
 
 static void counter_reset(PitCounter *c, bool gate)
@@ -276,6 +294,7 @@ void pit_reset(Pit *p)
 	p->port61 = 0;
 	p->nmi_status = 0;
 	timer_cancel(&p->timer);
+	p->irq_resting = false;
 	p->irq_tick = now_tick(p);
 	set_irq0(p, false);
 }
@@ -341,7 +360,7 @@ static void write_control(Pit *p, u8 val)
 	c->pre_ce = ce % modulus(c);
 	c->pre_out = c->mode != 0;
 	if (ch == 0)
-		refresh_irq0(p);
+		refresh_irq0(p, true);
 }
 
 /* A complete count is in the CR: load it as the mode says. */
@@ -433,7 +452,7 @@ static void write_counter(Pit *p, int ch, u8 v)
 				pause(c, t);
 				c->pre_out = false;
 				if (ch == 0)
-					refresh_irq0(p);
+					refresh_irq0(p, true);
 			}
 			return;
 		}
@@ -447,7 +466,7 @@ static void write_counter(Pit *p, int ch, u8 v)
 	}
 	load_count(c, t);
 	if (ch == 0)
-		refresh_irq0(p);
+		refresh_irq0(p, true);
 }
 
 static u8 read_counter(Pit *p, int ch)
@@ -527,7 +546,7 @@ void pit_set_gate(Pit *p, int ch, bool level)
 		break;
 	}
 	if (ch == 0)
-		refresh_irq0(p);
+		refresh_irq0(p, true);
 }
 
 bool pit_out(Pit *p, int ch)

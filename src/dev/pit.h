@@ -58,6 +58,7 @@ typedef struct Pit {
 	Timer timer;        /* counter 0's next OUT transition */
 	u64 irq_tick;       /* tick at which irq_level was last evaluated */
 	bool irq_level;
+	bool irq_resting;   /* IRQ0 not driven while its receivers ignore it (pit_irq_sync) */
 	IrqLine irq0;
 	u8 port61;          /* bits 0-3 as written */
 	u8 nmi_status;      /* bits 6 (IOCHK) and 7 (SERR) latched by the board */
@@ -71,6 +72,11 @@ void pit_reset(Pit *p);
 
 /* Sets counter ch's GATE input (only counter 2's is wired on the PC: port 61h does it). */
 void pit_set_gate(Pit *p, int ch, bool level);
+
+/* The receivers of IRQ0 are about to change state (an IrqSync hook, bus/irq.h): if
+ * OUT0's transitions were not being driven because they could change nothing, drive
+ * OUT0's present level now and follow its transitions again. */
+void pit_irq_sync(Pit *p);
 
 /* OUT of counter ch at the current virtual time. */
 bool pit_out(Pit *p, int ch);

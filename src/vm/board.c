@@ -158,6 +158,24 @@ static void wire_isa_irq(void *ctx, int irq, int level)
 	wire_or(m, &m->irq_isa, irq, level);
 }
 
+/* Whether a change of ISA IRQ irq could change nothing now: both receivers ignore it
+ * (the 8259A has the edge latched; the I/O APIC pin is a masked edge input) until they
+ * call wire_sync_quiet. */
+static bool wire_isa_quiet(void *ctx, int irq)
+{
+	Machine *m = ctx;
+	return pic_input_ignored(&m->pic, irq) &&
+	       (!m->has_apic || ioapic_input_ignored(&m->ioapic, irq));
+}
+
+/* The 8259A or the I/O APIC is about to change: the quiet sources (the PIT's IRQ0)
+ * drive their lines again. */
+static void wire_sync_quiet(void *ctx)
+{
+	Machine *m = ctx;
+	pit_irq_sync(&m->pit);
+}
+
 static void wire_pirq_irq(void *ctx, int irq, int level)
 {
 	Machine *m = ctx;
@@ -382,6 +400,7 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	map(io, 0xA0, 2, &pic_io_ops, &m->pic);
 	map(io, 0x4D0, 2, &pic_elcr_io_ops, &m->pic);
 	irq_connect(&m->pic.intr, wire_intr, m, 0);
+	m->pic.sync = (IrqSync){wire_sync_quiet, m};
 	cpu_set_intr_ack(m->cpu, pic_ack, &m->pic);
 
 	/* P6: the local APIC between the 8259A and the CPU (its registers inside the CPU,
@@ -409,6 +428,7 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 		ioapic_init(&m->ioapic);
 		m->ioapic.send = wire_apic_bus;
 		m->ioapic.send_ctx = m;
+		m->ioapic.sync = (IrqSync){wire_sync_quiet, m};
 		if ((r = mem_map_mmio(mem, IOAPIC_BASE, MEM_PAGE_SIZE, &ioapic_mmio_ops, &m->ioapic)))
 			return fail(m, r, why, whylen, "no room for the I/O APIC's MMIO");
 	}
@@ -425,6 +445,7 @@ int machine_init(Machine *m, const MachineConfig *cfg, char *why, size_t whylen)
 	map(io, 0x40, 4, &pit_io_ops, &m->pit);
 	map(io, 0x61, 1, &pit_port61_io_ops, &m->pit);
 	irq_connect(&m->pit.irq0, wire_isa_irq, m, 0);
+	m->pit.irq0.quiet = wire_isa_quiet;
 
 	/* 8042 + keyboard (IRQ1) + mouse (IRQ12); A20 and CPU reset. */
 	kbc_init(&m->kbc);
