@@ -39,4 +39,28 @@ static inline int test_summary(void)
 	return test_failed ? 1 : 0;
 }
 
+/* Assembles the raw guest tests/vm/guest/NAME.asm with nasm (opts: more options, such
+ * as "-DTIMER") into out, a path under $BUILD/tests/vm/ ending in OUTNAME. Returns 1
+ * when it did, 0 when nasm is not installed (the test prints that it is skipped and
+ * exits 0), -1 when the source does not assemble (a failure, printed). */
+static inline int test_guest_rom(const char *name, const char *opts, const char *outname, char *out,
+				 size_t outlen)
+{
+	const char *b = getenv("BUILD");
+	char cmd[1200];
+	snprintf(out, outlen, "%s/tests/vm/%s", b ? b : "build/release", outname);
+	if (system("command -v nasm >/dev/null") != 0) {
+		printf("skipped: nasm is not installed\n");
+		return 0;
+	}
+	snprintf(cmd, sizeof(cmd), "nasm -f bin -I tests/vm/guest/ %s -o %s tests/vm/guest/%s.asm", opts, out,
+		 name);
+	if (system(cmd) != 0) {
+		printf("FAIL tests/vm/guest/%s.asm does not assemble\n", name);
+		test_failed++;
+		return -1;
+	}
+	return 1;
+}
+
 #endif

@@ -143,18 +143,10 @@ static void test_ioapic(const char *rom)
 
 int main(void)
 {
-	const char *b = getenv("BUILD");
-	char rom[400], cmd[1000];
-	snprintf(rom, sizeof(rom), "%s/tests/vm/pitrest.bin", b ? b : "build/release");
-	snprintf(cmd, sizeof(cmd), "nasm -f bin -I tests/vm/guest/ -o %s tests/vm/guest/pitrest.asm", rom);
-	if (system("command -v nasm >/dev/null") != 0) {
-		printf("skipped: nasm is not installed\n");
-		return 0;
-	}
-	if (system(cmd) != 0) {
-		printf("FAIL tests/vm/guest/pitrest.asm does not assemble\n0 passed, 1 failed\n");
-		return 1;
-	}
+	char rom[400];
+	int r = test_guest_rom("pitrest", "", "pitrest.bin", rom, sizeof(rom));
+	if (r <= 0)
+		return r ? test_summary() : 0;
 	test_same(rom, CPU_MODEL_486, "486");
 	test_same(rom, CPU_MODEL_P6, "P6");
 	test_ioapic(rom);

@@ -112,21 +112,12 @@ static void test_timer(const char *rom, CpuEngine engine)
 
 int main(void)
 {
-	const char *b = getenv("BUILD");
-	char dir[300], plain[400], timer[400], cmd[1400];
-	snprintf(dir, sizeof(dir), "%s/tests/vm", b ? b : "build/release");
-	snprintf(plain, sizeof(plain), "%s/storm.bin", dir);
-	snprintf(timer, sizeof(timer), "%s/storm-timer.bin", dir);
-	snprintf(cmd, sizeof(cmd), "nasm -f bin -I tests/vm/guest/ -o %s tests/vm/guest/storm.asm && nasm -f bin -I tests/vm/guest/ -DTIMER -o %s tests/vm/guest/storm.asm",
-		 plain, timer);
-	if (system("command -v nasm >/dev/null") != 0) {
-		printf("skipped: nasm is not installed\n");
-		return 0;
-	}
-	if (system(cmd) != 0) {
-		printf("FAIL tests/vm/guest/storm.asm does not assemble\n0 passed, 1 failed\n");
-		return 1;
-	}
+	char plain[400], timer[400];
+	int r = test_guest_rom("storm", "", "storm.bin", plain, sizeof(plain));
+	if (r > 0)
+		r = test_guest_rom("storm", "-DTIMER", "storm-timer.bin", timer, sizeof(timer));
+	if (r <= 0)
+		return r ? test_summary() : 0;
 	signal(SIGALRM, on_alarm);
 	alarm(120);
 	static const CpuEngine engines[] = {CPU_ENGINE_INTERP, CPU_ENGINE_JIT};
