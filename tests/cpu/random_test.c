@@ -57,6 +57,7 @@
 #include "bus/iobus.h"
 #include "bus/membus.h"
 #include "cpu/cpu.h"
+#include "desc.h"
 #include "../test.h"
 
 #define RT_DEFAULT_COUNT 1000000u
@@ -152,25 +153,6 @@ static void port_write(void *ctx, u16 port, u32 val, int size)
 }
 
 static const IoOps rt_port_ops = { port_read, port_write, 1 | 2 | 4, "random_test ports" };
-
-static void put_desc(u8 *p, u32 base, u32 limit, u8 access, u8 flags)
-{
-	put_le16(p, (u16)limit);
-	put_le16(p + 2, (u16)base);
-	p[4] = (u8)(base >> 16);
-	p[5] = access;
-	p[6] = (u8)(((limit >> 16) & 0xF) | (flags << 4));
-	p[7] = (u8)(base >> 24);
-}
-
-static void put_gate(u8 *p, u16 sel, u32 off, u8 access, u8 params)
-{
-	put_le16(p, (u16)off);
-	put_le16(p + 2, sel);
-	p[4] = params;
-	p[5] = access;
-	put_le16(p + 6, (u16)(off >> 16));
-}
 
 /* The system area: IVT, GDT, IDT, TSS, LDT, handlers (all HLT). */
 static void rt_build_sys(u8 *m)

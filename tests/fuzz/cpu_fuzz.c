@@ -32,6 +32,7 @@
 #include "bus/iobus.h"
 #include "bus/membus.h"
 #include "cpu/cpu.h"
+#include "../cpu/desc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__ubsan_default_options(void);
@@ -161,25 +162,6 @@ static Mach *mach_for(Fz *f, int model, bool fpu)
 static bool rom_intact(const Fz *f)
 {
 	return memcmp(f->rom_buf, f->rom_ref, ROM_LEN + 2 * CANARY) == 0;
-}
-
-static void put_desc(u8 *p, u32 base, u32 limit, u8 access, u8 flags)
-{
-	put_le16(p, (u16)limit);
-	put_le16(p + 2, (u16)base);
-	p[4] = (u8)(base >> 16);
-	p[5] = access;
-	p[6] = (u8)(((limit >> 16) & 0xF) | (flags << 4));
-	p[7] = (u8)(base >> 24);
-}
-
-static void put_gate(u8 *p, u16 sel, u32 off, u8 access, u8 params)
-{
-	put_le16(p, (u16)off);
-	put_le16(p + 2, sel);
-	p[4] = params;
-	p[5] = access;
-	put_le16(p + 6, (u16)(off >> 16));
 }
 
 /* The system area; hdr supplies the page rights and the handler kind. */
