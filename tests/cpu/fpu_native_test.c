@@ -62,15 +62,7 @@ static void host_run(const u8 *insn, int len, HostCtx *h)
 
 /* ---- random values ---- */
 static u64 rng_state;
-static u64 rnd(void)
-{
-	u64 x = rng_state;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	rng_state = x;
-	return x * 0x2545F4914F6CDD1Dull;
-}
+static u64 rnd(void) { return xorshift64s(&rng_state); }
 static u32 rndn(u32 n) { return (u32)(rnd() % n); }
 
 /* An 80-bit value from one of the classes the x87 tells apart. */

@@ -72,20 +72,7 @@ static void pm_at(Vm *v, u32 cr0)
 	cpu_set_state(v->cpu, &st);
 }
 
-/* Runs to a HLT; returns the vector whose handler halted, or -1 for the program's own
- * HLT (or -2 for anything else). */
-static int run(Vm *v)
-{
-	CpuExitReason r = cpu_run(v->cpu, 100000, NULL);
-	if (r != CPU_EXIT_HLT)
-		return -2;
-	CpuState st;
-	cpu_get_state(v->cpu, &st);
-	u32 lin = st.seg[SEG_CS].base + st.eip - 1;
-	if (lin >= HANDLERS && lin < HANDLERS + 128 && (lin - HANDLERS) % 4 == 0)
-		return (int)((lin - HANDLERS) / 4);
-	return -1;
-}
+static int run(Vm *v) { return vm_run_to_handler(v, HANDLERS); }
 
 static CpuFpuState fpu(Vm *v)
 {

@@ -12,6 +12,7 @@
 #include "bus/iobus.h"
 #include "bus/membus.h"
 #include "cpu/cpu.h"
+#include "desc.h"
 
 typedef struct Vm {
 	MemBus mem;
@@ -82,21 +83,20 @@ static inline u32 peek8(Vm *v, u32 addr) { return mem_read(&v->mem, addr, 1); }
  * 12-15); limit is the raw 20-bit field. */
 static inline void set_desc(Vm *v, u32 table, int idx, u32 base, u32 limit, u32 attr)
 {
-	u32 lo = (limit & 0xFFFF) | (base & 0xFFFF) << 16;
-	u32 hi = ((base >> 16) & 0xFF) | (attr & 0xF0FF) << 8 | (limit & 0xF0000) |
-		 (base & 0xFF000000u);
-	poke32(v, table + (u32)idx * 8, lo);
-	poke32(v, table + (u32)idx * 8 + 4, hi);
+	u8 d[8];
+	put_desc(d, base, limit, (u8)attr, (u8)(attr >> 12 & 0xF));
+	poke32(v, table + (u32)idx * 8, get_le32(d));
+	poke32(v, table + (u32)idx * 8 + 4, get_le32(d + 4));
 }
 
 /* A gate: type 4/12 call gate, 5 task, 6/14 interrupt, 7/15 trap. */
 static inline void set_gate(Vm *v, u32 table, int idx, u16 sel, u32 off, u32 type, u32 dpl,
 			    u32 params)
 {
-	u32 lo = (off & 0xFFFF) | (u32)sel << 16;
-	u32 hi = (off & 0xFFFF0000u) | 0x8000 | dpl << 13 | type << 8 | (params & 31);
-	poke32(v, table + (u32)idx * 8, lo);
-	poke32(v, table + (u32)idx * 8 + 4, hi);
+	u8 d[8];
+	put_gate(d, sel, off, (u8)(0x80 | dpl << 5 | type), (u8)(params & 31));
+	poke32(v, table + (u32)idx * 8, get_le32(d));
+	poke32(v, table + (u32)idx * 8 + 4, get_le32(d + 4));
 }
 
 static inline void seg_set(CpuSeg *s, u16 sel, u32 base, u32 limit, u16 attr)
@@ -124,6 +124,34 @@ static inline void real_state(Vm *v, u16 cs, u32 ip)
 	st.idtr_limit = 0x3FF;
 	st.halted = false;
 	cpu_set_state(v->cpu, &st);
+}
+
+/* Runs to a HLT (at most 100,000 instructions) in a machine whose vector n halts at
+ * handlers + 4 * n: returns the vector whose handler halted, -1 for any other HLT (the
+ * program's own), -2 for any other exit. */
+static inline int vm_run_to_handler(Vm *v, u32 handlers)
+{
+	CpuExitReason r = cpu_run(v->cpu, 100000, NULL);
+	if (r != CPU_EXIT_HLT)
+		return -2;
+	CpuState st;
+	cpu_get_state(v->cpu, &st);
+	u32 lin = st.seg[SEG_CS].base + st.eip - 1;
+	if (lin >= handlers && lin < handlers + 128 && (lin - handlers) % 4 == 0)
+		return (int)((lin - handlers) / 4);
+	return -1;
+}
+
+/* xorshift64* (Marsaglia's xorshift, Vigna's multiplier): the reproducible operand
+ * stream of the native-comparison tests, seeded by them. */
+static inline u64 xorshift64s(u64 *state)
+{
+	u64 x = *state;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*state = x;
+	return x * 0x2545F4914F6CDD1Dull;
 }
 
 #endif
