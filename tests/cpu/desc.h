@@ -1,6 +1,7 @@
 /* desc.h: descriptor-table entries as a test writes them into guest memory (Intel SDM
- * vol. 3A 3.4.5 segment descriptors, 5.8.3 call gates, 6.11 IDT gates): the guest
- * system areas of random_test and cpu_fuzz. */
+ * vol. 3A 3.4.5 segment descriptors, 5.8.3 call gates, 6.11 IDT gates): into a byte
+ * buffer for random_test and cpu_fuzz, through harness.h's set_desc/set_gate for the
+ * CPU unit tests. */
 #ifndef TESTS_CPU_DESC_H
 #define TESTS_CPU_DESC_H
 
